@@ -1,0 +1,31 @@
+# assay: the two commands that matter are `make run` and `make test`.
+CARGO ?= cargo
+export ASSAY_SHARED ?= $(abspath ../shared)
+
+.PHONY: run test setup build bench lint fmt
+
+## Start both APIs on 127.0.0.1:8080 on the embedded default (SQLite + ./data).
+run:
+	$(CARGO) build --release -p cli
+	./target/release/assay serve
+
+## The whole suite, exactly what .ci/run runs.
+test: setup
+	$(CARGO) test --workspace --no-fail-fast
+
+## Install and start what the tests need (idempotent).
+setup:
+	bash scripts/setup.sh
+
+build:
+	$(CARGO) build --workspace --release
+
+## Benchmarks: medians and ratios against baselines measured in the same run.
+bench: setup
+	$(CARGO) bench -p extract
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all

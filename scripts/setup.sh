@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs and starts what the build and the tests need, on this machine or a
+# bare Debian one. Idempotent: a second run only checks.
+#   system packages: tesseract (OCR, with English data) and what its bindings
+#   build with (clang for bindgen), cmake + nasm (vendored libjpeg-turbo),
+#   exiftool (oracle in benchmarks), PostgreSQL (the production database).
+#   SDKs of record: Python `cloudinary` (pinned) in .venv, Node `cloudinary`
+#   (pinned) in tests/sdk/node/node_modules.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(
+  tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev
+  clang libclang-dev cmake nasm pkg-config
+  libimage-exiftool-perl
+  postgresql postgresql-contrib
+)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# PostgreSQL at 127.0.0.1:5432 with trust auth for local tests.
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  version=$(ls /etc/postgresql | sort -V | tail -1)
+  hba=/etc/postgresql/$version/main/pg_hba.conf
+  if ! grep -q "assay-test" "$hba"; then
+    # Loopback-only trust, for the throwaway test databases.
+    sed -i '1i host all all 127.0.0.1/32 trust # assay-test\nhost all all ::1/128 trust # assay-test\nlocal all all trust # assay-test' "$hba"
+  fi
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || pg_ctlcluster "$version" main start
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+
+# Official Python SDK, pinned.
+if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+if ! .venv/bin/python -c 'import cloudinary' 2>/dev/null; then
+  .venv/bin/pip install -q -r tests/sdk/python/requirements.txt
+fi
+
+# Official Node SDK, pinned by package-lock.json.
+if [ -f tests/sdk/node/package.json ] && [ ! -d tests/sdk/node/node_modules/cloudinary ]; then
+  (cd tests/sdk/node && npm ci --silent --no-audit --no-fund)
+fi
+echo "setup: ok"

@@ -1,0 +1,1 @@
+//! Test harness for black-box tests of the running services.
