@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export ASSAY_SHARED ?= $(abspath ../shared)
 
-.PHONY: run test setup build bench lint fmt
+.PHONY: run test setup deploy-check build bench lint fmt
 
 ## Start both APIs on 127.0.0.1:8080 on the embedded default (SQLite + ./data).
 run:
@@ -10,12 +10,16 @@ run:
 	./target/release/assay serve
 
 ## The whole suite, exactly what .ci/run runs.
-test: setup
+test: setup deploy-check
 	$(CARGO) test --workspace --no-fail-fast
 
 ## Install and start what the tests need (idempotent).
 setup:
 	bash scripts/setup.sh
+
+## Render every deploy/ overlay and validate it against the Kubernetes schemas.
+deploy-check:
+	bash scripts/deploy-check.sh
 
 build:
 	$(CARGO) build --workspace --release

@@ -1,0 +1,43 @@
+# syntax=docker/dockerfile:1
+# One image, three binaries: `upload-api` and `admin-api` (the production
+# services, one Deployment each) and `assay` (CLI: analyze, serve, migrate).
+#   docker build -t assay .
+#   docker run -p 8080:8080 assay            # `assay serve`, SQLite under /var/lib/assay
+
+ARG RUST_VERSION=1.95
+ARG DEBIAN_RELEASE=bookworm
+
+FROM rust:${RUST_VERSION}-${DEBIAN_RELEASE} AS builder
+# clang/libclang: bindgen for the tesseract bindings; cmake + nasm: the
+# vendored libjpeg-turbo; libtesseract/libleptonica: linked dynamically.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      clang libclang-dev cmake nasm pkg-config libtesseract-dev libleptonica-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+# Cache mounts keep the registry and build artefacts between builds; the
+# binaries are copied out because the target cache is not part of the layer.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked -p cli -p upload-api -p admin-api \
+ && install -D -t /out target/release/assay target/release/upload-api target/release/admin-api
+
+FROM debian:${DEBIAN_RELEASE}-slim AS runtime
+# Runtime libraries of the build deps above, English OCR data, and CA
+# certificates for HTTPS to S3 and remote-URL uploads.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libtesseract5 tesseract-ocr tesseract-ocr-eng ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+# A numeric user, so Kubernetes' runAsNonRoot can verify it without /etc/passwd.
+RUN groupadd --system --gid 10001 assay \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/assay --create-home assay
+COPY --from=builder /out/ /usr/local/bin/
+USER 10001:10001
+# `assay serve`'s embedded defaults (SQLite, blobs) are relative to here.
+WORKDIR /var/lib/assay
+# Inside a container the services must be reachable from outside it.
+ENV ASSAY_LISTEN=0.0.0.0:8080
+EXPOSE 8080
+CMD ["assay", "serve"]
