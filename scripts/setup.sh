@@ -44,6 +44,12 @@ if ! .venv/bin/python -c 'import cloudinary' 2>/dev/null; then
   .venv/bin/pip install -q -r tests/sdk/python/requirements.txt
 fi
 
+# S3-compatible server for the S3 blob store's tests (moto's stand-in: no real
+# S3 server is installable from our registries), pinned.
+if [ ! -x .venv/bin/moto_server ]; then
+  .venv/bin/pip install -q -r tests/s3-server/requirements.txt
+fi
+
 # Official Node SDK, pinned by package-lock.json.
 if [ -f tests/sdk/node/package.json ] && [ ! -d tests/sdk/node/node_modules/cloudinary ]; then
   (cd tests/sdk/node && npm ci --silent --no-audit --no-fund)
