@@ -1,1 +1,6 @@
-//! common
+//! Shared by both APIs and the CLI: typed configuration, request signing,
+//! error codes.
+
+pub mod config;
+
+pub use config::{Config, ConfigError, Credentials, StorageLocation};

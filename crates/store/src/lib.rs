@@ -1,1 +1,25 @@
-//! store
+//! The asset store: one row per asset (sqlx over PostgreSQL or the embedded
+//! SQLite default) and its original's bytes in a blob store (a directory or
+//! S3-compatible object storage).
+//!
+//! Start with [`Store::connect`] (or [`Store::from_config`]): it runs the
+//! migrations under `migrations/<postgres|sqlite>/`. Then [`Store::ingest`],
+//! [`Store::get`], [`Store::update`], [`Store::list`], [`Store::delete`].
+
+mod assets;
+pub mod blob;
+pub mod db;
+mod error;
+pub mod model;
+pub mod rate_limit;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use assets::Store;
+pub use blob::{BlobKey, BlobStore};
+pub use db::Database;
+pub use error::{BlobError, StoreError};
+pub use model::{
+    Asset, AssetKey, AssetUpdate, Coordinates, DeleteOutcome, Ingested, ListQuery, NewAsset, OnExisting,
+    Page, Rect, SweepReport, MAX_PAGE_SIZE,
+};

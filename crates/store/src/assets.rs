@@ -1,0 +1,196 @@
+//! [`Store`]: asset rows and their blobs kept consistent.
+//!
+//! The one rule: a blob is written (durably, under a fresh key nobody refers
+//! to yet) *before* the transaction that makes a row point at it, and a blob
+//! is deleted only *after* the transaction that stops a row pointing at it.
+//! So a crash at any moment leaves at worst an unreferenced blob, which
+//! [`Store::sweep_orphans`] removes; never a row without its blob.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use common::{Config, StorageLocation};
+
+use crate::blob::{self, BlobError, BlobKey, BlobStore};
+use crate::db::repo::{VersionRecord, Written};
+use crate::db::{AssetRepo, Database};
+use crate::model::{
+    Asset, AssetKey, AssetUpdate, DeleteOutcome, Ingested, ListQuery, NewAsset, OnExisting, Page,
+    SweepReport,
+};
+use crate::StoreError;
+
+/// The asset store. Cheap to clone; share one per process.
+#[derive(Debug, Clone)]
+pub struct Store {
+    repo: AssetRepo,
+    blobs: Arc<dyn BlobStore>,
+}
+
+impl Store {
+    /// Connects to the database (running pending migrations) and opens the
+    /// blob store.
+    pub async fn connect(database_url: &str, storage: &StorageLocation) -> Result<Store, StoreError> {
+        let database = Database::connect(database_url).await?;
+        let blobs = blob::open(storage).await?;
+        Ok(Store::new(database, blobs))
+    }
+
+    /// [`Store::connect`] with the configured `DATABASE_URL` and `ASSAY_STORAGE`.
+    pub async fn from_config(config: &Config) -> Result<Store, StoreError> {
+        Store::connect(&config.database_url, &config.storage).await
+    }
+
+    /// Assembles a store from parts (tests use their own blob stores).
+    pub fn new(database: Database, blobs: Arc<dyn BlobStore>) -> Store {
+        Store { repo: AssetRepo::new(database), blobs }
+    }
+
+    /// The pool, for modules that keep their own tables.
+    pub fn database(&self) -> &Database {
+        self.repo.database()
+    }
+
+    /// The current version of `key`; `StoreError::NotFound` if there is none.
+    pub async fn get(&self, key: &AssetKey) -> Result<Asset, StoreError> {
+        self.repo.get(key).await?.ok_or_else(|| StoreError::NotFound(key.clone()))
+    }
+
+    /// Stores a new asset or a new version of an existing one: the row and
+    /// the original are both stored, or neither is. With
+    /// [`OnExisting::Overwrite`] readers keep getting the previous version
+    /// (row and bytes) until the new one is committed.
+    pub async fn ingest(&self, asset: NewAsset, original: Bytes, on_existing: OnExisting) -> Result<Ingested, StoreError> {
+        let keep_existing = on_existing == OnExisting::Keep;
+        if keep_existing {
+            // Cheap early answer; the transaction below settles races.
+            if let Some(existing) = self.repo.get(&asset.key).await? {
+                return Ok(Ingested { asset: existing, existing: true });
+            }
+        }
+
+        let version_id = new_id();
+        let blob_key = BlobKey::for_version(&version_id)?;
+        let bytes = i64::try_from(original.len()).unwrap_or(i64::MAX);
+        self.blobs.put(&blob_key, original).await?;
+
+        let record = VersionRecord {
+            new_asset_id: &new_id(),
+            version_id: &version_id,
+            blob_key: blob_key.as_str(),
+            now: chrono::Utc::now().timestamp(),
+            bytes,
+            asset: &asset,
+        };
+        let written = match self.repo.write_version(&record, keep_existing).await {
+            Ok(written) => written,
+            Err(e) => {
+                self.discard_blob(&blob_key).await;
+                return Err(e);
+            }
+        };
+        Ok(match written {
+            Written::Inserted(asset) => Ingested { asset, existing: false },
+            Written::Replaced { asset, previous_blob_key } => {
+                if let Ok(previous) = BlobKey::parse(&previous_blob_key) {
+                    self.discard_blob(&previous).await;
+                }
+                Ingested { asset, existing: false }
+            }
+            Written::Kept(asset) => {
+                self.discard_blob(&blob_key).await;
+                Ingested { asset, existing: true }
+            }
+        })
+    }
+
+    /// The stored original of this version.
+    pub async fn read_original(&self, asset: &Asset) -> Result<Bytes, StoreError> {
+        Ok(self.blobs.get(&BlobKey::parse(&asset.blob_key)?).await?)
+    }
+
+    /// The current version and its original. If an overwrite commits between
+    /// reading the row and reading the bytes (so the old blob is gone), reads
+    /// the new version instead of failing.
+    pub async fn get_with_original(&self, key: &AssetKey) -> Result<(Asset, Bytes), StoreError> {
+        let asset = self.get(key).await?;
+        match self.read_original(&asset).await {
+            Err(StoreError::Blob(BlobError::NotFound(_))) => {
+                let current = self.get(key).await?;
+                if current.version_id == asset.version_id {
+                    return Err(StoreError::Blob(BlobError::NotFound(asset.blob_key)));
+                }
+                let original = self.read_original(&current).await?;
+                Ok((current, original))
+            }
+            result => Ok((asset, result?)),
+        }
+    }
+
+    /// Applies all of `update` atomically; `NotFound` if the asset is gone.
+    pub async fn update(&self, key: &AssetKey, update: &AssetUpdate) -> Result<Asset, StoreError> {
+        self.repo.update(key, update).await
+    }
+
+    /// One page, newest first. `StoreError::InvalidCursor` for a cursor this
+    /// store did not hand out.
+    pub async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
+        self.repo.list(query).await
+    }
+
+    /// Deletes each asset (row, then blob), reporting per key, in input order.
+    pub async fn delete(&self, keys: &[AssetKey]) -> Result<Vec<(AssetKey, DeleteOutcome)>, StoreError> {
+        let mut outcomes = Vec::with_capacity(keys.len());
+        for key in keys {
+            let outcome = match self.repo.delete(key).await? {
+                Some(blob_key) => {
+                    if let Ok(blob_key) = BlobKey::parse(&blob_key) {
+                        self.discard_blob(&blob_key).await;
+                    }
+                    DeleteOutcome::Deleted
+                }
+                None => DeleteOutcome::NotFound,
+            };
+            outcomes.push((key.clone(), outcome));
+        }
+        Ok(outcomes)
+    }
+
+    /// Fails unless both the database and the blob store answer.
+    pub async fn health(&self) -> Result<(), StoreError> {
+        self.database().ping().await?;
+        self.blobs.health().await?;
+        Ok(())
+    }
+
+    /// Removes blobs that no row refers to (left by a crash or a failed
+    /// delete). Only blobs older than `grace` are considered: a younger one
+    /// may belong to an upload another replica is committing right now.
+    pub async fn sweep_orphans(&self, grace: Duration) -> Result<SweepReport, StoreError> {
+        let cutoff = SystemTime::now().checked_sub(grace).unwrap_or(SystemTime::UNIX_EPOCH);
+        let mut report = SweepReport {
+            orphan_blobs: self.blobs.remove_stale_temporaries(cutoff).await?,
+        };
+        for entry in self.blobs.list().await? {
+            if entry.last_modified < cutoff && !self.repo.references_blob(entry.key.as_str()).await? {
+                self.blobs.delete(&entry.key).await?;
+                report.orphan_blobs += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Deletes a blob no committed row refers to. A failure only leaves an
+    /// orphan for the sweep, so it is logged, not returned.
+    async fn discard_blob(&self, key: &BlobKey) {
+        if let Err(e) = self.blobs.delete(key).await {
+            tracing::warn!(blob = %key, error = %e, "could not delete unreferenced blob; the orphan sweep will");
+        }
+    }
+}
+
+/// 32 lowercase hex characters, as the wire's asset_id and version_id.
+fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
