@@ -2,5 +2,6 @@
 //! error codes.
 
 pub mod config;
+pub mod signing;
 
 pub use config::{Config, ConfigError, Credentials, StorageLocation};
