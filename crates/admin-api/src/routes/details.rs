@@ -1,0 +1,55 @@
+//! `GET /v1_1/{cloud}/resources/{resource_type}/{type}/{public_id}`: the
+//! resource JSON, with the analyses the query asks for. An analysis the asset
+//! has no stored result for is computed from the stored original first, and
+//! stored, so the next call answers from the database.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use service::ops::{reextract, ResourceChanges};
+use service::params::{ExtractionRequest, Params};
+use service::resource::missing_analyses;
+use service::{ApiError, AppState};
+
+use super::{resource_json, AssetPath};
+
+/// Flags the SDKs send that need no work here: `pages` and `coordinates` are
+/// always part of the resource; the rest name data this server does not
+/// compute. They are still checked to be booleans.
+const SHOWN_ANYWAY: [&str; 7] =
+    ["pages", "coordinates", "quality_analysis", "accessibility_analysis", "cinemagraph_analysis", "versions", "related"];
+
+pub async fn resource_details(
+    path: web::Path<AssetPath>,
+    query: web::Query<Vec<(String, String)>>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let key = path.into_inner().key()?;
+    let params = Params::from_pairs(query.into_inner());
+    let wanted = requested_analyses(&params)?;
+
+    let mut asset = state.store.get(&key).await?;
+    let missing = missing_analyses(&asset, &wanted);
+    if missing.needs_analysis() {
+        let changes = ResourceChanges { extraction: missing, ..ResourceChanges::default() };
+        asset = reextract(&state, &key, &changes).await?;
+    }
+    // Stored OCR text is part of the resource once recognised (wire spec §10).
+    let shown = ExtractionRequest { ocr: asset.analysis.contains_key("info"), ..wanted };
+    Ok(HttpResponse::Ok().json(resource_json(&state, &request, &asset, &shown)))
+}
+
+/// The analyses a details query asks for; regions and OCR are never set by a
+/// GET, whatever the query says.
+fn requested_analyses(params: &Params) -> Result<ExtractionRequest, ApiError> {
+    for flag in SHOWN_ANYWAY {
+        params.flag(flag)?;
+    }
+    let asked = ExtractionRequest::from_params(params)?;
+    Ok(ExtractionRequest {
+        colors: asked.colors,
+        phash: asked.phash,
+        faces: asked.faces,
+        metadata: asked.metadata,
+        ..ExtractionRequest::default()
+    })
+}

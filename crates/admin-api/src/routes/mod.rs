@@ -1,0 +1,101 @@
+//! One module per endpoint, all under `/v1_1/{cloud}/resources` but `ping`.
+
+pub mod delete;
+pub mod details;
+pub mod list;
+pub mod ping;
+pub mod update;
+
+use actix_web::{web, HttpRequest};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use service::params::{validate_public_id, ExtractionRequest};
+use service::resource::{render_resource, PublicBase};
+use service::{ApiError, AppState};
+use store::{Asset, AssetKey};
+
+const RESOURCE_TYPES: [&str; 3] = ["image", "video", "raw"];
+const DELIVERY_TYPES: [&str; 3] = ["upload", "private", "authenticated"];
+
+/// The routes under `/v1_1/{cloud}/resources`.
+pub fn resources(cfg: &mut web::ServiceConfig) {
+    cfg.route("/{resource_type}", web::get().to(list::list_resources))
+        .route("/{resource_type}/{type}", web::get().to(list::list_resources))
+        .route("/{resource_type}/{type}", web::delete().to(delete::delete_resources))
+        // The public_id is everything after the type, slashes included: the
+        // Python SDK sends `a/b` literally, Node sends `a%2Fb`; actix's router
+        // keeps `%2F` encoded while matching and the path extractor decodes
+        // it, so both arrive as `a/b`.
+        .route("/{resource_type}/{type}/{public_id:.+}", web::get().to(details::resource_details))
+        .route("/{resource_type}/{type}/{public_id:.+}", web::post().to(update::update_resource));
+}
+
+/// `/{resource_type}/{type}/{public_id}`.
+#[derive(Debug, Deserialize)]
+pub struct AssetPath {
+    resource_type: String,
+    #[serde(rename = "type")]
+    delivery_type: String,
+    public_id: String,
+}
+
+impl AssetPath {
+    /// The asset this path names; 400 for a path no asset can have.
+    fn key(self) -> Result<AssetKey, ApiError> {
+        check_resource_type(&self.resource_type)?;
+        check_delivery_type(&self.delivery_type)?;
+        validate_public_id(&self.public_id)?;
+        Ok(AssetKey::new(self.resource_type, self.delivery_type, self.public_id))
+    }
+}
+
+/// `/{resource_type}[/{type}]`: the resources of a list or delete call.
+#[derive(Debug, Deserialize)]
+pub struct CollectionPath {
+    resource_type: String,
+    #[serde(rename = "type")]
+    delivery_type: Option<String>,
+}
+
+impl CollectionPath {
+    fn checked(self) -> Result<(String, Option<String>), ApiError> {
+        check_resource_type(&self.resource_type)?;
+        if let Some(delivery_type) = &self.delivery_type {
+            check_delivery_type(delivery_type)?;
+        }
+        Ok((self.resource_type, self.delivery_type))
+    }
+}
+
+fn check_resource_type(resource_type: &str) -> Result<(), ApiError> {
+    if RESOURCE_TYPES.contains(&resource_type) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_parameter("resource_type", format!("{resource_type:?} is not image, video or raw")))
+    }
+}
+
+fn check_delivery_type(delivery_type: &str) -> Result<(), ApiError> {
+    if DELIVERY_TYPES.contains(&delivery_type) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_parameter("type", format!("{delivery_type:?} is not upload, private or authenticated")))
+    }
+}
+
+/// The resource JSON of `asset` with delivery URLs for this request.
+fn resource_json(state: &AppState, request: &HttpRequest, asset: &Asset, shown: &ExtractionRequest) -> Map<String, Value> {
+    let base = PublicBase::for_request(state.config.public_url.as_deref(), request);
+    render_resource(asset, shown, base.delivery_urls(&state.config.cloud_name, asset))
+}
+
+/// All values of an array parameter, in order: `name[]` pairs (SDK arrays)
+/// and plain `name` pairs alike. Unlike `Params`, values are kept apart, so
+/// public_ids containing commas survive.
+fn array_values(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(key, value)| key.strip_suffix("[]").unwrap_or(key) == name && !value.is_empty())
+        .map(|(_, value)| value.clone())
+        .collect()
+}

@@ -1,0 +1,59 @@
+//! `POST /v1_1/{cloud}/resources/{resource_type}/{type}/{public_id}`: update
+//! tags, context and regions, and run extractions (colors, phash, metadata,
+//! faces, OCR) on the stored original. JSON (Python) or form (Node) bodies.
+//!
+//! All or nothing: the analyses run first, then every change is written in
+//! one store update; any failure leaves the asset as it was.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use service::ops::{reextract, ResourceChanges};
+use service::params::Params;
+use service::{ApiError, AppState};
+
+use super::{resource_json, AssetPath};
+use crate::body;
+
+/// Update parameters the SDKs document whose effect this server does not
+/// implement (add-ons, moderation, structured metadata, display names).
+/// Refused, rather than ignored, so a 200 means every change was applied.
+const NOT_IMPLEMENTED: [&str; 17] = [
+    "moderation_status",
+    "raw_convert",
+    "quality_override",
+    "categorization",
+    "detection",
+    "similarity_search",
+    "background_removal",
+    "notification_url",
+    "regions",
+    "metadata",
+    "auto_tagging",
+    "access_control",
+    "asset_folder",
+    "display_name",
+    "unique_display_name",
+    "clear_invalid",
+    "batch_id",
+];
+
+/// Analysis flags accepted for raw clients but with nothing to compute here.
+const ACCEPTED_FLAGS: [&str; 2] = ["quality_analysis", "accessibility_analysis"];
+
+pub async fn update_resource(
+    path: web::Path<AssetPath>,
+    request: HttpRequest,
+    payload: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let key = path.into_inner().key()?;
+    let params = Params::from_pairs(body::pairs(&request, &payload)?);
+    if let Some(name) = NOT_IMPLEMENTED.into_iter().find(|name| params.contains(name)) {
+        return Err(ApiError::invalid_parameter(name, "is not supported by this server"));
+    }
+    for flag in ACCEPTED_FLAGS {
+        params.flag(flag)?;
+    }
+    let changes = ResourceChanges::from_params(&params)?;
+    let asset = reextract(&state, &key, &changes).await?;
+    Ok(HttpResponse::Ok().json(resource_json(&state, &request, &asset, &changes.extraction)))
+}
