@@ -109,7 +109,9 @@ impl fmt::Display for StorageLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StorageLocation::Directory(path) => write!(f, "{}", path.display()),
-            StorageLocation::S3 { bucket, prefix } if prefix.is_empty() => write!(f, "s3://{bucket}"),
+            StorageLocation::S3 { bucket, prefix } if prefix.is_empty() => {
+                write!(f, "s3://{bucket}")
+            }
             StorageLocation::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
         }
     }
@@ -146,14 +148,28 @@ impl Config {
             v.parse::<SocketAddr>()
                 .map_err(|_| format!("{v:?} is not an address like 127.0.0.1:8080"))
         })?;
-        let cloud_name = parse_var(&var, "ASSAY_CLOUD_NAME", DEFAULT_CLOUD_NAME, parse_cloud_name)?;
+        let cloud_name = parse_var(
+            &var,
+            "ASSAY_CLOUD_NAME",
+            DEFAULT_CLOUD_NAME,
+            parse_cloud_name,
+        )?;
         let api_key = parse_var(&var, "ASSAY_API_KEY", DEV_API_KEY, |v| {
             non_blank(v).map(str::to_string)
         })?;
         let api_secret = var("ASSAY_API_SECRET").unwrap_or_else(|| DEV_API_SECRET.to_string());
-        let database_url =
-            parse_var(&var, "DATABASE_URL", DEFAULT_DATABASE_URL, parse_database_url)?;
-        let storage = parse_var(&var, "ASSAY_STORAGE", DEFAULT_STORAGE, StorageLocation::parse)?;
+        let database_url = parse_var(
+            &var,
+            "DATABASE_URL",
+            DEFAULT_DATABASE_URL,
+            parse_database_url,
+        )?;
+        let storage = parse_var(
+            &var,
+            "ASSAY_STORAGE",
+            DEFAULT_STORAGE,
+            StorageLocation::parse,
+        )?;
         let admin_rate_limit =
             parse_number(&var, "ASSAY_ADMIN_RATE_LIMIT", DEFAULT_ADMIN_RATE_LIMIT)?;
         let max_upload_bytes =
@@ -183,7 +199,10 @@ impl Config {
 }
 
 fn invalid(variable: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError { variable, reason: reason.into() }
+    ConfigError {
+        variable,
+        reason: reason.into(),
+    }
 }
 
 fn parse_var<T>(
@@ -201,10 +220,15 @@ fn parse_number<T: std::str::FromStr + PartialOrd + Default + fmt::Display>(
     name: &'static str,
     default: T,
 ) -> Result<T, ConfigError> {
-    let Some(value) = var(name) else { return Ok(default) };
+    let Some(value) = var(name) else {
+        return Ok(default);
+    };
     match value.trim().parse::<T>() {
         Ok(n) if n > T::default() => Ok(n),
-        _ => Err(invalid(name, format!("{value:?} is not a positive whole number"))),
+        _ => Err(invalid(
+            name,
+            format!("{value:?} is not a positive whole number"),
+        )),
     }
 }
 
@@ -219,7 +243,8 @@ fn non_blank(v: &str) -> Result<&str, String> {
 /// The cloud name is a path segment of every URL.
 fn parse_cloud_name(v: &str) -> Result<String, String> {
     let ok = !v.is_empty()
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(v.to_string())
     } else {
@@ -267,8 +292,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config_from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -278,7 +305,10 @@ mod tests {
         assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(config.cloud_name, "demo");
         assert_eq!(config.database_url, "sqlite://data/assay.db");
-        assert_eq!(config.storage, StorageLocation::Directory("data/blobs".into()));
+        assert_eq!(
+            config.storage,
+            StorageLocation::Directory("data/blobs".into())
+        );
         assert_eq!(config.admin_rate_limit, 500);
         assert_eq!(config.max_upload_bytes, 104_857_600);
         assert_eq!(config.max_pixels, 100_000_000);
@@ -300,7 +330,10 @@ mod tests {
             ("ASSAY_MAX_UPLOAD_BYTES", "1000"),
             ("ASSAY_MAX_PIXELS", "4000"),
             ("ASSAY_PUBLIC_URL", "https://img.example.com/"),
-            ("ASSAY_REMOTE_FETCH_ALLOW", "10.0.0.0/8, 127.0.0.1 ,fd00::/8"),
+            (
+                "ASSAY_REMOTE_FETCH_ALLOW",
+                "10.0.0.0/8, 127.0.0.1 ,fd00::/8",
+            ),
         ])
         .unwrap();
         assert_eq!(config.listen.port(), 9000);
@@ -310,14 +343,23 @@ mod tests {
         assert_eq!(config.database_url, "postgres://u:p@db/assay");
         assert_eq!(
             config.storage,
-            StorageLocation::S3 { bucket: "bucket".into(), prefix: "some/prefix".into() }
+            StorageLocation::S3 {
+                bucket: "bucket".into(),
+                prefix: "some/prefix".into()
+            }
         );
         assert_eq!(config.admin_rate_limit, 20);
         assert_eq!(config.max_upload_bytes, 1000);
         assert_eq!(config.max_pixels, 4000);
-        assert_eq!(config.public_url.as_deref(), Some("https://img.example.com"));
-        let allowed: Vec<String> =
-            config.remote_fetch_allow.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            config.public_url.as_deref(),
+            Some("https://img.example.com")
+        );
+        let allowed: Vec<String> = config
+            .remote_fetch_allow
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(allowed, ["10.0.0.0/8", "127.0.0.1/32", "fd00::/8"]);
     }
 

@@ -31,7 +31,10 @@ pub struct Store {
 impl Store {
     /// Connects to the database (running pending migrations) and opens the
     /// blob store.
-    pub async fn connect(database_url: &str, storage: &StorageLocation) -> Result<Store, StoreError> {
+    pub async fn connect(
+        database_url: &str,
+        storage: &StorageLocation,
+    ) -> Result<Store, StoreError> {
         let database = Database::connect(database_url).await?;
         let blobs = blob::open(storage).await?;
         Ok(Store::new(database, blobs))
@@ -44,7 +47,10 @@ impl Store {
 
     /// Assembles a store from parts (tests use their own blob stores).
     pub fn new(database: Database, blobs: Arc<dyn BlobStore>) -> Store {
-        Store { repo: AssetRepo::new(database), blobs }
+        Store {
+            repo: AssetRepo::new(database),
+            blobs,
+        }
     }
 
     /// The pool, for modules that keep their own tables.
@@ -54,19 +60,30 @@ impl Store {
 
     /// The current version of `key`; `StoreError::NotFound` if there is none.
     pub async fn get(&self, key: &AssetKey) -> Result<Asset, StoreError> {
-        self.repo.get(key).await?.ok_or_else(|| StoreError::NotFound(key.clone()))
+        self.repo
+            .get(key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(key.clone()))
     }
 
     /// Stores a new asset or a new version of an existing one: the row and
     /// the original are both stored, or neither is. With
     /// [`OnExisting::Overwrite`] readers keep getting the previous version
     /// (row and bytes) until the new one is committed.
-    pub async fn ingest(&self, asset: NewAsset, original: Bytes, on_existing: OnExisting) -> Result<Ingested, StoreError> {
+    pub async fn ingest(
+        &self,
+        asset: NewAsset,
+        original: Bytes,
+        on_existing: OnExisting,
+    ) -> Result<Ingested, StoreError> {
         let keep_existing = on_existing == OnExisting::Keep;
         if keep_existing {
             // Cheap early answer; the transaction below settles races.
             if let Some(existing) = self.repo.get(&asset.key).await? {
-                return Ok(Ingested { asset: existing, existing: true });
+                return Ok(Ingested {
+                    asset: existing,
+                    existing: true,
+                });
             }
         }
 
@@ -91,16 +108,28 @@ impl Store {
             }
         };
         Ok(match written {
-            Written::Inserted(asset) => Ingested { asset, existing: false },
-            Written::Replaced { asset, previous_blob_key } => {
+            Written::Inserted(asset) => Ingested {
+                asset,
+                existing: false,
+            },
+            Written::Replaced {
+                asset,
+                previous_blob_key,
+            } => {
                 if let Ok(previous) = BlobKey::parse(&previous_blob_key) {
                     self.discard_blob(&previous).await;
                 }
-                Ingested { asset, existing: false }
+                Ingested {
+                    asset,
+                    existing: false,
+                }
             }
             Written::Kept(asset) => {
                 self.discard_blob(&blob_key).await;
-                Ingested { asset, existing: true }
+                Ingested {
+                    asset,
+                    existing: true,
+                }
             }
         })
     }
@@ -140,7 +169,10 @@ impl Store {
     }
 
     /// Deletes each asset (row, then blob), reporting per key, in input order.
-    pub async fn delete(&self, keys: &[AssetKey]) -> Result<Vec<(AssetKey, DeleteOutcome)>, StoreError> {
+    pub async fn delete(
+        &self,
+        keys: &[AssetKey],
+    ) -> Result<Vec<(AssetKey, DeleteOutcome)>, StoreError> {
         let mut outcomes = Vec::with_capacity(keys.len());
         for key in keys {
             let outcome = match self.repo.delete(key).await? {
@@ -168,12 +200,16 @@ impl Store {
     /// delete). Only blobs older than `grace` are considered: a younger one
     /// may belong to an upload another replica is committing right now.
     pub async fn sweep_orphans(&self, grace: Duration) -> Result<SweepReport, StoreError> {
-        let cutoff = SystemTime::now().checked_sub(grace).unwrap_or(SystemTime::UNIX_EPOCH);
+        let cutoff = SystemTime::now()
+            .checked_sub(grace)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
         let mut report = SweepReport {
             orphan_blobs: self.blobs.remove_stale_temporaries(cutoff).await?,
         };
         for entry in self.blobs.list().await? {
-            if entry.last_modified < cutoff && !self.repo.references_blob(entry.key.as_str()).await? {
+            if entry.last_modified < cutoff
+                && !self.repo.references_blob(entry.key.as_str()).await?
+            {
                 self.blobs.delete(&entry.key).await?;
                 report.orphan_blobs += 1;
             }

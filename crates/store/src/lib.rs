@@ -20,6 +20,6 @@ pub use blob::{BlobKey, BlobStore};
 pub use db::Database;
 pub use error::{BlobError, StoreError};
 pub use model::{
-    Asset, AssetKey, AssetUpdate, Coordinates, DeleteOutcome, Ingested, ListQuery, NewAsset, OnExisting,
-    Page, Rect, SweepReport, MAX_PAGE_SIZE,
+    Asset, AssetKey, AssetUpdate, Coordinates, DeleteOutcome, Ingested, ListQuery, NewAsset,
+    OnExisting, Page, Rect, SweepReport, MAX_PAGE_SIZE,
 };

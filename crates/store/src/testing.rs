@@ -62,9 +62,13 @@ impl Sandbox {
         let dir = tempfile::tempdir().expect("creating a temporary directory");
         let blob_root = dir.path().join("blobs");
         let (database_url, postgres) = match backend {
-            Backend::Sqlite => (format!("sqlite://{}", dir.path().join("assay.db").display()), None),
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("assay.db").display()),
+                None,
+            ),
             Backend::Postgres => {
-                let server_url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_SERVER_URL.into());
+                let server_url = std::env::var("TEST_DATABASE_URL")
+                    .unwrap_or_else(|_| DEFAULT_SERVER_URL.into());
                 let name = format!("assay_test_{}", uuid::Uuid::new_v4().simple());
                 let server = PgPool::connect(&server_url).await.unwrap_or_else(|e| {
                     panic!("PostgreSQL at {server_url} (TEST_DATABASE_URL) is needed: {e}; `make setup` starts it")
@@ -74,7 +78,10 @@ impl Sandbox {
                     .await
                     .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
                 server.close().await;
-                (database_url_for(&server_url, &name), Some(PostgresDatabase { server_url, name }))
+                (
+                    database_url_for(&server_url, &name),
+                    Some(PostgresDatabase { server_url, name }),
+                )
             }
         };
         Sandbox {
@@ -100,11 +107,16 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        let Some(db) = self.postgres.take() else { return };
+        let Some(db) = self.postgres.take() else {
+            return;
+        };
         // Drop may run inside a runtime, which cannot be blocked on: use a
         // thread with its own. FORCE ends connections the test left open.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             runtime.block_on(async {
                 let server = PgPool::connect(&db.server_url).await.ok()?;
                 let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", db.name))
@@ -125,7 +137,9 @@ fn database_url_for(server_url: &str, name: &str) -> String {
         None => (server_url, None),
     };
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     let mut url = format!("{}/{name}", &base[..host_end]);
     if let Some(query) = query {
         url = format!("{url}?{query}");
@@ -143,7 +157,13 @@ mod tests {
             database_url_for("postgres://postgres@127.0.0.1:5432/postgres", "x"),
             "postgres://postgres@127.0.0.1:5432/x"
         );
-        assert_eq!(database_url_for("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
-        assert_eq!(database_url_for("postgres://h:5432", "x"), "postgres://h:5432/x");
+        assert_eq!(
+            database_url_for("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            database_url_for("postgres://h:5432", "x"),
+            "postgres://h:5432/x"
+        );
     }
 }

@@ -43,9 +43,13 @@ impl FsBlobStore {
 impl BlobStore for FsBlobStore {
     async fn put(&self, key: &BlobKey, data: Bytes) -> Result<(), BlobError> {
         let target = self.path_of(key);
-        let temp = self.root.join(TEMP_DIR).join(uuid::Uuid::new_v4().simple().to_string());
+        let temp = self
+            .root
+            .join(TEMP_DIR)
+            .join(uuid::Uuid::new_v4().simple().to_string());
         blocking(move || {
-            write_synced(&temp, &data).map_err(|e| io_error(format!("writing {}", temp.display()), e))?;
+            write_synced(&temp, &data)
+                .map_err(|e| io_error(format!("writing {}", temp.display()), e))?;
             let result = move_into_place(&temp, &target);
             if result.is_err() {
                 let _ = std::fs::remove_file(&temp);
@@ -58,7 +62,9 @@ impl BlobStore for FsBlobStore {
     async fn get(&self, key: &BlobKey) -> Result<Bytes, BlobError> {
         match tokio::fs::read(self.path_of(key)).await {
             Ok(data) => Ok(Bytes::from(data)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(BlobError::NotFound(key.to_string())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Err(BlobError::NotFound(key.to_string()))
+            }
             Err(e) => Err(io_error(format!("reading blob {key}"), e)),
         }
     }
@@ -89,7 +95,10 @@ impl BlobStore for FsBlobStore {
             let entries = std::fs::read_dir(&temp_dir)
                 .map_err(|e| io_error(format!("listing {}", temp_dir.display()), e))?;
             for entry in entries.flatten() {
-                let stale = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t < older_than);
+                let stale = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t < older_than);
                 if stale && std::fs::remove_file(entry.path()).is_ok() {
                     removed += 1;
                 }
@@ -101,7 +110,10 @@ impl BlobStore for FsBlobStore {
 
     async fn health(&self) -> Result<(), BlobError> {
         // A write proves more than a stat: a full or read-only disk fails here.
-        let probe = self.root.join(TEMP_DIR).join(format!("health-{}", uuid::Uuid::new_v4().simple()));
+        let probe = self
+            .root
+            .join(TEMP_DIR)
+            .join(format!("health-{}", uuid::Uuid::new_v4().simple()));
         blocking(move || {
             std::fs::write(&probe, b"ok")
                 .and_then(|()| std::fs::remove_file(&probe))
@@ -137,9 +149,16 @@ fn collect_blobs(root: &Path, dir: &Path, out: &mut Vec<BlobEntry>) -> io::Resul
             collect_blobs(root, &path, out)?;
         } else if file_type.is_file() {
             // Files that are not valid keys were not written by us: leave them.
-            let relative = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
             if let Ok(key) = BlobKey::parse(&relative) {
-                out.push(BlobEntry { key, last_modified: entry.metadata()?.modified()? });
+                out.push(BlobEntry {
+                    key,
+                    last_modified: entry.metadata()?.modified()?,
+                });
             }
         }
     }
@@ -154,8 +173,10 @@ fn io_error(context: String, source: io::Error) -> BlobError {
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, BlobError> + Send + 'static,
 ) -> Result<T, BlobError> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| BlobError::Io {
-        context: "blob worker thread".into(),
-        source: io::Error::other(e),
-    })?
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| BlobError::Io {
+            context: "blob worker thread".into(),
+            source: io::Error::other(e),
+        })?
 }

@@ -34,7 +34,9 @@ impl BlobKey {
 
     pub fn parse(key: &str) -> Result<BlobKey, BlobError> {
         let segment_ok = |s: &str| {
-            !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
         let segments = key.split('/').count();
         if (1..=8).contains(&segments) && key.split('/').all(segment_ok) {
@@ -93,7 +95,9 @@ pub async fn open(location: &StorageLocation) -> Result<Arc<dyn BlobStore>, Blob
     match location {
         StorageLocation::Directory(root) => Ok(Arc::new(FsBlobStore::open(root).await?)),
         #[cfg(feature = "s3")]
-        StorageLocation::S3 { bucket, prefix } => Ok(Arc::new(S3BlobStore::from_env(bucket, prefix)?)),
+        StorageLocation::S3 { bucket, prefix } => {
+            Ok(Arc::new(S3BlobStore::from_env(bucket, prefix)?))
+        }
         #[cfg(not(feature = "s3"))]
         StorageLocation::S3 { .. } => Err(BlobError::Unsupported(
             "this build has no S3 support (cargo feature `s3` of crate `store`)".into(),
@@ -113,7 +117,9 @@ mod tests {
 
     #[test]
     fn keys_that_could_leave_the_root_are_refused() {
-        for bad in ["", "/abs", "a/../b", "..", "a/./b", "a\\b", "a//b", "a/b/", "é", "a b", "~"] {
+        for bad in [
+            "", "/abs", "a/../b", "..", "a/./b", "a\\b", "a//b", "a/b/", "é", "a b", "~",
+        ] {
             assert!(BlobKey::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert!(BlobKey::parse("ab/cd/ef-01_2").is_ok());

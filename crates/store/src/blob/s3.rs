@@ -31,19 +31,33 @@ impl S3BlobStore {
     /// `AWS_DEFAULT_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
     /// `AWS_SESSION_TOKEN`, `AWS_ALLOW_HTTP=true` for a plain-HTTP endpoint.
     pub fn from_env(bucket: &str, prefix: &str) -> Result<S3BlobStore, BlobError> {
-        let s3 = AmazonS3Builder::from_env().with_bucket_name(bucket).build().map_err(object_error)?;
-        Ok(S3BlobStore::with_object_store(Arc::new(s3), &format!("s3://{bucket}"), prefix))
+        let s3 = AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .build()
+            .map_err(object_error)?;
+        Ok(S3BlobStore::with_object_store(
+            Arc::new(s3),
+            &format!("s3://{bucket}"),
+            prefix,
+        ))
     }
 
     /// Any `object_store` backend under `prefix` (tests use the in-memory one).
-    pub fn with_object_store(objects: Arc<dyn ObjectStore>, location: &str, prefix: &str) -> S3BlobStore {
+    pub fn with_object_store(
+        objects: Arc<dyn ObjectStore>,
+        location: &str,
+        prefix: &str,
+    ) -> S3BlobStore {
         let prefix = prefix.trim_matches('/');
         let objects: Arc<dyn ObjectStore> = if prefix.is_empty() {
             objects
         } else {
             Arc::new(PrefixStore::new(objects, prefix))
         };
-        S3BlobStore { objects, location: format!("{location}/{prefix}") }
+        S3BlobStore {
+            objects,
+            location: format!("{location}/{prefix}"),
+        }
     }
 
     fn path_of(key: &BlobKey) -> Path {
@@ -54,14 +68,19 @@ impl S3BlobStore {
 #[async_trait]
 impl BlobStore for S3BlobStore {
     async fn put(&self, key: &BlobKey, data: Bytes) -> Result<(), BlobError> {
-        self.objects.put(&Self::path_of(key), PutPayload::from(data)).await.map_err(object_error)?;
+        self.objects
+            .put(&Self::path_of(key), PutPayload::from(data))
+            .await
+            .map_err(object_error)?;
         Ok(())
     }
 
     async fn get(&self, key: &BlobKey) -> Result<Bytes, BlobError> {
         let result = match self.objects.get(&Self::path_of(key)).await {
             Ok(result) => result,
-            Err(object_store::Error::NotFound { .. }) => return Err(BlobError::NotFound(key.to_string())),
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(BlobError::NotFound(key.to_string()))
+            }
             Err(e) => return Err(object_error(e)),
         };
         result.bytes().await.map_err(object_error)
@@ -75,13 +94,21 @@ impl BlobStore for S3BlobStore {
     }
 
     async fn list(&self) -> Result<Vec<BlobEntry>, BlobError> {
-        let objects: Vec<_> = self.objects.list(None).try_collect().await.map_err(object_error)?;
+        let objects: Vec<_> = self
+            .objects
+            .list(None)
+            .try_collect()
+            .await
+            .map_err(object_error)?;
         Ok(objects
             .into_iter()
             // Objects that are not valid keys were not written by us: leave them.
             .filter_map(|meta| {
                 let key = BlobKey::parse(meta.location.as_ref()).ok()?;
-                Some(BlobEntry { key, last_modified: SystemTime::from(meta.last_modified) })
+                Some(BlobEntry {
+                    key,
+                    last_modified: SystemTime::from(meta.last_modified),
+                })
             })
             .collect())
     }
@@ -111,12 +138,24 @@ mod tests {
         let store = S3BlobStore::with_object_store(bucket.clone(), "s3://test", "/assets/prod/");
         let key = BlobKey::parse("ab/cd/abcdef").unwrap();
 
-        store.put(&key, Bytes::from_static(b"original")).await.unwrap();
+        store
+            .put(&key, Bytes::from_static(b"original"))
+            .await
+            .unwrap();
 
-        let raw = bucket.get(&Path::from("assets/prod/ab/cd/abcdef")).await.unwrap();
+        let raw = bucket
+            .get(&Path::from("assets/prod/ab/cd/abcdef"))
+            .await
+            .unwrap();
         assert_eq!(raw.bytes().await.unwrap(), "original");
         assert_eq!(store.get(&key).await.unwrap(), "original");
-        let listed: Vec<BlobKey> = store.list().await.unwrap().into_iter().map(|e| e.key).collect();
+        let listed: Vec<BlobKey> = store
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.key)
+            .collect();
         assert_eq!(listed, [key.clone()]);
         store.health().await.unwrap();
     }

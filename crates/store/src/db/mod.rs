@@ -45,8 +45,13 @@ impl Database {
     /// brings the schema up to date. A SQLite file and its directory are
     /// created if missing.
     pub async fn connect(database_url: &str) -> Result<Database, StoreError> {
-        let database = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-            let pool = PgPoolOptions::new().max_connections(MAX_CONNECTIONS).connect(database_url).await?;
+        let database = if database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://")
+        {
+            let pool = PgPoolOptions::new()
+                .max_connections(MAX_CONNECTIONS)
+                .connect(database_url)
+                .await?;
             Database::Postgres(pool)
         } else if database_url.starts_with("sqlite:") {
             Database::Sqlite(connect_sqlite(database_url).await?)
@@ -62,7 +67,11 @@ impl Database {
     /// on PostgreSQL.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Database::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await?,
+            Database::Postgres(pool) => {
+                sqlx::migrate!("../../migrations/postgres")
+                    .run(pool)
+                    .await?
+            }
             Database::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
         }
         Ok(())
@@ -88,8 +97,15 @@ async fn connect_sqlite(database_url: &str) -> Result<SqlitePool, StoreError> {
         .busy_timeout(SQLITE_BUSY_TIMEOUT)
         .foreign_keys(true);
     // `sqlite::memory:` has no directory (its file name has no parent).
-    if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = options
+        .get_filename()
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
     }
-    Ok(SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS).connect_with(options).await?)
+    Ok(SqlitePoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .connect_with(options)
+        .await?)
 }

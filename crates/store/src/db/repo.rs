@@ -30,7 +30,10 @@ pub(crate) enum Written {
     /// No row existed: inserted.
     Inserted(Asset),
     /// Replaced the previous version, whose blob is now unreferenced.
-    Replaced { asset: Asset, previous_blob_key: String },
+    Replaced {
+        asset: Asset,
+        previous_blob_key: String,
+    },
     /// `keep_existing` and a row existed: nothing written.
     Kept(Asset),
 }
@@ -64,7 +67,11 @@ impl AssetRepo {
     /// Inserts the first version or replaces the current one, in one
     /// transaction. Version numbers strictly increase per public_id even when
     /// two writes fall in the same second.
-    pub async fn write_version(&self, record: &VersionRecord<'_>, keep_existing: bool) -> Result<Written, StoreError> {
+    pub async fn write_version(
+        &self,
+        record: &VersionRecord<'_>,
+        keep_existing: bool,
+    ) -> Result<Written, StoreError> {
         let key = &record.asset.key;
         let json = JsonColumns::encode(
             &record.asset.tags,
@@ -219,10 +226,15 @@ impl AssetRepo {
         }
         if let Some(ids) = &query.public_ids {
             if ids.is_empty() {
-                return Ok(Page { assets: Vec::new(), next_cursor: None });
+                return Ok(Page {
+                    assets: Vec::new(),
+                    next_cursor: None,
+                });
             }
-            let placeholders: Vec<String> =
-                ids.iter().map(|id| next(Param::Text(id.clone()), &mut params)).collect();
+            let placeholders: Vec<String> = ids
+                .iter()
+                .map(|id| next(Param::Text(id.clone()), &mut params))
+                .collect();
             sql += &format!(" AND public_id IN ({})", placeholders.join(", "));
         }
         if let Some((version, id)) = after {
@@ -253,8 +265,14 @@ impl AssetRepo {
         } else {
             None
         };
-        let assets = rows.into_iter().map(Asset::try_from).collect::<Result<_, _>>()?;
-        Ok(Page { assets, next_cursor })
+        let assets = rows
+            .into_iter()
+            .map(Asset::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            assets,
+            next_cursor,
+        })
     }
 
     /// True when some row refers to this blob.
@@ -323,8 +341,16 @@ mod tests {
     fn cursors_round_trip_and_reject_garbage() {
         let cursor = encode_cursor(1_700_000_000, 42);
         assert_eq!(decode_cursor(&cursor).unwrap(), (1_700_000_000, 42));
-        for bad in ["", "%%%", &URL_SAFE_NO_PAD.encode("12"), &URL_SAFE_NO_PAD.encode("a:b")] {
-            assert!(matches!(decode_cursor(bad), Err(StoreError::InvalidCursor)), "{bad:?}");
+        for bad in [
+            "",
+            "%%%",
+            &URL_SAFE_NO_PAD.encode("12"),
+            &URL_SAFE_NO_PAD.encode("a:b"),
+        ] {
+            assert!(
+                matches!(decode_cursor(bad), Err(StoreError::InvalidCursor)),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -80,7 +80,10 @@ impl TryFrom<AssetRow> for Asset {
     type Error = StoreError;
 
     fn try_from(row: AssetRow) -> Result<Asset, StoreError> {
-        let corrupt = |reason: String| StoreError::CorruptRow { asset_id: row.asset_id.clone(), reason };
+        let corrupt = |reason: String| StoreError::CorruptRow {
+            asset_id: row.asset_id.clone(),
+            reason,
+        };
         let json = |column: &str, text: &str| -> Result<Value, StoreError> {
             serde_json::from_str(text).map_err(|e| corrupt(format!("{column}: {e}")))
         };
@@ -91,7 +94,8 @@ impl TryFrom<AssetRow> for Asset {
             u32::try_from(n).map_err(|_| corrupt(format!("{column} = {n} out of range")))
         };
 
-        let tags: Vec<String> = decode(json("tags", &row.tags)?).map_err(|e| corrupt(format!("tags: {e}")))?;
+        let tags: Vec<String> =
+            decode(json("tags", &row.tags)?).map_err(|e| corrupt(format!("tags: {e}")))?;
         let context: BTreeMap<String, String> =
             decode(json("context", &row.context)?).map_err(|e| corrupt(format!("context: {e}")))?;
         let faces: Vec<Rect> = decode(json("face_coordinates", &row.face_coordinates)?)
@@ -109,7 +113,8 @@ impl TryFrom<AssetRow> for Asset {
             width: number("width", row.width)?,
             height: number("height", row.height)?,
             pages: number("pages", row.pages)?,
-            bytes: u64::try_from(row.bytes).map_err(|_| corrupt(format!("bytes = {}", row.bytes)))?,
+            bytes: u64::try_from(row.bytes)
+                .map_err(|_| corrupt(format!("bytes = {}", row.bytes)))?,
             asset_id: row.asset_id,
             resource_type: row.resource_type,
             delivery_type: row.delivery_type,
