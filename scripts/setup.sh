@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the build and the tests need, on this machine or a
 # bare Debian one. Idempotent: a second run only checks.
-#   system packages: tesseract (OCR, with English data) and what its bindings
+#   system packages: tesseract (OCR, with English and orientation-detection data) and what its bindings
 #   build with (clang for bindgen), cmake + nasm (vendored libjpeg-turbo),
 #   exiftool (oracle in benchmarks), PostgreSQL (the production database).
 #   SDKs of record: Python `cloudinary` (pinned) in .venv, Node `cloudinary`
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(
-  tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev libleptonica-dev
   clang libclang-dev cmake nasm pkg-config
   libimage-exiftool-perl
   postgresql postgresql-contrib

@@ -1,0 +1,174 @@
+//! Face detection on the real `face_*` photos of the shared corpus, scored by
+//! recall and precision at IoU >= 0.5.
+//!
+//! Which boxes count as expected:
+//! - `face_dlib_*`: `faces_ground_truth`, boxes annotated by people (PASCAL VOC
+//!   faces as shipped with dlib). Recall is asserted on these.
+//! - the other `face_*` files only have `faces_oracle`, OpenCV's haar cascade,
+//!   which is not ground truth and has false positives (three boxes on
+//!   face_fr_obama.jpg, which shows one face). Agreement with it is reported,
+//!   and each such photo must have at least one detection the oracle confirms.
+
+mod corpus_support;
+
+use extract::Rect;
+use serde_json::Value;
+
+const MIN_IOU: f64 = 0.5;
+const MIN_RECALL: f64 = 0.9;
+
+fn detect(name: &str) -> Vec<Rect> {
+    // TEMP until analyze decodes: all face_* files have orientation 1.
+    let image = image::load_from_memory(&corpus_support::read_file(name)).unwrap();
+    extract::faces::detect(&image)
+}
+
+fn boxes(value: &Value) -> Vec<Rect> {
+    value["boxes_xywh"]
+        .as_array()
+        .expect("boxes_xywh is a list")
+        .iter()
+        .map(|b| {
+            let n = |i: usize| b[i].as_u64().expect("box coordinates are integers") as u32;
+            Rect {
+                x: n(0),
+                y: n(1),
+                w: n(2),
+                h: n(3),
+            }
+        })
+        .collect()
+}
+
+fn iou(a: &Rect, b: &Rect) -> f64 {
+    let left = a.x.max(b.x);
+    let top = a.y.max(b.y);
+    let right = (a.x + a.w).min(b.x + b.w);
+    let bottom = (a.y + a.h).min(b.y + b.h);
+    if right <= left || bottom <= top {
+        return 0.0;
+    }
+    let inter = f64::from(right - left) * f64::from(bottom - top);
+    let union = f64::from(a.w * a.h) + f64::from(b.w * b.h) - inter;
+    inter / union
+}
+
+/// Detections matched one-to-one to expected boxes, best overlaps first.
+fn matches(found: &[Rect], expected: &[Rect]) -> usize {
+    let mut pairs: Vec<(f64, usize, usize)> = found
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| {
+            expected
+                .iter()
+                .enumerate()
+                .map(move |(j, e)| (iou(f, e), i, j))
+        })
+        .filter(|(overlap, _, _)| *overlap >= MIN_IOU)
+        .collect();
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (mut used_found, mut used_expected) =
+        (vec![false; found.len()], vec![false; expected.len()]);
+    let mut matched = 0;
+    for (_, i, j) in pairs {
+        if !used_found[i] && !used_expected[j] {
+            used_found[i] = true;
+            used_expected[j] = true;
+            matched += 1;
+        }
+    }
+    matched
+}
+
+#[derive(Default)]
+struct Score {
+    matched: usize,
+    found: usize,
+    expected: usize,
+}
+
+impl Score {
+    fn add(&mut self, name: &str, found: &[Rect], expected: &[Rect]) -> usize {
+        let matched = matches(found, expected);
+        println!(
+            "{name}: found {} expected {} matched {matched} -> recall {:.2} precision {:.2}\n  found {found:?}\n  expected {expected:?}",
+            found.len(),
+            expected.len(),
+            ratio(matched, expected.len()),
+            ratio(matched, found.len()),
+        );
+        self.matched += matched;
+        self.found += found.len();
+        self.expected += expected.len();
+        matched
+    }
+
+    fn recall(&self) -> f64 {
+        ratio(self.matched, self.expected)
+    }
+
+    fn precision(&self) -> f64 {
+        ratio(self.matched, self.found)
+    }
+}
+
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        1.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+#[test]
+fn faces_are_found_in_annotated_photos() {
+    let mut score = Score::default();
+    for name in corpus_support::files_with_prefix("face_") {
+        let truth = &corpus_support::expected(&name)["faces_ground_truth"];
+        if truth.is_null() {
+            continue;
+        }
+        score.add(&name, &detect(&name), &boxes(truth));
+    }
+    println!(
+        "ground truth overall: recall {:.3} precision {:.3} ({} of {} faces, {} detections)",
+        score.recall(),
+        score.precision(),
+        score.matched,
+        score.expected,
+        score.found
+    );
+    assert!(score.expected > 0, "no annotated face photo in the corpus");
+    assert!(
+        score.recall() >= MIN_RECALL,
+        "recall {:.3} < {MIN_RECALL}",
+        score.recall()
+    );
+}
+
+#[test]
+fn faces_agree_with_the_oracle_where_nobody_annotated_them() {
+    let mut score = Score::default();
+    for name in corpus_support::files_with_prefix("face_") {
+        let expected = corpus_support::expected(&name);
+        if !expected["faces_ground_truth"].is_null() {
+            continue;
+        }
+        let matched = score.add(&name, &detect(&name), &boxes(&expected["faces_oracle"]));
+        assert!(
+            matched >= 1,
+            "{name}: no detection agrees with any oracle box"
+        );
+    }
+    println!(
+        "oracle agreement overall: recall {:.3} precision {:.3} (oracle has false positives)",
+        score.recall(),
+        score.precision()
+    );
+}
+
+#[test]
+fn photos_without_faces_give_an_empty_list() {
+    // A text scan: no face, and not an error either.
+    assert_eq!(detect("text_phototest.tif"), Vec::<Rect>::new());
+}

@@ -1,0 +1,118 @@
+//! OCR on the real `text_*` scans of the shared corpus, scored by word recall
+//! against their ground-truth transcriptions (`text_ground_truth.text`): the
+//! share of transcribed words (case-insensitive, punctuation stripped, counted
+//! with repetition) that come back among the recognised words.
+
+mod corpus_support;
+
+use std::collections::HashMap;
+
+use extract::ocr::{AdvOcr, OcrOptions, OcrStatus};
+
+/// Every `text_*` file is clean printed text (one is the same page turned 90°).
+const MIN_WORD_RECALL: f64 = 0.9;
+
+fn recognize(name: &str) -> AdvOcr {
+    let image = image::load_from_memory(&corpus_support::read_file(name)).unwrap();
+    extract::ocr::recognize(&image, 1.0, &OcrOptions::default())
+}
+
+/// Lower-case words with leading and trailing punctuation removed, counted.
+fn word_counts<'a>(words: impl IntoIterator<Item = &'a str>) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for word in words {
+        let word = word
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        if !word.is_empty() {
+            *counts.entry(word).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn word_recall(expected_text: &str, found: &AdvOcr) -> (usize, usize) {
+    let expected = word_counts(expected_text.split_whitespace());
+    let data = &found.data[0];
+    let found = word_counts(
+        data.text_annotations
+            .iter()
+            .skip(1)
+            .map(|a| a.description.as_str()),
+    );
+    let matched = expected
+        .iter()
+        .map(|(word, &n)| n.min(found.get(word).copied().unwrap_or(0)))
+        .sum();
+    (matched, expected.values().sum())
+}
+
+#[test]
+fn printed_text_is_read_word_for_word() {
+    let (mut matched_all, mut expected_all) = (0, 0);
+    for name in corpus_support::files_with_prefix("text_") {
+        let truth = corpus_support::expected(&name)["text_ground_truth"]["text"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: no text_ground_truth.text"))
+            .to_owned();
+        let ocr = recognize(&name);
+        assert_eq!(ocr.status, OcrStatus::Complete, "{name}: {:?}", ocr.message);
+        let (matched, expected) = word_recall(&truth, &ocr);
+        let recall = matched as f64 / expected as f64;
+        println!("{name}: word recall {recall:.3} ({matched} of {expected} words)");
+        assert!(
+            recall >= MIN_WORD_RECALL,
+            "{name}: word recall {recall:.3} < {MIN_WORD_RECALL}"
+        );
+        matched_all += matched;
+        expected_all += expected;
+    }
+    println!(
+        "overall word recall {:.3} ({matched_all} of {expected_all})",
+        matched_all as f64 / expected_all as f64
+    );
+}
+
+#[test]
+fn word_boxes_lie_inside_the_displayed_image() {
+    let name = "text_phototest_rotated_L.png";
+    let expected = corpus_support::expected(name);
+    let (width, height) = (
+        expected["display_width"].as_u64().unwrap(),
+        expected["display_height"].as_u64().unwrap(),
+    );
+    let ocr = recognize(name);
+    let data = &ocr.data[0];
+    assert!(data.text_annotations.len() > 1, "no words read");
+    for annotation in &data.text_annotations {
+        for v in annotation.bounding_poly.vertices {
+            assert!(
+                u64::from(v.x) <= width && u64::from(v.y) <= height,
+                "{annotation:?} outside {width}x{height}"
+            );
+        }
+    }
+    // The page is turned 90°: its text lines run down the image, so words are taller than wide.
+    let tall = data.text_annotations[1..]
+        .iter()
+        .filter(|a| {
+            let [top_left, _, bottom_right, _] = a.bounding_poly.vertices;
+            bottom_right.y - top_left.y > bottom_right.x - top_left.x
+        })
+        .count();
+    assert!(
+        tall * 2 > data.text_annotations.len() - 1,
+        "words are not laid out sideways"
+    );
+}
+
+#[test]
+fn a_photo_without_text_gives_no_words() {
+    let ocr = recognize("face_pillow_hopper.jpg");
+    assert_eq!(ocr.status, OcrStatus::Complete, "{:?}", ocr.message);
+    assert!(
+        ocr.data[0].text_annotations.is_empty(),
+        "{:?}",
+        ocr.data[0].text_annotations
+    );
+}
