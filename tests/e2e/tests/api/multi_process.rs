@@ -1,0 +1,223 @@
+//! Production runs several `upload-api` and `admin-api` processes over one
+//! PostgreSQL and one blob store, behind a load balancer that may send each
+//! request to any of them. So nothing correctness depends on (assets,
+//! versions, overwrites, the admin rate-limit budget) may live in one
+//! process's memory: what one replica does, every other one sees.
+//!
+//! These tests run the real production binaries as separate processes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use assay_e2e::{json_ok, md5_hex, sign, Backend, FilePart, Sandbox, API_KEY, API_SECRET, CLOUD};
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+
+/// The `upload-api` and `admin-api` executables, built once per test run
+/// (cargo only builds a package's binaries for its own integration tests).
+struct Binaries {
+    upload_api: PathBuf,
+    admin_api: PathBuf,
+}
+
+fn binaries() -> &'static Binaries {
+    static BINARIES: OnceLock<Binaries> = OnceLock::new();
+    BINARIES.get_or_init(|| {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .current_dir(&workspace)
+            .args(["build", "-p", "upload-api", "-p", "admin-api", "--message-format=json-render-diagnostics"])
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("running cargo build");
+        assert!(output.status.success(), "cargo build -p upload-api -p admin-api failed");
+        // Cargo names each executable it produced; no guessing at target dirs.
+        let executable = |name: &str| -> PathBuf {
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+                .filter(|message| message["target"]["name"] == name)
+                .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+                .unwrap_or_else(|| panic!("cargo build reported no executable {name}"))
+        };
+        Binaries { upload_api: executable("upload-api"), admin_api: executable("admin-api") }
+    })
+}
+
+/// One service process on a random loopback port, stopped when dropped.
+struct Replica {
+    binary: PathBuf,
+    process: Child,
+    base_url: String,
+    /// Its stderr, shown if it dies.
+    log: PathBuf,
+}
+
+impl Replica {
+    /// Starts `binary` on the sandbox's database and blob directory.
+    fn spawn(binary: &Path, sandbox: &Sandbox) -> Replica {
+        // The services bind ASSAY_LISTEN themselves: reserve a free port.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let name = binary.file_name().unwrap().to_string_lossy();
+        let log = sandbox.scratch_dir().join(format!("{name}-{port}.log"));
+        let process = Command::new(binary)
+            .env("ASSAY_LISTEN", format!("127.0.0.1:{port}"))
+            .env("ASSAY_CLOUD_NAME", CLOUD)
+            .env("ASSAY_API_KEY", API_KEY)
+            .env("ASSAY_API_SECRET", API_SECRET)
+            .env("DATABASE_URL", &sandbox.database_url)
+            .env("ASSAY_STORAGE", &sandbox.blob_root)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
+        Replica { binary: binary.to_owned(), process, base_url: format!("http://127.0.0.1:{port}"), log }
+    }
+
+    /// Waits until it answers HTTP at all (a 404 will do): the listener is
+    /// bound before migrations run, so the first request may wait for them.
+    async fn wait_until_serving(&mut self) {
+        let client = reqwest::Client::new();
+        for _ in 0..600 {
+            if let Some(status) = self.process.try_wait().unwrap() {
+                let output = std::fs::read_to_string(&self.log).unwrap_or_default();
+                panic!("{} exited with {status}:\n{output}", self.binary.display());
+            }
+            if client.get(format!("{}/healthz", self.base_url)).send().await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{} never answered on {}", self.binary.display(), self.base_url);
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// Several replicas of each service over one fresh PostgreSQL database and
+/// one blob directory.
+struct Cluster {
+    uploads: Vec<Replica>,
+    admins: Vec<Replica>,
+    client: reqwest::Client,
+    // Last: the processes stop before their database is dropped.
+    _sandbox: Sandbox,
+}
+
+impl Cluster {
+    async fn start(upload_replicas: usize, admin_replicas: usize) -> Cluster {
+        let sandbox = Sandbox::new(Backend::Postgres).await;
+        let binaries = binaries();
+        // All started before any is waited for, so they also race to apply
+        // the migrations to the empty database, as replicas of a rollout do.
+        let mut uploads: Vec<Replica> =
+            (0..upload_replicas).map(|_| Replica::spawn(&binaries.upload_api, &sandbox)).collect();
+        let mut admins: Vec<Replica> =
+            (0..admin_replicas).map(|_| Replica::spawn(&binaries.admin_api, &sandbox)).collect();
+        for replica in uploads.iter_mut().chain(admins.iter_mut()) {
+            replica.wait_until_serving().await;
+        }
+        Cluster { uploads, admins, client: reqwest::Client::new(), _sandbox: sandbox }
+    }
+
+    /// A signed upload of `file` as `public_id` through `replica`.
+    async fn upload(&self, replica: &Replica, file: FilePart, public_id: &str) -> Value {
+        let timestamp = chrono::Utc::now().timestamp().to_string();
+        let signature = sign::signature(&[("public_id", public_id), ("timestamp", &timestamp)], API_SECRET, false);
+        let form = Form::new()
+            .text("public_id", public_id.to_owned())
+            .text("timestamp", timestamp)
+            .text("api_key", API_KEY)
+            .text("signature", signature)
+            .part("file", Part::bytes(file.bytes).file_name(file.filename));
+        let url = format!("{}/v1_1/{CLOUD}/image/upload", replica.base_url);
+        json_ok(self.client.post(url).multipart(form).send().await.unwrap()).await
+    }
+
+    /// The original's bytes, fetched through `replica` at the path of the
+    /// upload response's `url`.
+    async fn deliver(&self, replica: &Replica, uploaded: &Value) -> Vec<u8> {
+        let url = uploaded["url"].as_str().expect("url in upload response");
+        let path = url.splitn(4, '/').nth(3).expect("url has a path");
+        let response = self.client.get(format!("{}/{path}", replica.base_url)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "delivering {url} through {}", replica.base_url);
+        response.bytes().await.unwrap().to_vec()
+    }
+
+    /// The Admin API's details of `public_id`, through `replica`.
+    async fn details(&self, replica: &Replica, public_id: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}/v1_1/{CLOUD}/resources/image/upload/{public_id}", replica.base_url))
+            .basic_auth(API_KEY, Some(API_SECRET))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn an_upload_through_either_upload_replica_is_served_by_the_other_and_by_the_admin_api() {
+    let cluster = Cluster::start(2, 1).await;
+    let [first, second] = [&cluster.uploads[0], &cluster.uploads[1]];
+    let admin = &cluster.admins[0];
+    let jpeg = FilePart::corpus("gps_exiftool_tiny.jpg");
+    let png = FilePart::corpus("png_exiftool_tiny.png");
+    let (jpeg_bytes, png_bytes) = (jpeg.bytes.clone(), png.bytes.clone());
+
+    let via_first = cluster.upload(first, jpeg, "replicas/via-first").await;
+    let via_second = cluster.upload(second, png, "replicas/via-second").await;
+
+    assert_eq!(cluster.deliver(second, &via_first).await, jpeg_bytes);
+    assert_eq!(cluster.deliver(first, &via_second).await, png_bytes);
+    for (uploaded, bytes) in [(&via_first, &jpeg_bytes), (&via_second, &png_bytes)] {
+        let public_id = uploaded["public_id"].as_str().unwrap();
+        let details = json_ok(cluster.details(admin, public_id).await).await;
+        assert_eq!(details["version"], uploaded["version"], "{public_id}");
+        assert_eq!(details["etag"], md5_hex(bytes), "{public_id}");
+        assert_eq!(details["bytes"], bytes.len(), "{public_id}");
+    }
+}
+
+#[tokio::test]
+async fn an_overwrite_through_one_replica_is_the_version_every_replica_serves() {
+    let cluster = Cluster::start(2, 1).await;
+    let [first, second] = [&cluster.uploads[0], &cluster.uploads[1]];
+    let replacement = FilePart::corpus("png_exiftool_tiny.png");
+    let replacement_bytes = replacement.bytes.clone();
+
+    let original = cluster.upload(first, FilePart::corpus("gps_exiftool_tiny.jpg"), "replicas/overwritten").await;
+    let overwrite = cluster.upload(second, replacement, "replicas/overwritten").await;
+
+    assert_ne!(overwrite["version"], original["version"]);
+    assert_eq!(cluster.deliver(first, &overwrite).await, replacement_bytes);
+    let details = json_ok(cluster.details(&cluster.admins[0], "replicas/overwritten").await).await;
+    assert_eq!(details["version"], overwrite["version"]);
+    assert_eq!(details["etag"], md5_hex(&replacement_bytes));
+}
+
+#[tokio::test]
+async fn admin_replicas_spend_one_shared_rate_limit_budget() {
+    let cluster = Cluster::start(1, 2).await;
+    cluster.upload(&cluster.uploads[0], FilePart::corpus("gps_exiftool_tiny.jpg"), "replicas/counted").await;
+
+    let mut remaining = Vec::new();
+    for admin in cluster.admins.iter().cycle().take(4) {
+        let response = cluster.details(admin, "replicas/counted").await;
+        assert_eq!(response.status(), 200);
+        let header = response.headers()["X-FeatureRateLimit-Remaining"].to_str().unwrap().to_owned();
+        remaining.push(header.parse::<u32>().unwrap());
+    }
+
+    // Alternating between the replicas, each call still takes the next unit.
+    let first = remaining[0];
+    assert_eq!(remaining, [first, first - 1, first - 2, first - 3]);
+}
