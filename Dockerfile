@@ -34,6 +34,10 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 assay \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/assay --create-home assay
 COPY --from=builder /out/ /usr/local/bin/
+# Fail the build, not the first pod, if a shared library (all three binaries
+# link the same ones) or the English OCR data is missing.
+RUN assay --version \
+ && test -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata
 USER 10001:10001
 # `assay serve`'s embedded defaults (SQLite, blobs) are relative to here.
 WORKDIR /var/lib/assay
