@@ -24,20 +24,22 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
  && install -D -t /out target/release/assay target/release/upload-api target/release/admin-api
 
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
-# Runtime libraries of the build deps above, English OCR data, and CA
-# certificates for HTTPS to S3 and remote-URL uploads.
+# Runtime libraries of the build deps above, the OCR data (English, and the
+# orientation/script detection model), and CA certificates for HTTPS to S3
+# and remote-URL uploads.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libtesseract5 tesseract-ocr tesseract-ocr-eng ca-certificates \
+      libtesseract5 tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 # A numeric user, so Kubernetes' runAsNonRoot can verify it without /etc/passwd.
 RUN groupadd --system --gid 10001 assay \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/assay --create-home assay
 COPY --from=builder /out/ /usr/local/bin/
 # Fail the build, not the first pod, if a shared library (all three binaries
-# link the same ones) or the English OCR data is missing.
+# link the same ones) or OCR data is missing.
 RUN assay --version \
- && test -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata
+ && test -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata \
+ && test -f /usr/share/tesseract-ocr/5/tessdata/osd.traineddata
 USER 10001:10001
 # `assay serve`'s embedded defaults (SQLite, blobs) are relative to here.
 WORKDIR /var/lib/assay
