@@ -1,5 +1,23 @@
 //! Media metadata (Exif, IPTC, XMP, GPS) as one flat map of exiftool tag names
-//! to exiftool's printed values.
+//! to exiftool's printed values — what a photographer sees in `exiftool FILE`.
+//!
+//! [`container`] finds the blocks a file carries, in file order; [`exif`],
+//! [`iptc`] and [`xmp`] read them into [`Tags`] in the order exiftool meets
+//! them; [`gps`] adds the Composite GPS tags. Where two blocks carry the same
+//! tag name, exiftool's precedence decides: the later one wins, except that a
+//! low-priority tag (secondary IFDs such as the IFD1 thumbnail, XMP copies of
+//! Exif values, and the XMP properties exiftool marks "Avoid") never replaces
+//! one already found.
+//! Reading never fails: what cannot be read is skipped.
+
+mod container;
+mod exif;
+mod exif_tags;
+mod gps;
+mod iptc;
+mod print;
+mod xmp;
+mod xmp_tags;
 
 use std::collections::BTreeMap;
 
@@ -10,17 +28,98 @@ pub type MediaMetadata = BTreeMap<String, String>;
 
 /// Reads every metadata block the container carries. Never fails: what can be
 /// read is returned, the rest is skipped.
-pub fn extract(_bytes: &[u8], _format: Format) -> MediaMetadata {
-    MediaMetadata::new()
+pub fn extract(bytes: &[u8], format: Format) -> MediaMetadata {
+    let mut tags = Tags::default();
+    let mut fix = gps::Fix::default();
+    for block in container::blocks(bytes, format) {
+        match block {
+            container::Block::Exif(tiff) => exif::read(&tiff, &mut tags, &mut fix),
+            container::Block::Iptc(iim) => iptc::read(&iim, &mut tags),
+            container::Block::Xmp(packet) => xmp::read(&packet, &mut tags),
+        }
+    }
+    gps::add_composites(&fix, &mut tags);
+    tags.into_map()
 }
 
 /// The Exif orientation (1-8) if the file carries one, read without decoding pixels.
 pub fn orientation(bytes: &[u8]) -> Option<u16> {
-    let exif = exif::Reader::new()
-        .continue_on_error(true)
-        .read_from_container(&mut std::io::Cursor::new(bytes))
-        .or_else(|e| e.distill_partial_result(|_| {}))
-        .ok()?;
-    let field = exif.get_field(exif::Tag::Orientation, exif::In::PRIMARY)?;
-    field.value.get_uint(0).and_then(|v| u16::try_from(v).ok())
+    exif::orientation(&container::first_exif(bytes)?)
+}
+
+/// Whether a tag may replace an earlier tag of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Priority {
+    /// Only fills a name nobody else set (exiftool priority 0).
+    Low,
+    Normal,
+}
+
+/// Tags in the order exiftool meets them, before precedence is applied.
+#[derive(Debug, Default)]
+pub(crate) struct Tags {
+    found: Vec<(String, String, Priority)>,
+}
+
+impl Tags {
+    pub(crate) fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.push_with(name, value, Priority::Normal);
+    }
+
+    pub(crate) fn push_with(&mut self, name: impl Into<String>, value: impl Into<String>, priority: Priority) {
+        self.found.push((name.into(), value.into(), priority));
+    }
+
+    /// One value per name: a later tag replaces an earlier one unless it has
+    /// low priority (exiftool's FoundTag rule for duplicate tags).
+    pub(crate) fn into_map(self) -> MediaMetadata {
+        let mut chosen = MediaMetadata::new();
+        for (name, value, priority) in self.found {
+            if priority == Priority::Normal || !chosen.contains_key(&name) {
+                chosen.insert(name, value);
+            }
+        }
+        chosen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_tags_win_unless_their_priority_is_lower() {
+        let mut tags = Tags::default();
+        tags.push("XResolution", "72");
+        tags.push_with("XResolution", "180", Priority::Low);
+        tags.push_with("Compression", "JPEG (old-style)", Priority::Low);
+        tags.push_with("Compression", "Uncompressed", Priority::Low);
+        tags.push("CreateDate", "2001:01:01 00:00:00");
+        tags.push("CreateDate", "2001:01:01 00:00:00+01:00");
+        let map = tags.into_map();
+        assert_eq!(map["XResolution"], "72");
+        assert_eq!(map["Compression"], "JPEG (old-style)");
+        assert_eq!(map["CreateDate"], "2001:01:01 00:00:00+01:00");
+    }
+
+    #[test]
+    fn garbage_yields_an_empty_map_for_every_format() {
+        let garbage: Vec<u8> = (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect();
+        for format in [
+            Format::Jpg,
+            Format::Png,
+            Format::Gif,
+            Format::Webp,
+            Format::Tiff,
+            Format::Bmp,
+            Format::Ico,
+            Format::Avif,
+            Format::Heic,
+            Format::Pdf,
+        ] {
+            assert!(extract(&garbage, format).is_empty(), "{format:?}");
+            assert!(extract(&[], format).is_empty(), "{format:?}");
+        }
+        assert_eq!(orientation(&garbage), None);
+    }
 }

@@ -1,0 +1,401 @@
+//! Finds the metadata blocks a file carries, in file order, without decoding
+//! pixels: Exif (a TIFF structure), IPTC IIM and XMP packets, for JPEG, TIFF,
+//! PNG, WebP, GIF and HEIF/AVIF. Every walk is bounded by the input and stops
+//! at the first structure that does not fit; what was found so far is kept.
+
+use std::borrow::Cow;
+
+use crate::Format;
+
+/// One metadata block, borrowed from the file where possible.
+#[derive(Debug)]
+pub(crate) enum Block<'a> {
+    /// A TIFF structure (byte order mark first) holding the Exif IFDs.
+    Exif(Cow<'a, [u8]>),
+    /// IPTC IIM datasets.
+    Iptc(Cow<'a, [u8]>),
+    /// An XMP packet (UTF-8 or UTF-16 XML).
+    Xmp(Cow<'a, [u8]>),
+}
+
+/// The metadata blocks of `bytes`, read as `format`, in the order the file holds them.
+pub(crate) fn blocks(bytes: &[u8], format: Format) -> Vec<Block<'_>> {
+    match format {
+        Format::Jpg => jpeg(bytes),
+        // A TIFF file is itself the Exif structure; its IFD0 points at IPTC and XMP.
+        Format::Tiff => vec![Block::Exif(Cow::Borrowed(bytes))],
+        Format::Png => png(bytes),
+        Format::Webp => webp(bytes),
+        Format::Gif => gif(bytes),
+        Format::Heic | Format::Avif => isobmff(bytes),
+        Format::Bmp | Format::Ico | Format::Pdf => scan_xmp_packet(bytes).into_iter().collect(),
+    }
+}
+
+/// The first Exif block, for callers that only need Exif (orientation).
+pub(crate) fn first_exif(bytes: &[u8]) -> Option<Cow<'_, [u8]>> {
+    blocks(bytes, Format::sniff(bytes)?).into_iter().find_map(|b| match b {
+        Block::Exif(tiff) => Some(tiff),
+        _ => None,
+    })
+}
+
+const EXIF_HEADER: &[u8] = b"Exif\0\0";
+const XMP_HEADER: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
+const EXTENDED_XMP_HEADER: &[u8] = b"http://ns.adobe.com/xmp/extension/\0";
+const PHOTOSHOP_HEADER: &[u8] = b"Photoshop 3.0\0";
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+/// JPEG: APP1 Exif, APP1 XMP (+ extended XMP), APP13 Photoshop IRB with IPTC.
+fn jpeg(bytes: &[u8]) -> Vec<Block<'_>> {
+    let mut found = Vec::new();
+    let mut extended = ExtendedXmp::default();
+    let mut photoshop: Vec<u8> = Vec::new();
+    let mut photoshop_at = None;
+    let mut pos = 2;
+    while pos + 4 <= bytes.len() {
+        if bytes[pos] != 0xff {
+            break;
+        }
+        let marker = bytes[pos + 1];
+        if marker == 0xff {
+            pos += 1; // fill byte
+            continue;
+        }
+        if marker == 0xd8 || marker == 0x01 || (0xd0..=0xd7).contains(&marker) {
+            pos += 2;
+            continue;
+        }
+        if marker == 0xd9 || marker == 0xda {
+            break; // metadata lives before the scan data
+        }
+        let len = u16::from_be_bytes([bytes[pos + 2], bytes[pos + 3]]) as usize;
+        if len < 2 {
+            break;
+        }
+        let end = (pos + 2 + len).min(bytes.len()); // a truncated last segment is read as far as it goes
+        let data = &bytes[pos + 4..end];
+        match marker {
+            0xe1 if data.starts_with(EXIF_HEADER) => {
+                found.push(Block::Exif(Cow::Borrowed(&data[EXIF_HEADER.len()..])))
+            }
+            0xe1 if data.starts_with(XMP_HEADER) => {
+                found.push(Block::Xmp(Cow::Borrowed(&data[XMP_HEADER.len()..])))
+            }
+            0xe1 if data.starts_with(EXTENDED_XMP_HEADER) => {
+                extended.add(&data[EXTENDED_XMP_HEADER.len()..])
+            }
+            // Photoshop splits a large resource block over consecutive APP13 segments.
+            0xed if data.starts_with(PHOTOSHOP_HEADER) => {
+                photoshop_at.get_or_insert(found.len());
+                photoshop.extend_from_slice(&data[PHOTOSHOP_HEADER.len()..]);
+            }
+            _ => {}
+        }
+        pos = end;
+    }
+    if let Some(at) = photoshop_at {
+        let iptc: Vec<Block> =
+            photoshop_iptc(&photoshop).map(|i| Block::Iptc(Cow::Owned(i.to_vec()))).collect();
+        found.splice(at..at, iptc);
+    }
+    if let Some(xmp) = extended.assemble() {
+        found.push(Block::Xmp(Cow::Owned(xmp)));
+    }
+    found
+}
+
+/// Extended XMP (XMP spec part 3, 1.1.3.1): a packet too large for one APP1,
+/// split into chunks keyed by a GUID, each with the full length and its offset.
+#[derive(Default)]
+struct ExtendedXmp {
+    guid: Option<[u8; 32]>,
+    chunks: Vec<(u32, Vec<u8>)>,
+}
+
+impl ExtendedXmp {
+    fn add(&mut self, data: &[u8]) {
+        if data.len() < 40 {
+            return;
+        }
+        let guid: [u8; 32] = data[..32].try_into().expect("32 bytes");
+        // One extended packet per file; chunks of another GUID are stray.
+        if *self.guid.get_or_insert(guid) != guid {
+            return;
+        }
+        let offset = u32::from_be_bytes(data[36..40].try_into().expect("4 bytes"));
+        self.chunks.push((offset, data[40..].to_vec()));
+    }
+
+    /// The chunks in offset order. Nothing is allocated from the declared full
+    /// length, so a lying header cannot make us reserve memory.
+    fn assemble(mut self) -> Option<Vec<u8>> {
+        if self.chunks.is_empty() {
+            return None;
+        }
+        self.chunks.sort_by_key(|(offset, _)| *offset);
+        self.chunks.dedup_by_key(|(offset, _)| *offset);
+        Some(self.chunks.into_iter().flat_map(|(_, data)| data).collect())
+    }
+}
+
+/// IPTC IIM blocks (resource 0x0404) in a Photoshop image resource block:
+/// "8BIM", id u16, even-padded Pascal name, size u32, even-padded data.
+pub(crate) fn photoshop_iptc(irb: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        while pos + 12 <= irb.len() && &irb[pos..pos + 4] == b"8BIM" {
+            let id = u16::from_be_bytes([irb[pos + 4], irb[pos + 5]]);
+            let name_len = irb[pos + 6] as usize;
+            let size_at = pos + 6 + ((name_len + 2) & !1);
+            let size = u32::from_be_bytes(irb.get(size_at..size_at + 4)?.try_into().ok()?) as usize;
+            let start = size_at + 4;
+            let end = start.checked_add(size)?.min(irb.len());
+            pos = start.checked_add(size)?.checked_add(size & 1)?;
+            if id == 0x0404 && start <= end {
+                return Some(&irb[start..end]);
+            }
+        }
+        None
+    })
+}
+
+/// PNG: eXIf chunk, iTXt "XML:com.adobe.xmp", and ImageMagick's hex-encoded
+/// "Raw profile type" text chunks.
+fn png(bytes: &[u8]) -> Vec<Block<'_>> {
+    let mut found = Vec::new();
+    if !bytes.starts_with(PNG_SIGNATURE) {
+        return found;
+    }
+    let mut pos = PNG_SIGNATURE.len();
+    while pos + 8 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes[pos..pos + 4].try_into().expect("4 bytes")) as usize;
+        let kind = &bytes[pos + 4..pos + 8];
+        let start = pos + 8;
+        let end = start.saturating_add(len).min(bytes.len());
+        let data = &bytes[start..end];
+        match kind {
+            b"eXIf" => {
+                let tiff = data.strip_prefix(EXIF_HEADER).unwrap_or(data);
+                found.push(Block::Exif(Cow::Borrowed(tiff)));
+            }
+            b"iTXt" => found.extend(png_itxt_xmp(data)),
+            b"tEXt" | b"zTXt" => found.extend(png_raw_profile(kind, data)),
+            b"IEND" => break,
+            _ => {}
+        }
+        pos = start.saturating_add(len).saturating_add(4); // + CRC
+    }
+    found
+}
+
+/// The XMP packet of an iTXt chunk with keyword "XML:com.adobe.xmp".
+fn png_itxt_xmp(data: &[u8]) -> Option<Block<'_>> {
+    let rest = data.strip_prefix(b"XML:com.adobe.xmp\0")?;
+    let [compressed, _method, rest @ ..] = rest else { return None };
+    let lang_end = rest.iter().position(|&b| b == 0)?;
+    let rest = &rest[lang_end + 1..];
+    let keyword_end = rest.iter().position(|&b| b == 0)?;
+    let text = &rest[keyword_end + 1..];
+    Some(Block::Xmp(if *compressed != 0 { Cow::Owned(inflate(text)?) } else { Cow::Borrowed(text) }))
+}
+
+/// ImageMagick's "Raw profile type exif|APP1|iptc|xmp" text chunk (tEXt, or
+/// zlib-compressed zTXt): a newline, the profile name, the length, then the
+/// bytes in hex.
+fn png_raw_profile(kind: &[u8], data: &[u8]) -> Option<Block<'static>> {
+    let rest = data.strip_prefix(b"Raw profile type ")?;
+    let name_end = rest.iter().position(|&b| b == 0)?;
+    let profile = &rest[..name_end];
+    let body = &rest[name_end + 1..];
+    let inflated;
+    let body = if kind == b"zTXt" {
+        inflated = inflate(body.get(1..)?)?; // compression method byte first
+        &inflated[..]
+    } else {
+        body
+    };
+    let text = std::str::from_utf8(body).ok()?;
+    let mut lines = text.trim_start().splitn(3, '\n');
+    let _name = lines.next()?;
+    let _len = lines.next()?;
+    let hex: String = lines.next()?.split_whitespace().collect();
+    let raw = hex::decode(hex).ok()?;
+    match profile {
+        b"exif" | b"APP1" => {
+            let start = find(&raw, EXIF_HEADER).map_or(0, |p| p + EXIF_HEADER.len());
+            Some(Block::Exif(Cow::Owned(raw[start..].to_vec())))
+        }
+        b"iptc" => {
+            let iptc = match raw.strip_prefix(PHOTOSHOP_HEADER) {
+                Some(irb) => photoshop_iptc(irb).next()?.to_vec(),
+                None => raw,
+            };
+            Some(Block::Iptc(Cow::Owned(iptc)))
+        }
+        b"xmp" => Some(Block::Xmp(Cow::Owned(raw))),
+        _ => None,
+    }
+}
+
+/// Most a compressed text chunk may inflate to: metadata, not a bomb.
+const MAX_INFLATED: u64 = 16 << 20;
+
+/// zlib-inflates a PNG text chunk, refusing output beyond [`MAX_INFLATED`].
+fn inflate(compressed: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let mut decoder = flate2::read::ZlibDecoder::new(compressed).take(MAX_INFLATED + 1);
+    decoder.read_to_end(&mut out).ok()?;
+    (out.len() as u64 <= MAX_INFLATED).then_some(out)
+}
+
+/// WebP: RIFF chunks "EXIF" and "XMP " (padded to even sizes).
+fn webp(bytes: &[u8]) -> Vec<Block<'_>> {
+    let mut found = Vec::new();
+    if !(bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP")) {
+        return found;
+    }
+    let mut pos = 12;
+    while pos + 8 <= bytes.len() {
+        let kind = &bytes[pos..pos + 4];
+        let len = u32::from_le_bytes(bytes[pos + 4..pos + 8].try_into().expect("4 bytes")) as usize;
+        let start = pos + 8;
+        let end = start.saturating_add(len).min(bytes.len());
+        let data = &bytes[start..end];
+        match kind {
+            // Some writers keep the JPEG "Exif\0\0" prefix in the chunk.
+            b"EXIF" => found.push(Block::Exif(Cow::Borrowed(data.strip_prefix(EXIF_HEADER).unwrap_or(data)))),
+            b"XMP " => found.push(Block::Xmp(Cow::Borrowed(data))),
+            _ => {}
+        }
+        pos = start.saturating_add(len).saturating_add(len & 1);
+    }
+    found
+}
+
+/// GIF: the "XMP DataXMP" application extension. Its sub-block length bytes
+/// are part of the packet (XMP spec part 3), so the data runs up to the block
+/// terminator and ends with a 258-byte "magic trailer" the parser ignores.
+fn gif(bytes: &[u8]) -> Vec<Block<'_>> {
+    let mut found = Vec::new();
+    if !bytes.starts_with(b"GIF8") || bytes.len() < 13 {
+        return found;
+    }
+    let colour_table = |flags: u8| if flags & 0x80 != 0 { 3 << ((flags & 7) + 1) } else { 0 };
+    let mut pos = 13 + colour_table(bytes[10]);
+    // Skips data sub-blocks from `at`; returns the position after the terminator.
+    let skip_sub_blocks = |mut at: usize| -> Option<usize> {
+        loop {
+            let len = *bytes.get(at)? as usize;
+            at += 1 + len;
+            if len == 0 {
+                return Some(at);
+            }
+        }
+    };
+    while let Some(&introducer) = bytes.get(pos) {
+        match introducer {
+            0x21 => {
+                let Some(&label) = bytes.get(pos + 1) else { break };
+                let body = pos + 2;
+                if label == 0xff && bytes.get(body..body + 12) == Some(b"\x0bXMP DataXMP") {
+                    let start = body + 12;
+                    let Some(end) = skip_sub_blocks(start) else {
+                        found.push(Block::Xmp(Cow::Borrowed(&bytes[start..])));
+                        break;
+                    };
+                    found.push(Block::Xmp(Cow::Borrowed(&bytes[start..end.min(bytes.len())])));
+                    pos = end;
+                } else {
+                    let Some(next) = skip_sub_blocks(body) else { break };
+                    pos = next;
+                }
+            }
+            0x2c => {
+                let Some(&flags) = bytes.get(pos + 9) else { break };
+                // descriptor, local colour table, LZW minimum code size, then data
+                let Some(next) = skip_sub_blocks(pos + 10 + colour_table(flags) + 1) else { break };
+                pos = next;
+            }
+            _ => break, // 0x3b trailer, or garbage
+        }
+    }
+    found
+}
+
+/// HEIF/AVIF: kamadak-exif already walks the item boxes (iinf/iloc) to the
+/// Exif item; XMP is a "mime" item, found by packet scanning (XMP spec part
+/// 3, 1.1.2: packets are self-delimiting so scanning finds them in any file).
+fn isobmff(bytes: &[u8]) -> Vec<Block<'_>> {
+    let mut found = Vec::new();
+    let exif = exif::Reader::new()
+        .continue_on_error(true)
+        .read_from_container(&mut std::io::Cursor::new(bytes))
+        .or_else(|e| e.distill_partial_result(|_| {}));
+    if let Ok(exif) = exif {
+        found.push(Block::Exif(Cow::Owned(exif.buf().to_vec())));
+    }
+    found.extend(scan_xmp_packet(bytes));
+    found
+}
+
+/// The first complete `<x:xmpmeta>...</x:xmpmeta>` in the bytes.
+fn scan_xmp_packet(bytes: &[u8]) -> Option<Block<'_>> {
+    const OPEN: &[u8] = b"<x:xmpmeta";
+    const CLOSE: &[u8] = b"</x:xmpmeta>";
+    let start = find(bytes, OPEN)?;
+    let end = start + find(&bytes[start..], CLOSE)? + CLOSE.len();
+    Some(Block::Xmp(Cow::Borrowed(&bytes[start..end])))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jpeg_segments_are_found_in_file_order_even_when_truncated() {
+        let mut jpeg = vec![0xff, 0xd8];
+        let app13 = [PHOTOSHOP_HEADER, b"8BIM\x04\x04\0\0\0\0\0\x05\x1c\x02\x05\0\0\0"].concat();
+        jpeg.extend([0xff, 0xed]);
+        jpeg.extend(((app13.len() + 2) as u16).to_be_bytes());
+        jpeg.extend(&app13);
+        let exif = [EXIF_HEADER, b"MM\0*\0\0\0\x08"].concat();
+        jpeg.extend([0xff, 0xe1]);
+        jpeg.extend(((exif.len() + 2 + 100) as u16).to_be_bytes()); // claims more than is there
+        jpeg.extend(&exif);
+        let found = blocks(&jpeg, Format::Jpg);
+        assert!(matches!(&found[..], [Block::Iptc(_), Block::Exif(tiff)] if tiff.starts_with(b"MM")));
+    }
+
+    #[test]
+    fn extended_xmp_chunks_are_joined_by_offset() {
+        let mut ext = ExtendedXmp::default();
+        let guid = [b'A'; 32];
+        ext.add(&[&guid[..], &10u32.to_be_bytes(), &5u32.to_be_bytes(), b"world"].concat());
+        ext.add(&[&guid[..], &10u32.to_be_bytes(), &0u32.to_be_bytes(), b"hello"].concat());
+        assert_eq!(ext.assemble().unwrap(), b"helloworld");
+    }
+
+    #[test]
+    fn compressed_png_text_is_inflated_but_bounded() {
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(b"<x:xmpmeta/>").unwrap();
+        let chunk = [&b"XML:com.adobe.xmp\0\x01\0\0\0"[..], &z.finish().unwrap()].concat();
+        assert!(matches!(png_itxt_xmp(&chunk), Some(Block::Xmp(x)) if &x[..] == b"<x:xmpmeta/>"));
+        let mut bomb = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        bomb.write_all(&vec![0u8; (MAX_INFLATED + 10) as usize]).unwrap();
+        assert!(inflate(&bomb.finish().unwrap()).is_none());
+    }
+
+    #[test]
+    fn oversized_photoshop_resource_is_clamped() {
+        let irb = b"8BIM\x04\x04\0\0\xff\xff\xff\xff\x1c\x02";
+        assert_eq!(photoshop_iptc(irb).next(), Some(&b"\x1c\x02"[..]));
+    }
+}

@@ -1,0 +1,138 @@
+//! exiftool's Composite GPS tags, built from the GPS IFD: signed position
+//! with hemisphere (`48 deg 51' 30.24" N`), GPSPosition, altitude with its
+//! reference, GPSDateTime; plus the signed decimal degrees and metres a
+//! program wants, under `GPSLatitudeDecimal`, `GPSLongitudeDecimal` and
+//! `GPSAltitudeDecimal` (exiftool prints these with `-n`).
+
+use super::print::{dms_degrees, format_g, to_dms, Conv, Num, Raw};
+use super::Tags;
+
+/// The GPS IFD values the Composite tags are computed from.
+#[derive(Debug, Default)]
+pub(crate) struct Fix {
+    latitude: Option<f64>,
+    latitude_ref: Option<String>,
+    longitude: Option<f64>,
+    longitude_ref: Option<String>,
+    altitude: Option<f64>,
+    altitude_ref: Option<i64>,
+    date: Option<String>,
+    time: Option<String>,
+}
+
+impl Fix {
+    /// Notes a GPS tag by its exiftool name.
+    pub(crate) fn record(&mut self, name: &str, raw: &Raw) {
+        let text = || Some(raw.plain().trim().to_string()).filter(|s| !s.is_empty());
+        let first = || match raw {
+            Raw::Nums(n) => n.first().and_then(|n| n.as_f64()),
+            _ => None,
+        };
+        match name {
+            "GPSLatitude" => self.latitude = dms_degrees(raw),
+            "GPSLatitudeRef" => self.latitude_ref = text(),
+            "GPSLongitude" => self.longitude = dms_degrees(raw),
+            "GPSLongitudeRef" => self.longitude_ref = text(),
+            "GPSAltitude" => self.altitude = first(),
+            "GPSAltitudeRef" => self.altitude_ref = first().map(|f| f as i64),
+            "GPSDateStamp" => self.date = text(),
+            "GPSTimeStamp" => self.time = Some(Conv::TimeStamp.apply(raw)),
+            _ => {}
+        }
+    }
+
+    /// Signed decimal degrees: south and west are negative.
+    fn signed(value: Option<f64>, reference: &Option<String>, negative: char) -> Option<f64> {
+        let value = value?;
+        let is_negative = reference.as_deref()?.starts_with(negative);
+        Some(if is_negative { -value } else { value })
+    }
+
+    pub(crate) fn latitude(&self) -> Option<f64> {
+        Self::signed(self.latitude, &self.latitude_ref, 'S')
+    }
+
+    pub(crate) fn longitude(&self) -> Option<f64> {
+        Self::signed(self.longitude, &self.longitude_ref, 'W')
+    }
+
+    /// Metres, negative below sea level (a missing reference means above).
+    pub(crate) fn altitude(&self) -> Option<f64> {
+        let altitude = self.altitude?;
+        Some(if self.altitude_ref == Some(1) { -altitude } else { altitude })
+    }
+}
+
+/// Adds exiftool's Composite GPS tags, which replace the plain GPS IFD values
+/// of the same name (they are computed after every block is read).
+pub(crate) fn add_composites(fix: &Fix, tags: &mut Tags) {
+    let latitude = fix.latitude().map(|v| coordinate(v, 'N', 'S'));
+    let longitude = fix.longitude().map(|v| coordinate(v, 'E', 'W'));
+    if let Some(lat) = &latitude {
+        tags.push("GPSLatitude", lat.clone());
+    }
+    if let Some(lon) = &longitude {
+        tags.push("GPSLongitude", lon.clone());
+    }
+    if let (Some(lat), Some(lon)) = (&latitude, &longitude) {
+        tags.push("GPSPosition", format!("{lat}, {lon}"));
+    }
+    if let Some(altitude) = fix.altitude() {
+        // exiftool truncates to one decimal before printing.
+        let shown = (altitude.abs() * 10.0).trunc() / 10.0;
+        let side = if altitude < 0.0 { "Below" } else { "Above" };
+        tags.push("GPSAltitude", format!("{} m {side} Sea Level", Num::Real(shown).plain()));
+    }
+    if let (Some(date), Some(time)) = (&fix.date, &fix.time) {
+        tags.push("GPSDateTime", format!("{date} {time}Z"));
+    }
+    for (name, value) in [
+        ("GPSLatitudeDecimal", fix.latitude()),
+        ("GPSLongitudeDecimal", fix.longitude()),
+        ("GPSAltitudeDecimal", fix.altitude()),
+    ] {
+        if let Some(value) = value {
+            tags.push(name, format_g(value, 10));
+        }
+    }
+}
+
+fn coordinate(signed: f64, positive: char, negative: char) -> String {
+    let hemisphere = if signed < 0.0 { negative } else { positive };
+    format!("{} {hemisphere}", to_dms(signed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dms(d: f64, m: f64, s: f64) -> Raw {
+        Raw::Nums(vec![Num::Real(d), Num::Real(m), Num::Real(s)])
+    }
+
+    #[test]
+    fn composites_carry_hemisphere_and_decimals() {
+        let mut fix = Fix::default();
+        fix.record("GPSLatitude", &dms(40.0, 26.0, 49.1));
+        fix.record("GPSLatitudeRef", &Raw::Text("N".into()));
+        fix.record("GPSLongitude", &dms(3.0, 43.0, 29.11));
+        fix.record("GPSLongitudeRef", &Raw::Text("W".into()));
+        fix.record("GPSAltitude", &Raw::Nums(vec![Num::Real(639.65)]));
+        fix.record("GPSAltitudeRef", &Raw::Nums(vec![Num::Int(0)]));
+        let mut tags = Tags::default();
+        add_composites(&fix, &mut tags);
+        let map = tags.into_map();
+        assert_eq!(map["GPSPosition"], "40 deg 26' 49.10\" N, 3 deg 43' 29.11\" W");
+        assert_eq!(map["GPSAltitude"], "639.6 m Above Sea Level");
+        assert!(map["GPSLongitudeDecimal"].starts_with("-3.72475"));
+    }
+
+    #[test]
+    fn no_reference_means_no_signed_position() {
+        let mut fix = Fix::default();
+        fix.record("GPSLatitude", &dms(1.0, 2.0, 3.0));
+        let mut tags = Tags::default();
+        add_composites(&fix, &mut tags);
+        assert!(tags.into_map().is_empty());
+    }
+}

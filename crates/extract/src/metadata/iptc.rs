@@ -1,0 +1,293 @@
+//! IPTC IIM (IPTC-NAA Information Interchange Model 4.2) datasets, named and
+//! printed as exiftool's Image::ExifTool::IPTC does.
+//!
+//! Hand-rolled: the `iptc` crate misses datasets and fails on real files (see
+//! crates-notes.md section 2), and the format is a flat run of
+//! `0x1C record dataset length data` entries.
+
+use super::print::decode_utf8_or_latin1;
+use super::Tags;
+
+/// One dataset as stored.
+struct Dataset<'a> {
+    record: u8,
+    number: u8,
+    data: &'a [u8],
+}
+
+/// Walks the datasets; stops at the first byte that is not a tag marker or a
+/// length that runs past the block (the truncated tail is kept).
+fn datasets(block: &[u8]) -> impl Iterator<Item = Dataset<'_>> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos + 5 > block.len() || block[pos] != 0x1c {
+            return None;
+        }
+        let (record, number) = (block[pos + 1], block[pos + 2]);
+        let mut len = u16::from_be_bytes([block[pos + 3], block[pos + 4]]) as usize;
+        let mut start = pos + 5;
+        if len & 0x8000 != 0 {
+            // Extended dataset: the low bits give how many bytes hold the length.
+            let width = len & 0x7fff;
+            if width > 4 || start + width > block.len() {
+                return None;
+            }
+            len = block[start..start + width].iter().fold(0usize, |acc, &b| acc << 8 | b as usize);
+            start += width;
+        }
+        let end = start.saturating_add(len).min(block.len());
+        pos = end;
+        Some(Dataset { record, number, data: &block[start..end] })
+    })
+}
+
+/// How a dataset's bytes print.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    /// Repeatable; exiftool joins the repeats with ", ".
+    List,
+    /// Big-endian unsigned integer.
+    Int,
+    /// CCYYMMDD -> "CCYY:MM:DD".
+    Date,
+    /// HHMMSS±HHMM -> "HH:MM:SS±HH:MM".
+    Time,
+    Urgency,
+    CharacterSet,
+    /// Not shown (binary previews and the like).
+    Binary,
+}
+
+use Kind::*;
+
+/// exiftool's IPTC tag names (records 1 and 2, the ones photos carry).
+fn dataset_def(record: u8, number: u8) -> Option<(&'static str, Kind)> {
+    Some(match (record, number) {
+        (1, 0) => ("EnvelopeRecordVersion", Int),
+        (1, 5) => ("Destination", List),
+        (1, 20) => ("FileFormat", Int),
+        (1, 22) => ("FileVersion", Int),
+        (1, 30) => ("ServiceIdentifier", Text),
+        (1, 40) => ("EnvelopeNumber", Text),
+        (1, 50) => ("ProductID", List),
+        (1, 60) => ("EnvelopePriority", Urgency),
+        (1, 70) => ("DateSent", Date),
+        (1, 80) => ("TimeSent", Time),
+        (1, 90) => ("CodedCharacterSet", CharacterSet),
+        (1, 100) => ("UniqueObjectName", Text),
+        (1, 120) => ("ARMIdentifier", Int),
+        (1, 122) => ("ARMVersion", Int),
+        (2, 0) => ("ApplicationRecordVersion", Int),
+        (2, 3) => ("ObjectTypeReference", Text),
+        (2, 4) => ("ObjectAttributeReference", List),
+        (2, 5) => ("ObjectName", Text),
+        (2, 7) => ("EditStatus", Text),
+        (2, 8) => ("EditorialUpdate", Text),
+        (2, 10) => ("Urgency", Urgency),
+        (2, 12) => ("SubjectReference", List),
+        (2, 15) => ("Category", Text),
+        (2, 20) => ("SupplementalCategories", List),
+        (2, 22) => ("FixtureIdentifier", Text),
+        (2, 25) => ("Keywords", List),
+        (2, 26) => ("ContentLocationCode", List),
+        (2, 27) => ("ContentLocationName", List),
+        (2, 30) => ("ReleaseDate", Date),
+        (2, 35) => ("ReleaseTime", Time),
+        (2, 37) => ("ExpirationDate", Date),
+        (2, 38) => ("ExpirationTime", Time),
+        (2, 40) => ("SpecialInstructions", Text),
+        (2, 42) => ("ActionAdvised", Text),
+        (2, 45) => ("ReferenceService", List),
+        (2, 47) => ("ReferenceDate", List),
+        (2, 50) => ("ReferenceNumber", List),
+        (2, 55) => ("DateCreated", Date),
+        (2, 60) => ("TimeCreated", Time),
+        (2, 62) => ("DigitalCreationDate", Date),
+        (2, 63) => ("DigitalCreationTime", Time),
+        (2, 65) => ("OriginatingProgram", Text),
+        (2, 70) => ("ProgramVersion", Text),
+        (2, 75) => ("ObjectCycle", Text),
+        (2, 80) => ("By-line", List),
+        (2, 85) => ("By-lineTitle", List),
+        (2, 90) => ("City", Text),
+        (2, 92) => ("Sub-location", Text),
+        (2, 95) => ("Province-State", Text),
+        (2, 100) => ("Country-PrimaryLocationCode", Text),
+        (2, 101) => ("Country-PrimaryLocationName", Text),
+        (2, 103) => ("OriginalTransmissionReference", Text),
+        (2, 105) => ("Headline", Text),
+        (2, 110) => ("Credit", Text),
+        (2, 115) => ("Source", Text),
+        (2, 116) => ("CopyrightNotice", Text),
+        (2, 118) => ("Contact", List),
+        (2, 120) => ("Caption-Abstract", Text),
+        (2, 121) => ("LocalCaption", Text),
+        (2, 122) => ("Writer-Editor", List),
+        (2, 125) => ("RasterizedCaption", Binary),
+        (2, 130) => ("ImageType", Text),
+        (2, 131) => ("ImageOrientation", Text),
+        (2, 135) => ("LanguageIdentifier", Text),
+        (2, 184) => ("JobID", Text),
+        (2, 185) => ("MasterDocumentID", Text),
+        (2, 186) => ("ShortDocumentID", Text),
+        (2, 187) => ("UniqueDocumentID", Text),
+        (2, 188) => ("OwnerID", Text),
+        (2, 200) => ("ObjectPreviewFileFormat", Int),
+        (2, 201) => ("ObjectPreviewFileVersion", Int),
+        (2, 202) => ("ObjectPreviewData", Binary),
+        (2, 221) => ("Prefs", Text),
+        (2, 225) => ("ClassifyState", Text),
+        (2, 228) => ("SimilarityIndex", Text),
+        (2, 230) => ("DocumentNotes", Text),
+        (2, 231) => ("DocumentHistory", Text),
+        (2, 232) => ("ExifCameraInfo", Text),
+        _ => return None,
+    })
+}
+
+/// ISO 2022 escape for UTF-8 in dataset 1:90.
+const UTF8_ESCAPE: &[u8] = b"\x1b%G";
+
+/// Reads one IIM block into `tags`, in dataset order; repeated list datasets
+/// become one ", "-joined value at the place of their first occurrence.
+pub(crate) fn read(block: &[u8], tags: &mut Tags) {
+    let utf8 = datasets(block).any(|d| d.record == 1 && d.number == 90 && d.data == UTF8_ESCAPE);
+    let text = |data: &[u8]| -> String {
+        let data = &data[..data.iter().position(|&b| b == 0).unwrap_or(data.len())];
+        if utf8 {
+            String::from_utf8_lossy(data).into_owned()
+        } else {
+            // exiftool's default IPTC charset is Latin-1; text that is valid
+            // UTF-8 anyway is kept as such (what exiftool prints in practice).
+            decode_utf8_or_latin1(data)
+        }
+    };
+    let mut lists: Vec<(&'static str, Vec<String>)> = Vec::new();
+    let mut order: Vec<(&'static str, Option<String>)> = Vec::new();
+    for dataset in datasets(block) {
+        let Some((name, kind)) = dataset_def(dataset.record, dataset.number) else { continue };
+        let data = dataset.data;
+        let value = match kind {
+            Binary => continue,
+            List => {
+                match lists.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, items)) => items.push(text(data)),
+                    None => {
+                        lists.push((name, vec![text(data)]));
+                        order.push((name, None));
+                    }
+                }
+                continue;
+            }
+            Text => text(data),
+            Int => {
+                if data.len() > 8 {
+                    text(data)
+                } else {
+                    data.iter().fold(0u64, |acc, &b| acc << 8 | b as u64).to_string()
+                }
+            }
+            Date => date(&text(data)),
+            Time => time(&text(data)),
+            Urgency => urgency(&text(data)),
+            CharacterSet if data == UTF8_ESCAPE => "UTF8".to_string(),
+            CharacterSet => text(data),
+        };
+        order.push((name, Some(value)));
+    }
+    for (name, value) in order {
+        let value = value.unwrap_or_else(|| {
+            lists.iter().find(|(n, _)| *n == name).map(|(_, items)| items.join(", ")).unwrap_or_default()
+        });
+        tags.push(name, value);
+    }
+}
+
+fn date(value: &str) -> String {
+    let d = value.trim();
+    if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}:{}:{}", &d[..4], &d[4..6], &d[6..])
+    } else {
+        value.to_string()
+    }
+}
+
+fn time(value: &str) -> String {
+    let t = value.trim();
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if t.len() >= 6 && digits(&t[..6]) {
+        let hms = format!("{}:{}:{}", &t[..2], &t[2..4], &t[4..6]);
+        let zone = &t[6..];
+        if zone.len() == 5 && (zone.starts_with('+') || zone.starts_with('-')) && digits(&zone[1..]) {
+            return format!("{hms}{}:{}", &zone[..3], &zone[3..]);
+        }
+        return format!("{hms}{zone}");
+    }
+    value.to_string()
+}
+
+/// exiftool's Urgency print conversion (shared by XMP photoshop:Urgency).
+pub(crate) fn urgency(value: &str) -> String {
+    match value.trim() {
+        "0" => "0 (reserved)".into(),
+        "1" => "1 (most urgent)".into(),
+        "5" => "5 (normal urgency)".into(),
+        "8" => "8 (least urgent)".into(),
+        "9" => "9 (user-defined priority)".into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dataset(record: u8, number: u8, data: &[u8]) -> Vec<u8> {
+        [&[0x1c, record, number][..], &(data.len() as u16).to_be_bytes(), data].concat()
+    }
+
+    fn read_block(block: &[u8]) -> std::collections::BTreeMap<String, String> {
+        let mut tags = Tags::default();
+        read(block, &mut tags);
+        tags.into_map()
+    }
+
+    #[test]
+    fn repeated_keywords_join_and_dates_print_like_exiftool() {
+        let block = [
+            dataset(2, 0, &[0, 4]),
+            dataset(2, 25, b"one"),
+            dataset(2, 25, b"two"),
+            dataset(2, 55, b"20040220"),
+            dataset(2, 60, b"101500+0100"),
+            dataset(2, 10, b"5"),
+        ]
+        .concat();
+        let tags = read_block(&block);
+        assert_eq!(tags["ApplicationRecordVersion"], "4");
+        assert_eq!(tags["Keywords"], "one, two");
+        assert_eq!(tags["DateCreated"], "2004:02:20");
+        assert_eq!(tags["TimeCreated"], "10:15:00+01:00");
+        assert_eq!(tags["Urgency"], "5 (normal urgency)");
+    }
+
+    #[test]
+    fn coded_character_set_chooses_utf8_else_latin1() {
+        let utf8 = [dataset(1, 90, UTF8_ESCAPE), dataset(2, 90, "Zürich".as_bytes())].concat();
+        assert_eq!(read_block(&utf8)["City"], "Zürich");
+        assert_eq!(read_block(&utf8)["CodedCharacterSet"], "UTF8");
+        let latin1 = dataset(2, 90, b"Z\xfcrich");
+        assert_eq!(read_block(&latin1)["City"], "Zürich");
+    }
+
+    #[test]
+    fn truncated_and_oversized_datasets_do_not_panic() {
+        let mut block = dataset(2, 5, b"title");
+        block.extend([0x1c, 2, 120, 0xff, 0xff]); // length larger than the block
+        block.extend(b"cut");
+        let tags = read_block(&block);
+        assert_eq!(tags["ObjectName"], "title");
+        assert!(read_block(&[0x1c, 2, 5, 0x80, 0x09]).is_empty());
+    }
+}

@@ -1,0 +1,350 @@
+//! XMP packets: RDF/XML parsed with quick-xml (namespace-aware), flattened
+//! the way exiftool shows XMP:
+//! - simple properties, written as attributes or as elements;
+//! - rdf:Bag / rdf:Seq items joined with ", ";
+//! - rdf:Alt language alternatives: x-default under the tag name, the others
+//!   as `Name-lang`;
+//! - structures (rdf:parseType="Resource", nested rdf:Description, or
+//!   attribute shorthand) flattened to parent name + field name, and fields of
+//!   a list of structures joined across the items.
+//!
+//! The parser keeps whatever precedes a syntax error, nests at most
+//! [`MAX_DEPTH`] elements deep and keeps at most [`MAX_ELEMENTS`] elements, so
+//! hostile packets cost time and memory linear in their size.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::{NsReader, XmlVersion};
+
+use super::xmp_tags::{flat_name, print_value, property_priority, tag_name, NS_RDF, NS_X, NS_XML};
+use super::Tags;
+
+const MAX_DEPTH: usize = 64;
+const MAX_ELEMENTS: usize = 200_000;
+
+/// Reads one packet into `tags`, in document order.
+pub(crate) fn read(packet: &[u8], tags: &mut Tags) {
+    let text = decode(packet);
+    let Some(root) = parse(trim_to_markup(&text)) else { return };
+    collect(&root, tags);
+}
+
+/// XMP may be UTF-8 or UTF-16 (XMP spec part 3, 1.1.2); the byte pattern of
+/// "<" tells which.
+fn decode(packet: &[u8]) -> String {
+    let utf16 = |big_endian: bool| {
+        let units: Vec<u16> = packet
+            .chunks_exact(2)
+            .map(|c| if big_endian { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    match packet {
+        [0xfe, 0xff, ..] | [0, b'<', ..] => utf16(true),
+        [0xff, 0xfe, ..] | [b'<', 0, ..] => utf16(false),
+        _ => String::from_utf8_lossy(packet).into_owned(),
+    }
+}
+
+/// From the first "<" to the last ">": drops BOMs and padding before the
+/// packet and trailers after it (GIF's magic trailer).
+fn trim_to_markup(text: &str) -> &str {
+    let start = text.find('<').unwrap_or(text.len());
+    let end = text.rfind('>').map_or(start, |e| e + 1).max(start);
+    &text[start..end]
+}
+
+/// One element of the parsed packet, names resolved to namespace URIs.
+#[derive(Debug, Default)]
+struct Element {
+    ns: String,
+    local: String,
+    attrs: Vec<Attr>,
+    children: Vec<Element>,
+    text: String,
+}
+
+#[derive(Debug)]
+struct Attr {
+    ns: String,
+    local: String,
+    value: String,
+}
+
+impl Element {
+    fn is(&self, ns: &str, local: &str) -> bool {
+        self.ns == ns && self.local == local
+    }
+
+    fn attr(&self, ns: &str, local: &str) -> Option<&str> {
+        self.attrs.iter().find(|a| a.ns == ns && a.local == local).map(|a| a.value.as_str())
+    }
+
+    /// Attributes that are properties (or structure fields), not RDF syntax.
+    fn property_attrs(&self) -> impl Iterator<Item = &Attr> {
+        self.attrs.iter().filter(|a| a.ns != NS_RDF && a.ns != NS_XML && !a.ns.is_empty())
+    }
+}
+
+fn namespace(result: ResolveResult<'_>) -> String {
+    match result {
+        ResolveResult::Bound(ns) => ns.0.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn element(reader: &NsReader<&[u8]>, ns: String, start: &BytesStart<'_>) -> Element {
+    let attrs = start
+        .attributes()
+        .filter_map(Result::ok)
+        .filter_map(|a| {
+            let (ns, local) = reader.resolver().resolve_attribute(a.key);
+            let value = a.normalized_value(XmlVersion::Implicit1_0).ok()?.into_owned();
+            Some(Attr { ns: namespace(ns), local: local.as_ref().to_string(), value })
+        })
+        .collect();
+    Element { ns, local: start.local_name().as_ref().to_string(), attrs, ..Default::default() }
+}
+
+/// A document tree of the packet; a syntax error ends it but keeps what came before.
+fn parse(text: &str) -> Option<Element> {
+    let mut reader = NsReader::from_str(text);
+    let mut stack = vec![Element::default()];
+    let (mut too_deep, mut count) = (0usize, 0usize);
+    loop {
+        let (ns, event) = match reader.read_resolved_event() {
+            Ok((ns, event)) => (namespace(ns), event),
+            Err(_) => break,
+        };
+        match event {
+            Event::Start(_) | Event::Empty(_) if too_deep > 0 || count >= MAX_ELEMENTS => {
+                too_deep += matches!(event, Event::Start(_)) as usize;
+            }
+            Event::Start(start) => {
+                count += 1;
+                if stack.len() > MAX_DEPTH {
+                    too_deep += 1;
+                } else {
+                    stack.push(element(&reader, ns, &start));
+                }
+            }
+            Event::Empty(start) => {
+                count += 1;
+                let el = element(&reader, ns, &start);
+                stack.last_mut()?.children.push(el);
+            }
+            Event::End(_) if too_deep > 0 => too_deep -= 1,
+            Event::End(_) => {
+                if stack.len() > 1 {
+                    let done = stack.pop()?;
+                    stack.last_mut()?.children.push(done);
+                }
+            }
+            Event::Text(t) => stack.last_mut()?.text.push_str(&t.xml10_content()),
+            Event::CData(c) => stack.last_mut()?.text.push_str(&c),
+            Event::GeneralRef(r) => {
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    _ => quick_xml::escape::unescape(&format!("&{};", &*r)).map(|s| s.into_owned()).unwrap_or_default(),
+                };
+                stack.last_mut()?.text.push_str(&resolved);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    while stack.len() > 1 {
+        let open = stack.pop()?;
+        stack.last_mut()?.children.push(open);
+    }
+    stack.pop()
+}
+
+/// A leaf value with the path of (namespace, local name) that leads to it.
+#[derive(Debug)]
+struct Leaf {
+    path: Vec<(String, String)>,
+    value: String,
+    lang: Option<String>,
+}
+
+/// Walks the tree for x:xmpmeta and rdf:Description elements; each top-level
+/// property is flattened and emitted on its own, in document order.
+fn collect(el: &Element, tags: &mut Tags) {
+    if el.is(NS_X, "xmpmeta") || el.is(NS_X, "xapmeta") {
+        if let Some(toolkit) = el.attr(NS_X, "xmptk") {
+            tags.push("XMPToolkit", toolkit);
+        }
+    }
+    if el.is(NS_RDF, "Description") {
+        // Old RDF writers leave `about` unqualified.
+        let about = el.attr(NS_RDF, "about").or_else(|| el.attr("", "about"));
+        if let Some(about) = about.filter(|a| !a.is_empty()) {
+            tags.push("About", about);
+        }
+        for attr in el.property_attrs() {
+            let leaf = Leaf { path: extend(&[], &attr.ns, &attr.local), value: attr.value.clone(), lang: None };
+            emit(vec![leaf], tags);
+        }
+        for child in el.children.iter().filter(|c| c.ns != NS_RDF) {
+            let mut leaves = Vec::new();
+            property(child, &extend(&[], &child.ns, &child.local), &mut leaves);
+            emit(leaves, tags);
+        }
+        return;
+    }
+    for child in &el.children {
+        collect(child, tags);
+    }
+}
+
+/// The fields of a structure: its property attributes and child elements.
+fn fields(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
+    for attr in el.property_attrs() {
+        out.push(Leaf { path: extend(path, &attr.ns, &attr.local), value: attr.value.clone(), lang: None });
+    }
+    for child in el.children.iter().filter(|c| c.ns != NS_RDF) {
+        property(child, &extend(path, &child.ns, &child.local), out);
+    }
+}
+
+fn extend(path: &[(String, String)], ns: &str, local: &str) -> Vec<(String, String)> {
+    let mut p = path.to_vec();
+    p.push((ns.to_string(), local.to_string()));
+    p
+}
+
+/// One property element: a resource reference, a structure, a container
+/// (Bag/Seq/Alt) or text.
+fn property(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
+    if let Some(resource) = el.attr(NS_RDF, "resource") {
+        out.push(Leaf { path: path.to_vec(), value: resource.to_string(), lang: None });
+        return;
+    }
+    if el.attr(NS_RDF, "parseType") == Some("Resource") {
+        return fields(el, path, out);
+    }
+    if let Some(container) = el.children.iter().find(|c| c.ns == NS_RDF) {
+        match container.local.as_str() {
+            "Bag" | "Seq" => {
+                for item in container.children.iter().filter(|c| c.is(NS_RDF, "li")) {
+                    property(item, path, out);
+                }
+            }
+            "Alt" => {
+                // x-default under the bare name, the others as Name-lang.
+                for item in container.children.iter().filter(|c| c.is(NS_RDF, "li")) {
+                    let lang = item.attr(NS_XML, "lang").filter(|l| *l != "x-default").map(str::to_string);
+                    out.push(Leaf { path: path.to_vec(), value: item.text.clone(), lang });
+                }
+            }
+            "Description" => fields(container, path, out),
+            // rdf:value qualifier form: the value is the rdf:value child
+            "value" => out.push(Leaf { path: path.to_vec(), value: container.text.clone(), lang: None }),
+            _ => {}
+        }
+        return;
+    }
+    if !el.children.is_empty() || el.property_attrs().next().is_some() {
+        return fields(el, path, out); // structure written in shorthand
+    }
+    out.push(Leaf { path: path.to_vec(), value: el.text.clone(), lang: None });
+}
+
+/// Names the leaves of one top-level property, joins its list items and
+/// prints them.
+fn emit(leaves: Vec<Leaf>, tags: &mut Tags) {
+    let Some(((top_ns, top_local), _)) = leaves.first().and_then(|l| l.path.split_first()) else { return };
+    let priority = property_priority(top_ns, top_local);
+    // (name, values), in first-seen order
+    let mut named: Vec<(String, Vec<String>)> = Vec::new();
+    for leaf in leaves {
+        let Some(((top_ns, top_local), rest)) = leaf.path.split_first() else { continue };
+        let mut name =
+            if rest.is_empty() { tag_name(top_ns, top_local) } else { flat_name(top_ns, top_local) };
+        for (ns, local) in rest {
+            name.push_str(&flat_name(ns, local));
+        }
+        let value = print_value(top_ns, &name, &leaf.value);
+        let name = match leaf.lang {
+            Some(lang) => format!("{name}-{lang}"),
+            None => name,
+        };
+        match named.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, values)) => values.push(value),
+            None => named.push((name, vec![value])),
+        }
+    }
+    for (name, values) in named {
+        tags.push_with(name, values.join(", "), priority);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_packet(xml: &str) -> std::collections::BTreeMap<String, String> {
+        let mut tags = Tags::default();
+        read(xml.as_bytes(), &mut tags);
+        tags.into_map()
+    }
+
+    const PACKET: &str = r#"<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Test Kit">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:tiff="http://ns.adobe.com/tiff/1.0/"
+    xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:stEvt="http://ns.adobe.com/xap/1.0/sType/ResourceEvent#"
+    xmlns:Iptc4xmpCore="http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/"
+    xmp:CreateDate="2010-04-13T09:37:22+02:00" tiff:Orientation="6">
+   <dc:subject><rdf:Bag><rdf:li>one</rdf:li><rdf:li>two &amp; three</rdf:li></rdf:Bag></dc:subject>
+   <dc:title><rdf:Alt><rdf:li xml:lang="de">Titel</rdf:li><rdf:li xml:lang="x-default">Title</rdf:li></rdf:Alt></dc:title>
+   <xmpMM:History><rdf:Seq>
+     <rdf:li stEvt:action="created" stEvt:when="2010-04-13T09:37:22+02:00"/>
+     <rdf:li rdf:parseType="Resource"><stEvt:action>saved</stEvt:action></rdf:li>
+   </rdf:Seq></xmpMM:History>
+   <Iptc4xmpCore:CreatorContactInfo Iptc4xmpCore:CiAdrCity="Mainz"/>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"#;
+
+    #[test]
+    fn properties_lists_alternatives_and_structures_flatten_like_exiftool() {
+        let tags = read_packet(PACKET);
+        assert_eq!(tags["XMPToolkit"], "Test Kit");
+        assert_eq!(tags["CreateDate"], "2010:04:13 09:37:22+02:00");
+        assert_eq!(tags["Orientation"], "Rotate 90 CW");
+        assert_eq!(tags["Subject"], "one, two & three");
+        assert_eq!(tags["Title"], "Title");
+        assert_eq!(tags["Title-de"], "Titel");
+        assert_eq!(tags["HistoryAction"], "created, saved");
+        assert_eq!(tags["HistoryWhen"], "2010:04:13 09:37:22+02:00");
+        assert_eq!(tags["CreatorCity"], "Mainz");
+    }
+
+    #[test]
+    fn utf16_packets_are_decoded() {
+        let utf16: Vec<u8> = PACKET.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(read_packet_bytes(&utf16)["Title"], "Title");
+    }
+
+    fn read_packet_bytes(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
+        let mut tags = Tags::default();
+        read(bytes, &mut tags);
+        tags.into_map()
+    }
+
+    #[test]
+    fn broken_and_deep_packets_keep_what_precedes_the_damage() {
+        let cut = &PACKET[..PACKET.find("<dc:title>").unwrap()];
+        let tags = read_packet(cut);
+        assert_eq!(tags["Subject"], "one, two & three");
+        let deep = format!(
+            r#"<rdf:RDF xmlns:rdf="{NS_RDF}"><rdf:Description xmlns:a="urn:a">{}</rdf:Description></rdf:RDF>"#,
+            "<a:x>".repeat(10_000)
+        );
+        read_packet(&deep); // must return, not overflow the stack
+        assert!(read_packet("\u{0}\u{1}garbage<<<>").is_empty());
+    }
+}
