@@ -21,6 +21,11 @@ use crate::model::{
 };
 use crate::StoreError;
 
+/// How old an unreferenced blob must be before [`Store::sweep_orphans`] may
+/// remove it at start-up: far longer than any upload takes between writing its
+/// blob and committing its row, on any replica.
+pub const ORPHAN_GRACE: Duration = Duration::from_secs(60 * 60);
+
 /// The asset store. Cheap to clone; share one per process.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -215,6 +220,21 @@ impl Store {
             }
         }
         Ok(report)
+    }
+
+    /// Runs [`Store::sweep_orphans`] with [`ORPHAN_GRACE`] in the background
+    /// and logs what it removed: call once at start-up. It does not delay
+    /// serving, and a failure only postpones the cleanup to the next start.
+    pub fn spawn_startup_sweep(&self) -> tokio::task::JoinHandle<()> {
+        let store = self.clone();
+        tokio::spawn(async move {
+            match store.sweep_orphans(ORPHAN_GRACE).await {
+                Ok(report) => {
+                    tracing::info!(orphan_blobs = report.orphan_blobs, "orphan sweep done")
+                }
+                Err(e) => tracing::warn!(error = %e, "orphan sweep failed; retried at next start"),
+            }
+        })
     }
 
     /// Deletes a blob no committed row refers to. A failure only leaves an

@@ -15,7 +15,7 @@ pub mod rate_limit;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use assets::Store;
+pub use assets::{Store, ORPHAN_GRACE};
 pub use blob::{BlobKey, BlobStore};
 pub use db::Database;
 pub use error::{BlobError, StoreError};

@@ -194,7 +194,7 @@ async fn an_overwrite_is_a_new_version_of_the_same_asset_and_frees_the_old_blob(
         );
         assert_eq!(
             stored_blobs(&sandbox).await,
-            [current.blob_key.clone()],
+            [current.blob_key.as_str()],
             "{backend}"
         );
     }
@@ -827,7 +827,7 @@ async fn concurrent_overwrites_of_one_public_id_keep_one_consistent_asset() {
         );
         assert_eq!(
             stored_blobs(&sandbox).await,
-            [current.blob_key.clone()],
+            [current.blob_key.as_str()],
             "{backend}: older blobs freed"
         );
     }
@@ -873,7 +873,7 @@ async fn the_sweep_removes_only_unreferenced_blobs_past_the_grace_period() {
         );
         assert_eq!(
             stored_blobs(&sandbox).await,
-            [kept.blob_key.clone()],
+            [kept.blob_key.as_str()],
             "{backend}"
         );
         assert!(!sandbox.blob_root.join(".tmp/half-written").exists());

@@ -42,6 +42,7 @@ impl FsBlobStore {
 #[async_trait]
 impl BlobStore for FsBlobStore {
     async fn put(&self, key: &BlobKey, data: Bytes) -> Result<(), BlobError> {
+        let root = self.root.clone();
         let target = self.path_of(key);
         let temp = self
             .root
@@ -50,7 +51,7 @@ impl BlobStore for FsBlobStore {
         blocking(move || {
             write_synced(&temp, &data)
                 .map_err(|e| io_error(format!("writing {}", temp.display()), e))?;
-            let result = move_into_place(&temp, &target);
+            let result = move_into_place(&root, &temp, &target);
             if result.is_err() {
                 let _ = std::fs::remove_file(&temp);
             }
@@ -129,12 +130,16 @@ fn write_synced(path: &Path, data: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
-fn move_into_place(temp: &Path, target: &Path) -> io::Result<()> {
+fn move_into_place(root: &Path, temp: &Path, target: &Path) -> io::Result<()> {
     let dir = target.parent().expect("a blob path has a parent: the root");
     std::fs::create_dir_all(dir)?;
     std::fs::rename(temp, target)?;
-    // The rename is durable only once its directory entry is.
-    std::fs::File::open(dir)?.sync_all()
+    // The rename is durable only once its directory entry is, and a shard
+    // directory created just now only once its own entry in its parent is.
+    for dir in dir.ancestors().take_while(|d| d.starts_with(root)) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 fn collect_blobs(root: &Path, dir: &Path, out: &mut Vec<BlobEntry>) -> io::Result<()> {

@@ -156,7 +156,7 @@ mod tests {
             .into_iter()
             .map(|e| e.key)
             .collect();
-        assert_eq!(listed, [key.clone()]);
+        assert_eq!(listed, [key]);
         store.health().await.unwrap();
     }
 
