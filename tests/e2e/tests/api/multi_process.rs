@@ -15,6 +15,8 @@ use assay_e2e::{json_ok, md5_hex, sign, Backend, FilePart, Sandbox, API_KEY, API
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
+use crate::admin_client::{rate_limit_headers, AdminClient};
+
 /// The `upload-api` and `admin-api` executables, built once per test run
 /// (cargo only builds a package's binaries for its own integration tests).
 struct Binaries {
@@ -152,23 +154,13 @@ impl Cluster {
         assert_eq!(response.status(), 200, "delivering {url} through {}", replica.base_url);
         response.bytes().await.unwrap().to_vec()
     }
-
-    /// The Admin API's details of `public_id`, through `replica`.
-    async fn details(&self, replica: &Replica, public_id: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}/v1_1/{CLOUD}/resources/image/upload/{public_id}", replica.base_url))
-            .basic_auth(API_KEY, Some(API_SECRET))
-            .send()
-            .await
-            .unwrap()
-    }
 }
 
 #[tokio::test]
 async fn an_upload_through_either_upload_replica_is_served_by_the_other_and_by_the_admin_api() {
     let cluster = Cluster::start(2, 1).await;
     let [first, second] = [&cluster.uploads[0], &cluster.uploads[1]];
-    let admin = &cluster.admins[0];
+    let admin = AdminClient::new(&cluster.admins[0].base_url);
     let jpeg = FilePart::corpus("gps_exiftool_tiny.jpg");
     let png = FilePart::corpus("png_exiftool_tiny.png");
     let (jpeg_bytes, png_bytes) = (jpeg.bytes.clone(), png.bytes.clone());
@@ -180,7 +172,7 @@ async fn an_upload_through_either_upload_replica_is_served_by_the_other_and_by_t
     assert_eq!(cluster.deliver(first, &via_second).await, png_bytes);
     for (uploaded, bytes) in [(&via_first, &jpeg_bytes), (&via_second, &png_bytes)] {
         let public_id = uploaded["public_id"].as_str().unwrap();
-        let details = json_ok(cluster.details(admin, public_id).await).await;
+        let details = json_ok(admin.resource(public_id, "").await).await;
         assert_eq!(details["version"], uploaded["version"], "{public_id}");
         assert_eq!(details["etag"], md5_hex(bytes), "{public_id}");
         assert_eq!(details["bytes"], bytes.len(), "{public_id}");
@@ -199,7 +191,8 @@ async fn an_overwrite_through_one_replica_is_the_version_every_replica_serves() 
 
     assert_ne!(overwrite["version"], original["version"]);
     assert_eq!(cluster.deliver(first, &overwrite).await, replacement_bytes);
-    let details = json_ok(cluster.details(&cluster.admins[0], "replicas/overwritten").await).await;
+    let admin = AdminClient::new(&cluster.admins[0].base_url);
+    let details = json_ok(admin.resource("replicas/overwritten", "").await).await;
     assert_eq!(details["version"], overwrite["version"]);
     assert_eq!(details["etag"], md5_hex(&replacement_bytes));
 }
@@ -209,12 +202,12 @@ async fn admin_replicas_spend_one_shared_rate_limit_budget() {
     let cluster = Cluster::start(1, 2).await;
     cluster.upload(&cluster.uploads[0], FilePart::corpus("gps_exiftool_tiny.jpg"), "replicas/counted").await;
 
+    let admins: Vec<AdminClient> = cluster.admins.iter().map(|replica| AdminClient::new(&replica.base_url)).collect();
     let mut remaining = Vec::new();
-    for admin in cluster.admins.iter().cycle().take(4) {
-        let response = cluster.details(admin, "replicas/counted").await;
+    for admin in admins.iter().cycle().take(4) {
+        let response = admin.resource("replicas/counted", "").await;
         assert_eq!(response.status(), 200);
-        let header = response.headers()["X-FeatureRateLimit-Remaining"].to_str().unwrap().to_owned();
-        remaining.push(header.parse::<u32>().unwrap());
+        remaining.push(rate_limit_headers(&response).expect("rate-limit headers").remaining);
     }
 
     // Alternating between the replicas, each call still takes the next unit.
