@@ -56,7 +56,10 @@ impl S3Server {
                 },
                 _ => {
                     let _ = process.kill();
-                    panic!("the S3 server exited before listening:\n{}", seen.join("\n"));
+                    panic!(
+                        "the S3 server exited before listening:\n{}",
+                        seen.join("\n")
+                    );
                 }
             }
         };
@@ -76,7 +79,10 @@ impl S3Server {
         connection.write_all(request.as_bytes()).await.unwrap();
         let mut response = String::new();
         connection.read_to_string(&mut response).await.unwrap();
-        assert!(response.starts_with("HTTP/1.1 200"), "creating bucket {bucket}: {response}");
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "creating bucket {bucket}: {response}"
+        );
     }
 
     /// The bucket as a plain object store, to look behind the blob store.
@@ -105,7 +111,8 @@ impl Drop for S3Server {
 async fn blob_store_on_fresh_server(prefix: &str) -> (S3Server, S3BlobStore) {
     let server = S3Server::start();
     server.create_bucket(BUCKET).await;
-    let store = S3BlobStore::with_object_store(server.bucket(BUCKET), &format!("s3://{BUCKET}"), prefix);
+    let store =
+        S3BlobStore::with_object_store(server.bucket(BUCKET), &format!("s3://{BUCKET}"), prefix);
     (server, store)
 }
 
@@ -117,35 +124,74 @@ fn key(text: &str) -> BlobKey {
 async fn a_stored_blob_reads_back_whole_and_lives_under_the_prefix() {
     let (server, store) = blob_store_on_fresh_server("assets/prod").await;
     // Larger than one network buffer, and not all one byte value.
-    let original: Bytes = (0..6 * 1024 * 1024).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into();
+    let original: Bytes = (0..6 * 1024 * 1024)
+        .map(|i| (i % 251) as u8)
+        .collect::<Vec<u8>>()
+        .into();
 
-    store.put(&key("ab/cd/abcdef"), original.clone()).await.unwrap();
+    store
+        .put(&key("ab/cd/abcdef"), original.clone())
+        .await
+        .unwrap();
 
     assert_eq!(store.get(&key("ab/cd/abcdef")).await.unwrap(), original);
-    let raw = server.bucket(BUCKET).get(&Path::from("assets/prod/ab/cd/abcdef")).await.unwrap();
+    let raw = server
+        .bucket(BUCKET)
+        .get(&Path::from("assets/prod/ab/cd/abcdef"))
+        .await
+        .unwrap();
     assert_eq!(raw.bytes().await.unwrap(), original);
 }
 
 #[tokio::test]
 async fn overwriting_a_blob_replaces_its_bytes() {
     let (_server, store) = blob_store_on_fresh_server("").await;
-    store.put(&key("ab/cd/same"), Bytes::from_static(b"first")).await.unwrap();
-    store.put(&key("ab/cd/same"), Bytes::from_static(b"second")).await.unwrap();
+    store
+        .put(&key("ab/cd/same"), Bytes::from_static(b"first"))
+        .await
+        .unwrap();
+    store
+        .put(&key("ab/cd/same"), Bytes::from_static(b"second"))
+        .await
+        .unwrap();
     assert_eq!(store.get(&key("ab/cd/same")).await.unwrap(), "second");
 }
 
 #[tokio::test]
 async fn listing_shows_our_keys_without_the_prefix_and_skips_foreign_objects() {
     let (server, store) = blob_store_on_fresh_server("blobs").await;
-    store.put(&key("aa/bb/one"), Bytes::from_static(b"1")).await.unwrap();
-    store.put(&key("cc/dd/two"), Bytes::from_static(b"2")).await.unwrap();
+    store
+        .put(&key("aa/bb/one"), Bytes::from_static(b"1"))
+        .await
+        .unwrap();
+    store
+        .put(&key("cc/dd/two"), Bytes::from_static(b"2"))
+        .await
+        .unwrap();
     // Written by something else: outside the prefix, or not a key we generate.
     let bucket = server.bucket(BUCKET);
-    bucket.put(&Path::from("elsewhere/aa/bb/three"), Bytes::from_static(b"3").into()).await.unwrap();
-    bucket.put(&Path::from("blobs/notes.txt"), Bytes::from_static(b"4").into()).await.unwrap();
+    bucket
+        .put(
+            &Path::from("elsewhere/aa/bb/three"),
+            Bytes::from_static(b"3").into(),
+        )
+        .await
+        .unwrap();
+    bucket
+        .put(
+            &Path::from("blobs/notes.txt"),
+            Bytes::from_static(b"4").into(),
+        )
+        .await
+        .unwrap();
 
-    let mut listed: Vec<String> =
-        store.list().await.unwrap().into_iter().map(|entry| entry.key.to_string()).collect();
+    let mut listed: Vec<String> = store
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.key.to_string())
+        .collect();
     listed.sort();
 
     assert_eq!(listed, ["aa/bb/one", "cc/dd/two"]);
@@ -154,11 +200,17 @@ async fn listing_shows_our_keys_without_the_prefix_and_skips_foreign_objects() {
 #[tokio::test]
 async fn a_deleted_blob_is_not_found_and_deleting_again_is_harmless() {
     let (_server, store) = blob_store_on_fresh_server("blobs").await;
-    store.put(&key("ab/cd/gone"), Bytes::from_static(b"x")).await.unwrap();
+    store
+        .put(&key("ab/cd/gone"), Bytes::from_static(b"x"))
+        .await
+        .unwrap();
 
     store.delete(&key("ab/cd/gone")).await.unwrap();
 
-    assert!(matches!(store.get(&key("ab/cd/gone")).await, Err(BlobError::NotFound(_))));
+    assert!(matches!(
+        store.get(&key("ab/cd/gone")).await,
+        Err(BlobError::NotFound(_))
+    ));
     store.delete(&key("ab/cd/gone")).await.unwrap();
     assert!(store.list().await.unwrap().is_empty());
 }
@@ -168,7 +220,8 @@ async fn health_needs_the_bucket_to_exist() {
     let (server, store) = blob_store_on_fresh_server("").await;
     store.health().await.unwrap();
 
-    let missing = S3BlobStore::with_object_store(server.bucket("no-such-bucket"), "s3://no-such-bucket", "");
+    let missing =
+        S3BlobStore::with_object_store(server.bucket("no-such-bucket"), "s3://no-such-bucket", "");
     let err = missing.health().await.unwrap_err();
     assert!(err.to_string().contains("no-such-bucket"), "{err}");
 }
@@ -200,7 +253,14 @@ async fn opening_an_s3_location_reads_the_aws_variables_the_deployment_sets() {
     let store = blob::open(&location).await.unwrap();
 
     store.health().await.unwrap();
-    store.put(&key("ab/cd/env"), Bytes::from_static(b"configured")).await.unwrap();
-    let raw = server.bucket(BUCKET).get(&Path::from("from-env/ab/cd/env")).await.unwrap();
+    store
+        .put(&key("ab/cd/env"), Bytes::from_static(b"configured"))
+        .await
+        .unwrap();
+    let raw = server
+        .bucket(BUCKET)
+        .get(&Path::from("from-env/ab/cd/env"))
+        .await
+        .unwrap();
     assert_eq!(raw.bytes().await.unwrap(), "configured");
 }

@@ -31,11 +31,21 @@ fn binaries() -> &'static Binaries {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let output = Command::new(cargo)
             .current_dir(&workspace)
-            .args(["build", "-p", "upload-api", "-p", "admin-api", "--message-format=json-render-diagnostics"])
+            .args([
+                "build",
+                "-p",
+                "upload-api",
+                "-p",
+                "admin-api",
+                "--message-format=json-render-diagnostics",
+            ])
             .stderr(Stdio::inherit())
             .output()
             .expect("running cargo build");
-        assert!(output.status.success(), "cargo build -p upload-api -p admin-api failed");
+        assert!(
+            output.status.success(),
+            "cargo build -p upload-api -p admin-api failed"
+        );
         // Cargo names each executable it produced; no guessing at target dirs.
         let executable = |name: &str| -> PathBuf {
             String::from_utf8_lossy(&output.stdout)
@@ -45,7 +55,10 @@ fn binaries() -> &'static Binaries {
                 .find_map(|message| message["executable"].as_str().map(PathBuf::from))
                 .unwrap_or_else(|| panic!("cargo build reported no executable {name}"))
         };
-        Binaries { upload_api: executable("upload-api"), admin_api: executable("admin-api") }
+        Binaries {
+            upload_api: executable("upload-api"),
+            admin_api: executable("admin-api"),
+        }
     })
 }
 
@@ -62,7 +75,11 @@ impl Replica {
     /// Starts `binary` on the sandbox's database and blob directory.
     fn spawn(binary: &Path, sandbox: &Sandbox) -> Replica {
         // The services bind ASSAY_LISTEN themselves: reserve a free port.
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let name = binary.file_name().unwrap().to_string_lossy();
         let log = sandbox.scratch_dir().join(format!("{name}-{port}.log"));
         let process = Command::new(binary)
@@ -77,7 +94,12 @@ impl Replica {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
-        Replica { binary: binary.to_owned(), process, base_url: format!("http://127.0.0.1:{port}"), log }
+        Replica {
+            binary: binary.to_owned(),
+            process,
+            base_url: format!("http://127.0.0.1:{port}"),
+            log,
+        }
     }
 
     /// Waits until it answers HTTP at all (a 404 will do): the listener is
@@ -89,12 +111,21 @@ impl Replica {
                 let output = std::fs::read_to_string(&self.log).unwrap_or_default();
                 panic!("{} exited with {status}:\n{output}", self.binary.display());
             }
-            if client.get(format!("{}/healthz", self.base_url)).send().await.is_ok() {
+            if client
+                .get(format!("{}/healthz", self.base_url))
+                .send()
+                .await
+                .is_ok()
+            {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{} never answered on {}", self.binary.display(), self.base_url);
+        panic!(
+            "{} never answered on {}",
+            self.binary.display(),
+            self.base_url
+        );
     }
 }
 
@@ -121,20 +152,31 @@ impl Cluster {
         let binaries = binaries();
         // All started before any is waited for, so they also race to apply
         // the migrations to the empty database, as replicas of a rollout do.
-        let mut uploads: Vec<Replica> =
-            (0..upload_replicas).map(|_| Replica::spawn(&binaries.upload_api, &sandbox)).collect();
-        let mut admins: Vec<Replica> =
-            (0..admin_replicas).map(|_| Replica::spawn(&binaries.admin_api, &sandbox)).collect();
+        let mut uploads: Vec<Replica> = (0..upload_replicas)
+            .map(|_| Replica::spawn(&binaries.upload_api, &sandbox))
+            .collect();
+        let mut admins: Vec<Replica> = (0..admin_replicas)
+            .map(|_| Replica::spawn(&binaries.admin_api, &sandbox))
+            .collect();
         for replica in uploads.iter_mut().chain(admins.iter_mut()) {
             replica.wait_until_serving().await;
         }
-        Cluster { uploads, admins, client: reqwest::Client::new(), _sandbox: sandbox }
+        Cluster {
+            uploads,
+            admins,
+            client: reqwest::Client::new(),
+            _sandbox: sandbox,
+        }
     }
 
     /// A signed upload of `file` as `public_id` through `replica`.
     async fn upload(&self, replica: &Replica, file: FilePart, public_id: &str) -> Value {
         let timestamp = chrono::Utc::now().timestamp().to_string();
-        let signature = sign::signature(&[("public_id", public_id), ("timestamp", &timestamp)], API_SECRET, false);
+        let signature = sign::signature(
+            &[("public_id", public_id), ("timestamp", &timestamp)],
+            API_SECRET,
+            false,
+        );
         let form = Form::new()
             .text("public_id", public_id.to_owned())
             .text("timestamp", timestamp)
@@ -150,8 +192,18 @@ impl Cluster {
     async fn deliver(&self, replica: &Replica, uploaded: &Value) -> Vec<u8> {
         let url = uploaded["url"].as_str().expect("url in upload response");
         let path = url.splitn(4, '/').nth(3).expect("url has a path");
-        let response = self.client.get(format!("{}/{path}", replica.base_url)).send().await.unwrap();
-        assert_eq!(response.status(), 200, "delivering {url} through {}", replica.base_url);
+        let response = self
+            .client
+            .get(format!("{}/{path}", replica.base_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            200,
+            "delivering {url} through {}",
+            replica.base_url
+        );
         response.bytes().await.unwrap().to_vec()
     }
 }
@@ -186,8 +238,16 @@ async fn an_overwrite_through_one_replica_is_the_version_every_replica_serves() 
     let replacement = FilePart::corpus("png_exiftool_tiny.png");
     let replacement_bytes = replacement.bytes.clone();
 
-    let original = cluster.upload(first, FilePart::corpus("gps_exiftool_tiny.jpg"), "replicas/overwritten").await;
-    let overwrite = cluster.upload(second, replacement, "replicas/overwritten").await;
+    let original = cluster
+        .upload(
+            first,
+            FilePart::corpus("gps_exiftool_tiny.jpg"),
+            "replicas/overwritten",
+        )
+        .await;
+    let overwrite = cluster
+        .upload(second, replacement, "replicas/overwritten")
+        .await;
 
     assert_ne!(overwrite["version"], original["version"]);
     assert_eq!(cluster.deliver(first, &overwrite).await, replacement_bytes);
@@ -200,14 +260,28 @@ async fn an_overwrite_through_one_replica_is_the_version_every_replica_serves() 
 #[tokio::test]
 async fn admin_replicas_spend_one_shared_rate_limit_budget() {
     let cluster = Cluster::start(1, 2).await;
-    cluster.upload(&cluster.uploads[0], FilePart::corpus("gps_exiftool_tiny.jpg"), "replicas/counted").await;
+    cluster
+        .upload(
+            &cluster.uploads[0],
+            FilePart::corpus("gps_exiftool_tiny.jpg"),
+            "replicas/counted",
+        )
+        .await;
 
-    let admins: Vec<AdminClient> = cluster.admins.iter().map(|replica| AdminClient::new(&replica.base_url)).collect();
+    let admins: Vec<AdminClient> = cluster
+        .admins
+        .iter()
+        .map(|replica| AdminClient::new(&replica.base_url))
+        .collect();
     let mut remaining = Vec::new();
     for admin in admins.iter().cycle().take(4) {
         let response = admin.resource("replicas/counted", "").await;
         assert_eq!(response.status(), 200);
-        remaining.push(rate_limit_headers(&response).expect("rate-limit headers").remaining);
+        remaining.push(
+            rate_limit_headers(&response)
+                .expect("rate-limit headers")
+                .remaining,
+        );
     }
 
     // Alternating between the replicas, each call still takes the next unit.
