@@ -12,6 +12,9 @@ use crate::Format;
 pub(crate) enum Block<'a> {
     /// A TIFF structure (byte order mark first) holding the Exif IFDs.
     Exif(Cow<'a, [u8]>),
+    /// A whole TIFF file: Exif IFDs, where exiftool also names the strips of
+    /// JPEG-compressed subfiles as preview images.
+    TiffFile(&'a [u8]),
     /// IPTC IIM datasets.
     Iptc(Cow<'a, [u8]>),
     /// An XMP packet (UTF-8 or UTF-16 XML).
@@ -23,7 +26,7 @@ pub(crate) fn blocks(bytes: &[u8], format: Format) -> Vec<Block<'_>> {
     match format {
         Format::Jpg => jpeg(bytes),
         // A TIFF file is itself the Exif structure; its IFD0 points at IPTC and XMP.
-        Format::Tiff => vec![Block::Exif(Cow::Borrowed(bytes))],
+        Format::Tiff => vec![Block::TiffFile(bytes)],
         Format::Png => png(bytes),
         Format::Webp => webp(bytes),
         Format::Gif => gif(bytes),
@@ -36,6 +39,7 @@ pub(crate) fn blocks(bytes: &[u8], format: Format) -> Vec<Block<'_>> {
 pub(crate) fn first_exif(bytes: &[u8]) -> Option<Cow<'_, [u8]>> {
     blocks(bytes, Format::sniff(bytes)?).into_iter().find_map(|b| match b {
         Block::Exif(tiff) => Some(tiff),
+        Block::TiffFile(tiff) => Some(Cow::Borrowed(tiff)),
         _ => None,
     })
 }
@@ -102,7 +106,30 @@ fn jpeg(bytes: &[u8]) -> Vec<Block<'_>> {
     if let Some(xmp) = extended.assemble() {
         found.push(Block::Xmp(Cow::Owned(xmp)));
     }
+    // Trailers follow the image data; exiftool reads them last.
+    found.extend(fotostation_iptc(bytes).map(|iim| Block::Iptc(Cow::Borrowed(iim))));
     found
+}
+
+/// FotoWare FotoStation trailer at the end of a file: records read backwards,
+/// each `data, tag u16, size u32 (data + 10), 0xA1B2C3D4`; tag 1 is IPTC IIM.
+fn fotostation_iptc(bytes: &[u8]) -> Option<&[u8]> {
+    const SIGNATURE: [u8; 4] = [0xa1, 0xb2, 0xc3, 0xd4];
+    let mut end = bytes.len();
+    while end >= 10 && bytes[end - 4..end] == SIGNATURE {
+        let footer = &bytes[end - 10..end];
+        let tag = u16::from_be_bytes([footer[0], footer[1]]);
+        let size = u32::from_be_bytes(footer[2..6].try_into().expect("4 bytes")) as usize;
+        if size < 10 || size > end {
+            return None;
+        }
+        let start = end - size;
+        if tag == 1 {
+            return Some(&bytes[start..end - 10]);
+        }
+        end = start;
+    }
+    None
 }
 
 /// Extended XMP (XMP spec part 3, 1.1.3.1): a packet too large for one APP1,
@@ -370,6 +397,17 @@ mod tests {
         jpeg.extend(&exif);
         let found = blocks(&jpeg, Format::Jpg);
         assert!(matches!(&found[..], [Block::Iptc(_), Block::Exif(tiff)] if tiff.starts_with(b"MM")));
+    }
+
+    #[test]
+    fn fotostation_trailer_records_are_walked_backwards() {
+        let record = |tag: u16, data: &[u8]| {
+            [data, &tag.to_be_bytes(), &((data.len() + 10) as u32).to_be_bytes(), &[0xa1, 0xb2, 0xc3, 0xd4]].concat()
+        };
+        let file = [&b"\xff\xd8image\xff\xd9"[..], &record(1, b"\x1c\x02\x05\0\x01A"), &record(3, b"thumb")].concat();
+        assert_eq!(fotostation_iptc(&file), Some(&b"\x1c\x02\x05\0\x01A"[..]));
+        let lying = [&b"x"[..], &5u16.to_be_bytes(), &u32::MAX.to_be_bytes(), &[0xa1, 0xb2, 0xc3, 0xd4]].concat();
+        assert_eq!(fotostation_iptc(&lying), None);
     }
 
     #[test]

@@ -32,10 +32,24 @@ fn parse(tiff: &[u8]) -> Option<exif::Exif> {
         .ok()
 }
 
+/// Where a TIFF structure sits, which changes a few of exiftool's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The file is a TIFF.
+    TiffFile,
+    /// Exif inside another container (JPEG APP1, PNG eXIf, ...).
+    Embedded,
+}
+
+const STRIP_OFFSETS: u16 = 0x111;
+const STRIP_BYTE_COUNTS: u16 = 0x117;
+const MAKER_NOTE: u16 = 0x927c;
+
 /// Reads every known tag into `tags` in IFD order; GPS values also go to `fix`
 /// for the Composite tags. XMP and IPTC embedded in IFD0 are read where they sit.
-pub(crate) fn read(tiff: &[u8], tags: &mut Tags, fix: &mut gps::Fix) {
+pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::Fix) {
     let Some(exif) = parse(tiff) else { return };
+    let previews = preview_ifds(&exif, source);
     for field in exif.fields() {
         let (context, id) = (field.tag.context(), field.tag.number());
         let primary = field.ifd_num == In::PRIMARY;
@@ -49,6 +63,19 @@ pub(crate) fn read(tiff: &[u8], tags: &mut Tags, fix: &mut gps::Fix) {
             }
             continue;
         }
+        let priority = if primary { Priority::Normal } else { Priority::Low };
+        if context == Context::Tiff && previews.contains(&field.ifd_num) {
+            if let (Some(name), Some(raw)) = (preview_name(id), to_raw(field)) {
+                tags.push_with(name, raw.plain(), priority);
+                continue;
+            }
+        }
+        if context == Context::Exif && id == MAKER_NOTE {
+            if let Some(text) = unknown_text_maker_note(&field.value) {
+                tags.push_with("MakerNoteUnknownText", text, priority);
+            }
+            continue;
+        }
         let def = match context {
             Context::Gps => gps_tag(id),
             _ => main_tag(id),
@@ -58,9 +85,43 @@ pub(crate) fn read(tiff: &[u8], tags: &mut Tags, fix: &mut gps::Fix) {
         if context == Context::Gps && primary {
             fix.record(def.name, &raw);
         }
-        let priority = if primary { Priority::Normal } else { Priority::Low };
         tags.push_with(def.name, def.conv.apply(&raw), priority);
     }
+}
+
+/// IFDs of a TIFF file whose strips exiftool calls a preview image: JPEG
+/// (new-style) compressed subfiles other than the full-resolution image.
+fn preview_ifds(exif: &exif::Exif, source: Source) -> Vec<In> {
+    if source != Source::TiffFile {
+        return Vec::new();
+    }
+    let value = |tag, ifd| exif.get_field(tag, ifd).and_then(|f| f.value.get_uint(0));
+    let mut ifds: Vec<In> = exif.fields().map(|f| f.ifd_num).collect();
+    ifds.dedup();
+    ifds.into_iter()
+        .filter(|&ifd| {
+            value(exif::Tag::Compression, ifd) == Some(7) && value(exif::Tag(Context::Tiff, 0xfe), ifd) != Some(0)
+        })
+        .collect()
+}
+
+fn preview_name(id: u16) -> Option<&'static str> {
+    match id {
+        STRIP_OFFSETS => Some("PreviewImageStart"),
+        STRIP_BYTE_COUNTS => Some("PreviewImageLength"),
+        _ => None,
+    }
+}
+
+/// A maker note of a maker exiftool does not know, shown when it is short
+/// printable text (exiftool's MakerNoteUnknownText).
+fn unknown_text_maker_note(value: &Value) -> Option<String> {
+    let Value::Undefined(bytes, _) = value else { return None };
+    let text_end = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+    let text = &bytes[..text_end];
+    let printable = |b: &u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e);
+    (!text.is_empty() && text.len() <= 64 && text.iter().all(printable))
+        .then(|| String::from_utf8_lossy(text).into_owned())
 }
 
 /// The primary image's Orientation tag.
@@ -126,7 +187,7 @@ mod tests {
 
     fn read_tiff(t: &[u8]) -> std::collections::BTreeMap<String, String> {
         let mut tags = Tags::default();
-        read(t, &mut tags, &mut gps::Fix::default());
+        read(t, Source::Embedded, &mut tags, &mut gps::Fix::default());
         tags.into_map()
     }
 

@@ -33,7 +33,8 @@ pub fn extract(bytes: &[u8], format: Format) -> MediaMetadata {
     let mut fix = gps::Fix::default();
     for block in container::blocks(bytes, format) {
         match block {
-            container::Block::Exif(tiff) => exif::read(&tiff, &mut tags, &mut fix),
+            container::Block::Exif(tiff) => exif::read(&tiff, exif::Source::Embedded, &mut tags, &mut fix),
+            container::Block::TiffFile(tiff) => exif::read(tiff, exif::Source::TiffFile, &mut tags, &mut fix),
             container::Block::Iptc(iim) => iptc::read(&iim, &mut tags),
             container::Block::Xmp(packet) => xmp::read(&packet, &mut tags),
         }
