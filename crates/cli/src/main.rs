@@ -1,3 +1,26 @@
-fn main() {
-    println!("assay");
+//! `assay`: analyse image files offline, or serve the APIs.
+
+mod analyze;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "assay", version, about = "Self-hosted, Cloudinary-compatible image analysis")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print, for each file, one JSON line with the upload response's analysis fields.
+    Analyze(analyze::AnalyzeArgs),
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Analyze(args) => analyze::run(&args),
+    }
 }

@@ -1,13 +1,18 @@
 //! One call, one decode: assembles every requested analysis into [`Analysis`].
 
-use std::collections::BTreeMap;
-
+use md5::{Digest, Md5};
 use serde::Serialize;
 
-use crate::ocr::{AdvOcr, OcrOptions};
-use crate::{ExtractError, Rect};
+use crate::colors::{self, ColorReport};
+use crate::decode::{self, Pixels};
+use crate::limits::Limits;
+use crate::metadata::{self, MediaMetadata};
+use crate::ocr::{self, AdvOcr, OcrOptions};
+use crate::phash::Phash;
+use crate::probe::{self, Header};
+use crate::{faces, ExtractError, Format, Rect};
 
-/// What to compute beyond the basic facts (always present).
+/// What to compute beyond the basic facts (always present), and the input limits.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub colors: bool,
@@ -15,7 +20,18 @@ pub struct Options {
     pub media_metadata: bool,
     pub faces: bool,
     pub ocr: Option<OcrOptions>,
+    /// Regions in the displayed frame, echoed (clamped to the image) as `coordinates.custom`.
     pub custom_coordinates: Option<Vec<Rect>>,
+    pub limits: Limits,
+}
+
+impl Options {
+    /// The first requested analysis that needs decoded pixels, by wire name.
+    fn first_pixel_analysis(&self) -> Option<&'static str> {
+        [("colors", self.colors), ("phash", self.phash), ("faces", self.faces), ("ocr", self.ocr.is_some())]
+            .into_iter()
+            .find_map(|(name, wanted)| wanted.then_some(name))
+    }
 }
 
 /// `coordinates`: face and custom regions in the displayed frame.
@@ -42,16 +58,23 @@ pub struct OcrInfo {
 /// The facts about one file, serialised with the upload response's field names.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
+    /// Displayed size: Exif orientation 5-8 (HEIF: `irot` by a quarter turn) swaps the stored axes.
     pub width: u32,
     pub height: u32,
-    pub format: crate::Format,
+    pub format: Format,
     pub bytes: u64,
+    /// MD5 of the bytes, 32 lowercase hex digits.
     pub etag: String,
+    /// Frames (GIF, WebP, APNG) or pages (TIFF); 1 for a still image.
     pub pages: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub media_metadata: Option<BTreeMap<String, String>>,
+    pub media_metadata: Option<MediaMetadata>,
+    /// `colors`, `predominant`, `color_histogram`, `illustration_score`,
+    /// `semi_transparent`, `grayscale` at the top level.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub colors: Option<ColorReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phash: Option<String>,
+    pub phash: Option<Phash>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub faces: Option<Vec<Rect>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,7 +83,73 @@ pub struct Analysis {
     pub info: Option<Info>,
 }
 
-/// Analyses one file.
-pub fn analyze(_bytes: &[u8], _options: &Options) -> Result<Analysis, ExtractError> {
-    Err(ExtractError::Unsupported)
+/// Analyses one file: reads its header (refusing it there if it breaks the
+/// limits), decodes its first frame once, and runs the requested analyses on
+/// the shared pixels.
+///
+/// Raster files are always decoded, so a corrupt or truncated file is refused
+/// even when only the basic facts are asked for. Formats this build cannot
+/// decode (HEIC, AVIF) still get their basic facts and metadata; asking for a
+/// pixel analysis on them is an [`ExtractError::PixelsUnavailable`].
+pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError> {
+    let limits = &options.limits;
+    limits.check_bytes(bytes.len())?;
+    if bytes.is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    let format = Format::sniff(bytes).ok_or(ExtractError::Unsupported)?;
+    let header = probe::probe(bytes, format, limits)?;
+    let keep_full_resolution = options.faces || options.ocr.is_some();
+    let pixels = decode::decode(bytes, &header, limits, keep_full_resolution)?;
+    if pixels.is_none() {
+        if let Some(analysis) = options.first_pixel_analysis() {
+            return Err(ExtractError::PixelsUnavailable { format, analysis });
+        }
+    }
+
+    let (width, height) = header.displayed_size();
+    let mut analysis = Analysis {
+        width,
+        height,
+        format,
+        bytes: bytes.len() as u64,
+        etag: hex::encode(Md5::digest(bytes)),
+        pages: header.pages,
+        media_metadata: options.media_metadata.then(|| metadata::extract(bytes, format)),
+        colors: None,
+        phash: None,
+        faces: None,
+        coordinates: None,
+        info: None,
+    };
+    if let Some(pixels) = &pixels {
+        run_pixel_analyses(&mut analysis, pixels, &header, options);
+    }
+    if let Some(custom) = &options.custom_coordinates {
+        let clamped = custom.iter().map(|r| r.clamp_to(width, height)).collect();
+        analysis.coordinates.get_or_insert_with(Coordinates::default).custom = Some(clamped);
+    }
+    Ok(analysis)
+}
+
+fn run_pixel_analyses(analysis: &mut Analysis, pixels: &Pixels, header: &Header, options: &Options) {
+    let (width, height) = header.displayed_size();
+    if options.colors {
+        analysis.colors = Some(colors::analyze(&pixels.working.to_rgba8()));
+    }
+    if options.phash {
+        analysis.phash = Some(Phash::of(&pixels.working));
+    }
+    let Some(full) = &pixels.full else { return };
+    // Boxes come back in `full`'s pixels; this maps them to the displayed frame.
+    let scale = f64::from(width) / f64::from(full.width().max(1));
+    if options.faces {
+        let found: Vec<Rect> =
+            faces::detect(full).into_iter().map(|r| r.scaled(scale).clamp_to(width, height)).collect();
+        analysis.coordinates.get_or_insert_with(Coordinates::default).faces = Some(found.clone());
+        analysis.faces = Some(found);
+    }
+    if let Some(ocr_options) = &options.ocr {
+        analysis.info = Some(Info { ocr: OcrInfo { adv_ocr: ocr::recognize(full, scale, ocr_options) } });
+    }
 }

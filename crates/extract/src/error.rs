@@ -1,5 +1,7 @@
 //! Errors of the extraction library, classified by whose fault they are.
 
+use crate::Format;
+
 /// Why an analysis could not be produced.
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
@@ -9,20 +11,65 @@ pub enum ExtractError {
     /// The bytes are not an image format we know.
     #[error("Invalid image file: unsupported or unrecognised format")]
     Unsupported,
-    /// The file claims a known format but cannot be decoded (corrupt, truncated).
+    /// The file claims a known format but cannot be read (corrupt, truncated).
     #[error("Invalid image file: {0}")]
     Corrupt(String),
-    /// The file is over a configured limit (bytes, pixels, frames).
-    #[error("{0}")]
-    TooLarge(String),
+    /// The file is over a configured limit (bytes, pixels, frames); refused before
+    /// the work it would cost.
+    #[error("{}", over_limit_message(*.limit, *.actual, *.max))]
+    TooLarge { limit: LimitKind, actual: u64, max: u64 },
+    /// The format is recognised and its basic facts are read, but this build
+    /// cannot decode its pixels, which the requested analysis needs.
+    #[error("{analysis} is not available for {format} files: this build cannot decode their pixels")]
+    PixelsUnavailable { format: Format, analysis: &'static str },
     /// A caller-supplied parameter is malformed; names the parameter.
     #[error("Invalid {param}: {reason}")]
     InvalidParameter { param: &'static str, reason: String },
+    /// A failure that no input should cause (a bug or the environment).
+    #[error("Internal error: {0}")]
+    Internal(String),
+}
+
+/// Which limit a [`ExtractError::TooLarge`] file went over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitKind {
+    Bytes,
+    Pixels,
+    Frames,
+}
+
+fn over_limit_message(limit: LimitKind, actual: u64, max: u64) -> String {
+    match limit {
+        // Cloudinary's own wording for this case.
+        LimitKind::Bytes => format!("File size too large. Got {actual}. Maximum is {max}."),
+        LimitKind::Pixels => {
+            format!("Image too large: {actual} pixels. Maximum is {max} pixels.")
+        }
+        LimitKind::Frames => format!("Too many frames or pages: {actual}. Maximum is {max}."),
+    }
 }
 
 impl ExtractError {
-    /// True when the input, not the service, is at fault (maps to a 4xx).
+    /// True when the input or the request, not the service, is at fault (maps to a 4xx).
     pub fn is_client_error(&self) -> bool {
-        true
+        !matches!(self, ExtractError::Internal(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_problem() {
+        let e = ExtractError::TooLarge { limit: LimitKind::Bytes, actual: 11, max: 10 };
+        assert_eq!(e.to_string(), "File size too large. Got 11. Maximum is 10.");
+        let e = ExtractError::InvalidParameter {
+            param: "custom_coordinates",
+            reason: "expected x,y,w,h".into(),
+        };
+        assert_eq!(e.to_string(), "Invalid custom_coordinates: expected x,y,w,h");
+        assert!(e.is_client_error());
+        assert!(!ExtractError::Internal("x".into()).is_client_error());
     }
 }

@@ -10,16 +10,30 @@
 //! let analysis = extract::analyze(&bytes, &options).unwrap();
 //! println!("{}", serde_json::to_string(&analysis).unwrap());
 //! ```
+//!
+//! How a call flows: [`Format::sniff`] recognises the bytes; `probe` reads the
+//! header (size, orientation, pages) and enforces [`Limits`] before any pixel
+//! memory exists; `decode` decodes the first frame once into a full-size and a
+//! small working image; colors, pHash, faces and OCR read those.
 
 mod analysis;
+pub mod colors;
 pub mod coordinates;
+mod decode;
 pub mod error;
 pub mod faces;
 pub mod format;
+mod isobmff;
+mod limits;
 pub mod metadata;
 pub mod ocr;
+mod pages;
+pub mod phash;
+mod probe;
 
 pub use analysis::{analyze, Analysis, Coordinates, Info, OcrInfo, Options};
-pub use coordinates::Rect;
-pub use error::ExtractError;
+pub use coordinates::{format_rects, parse_rects, Rect};
+pub use error::{ExtractError, LimitKind};
 pub use format::Format;
+pub use limits::Limits;
+pub use phash::Phash;

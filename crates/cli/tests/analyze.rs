@@ -1,0 +1,93 @@
+//! `assay analyze` as a user runs it: the built binary on real corpus files.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn corpus_dir() -> PathBuf {
+    let shared = std::env::var_os("ASSAY_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let dir = shared.join("corpus");
+    assert!(dir.is_dir(), "corpus not found at {} (set ASSAY_SHARED)", dir.display());
+    dir
+}
+
+/// Runs `assay analyze <args>`; returns the exit success and one JSON value per stdout line.
+fn assay_analyze(args: &[&str]) -> (bool, Vec<Value>) {
+    let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .arg("analyze")
+        .args(args)
+        .output()
+        .expect("assay runs");
+    let stdout = String::from_utf8(output.stdout).expect("stdout is UTF-8");
+    let lines = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    (output.status.success(), lines)
+}
+
+fn corpus_file(name: &str) -> String {
+    corpus_dir().join(name).display().to_string()
+}
+
+#[test]
+fn prints_one_line_per_file_with_the_upload_fields() {
+    let photo = corpus_file("orient_portrait_6.jpg");
+    let (ok, lines) = assay_analyze(&[&photo, "--colors", "--phash", "--custom-coordinates", "10,20,30,40|400,500,100,200"]);
+    assert!(ok);
+    assert_eq!(lines.len(), 1);
+    let line = &lines[0];
+    assert_eq!(line["file"], photo.as_str());
+    // Exif orientation 6: displayed portrait.
+    assert_eq!((line["width"].as_u64(), line["height"].as_u64()), (Some(450), Some(600)));
+    assert_eq!(line["format"], "jpg");
+    assert_eq!(line["pages"], 1);
+    assert_eq!(line["etag"].as_str().map(str::len), Some(32));
+    assert!(line["colors"].as_array().is_some_and(|c| !c.is_empty()));
+    assert!(line["predominant"]["google"].is_array());
+    assert_eq!(line["phash"].as_str().map(str::len), Some(16));
+    let custom = &line["coordinates"]["custom"];
+    assert_eq!(custom, &serde_json::json!([[10, 20, 30, 40], [400, 500, 50, 100]]));
+    assert!(line.get("media_metadata").is_none(), "not asked for");
+}
+
+#[test]
+fn a_bad_file_gets_an_error_line_and_the_others_still_print() {
+    let good = corpus_file("gif_anim_iss634.gif");
+    let bad = corpus_file("bad_broken.png");
+    let missing = corpus_file("no_such_file.jpg");
+    let (ok, lines) = assay_analyze(&[&good, &bad, &missing]);
+    assert!(!ok, "exit status must be 1 when a file fails");
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["pages"], 42);
+    for (line, file) in lines[1..].iter().zip([&bad, &missing]) {
+        assert_eq!(line["file"], file.as_str());
+        assert!(line["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{line}");
+        assert!(line.get("width").is_none());
+    }
+}
+
+#[test]
+fn the_content_decides_the_format_not_the_extension() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let misnamed = dir.path().join("really_a_png.jpg");
+    std::fs::copy(corpus_dir().join("png_exiftool_tiny.png"), &misnamed).expect("copy");
+    let (ok, lines) = assay_analyze(&[misnamed.to_str().expect("UTF-8 path")]);
+    assert!(ok);
+    assert_eq!(lines[0]["format"], "png");
+}
+
+#[test]
+fn malformed_custom_coordinates_are_a_usage_error() {
+    let photo = corpus_file("face_pillow_hopper.jpg");
+    let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["analyze", &photo, "--custom-coordinates", "1,2,3"])
+        .output()
+        .expect("assay runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("custom_coordinates"), "{stderr}");
+}

@@ -1,0 +1,73 @@
+//! The one pixel decode per call, and the images every analysis shares.
+//!
+//! This is the seam for faster decoders: a JPEG path that decodes straight at
+//! 1/8 scale (DCT scaling) only has to produce the same [`Pixels`].
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageError};
+
+use crate::limits::Limits;
+use crate::probe::Header;
+use crate::ExtractError;
+
+/// Longest side of the working copy that colors and pHash read. pHash looks at
+/// 16x16 and colour shares settle long before 256 px; larger only costs time.
+pub(crate) const WORKING_MAX_SIDE: u32 = 256;
+
+/// The decoded first frame or page, turned to the displayed orientation.
+pub(crate) struct Pixels {
+    /// Full resolution; kept only when an analysis needs the detail (faces, OCR).
+    pub full: Option<DynamicImage>,
+    /// Downscaled to at most [`WORKING_MAX_SIDE`] on its longest side.
+    pub working: DynamicImage,
+}
+
+/// Decodes the first frame or page of a raster file under `limits`. Returns
+/// `Ok(None)` for formats this build cannot decode (the header facts stand).
+pub(crate) fn decode(
+    bytes: &[u8],
+    header: &Header,
+    limits: &Limits,
+    keep_full_resolution: bool,
+) -> Result<Option<Pixels>, ExtractError> {
+    let Some(codec) = header.format.raster_codec() else {
+        return Ok(None);
+    };
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), codec);
+    reader.limits(limits.decoder_limits());
+    let full = reader.decode().map_err(image_error)?;
+
+    // `thumbnail` averages whole source areas: no aliasing, and much faster than
+    // a windowed filter at these ratios. Orienting after shrinking is cheaper.
+    let mut working = if full.width().max(full.height()) > WORKING_MAX_SIDE {
+        full.thumbnail(WORKING_MAX_SIDE, WORKING_MAX_SIDE)
+    } else {
+        full.clone()
+    };
+    working.apply_orientation(header.orientation);
+    let full = keep_full_resolution.then(|| {
+        let mut full = full;
+        full.apply_orientation(header.orientation);
+        full
+    });
+    Ok(Some(Pixels { full, working }))
+}
+
+/// Maps the `image` crate's errors onto ours by fault.
+pub(crate) fn image_error(error: ImageError) -> ExtractError {
+    match error {
+        ImageError::Decoding(e) => ExtractError::Corrupt(e.to_string()),
+        ImageError::Unsupported(e) => ExtractError::Corrupt(e.to_string()),
+        ImageError::Limits(_) => ExtractError::Corrupt(
+            "decoding would need more memory than the pixel limit allows".to_owned(),
+        ),
+        ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            ExtractError::Corrupt("file is truncated".to_owned())
+        }
+        ImageError::IoError(e) => ExtractError::Corrupt(e.to_string()),
+        e @ (ImageError::Parameter(_) | ImageError::Encoding(_)) => {
+            ExtractError::Internal(e.to_string())
+        }
+    }
+}

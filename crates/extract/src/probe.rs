@@ -1,0 +1,92 @@
+//! What a file says about itself before any pixel is decoded: format, stored
+//! size, orientation and page count. Limits are checked here, so a decompression
+//! bomb is refused on its header's word.
+
+use std::io::Cursor;
+
+use image::metadata::Orientation;
+
+use crate::limits::Limits;
+use crate::{isobmff, metadata, pages, ExtractError, Format};
+
+/// The header facts of one file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Header {
+    pub format: Format,
+    /// Stored size of the first frame or page (for animations, the canvas).
+    pub width: u32,
+    pub height: u32,
+    /// How a viewer turns the stored pixels to show them.
+    pub orientation: Orientation,
+    pub pages: u32,
+}
+
+impl Header {
+    /// Size as a viewer shows it (contract: Geometry).
+    pub fn displayed_size(&self) -> (u32, u32) {
+        if swaps_axes(self.orientation) {
+            (self.height, self.width)
+        } else {
+            (self.width, self.height)
+        }
+    }
+}
+
+/// Reads the header of `bytes` (already recognised as `format`) and enforces `limits`.
+pub(crate) fn probe(bytes: &[u8], format: Format, limits: &Limits) -> Result<Header, ExtractError> {
+    // Frames first: their descriptors are where a GIF bomb declares its size,
+    // and a frame list can be damaged past where a decoder reads the size.
+    let pages = pages::count(bytes, format, limits)?;
+    limits.check_frames(pages)?;
+    let (width, height, orientation) = match format.raster_codec() {
+        Some(codec) => {
+            let (width, height) = raster_dimensions(bytes, codec)?;
+            (width, height, exif_orientation(bytes))
+        }
+        None if matches!(format, Format::Heic | Format::Avif) => {
+            let heif = isobmff::read_header(bytes)?;
+            (heif.width, heif.height, heif_orientation(heif.quarter_turns))
+        }
+        None => {
+            return Err(ExtractError::Corrupt(format!("{format} files are not supported yet")))
+        }
+    };
+    limits.check_dimensions(width, height)?;
+    Ok(Header { format, width, height, orientation, pages })
+}
+
+fn raster_dimensions(bytes: &[u8], codec: image::ImageFormat) -> Result<(u32, u32), ExtractError> {
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), codec);
+    // Reading a header allocates next to nothing; size is judged by our own limits.
+    reader.no_limits();
+    reader.into_dimensions().map_err(crate::decode::image_error)
+}
+
+/// Exif orientation, as browsers honour it; 1 (none) when absent or invalid.
+fn exif_orientation(bytes: &[u8]) -> Orientation {
+    metadata::orientation(bytes)
+        .and_then(|tag| u8::try_from(tag).ok())
+        .and_then(Orientation::from_exif)
+        .unwrap_or(Orientation::NoTransforms)
+}
+
+/// HEIF viewers apply the container's `irot` (anticlockwise quarter turns) and
+/// ignore the Exif orientation tag, which only mirrors it.
+fn heif_orientation(quarter_turns: u8) -> Orientation {
+    match quarter_turns {
+        1 => Orientation::Rotate270,
+        2 => Orientation::Rotate180,
+        3 => Orientation::Rotate90,
+        _ => Orientation::NoTransforms,
+    }
+}
+
+fn swaps_axes(orientation: Orientation) -> bool {
+    matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    )
+}
