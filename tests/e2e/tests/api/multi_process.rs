@@ -14,6 +14,8 @@ use std::time::Duration;
 use assay_e2e::{json_ok, md5_hex, sign, Backend, FilePart, Sandbox, API_KEY, API_SECRET, CLOUD};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::admin_client::{rate_limit_headers, AdminClient};
 
@@ -129,6 +131,36 @@ impl Replica {
     }
 }
 
+impl Replica {
+    /// `127.0.0.1:<port>`
+    fn address(&self) -> &str {
+        self.base_url.trim_start_matches("http://")
+    }
+
+    /// Sends SIGTERM, as Kubernetes does when it stops a pod.
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.process.id().to_string()])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits until the listener is closed: the process has begun shutting down.
+    async fn wait_until_refusing_connections(&self) {
+        for _ in 0..600 {
+            if tokio::net::TcpStream::connect(self.address())
+                .await
+                .is_err()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{} still accepts connections", self.base_url);
+    }
+}
+
 impl Drop for Replica {
     fn drop(&mut self) {
         let _ = self.process.kill();
@@ -171,18 +203,11 @@ impl Cluster {
 
     /// A signed upload of `file` as `public_id` through `replica`.
     async fn upload(&self, replica: &Replica, file: FilePart, public_id: &str) -> Value {
-        let timestamp = chrono::Utc::now().timestamp().to_string();
-        let signature = sign::signature(
-            &[("public_id", public_id), ("timestamp", &timestamp)],
-            API_SECRET,
-            false,
-        );
-        let form = Form::new()
-            .text("public_id", public_id.to_owned())
-            .text("timestamp", timestamp)
-            .text("api_key", API_KEY)
-            .text("signature", signature)
-            .part("file", Part::bytes(file.bytes).file_name(file.filename));
+        let mut form = Form::new();
+        for (name, value) in signed_upload_fields(public_id) {
+            form = form.text(name, value);
+        }
+        let form = form.part("file", Part::bytes(file.bytes).file_name(file.filename));
         let url = format!("{}/v1_1/{CLOUD}/image/upload", replica.base_url);
         json_ok(self.client.post(url).multipart(form).send().await.unwrap()).await
     }
@@ -205,6 +230,83 @@ impl Cluster {
             replica.base_url
         );
         response.bytes().await.unwrap().to_vec()
+    }
+}
+
+/// The form fields of a signed upload as `public_id`.
+fn signed_upload_fields(public_id: &str) -> Vec<(&'static str, String)> {
+    let timestamp = chrono::Utc::now().timestamp().to_string();
+    let signature = sign::signature(
+        &[("public_id", public_id), ("timestamp", &timestamp)],
+        API_SECRET,
+        false,
+    );
+    vec![
+        ("public_id", public_id.to_owned()),
+        ("timestamp", timestamp),
+        ("api_key", API_KEY.to_owned()),
+        ("signature", signature),
+    ]
+}
+
+/// An upload written by hand over one connection, so that it can stop half
+/// way through the file and go on later.
+struct UploadInProgress {
+    connection: TcpStream,
+    rest: Vec<u8>,
+}
+
+impl UploadInProgress {
+    /// Sends the request head, the signed fields and the first half of `file`.
+    async fn begin(replica: &Replica, file: FilePart, public_id: &str) -> UploadInProgress {
+        const BOUNDARY: &str = "assay-upload-in-progress";
+        let mut body = Vec::new();
+        for (name, value) in signed_upload_fields(public_id) {
+            let field = format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n");
+            body.extend_from_slice(field.as_bytes());
+        }
+        let file_head = format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n",
+            file.filename
+        );
+        body.extend_from_slice(file_head.as_bytes());
+        body.extend_from_slice(&file.bytes);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let head = format!(
+            "POST /v1_1/{CLOUD}/image/upload HTTP/1.1\r\nHost: {}\r\n\
+             Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            replica.address(),
+            body.len()
+        );
+
+        let mut connection = TcpStream::connect(replica.address()).await.unwrap();
+        connection.write_all(head.as_bytes()).await.unwrap();
+        let half = body.len() - file.bytes.len() / 2;
+        connection.write_all(&body[..half]).await.unwrap();
+        UploadInProgress {
+            connection,
+            rest: body[half..].to_vec(),
+        }
+    }
+
+    /// Sends the rest of the body; the response's status and JSON body.
+    async fn finish(mut self) -> (u16, Value) {
+        self.connection.write_all(&self.rest).await.unwrap();
+        let mut response = Vec::new();
+        self.connection.read_to_end(&mut response).await.unwrap();
+        let response = String::from_utf8(response).expect("UTF-8 response");
+        let (head, body) = response.split_once("\r\n\r\n").expect("HTTP response");
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .expect("status code");
+        (
+            status,
+            serde_json::from_str(body).unwrap_or_else(|_| panic!("JSON body: {body}")),
+        )
     }
 }
 
@@ -287,4 +389,31 @@ async fn admin_replicas_spend_one_shared_rate_limit_budget() {
     // Alternating between the replicas, each call still takes the next unit.
     let first = remaining[0];
     assert_eq!(remaining, [first, first - 1, first - 2, first - 3]);
+}
+
+/// Kubernetes sends SIGTERM and waits `terminationGracePeriodSeconds`: an
+/// upload already in flight must still complete, and be stored for good.
+#[tokio::test]
+async fn an_upload_in_flight_when_the_process_is_told_to_stop_still_completes() {
+    let mut cluster = Cluster::start(2, 0).await;
+    let file = FilePart::corpus("gps_exiftool_tiny.jpg");
+    let original = file.bytes.clone();
+    let upload = UploadInProgress::begin(&cluster.uploads[0], file, "replicas/in-flight").await;
+
+    cluster.uploads[0].terminate();
+    cluster.uploads[0].wait_until_refusing_connections().await;
+    let (status, uploaded) = upload.finish().await;
+
+    assert_eq!(status, 200, "{uploaded}");
+    let stopping = &mut cluster.uploads[0];
+    let exit = stopping.process.wait().unwrap();
+    assert!(
+        exit.success(),
+        "{} exited with {exit}",
+        stopping.binary.display()
+    );
+    assert_eq!(
+        cluster.deliver(&cluster.uploads[1], &uploaded).await,
+        original
+    );
 }
