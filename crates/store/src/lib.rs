@@ -12,6 +12,7 @@ pub mod db;
 mod error;
 pub mod model;
 pub mod rate_limit;
+pub mod similar;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -19,6 +20,7 @@ pub use assets::{Store, ORPHAN_GRACE};
 pub use blob::{BlobKey, BlobStore};
 pub use db::Database;
 pub use error::{BlobError, StoreError};
+pub use similar::{SimilarAsset, SimilarQuery};
 pub use model::{
     Asset, AssetKey, AssetUpdate, Coordinates, DeleteOutcome, Ingested, ListQuery, NewAsset,
     OnExisting, Page, Rect, SweepReport, MAX_PAGE_SIZE,

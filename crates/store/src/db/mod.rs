@@ -14,6 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::StoreError;
 
 pub(crate) use repo::AssetRepo;
+pub(crate) use row::{AssetRow, COLUMNS};
 
 /// A connection pool to one of the two supported databases. Public so that
 /// modules that keep their own tables (admin rate limits) can use the pool.

@@ -1,0 +1,156 @@
+//! Near-duplicate search: the stored assets whose pHash is within a Hamming
+//! distance of a given one, nearest first. Exact: it answers what a full scan
+//! would, found through the band indexes of `migrations/*/0003_phash_index.sql`
+//! (see [`bands`] for why nothing is missed).
+//!
+//! The bands are generated columns computed from `analysis.phash`, so every
+//! insert, overwrite, update and delete keeps the index in step without any
+//! code on the write paths. Candidates are verified here, in Rust: SQLite has
+//! no popcount, and one verification serves both databases.
+
+mod bands;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::db::{with_pool, AssetRow, COLUMNS};
+use crate::model::{Asset, AssetKey};
+use crate::{Store, StoreError};
+
+use bands::{band, band_radii, values_within, BANDS};
+
+/// A search: assets of `resource_type` within `max_distance` of `phash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimilarQuery {
+    pub resource_type: String,
+    /// The 64-bit pHash (its first hex digit the most significant).
+    pub phash: u64,
+    /// Largest Hamming distance (0..=64) a result may have.
+    pub max_distance: u32,
+    /// At most this many results, the nearest.
+    pub max_results: u32,
+    /// Left out of the results: the asset the search started from.
+    pub exclude: Option<AssetKey>,
+}
+
+/// One result: an asset and how far its pHash is from the query's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimilarAsset {
+    pub asset: Asset,
+    pub distance: u32,
+}
+
+/// A verified match before its row is read.
+#[derive(Debug, Clone, Copy)]
+struct Match {
+    id: i64,
+    distance: u32,
+}
+
+impl Store {
+    /// The assets within `query.max_distance` of `query.phash`, nearest first
+    /// (ties: oldest first). Assets without a stored pHash are not found.
+    pub async fn similar(&self, query: &SimilarQuery) -> Result<Vec<SimilarAsset>, StoreError> {
+        let mut matches = self.matches(query).await?;
+        // One spare in case the excluded asset is among the nearest.
+        let wanted = query.max_results as usize + usize::from(query.exclude.is_some());
+        matches.truncate(wanted);
+        let mut assets = self.assets_by_id(&matches).await?;
+        let mut results = Vec::with_capacity(matches.len());
+        for found in matches {
+            // A row deleted since the candidate query is simply gone.
+            let Some(asset) = assets.remove(&found.id) else { continue };
+            if query.exclude.as_ref() != Some(&asset.key()) {
+                results.push(SimilarAsset { asset, distance: found.distance });
+            }
+        }
+        results.truncate(query.max_results as usize);
+        Ok(results)
+    }
+
+    /// Up to `limit` assets of `resource_type` that have no pHash yet, oldest
+    /// first: what a background job computes so that [`Store::similar`] can
+    /// find them.
+    pub async fn without_phash(&self, resource_type: &str, limit: u32) -> Result<Vec<AssetKey>, StoreError> {
+        let sql = "SELECT delivery_type, public_id FROM assets \
+                   WHERE resource_type = $1 AND phash IS NULL ORDER BY id LIMIT $2";
+        let rows: Vec<(String, String)> = with_pool!(self.database(), pool => {
+            sqlx::query_as(sql).bind(resource_type).bind(i64::from(limit)).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(delivery_type, public_id)| AssetKey::new(resource_type, delivery_type, public_id))
+            .collect())
+    }
+
+    /// Every asset within the distance, as (row id, distance), nearest first.
+    async fn matches(&self, query: &SimilarQuery) -> Result<Vec<Match>, StoreError> {
+        let sql = candidates_sql(query.phash, query.max_distance);
+        let candidates: Vec<(i64, String)> = with_pool!(self.database(), pool => {
+            // Each search has its own value lists: not worth a cached statement.
+            sqlx::query_as(&sql).bind(&query.resource_type).persistent(false).fetch_all(pool).await?
+        });
+        let mut matches = Vec::new();
+        for (id, stored) in candidates {
+            // The generated column only holds 16 lowercase hex digits.
+            let stored = u64::from_str_radix(&stored, 16).map_err(|e| StoreError::CorruptRow {
+                asset_id: format!("row {id}"),
+                reason: format!("phash {stored:?}: {e}"),
+            })?;
+            let distance = (stored ^ query.phash).count_ones();
+            if distance <= query.max_distance {
+                matches.push(Match { id, distance });
+            }
+        }
+        matches.sort_unstable_by_key(|m| (m.distance, m.id));
+        Ok(matches)
+    }
+
+    async fn assets_by_id(&self, matches: &[Match]) -> Result<HashMap<i64, Asset>, StoreError> {
+        if matches.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<String> = matches.iter().map(|m| m.id.to_string()).collect();
+        let sql = format!("SELECT {COLUMNS} FROM assets WHERE id IN ({})", ids.join(", "));
+        let rows: Vec<AssetRow> = with_pool!(self.database(), pool => {
+            sqlx::query_as(&sql).persistent(false).fetch_all(pool).await?
+        });
+        rows.into_iter().map(|row| Ok((row.id, Asset::try_from(row)?))).collect()
+    }
+}
+
+/// `(id, phash)` of every row of resource type `$1` with a band within its
+/// radius of the query's: one indexed lookup per band, united. The band
+/// values are inlined: they are hex digits formatted here, and a search at
+/// distance 16 looks up thousands of them, more than is pleasant to bind.
+fn candidates_sql(phash: u64, max_distance: u32) -> String {
+    let mut arms = Vec::with_capacity(BANDS);
+    for (index, radius) in band_radii(max_distance).into_iter().enumerate() {
+        let Some(radius) = radius else { continue };
+        let mut sql = format!(
+            "SELECT id, phash FROM assets WHERE resource_type = $1 AND phash_band{index} IN ("
+        );
+        for (i, value) in values_within(band(phash, index), radius).into_iter().enumerate() {
+            let separator = if i == 0 { "" } else { ", " };
+            // Writing to a String cannot fail.
+            let _ = write!(sql, "{separator}'{value:04x}'");
+        }
+        sql.push(')');
+        arms.push(sql);
+    }
+    arms.join(" UNION ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_up_each_band_that_can_hold_a_match() {
+        let sql = candidates_sql(0xffc9_26d5_c28b_6c67, 0);
+        assert_eq!(sql, "SELECT id, phash FROM assets WHERE resource_type = $1 AND phash_band0 IN ('ffc9')");
+        let sql = candidates_sql(0xffc9_26d5_c28b_6c67, 3);
+        assert_eq!(sql.matches(" UNION ").count(), 3);
+        assert!(sql.contains("phash_band3 IN ('6c67')"));
+    }
+}
