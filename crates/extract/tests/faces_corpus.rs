@@ -17,10 +17,25 @@ use serde_json::Value;
 const MIN_IOU: f64 = 0.5;
 const MIN_RECALL: f64 = 0.9;
 
+/// Through the whole analysis, so decoding, Exif orientation and scaling to
+/// the displayed frame are covered too; `faces` and `coordinates.faces` agree.
 fn detect(name: &str) -> Vec<Rect> {
-    // TEMP until analyze decodes: all face_* files have orientation 1.
-    let image = image::load_from_memory(&corpus_support::read_file(name)).unwrap();
-    extract::faces::detect(&image)
+    let options = extract::Options {
+        faces: true,
+        ..Default::default()
+    };
+    let analysis = extract::analyze(&corpus_support::read_file(name), &options)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let faces = analysis
+        .faces
+        .unwrap_or_else(|| panic!("{name}: no `faces` field"));
+    let stored = analysis.coordinates.and_then(|c| c.faces);
+    assert_eq!(
+        stored.as_ref(),
+        Some(&faces),
+        "{name}: coordinates.faces differs from faces"
+    );
+    faces
 }
 
 fn boxes(value: &Value) -> Vec<Rect> {

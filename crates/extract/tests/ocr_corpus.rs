@@ -12,9 +12,20 @@ use extract::ocr::{AdvOcr, OcrOptions, OcrStatus};
 /// Every `text_*` file is clean printed text (one is the same page turned 90°).
 const MIN_WORD_RECALL: f64 = 0.9;
 
+/// Through the whole analysis, so decoding, Exif orientation and scaling to
+/// the displayed frame are covered too.
 fn recognize(name: &str) -> AdvOcr {
-    let image = image::load_from_memory(&corpus_support::read_file(name)).unwrap();
-    extract::ocr::recognize(&image, 1.0, &OcrOptions::default())
+    let options = extract::Options {
+        ocr: Some(OcrOptions::default()),
+        ..Default::default()
+    };
+    let analysis = extract::analyze(&corpus_support::read_file(name), &options)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    analysis
+        .info
+        .unwrap_or_else(|| panic!("{name}: no `info`"))
+        .ocr
+        .adv_ocr
 }
 
 /// Lower-case words with leading and trailing punctuation removed, counted.

@@ -1,16 +1,27 @@
-//! Tesseract (Debian's libtesseract, through the `tesseract` bindings): a pool
-//! of initialised engines, and the TSV output turned into [`RecognizedPage`].
+//! Tesseract (Debian's libtesseract, through its C API in `tesseract-sys`): a
+//! pool of initialised engines, a deadline per image, and the TSV output
+//! turned into [`RecognizedPage`].
 //!
-//! Why the library and not the CLI: loading a language model costs 60-80 ms,
-//! which a pooled engine pays once; TSV gives words with boxes, confidence and
-//! their block/paragraph/line in one pass.
+//! Why the C API and not the `tesseract` crate's wrapper: only the C API takes
+//! a progress monitor, and the monitor is what carries the deadline. Why the
+//! library and not the command: loading a language model costs 60-80 ms, which
+//! a pooled engine pays once; TSV gives words with boxes, confidence and their
+//! block/paragraph/line in one pass.
 
+use std::ffi::{c_char, c_int, CStr, CString};
+use std::ptr::{self, NonNull};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use image::GrayImage;
-use tesseract::{PageSegMode, Tesseract};
+use tesseract_sys as sys;
 
 use super::shape::{PixelBox, RecognizedPage, RecognizedWord};
+
+/// Longest an image may keep an engine busy. A scanned page at 300 dpi takes
+/// a few seconds on one core; an image still unread after this is mostly
+/// texture the engine mistakes for text, and a request should not wait on it.
+const RECOGNITION_DEADLINE: Duration = Duration::from_secs(20);
 
 /// Idle engines kept per process: one per core is all that can run at once.
 const MAX_IDLE_ENGINES: usize = 4;
@@ -21,22 +32,13 @@ const MAX_IDLE_ENGINES: usize = 4;
 const MIN_WORD_CONFIDENCE: f32 = 30.0;
 
 /// Initialised engines waiting for work, with the language each one loaded.
-static IDLE: Mutex<Vec<(String, Tesseract)>> = Mutex::new(Vec::new());
+static IDLE: Mutex<Vec<(String, Engine)>> = Mutex::new(Vec::new());
 
 /// Reads `image` in `language` (Tesseract codes, e.g. `eng` or `eng+deu`).
 /// Boxes are in `image` pixels. Errors are this analysis's only.
 pub fn read(image: &GrayImage, language: &str) -> Result<RecognizedPage, String> {
-    let width = i32::try_from(image.width()).map_err(|_| "image too wide for OCR")?;
-    let height = i32::try_from(image.height()).map_err(|_| "image too tall for OCR")?;
-    let engine = take_engine(language)?;
-    let mut engine = engine
-        .set_frame(image.as_raw(), width, height, 1, width)
-        .map_err(|e| format!("tesseract rejected the image: {e}"))?
-        .recognize()
-        .map_err(|e| format!("tesseract failed to recognise the image: {e}"))?;
-    let tsv = engine
-        .get_tsv_text(0)
-        .map_err(|e| format!("tesseract gave no result: {e}"))?;
+    let mut engine = take_engine(language)?;
+    let tsv = engine.read_tsv(image, RECOGNITION_DEADLINE)?;
     give_back(language, engine);
     Ok(RecognizedPage {
         width: image.width(),
@@ -45,7 +47,7 @@ pub fn read(image: &GrayImage, language: &str) -> Result<RecognizedPage, String>
     })
 }
 
-fn take_engine(language: &str) -> Result<Tesseract, String> {
+fn take_engine(language: &str) -> Result<Engine, String> {
     let idle = {
         let mut idle = IDLE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let found = idle.iter().position(|(lang, _)| lang == language);
@@ -53,30 +55,128 @@ fn take_engine(language: &str) -> Result<Tesseract, String> {
     };
     match idle {
         Some(engine) => Ok(engine),
-        None => new_engine(language),
+        None => Engine::new(language),
     }
 }
 
-fn give_back(language: &str, engine: Tesseract) {
+/// Engines that failed are not given back: they are dropped with their state.
+fn give_back(language: &str, engine: Engine) {
     let mut idle = IDLE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if idle.len() < MAX_IDLE_ENGINES {
         idle.push((language.to_owned(), engine));
     }
 }
 
-fn new_engine(language: &str) -> Result<Tesseract, String> {
-    let mut engine = Tesseract::new(None, Some(language))
-        .map_err(|e| format!("tesseract could not load language {language:?}: {e}"))?
-        // Its diagnostics ("Estimating resolution as ...") would go to the
-        // service's stderr on every call.
-        .set_variable("debug_file", "/dev/null")
-        .map_err(|e| format!("tesseract setup failed: {e}"))?;
-    // Automatic layout with orientation and script detection (needs
-    // `osd.traineddata`, Debian package tesseract-ocr-osd): a page scanned
-    // sideways is read in its own orientation, and boxes stay in the pixels
-    // of the image we passed in.
-    engine.set_page_seg_mode(PageSegMode::PsmAutoOsd);
-    Ok(engine)
+/// One `TessBaseAPI` with a language loaded.
+struct Engine(NonNull<sys::TessBaseAPI>);
+
+// SAFETY: a TessBaseAPI has no thread affinity; an `Engine` is owned by one
+// caller at a time (it moves in and out of the pool by value).
+unsafe impl Send for Engine {}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from TessBaseAPICreate and is deleted once.
+        unsafe { sys::TessBaseAPIDelete(self.0.as_ptr()) }
+    }
+}
+
+impl Engine {
+    fn new(language: &str) -> Result<Self, String> {
+        let c_language =
+            CString::new(language).map_err(|_| format!("invalid OCR language {language:?}"))?;
+        // SAFETY: plain constructor; a null result is handled.
+        let handle = NonNull::new(unsafe { sys::TessBaseAPICreate() })
+            .ok_or("tesseract could not be created")?;
+        let engine = Engine(handle);
+        // SAFETY: valid handle; null datapath means the packaged tessdata.
+        if unsafe { sys::TessBaseAPIInit3(handle.as_ptr(), ptr::null(), c_language.as_ptr()) } != 0
+        {
+            return Err(format!(
+                "tesseract could not load language {language:?} (is its traineddata installed?)"
+            ));
+        }
+        // Its diagnostics ("Estimating resolution as ...") would otherwise go
+        // to the service's stderr on every call.
+        // SAFETY: valid handle and NUL-terminated strings.
+        unsafe {
+            sys::TessBaseAPISetVariable(
+                handle.as_ptr(),
+                c"debug_file".as_ptr(),
+                c"/dev/null".as_ptr(),
+            )
+        };
+        // Automatic layout with orientation and script detection (needs
+        // `osd.traineddata`, Debian package tesseract-ocr-osd): a page scanned
+        // sideways is read in its own orientation, and boxes stay in the
+        // pixels of the image we passed in.
+        // SAFETY: valid handle.
+        unsafe {
+            sys::TessBaseAPISetPageSegMode(handle.as_ptr(), sys::TessPageSegMode_PSM_AUTO_OSD)
+        };
+        Ok(engine)
+    }
+
+    /// Recognises `image` and returns Tesseract's TSV, giving up after `deadline`.
+    fn read_tsv(&mut self, image: &GrayImage, deadline: Duration) -> Result<String, String> {
+        let width = c_int::try_from(image.width()).map_err(|_| "image too wide for OCR")?;
+        let height = c_int::try_from(image.height()).map_err(|_| "image too tall for OCR")?;
+        let api = self.0.as_ptr();
+        let monitor = Monitor::with_deadline(deadline)?;
+        let started = Instant::now();
+        // SAFETY: `image` holds width*height grey bytes, one byte per pixel
+        // and `width` bytes per line; Tesseract copies them.
+        unsafe { sys::TessBaseAPISetImage(api, image.as_raw().as_ptr(), width, height, 1, width) };
+        // SAFETY: valid handle and monitor.
+        let status = unsafe { sys::TessBaseAPIRecognize(api, monitor.0.as_ptr()) };
+        let result = if started.elapsed() >= deadline {
+            Err(format!("tesseract gave up after {deadline:?}"))
+        } else if status != 0 {
+            Err("tesseract could not recognise the image".to_owned())
+        } else {
+            // SAFETY: valid handle; the text is ours to free with TessDeleteText.
+            let text = unsafe { sys::TessBaseAPIGetTsvText(api, 0) };
+            owned_text(text).ok_or_else(|| "tesseract returned no result".to_owned())
+        };
+        // SAFETY: valid handle; frees the copied image and results before pooling.
+        unsafe { sys::TessBaseAPIClear(api) };
+        result
+    }
+}
+
+/// Copies and frees a string Tesseract allocated; `None` for null.
+fn owned_text(text: *mut c_char) -> Option<String> {
+    if text.is_null() {
+        return None;
+    }
+    // SAFETY: non-null, NUL-terminated, allocated by Tesseract, freed once here.
+    unsafe {
+        let owned = CStr::from_ptr(text).to_string_lossy().into_owned();
+        sys::TessDeleteText(text);
+        Some(owned)
+    }
+}
+
+/// Tesseract's progress monitor, here only to carry the deadline.
+struct Monitor(NonNull<sys::ETEXT_DESC>);
+
+impl Monitor {
+    fn with_deadline(deadline: Duration) -> Result<Self, String> {
+        // SAFETY: plain constructor; a null result is handled.
+        let monitor = NonNull::new(unsafe { sys::TessMonitorCreate() })
+            .ok_or("tesseract monitor could not be created")?;
+        let millis = c_int::try_from(deadline.as_millis()).unwrap_or(c_int::MAX);
+        // SAFETY: valid monitor; the deadline counts from now.
+        unsafe { sys::TessMonitorSetDeadlineMSecs(monitor.as_ptr(), millis) };
+        Ok(Monitor(monitor))
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        // SAFETY: created by TessMonitorCreate, deleted once.
+        unsafe { sys::TessMonitorDelete(self.0.as_ptr()) }
+    }
 }
 
 /// TSV columns: level page block par line word left top width height conf text.
