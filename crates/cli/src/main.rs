@@ -17,10 +17,19 @@ struct Cli {
 enum Command {
     /// Print, for each file, one JSON line with the upload response's analysis fields.
     Analyze(analyze::AnalyzeArgs),
+    /// Serve the Upload and Admin APIs on one port (ASSAY_* environment variables).
+    Serve,
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Analyze(args) => analyze::run(&args),
+        Command::Serve => match cli::serve::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("assay serve: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

@@ -1,1 +1,216 @@
-//! Test harness for black-box tests of the running services.
+//! Harness for black-box tests: the real app (both APIs, exactly as
+//! `assay serve` mounts them) on a random port, a fresh database on the chosen
+//! backend, a temporary blob directory, and typed helpers for each endpoint.
+
+pub mod corpus;
+pub mod fixture_server;
+pub mod sdk;
+pub mod sign;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::ServerHandle;
+use common::{Config, Credentials};
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use service::server::http_server;
+use service::clock::{Clock, SystemClock};
+use service::AppState;
+pub use store::testing::{Backend, Sandbox};
+
+pub const CLOUD: &str = "demo";
+pub const API_KEY: &str = "123456789012345";
+pub const API_SECRET: &str = "e2e-test-secret";
+
+/// The running app and a client for it. Dropping it stops the server and
+/// removes its database and blobs.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`
+    pub base_url: String,
+    pub backend: Backend,
+    pub client: reqwest::Client,
+    pub sandbox: Sandbox,
+    server: ServerHandle,
+    config: Config,
+    clock: Arc<dyn Clock>,
+}
+
+/// Another server on a [`TestApp`]'s database (see [`TestApp::replica`]).
+/// Dropping it stops the server.
+pub struct Replica {
+    /// `http://127.0.0.1:<port>`
+    pub base_url: String,
+    server: ServerHandle,
+}
+
+/// Serves both APIs, as `assay serve` does, on a random port of 127.0.0.1.
+async fn start_server(mut config: Config, clock: Arc<dyn Clock>) -> (String, ServerHandle) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binding a random port");
+    config.listen = listener.local_addr().expect("bound address");
+    let base_url = format!("http://{}", config.listen);
+    let state = AppState::from_config(config).await.expect("starting the app state").with_clock(clock);
+    let server = http_server(listener, state, cli::serve::mount_both_apis).expect("starting the server");
+    let handle = server.handle();
+    tokio::spawn(server);
+    (base_url, handle)
+}
+
+fn stop(server: &ServerHandle) {
+    let server = server.clone();
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move { server.stop(false).await });
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        stop(&self.server);
+    }
+}
+
+/// A file part for an upload.
+pub struct FilePart {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+impl FilePart {
+    pub fn new(filename: &str, bytes: Vec<u8>) -> Self {
+        FilePart { filename: filename.to_owned(), bytes }
+    }
+
+    /// A corpus file under its own name.
+    pub fn corpus(name: &str) -> Self {
+        Self::new(name, corpus::bytes(name))
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Spawns with the configuration adjusted first (limits, allow lists...).
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_with_clock(backend, adjust, Arc::new(SystemClock)).await
+    }
+
+    /// Spawns on `clock`: time-dependent behaviour (the admin API's hourly
+    /// rate-limit windows) follows it, so a test can move to the next hour.
+    pub async fn spawn_with_clock(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Config),
+        clock: Arc<dyn Clock>,
+    ) -> TestApp {
+        let sandbox = Sandbox::new(backend).await;
+        let mut config = Config::defaults();
+        config.database_url = sandbox.database_url.clone();
+        config.storage = sandbox.storage.clone();
+        config.cloud_name = CLOUD.to_owned();
+        config.credentials = Credentials::new(API_KEY, API_SECRET);
+        adjust(&mut config);
+
+        let (base_url, server) = start_server(config.clone(), clock.clone()).await;
+        TestApp { base_url, backend, client: reqwest::Client::new(), sandbox, server, config, clock }
+    }
+
+    /// A second server on this app's database and blobs, as another replica
+    /// behind the same load balancer would be.
+    pub async fn replica(&self) -> Replica {
+        let (base_url, server) = start_server(self.config.clone(), self.clock.clone()).await;
+        Replica { base_url, server }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// `params` plus a current timestamp, our api_key and a valid signature.
+    pub fn signed(&self, params: &[(&str, &str)]) -> Vec<(String, String)> {
+        self.signed_with(params, API_SECRET, chrono::Utc::now().timestamp())
+    }
+
+    /// Signed with any secret and timestamp (for refusal tests).
+    pub fn signed_with(&self, params: &[(&str, &str)], secret: &str, timestamp: i64) -> Vec<(String, String)> {
+        let timestamp = timestamp.to_string();
+        let mut all: Vec<(&str, &str)> = params.to_vec();
+        all.push(("timestamp", &timestamp));
+        let signature = sign::signature(&all, secret, false);
+        let mut out: Vec<(String, String)> = all.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        out.push(("api_key".into(), API_KEY.into()));
+        out.push(("signature".into(), signature));
+        out
+    }
+
+    /// POSTs a multipart form of `fields` (and `file`) to `/v1_1/demo/image/<action>`.
+    pub async fn post_form(&self, action: &str, fields: Vec<(String, String)>, file: Option<FilePart>) -> reqwest::Response {
+        let mut form = Form::new();
+        for (name, value) in fields {
+            form = form.text(name, value);
+        }
+        if let Some(file) = file {
+            form = form.part("file", Part::bytes(file.bytes).file_name(file.filename));
+        }
+        self.client
+            .post(self.url(&format!("/v1_1/{CLOUD}/image/{action}")))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A signed upload of `file` with `params`; the raw response.
+    pub async fn upload(&self, file: FilePart, params: &[(&str, &str)]) -> reqwest::Response {
+        self.post_form("upload", self.signed(params), Some(file)).await
+    }
+
+    /// A signed upload that must succeed; its JSON body.
+    pub async fn upload_ok(&self, file: FilePart, params: &[(&str, &str)]) -> Value {
+        json_ok(self.upload(file, params).await).await
+    }
+
+    /// A signed upload whose `file` is text: a data URI or a URL.
+    pub async fn upload_text(&self, file: &str, params: &[(&str, &str)]) -> reqwest::Response {
+        let mut fields = self.signed(params);
+        fields.push(("file".into(), file.to_owned()));
+        self.post_form("upload", fields, None).await
+    }
+
+    /// A signed explicit call.
+    pub async fn explicit(&self, params: &[(&str, &str)]) -> reqwest::Response {
+        self.post_form("explicit", self.signed(params), None).await
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        stop(&self.server);
+    }
+}
+
+/// The JSON body of a response that must be 200 (the body is shown otherwise).
+pub async fn json_ok(response: reqwest::Response) -> Value {
+    let status = response.status();
+    let body = response.text().await.expect("body");
+    assert_eq!(status, 200, "expected 200, got {status}: {body}");
+    serde_json::from_str(&body).expect("JSON body")
+}
+
+/// Status and `error.message` of a Cloudinary error response.
+pub async fn error_of(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("JSON error body");
+    let message = body["error"]["message"].as_str().unwrap_or_else(|| panic!("no error.message in {body}"));
+    (status, message.to_owned())
+}
+
+/// Lowercase hex MD5.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    use md5::Digest;
+    hex::encode(md5::Md5::digest(bytes))
+}

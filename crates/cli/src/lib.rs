@@ -1,0 +1,3 @@
+//! Library side of the `assay` binary: what the end-to-end tests run too.
+
+pub mod serve;

@@ -1,0 +1,167 @@
+//! `ApiError`: the one place where a failure becomes an HTTP status and the
+//! Cloudinary error body `{"error": {"message": ...}}`.
+//!
+//! Statuses are limited to those both official SDKs read the body of
+//! (200, 400, 401, 403, 404, 409, 420, 429, 500). The Node upload client
+//! reports anything else (413, 415, 422, 503...) as an opaque "unexpected
+//! status", so oversized or unsupported files are 400s here, as at Cloudinary.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use common::signing::SigningError;
+use extract::ExtractError;
+use serde_json::json;
+
+/// A failed API call, classified by the status it answers with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed: a missing or invalid parameter, a bad file.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Missing, unknown or wrong credentials or signature.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Authenticated, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// No asset with this public_id (or no such route).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with what is stored.
+    #[error("{0}")]
+    Conflict(String),
+    /// Over the admin API budget; 420 is what both SDKs map to their rate-limit error.
+    #[error("{0}")]
+    RateLimited(String),
+    /// Our fault. The cause is logged; the client sees an opaque message.
+    #[error("Internal server error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// `Missing required parameter - <name>`, Cloudinary's wording.
+    pub fn missing_parameter(name: &str) -> Self {
+        ApiError::BadRequest(format!("Missing required parameter - {name}"))
+    }
+
+    /// A parameter that is present but unusable; the message names it.
+    pub fn invalid_parameter(name: &str, reason: impl std::fmt::Display) -> Self {
+        ApiError::BadRequest(format!("Invalid {name}: {reason}"))
+    }
+
+    /// `Resource not found - <public_id>`, Cloudinary's wording.
+    pub fn resource_not_found(public_id: &str) -> Self {
+        ApiError::NotFound(format!("Resource not found - {public_id}"))
+    }
+
+    /// Wraps an unexpected failure; its cause chain goes to the log only.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        ApiError::Internal(cause.into())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RateLimited(_) => StatusCode::from_u16(420).unwrap_or(StatusCode::TOO_MANY_REQUESTS),
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        HttpResponse::build(self.status_code()).json(json!({ "error": { "message": self.to_string() } }))
+    }
+}
+
+impl From<SigningError> for ApiError {
+    fn from(err: SigningError) -> Self {
+        match err {
+            SigningError::InvalidSignature { .. } => ApiError::Unauthorized(err.to_string()),
+            // Timestamp problems are request errors (the spec's choice for stale ones).
+            SigningError::MissingTimestamp
+            | SigningError::MalformedTimestamp(_)
+            | SigningError::Stale { .. }
+            | SigningError::FromTheFuture { .. } => ApiError::BadRequest(err.to_string()),
+        }
+    }
+}
+
+impl From<ExtractError> for ApiError {
+    fn from(err: ExtractError) -> Self {
+        if err.is_client_error() {
+            ApiError::BadRequest(err.to_string())
+        } else {
+            ApiError::internal(err)
+        }
+    }
+}
+
+impl From<store::StoreError> for ApiError {
+    fn from(err: store::StoreError) -> Self {
+        match err {
+            store::StoreError::NotFound(key) => ApiError::resource_not_found(&key.public_id),
+            store::StoreError::InvalidCursor => ApiError::invalid_parameter("next_cursor", "not a cursor this server issued"),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    async fn body_of(err: ApiError) -> (u16, serde_json::Value) {
+        let response = err.error_response();
+        let status = response.status().as_u16();
+        let bytes = to_bytes(response.into_body()).await.expect("body");
+        (status, serde_json::from_slice(&bytes).expect("json"))
+    }
+
+    #[actix_web::test]
+    async fn errors_use_the_cloudinary_body() {
+        let (status, body) = body_of(ApiError::missing_parameter("file")).await;
+        assert_eq!(status, 400);
+        assert_eq!(body, json!({"error": {"message": "Missing required parameter - file"}}));
+    }
+
+    #[actix_web::test]
+    async fn rate_limits_answer_420() {
+        let (status, _) = body_of(ApiError::RateLimited("slow down".into())).await;
+        assert_eq!(status, 420);
+    }
+
+    #[actix_web::test]
+    async fn internal_errors_hide_their_cause() {
+        let (status, body) = body_of(ApiError::internal(anyhow::anyhow!("disk /secret/path full"))).await;
+        assert_eq!(status, 500);
+        assert!(!body.to_string().contains("/secret/path"));
+    }
+
+    #[test]
+    fn signing_errors_map_to_401_or_400() {
+        let bad = ApiError::from(SigningError::InvalidSignature { signature: "x".into(), string_to_sign: "a=1".into() });
+        assert_eq!(bad.status_code(), StatusCode::UNAUTHORIZED);
+        let stale = ApiError::from(SigningError::Stale { reported: 0 });
+        assert_eq!(stale.status_code(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn oversized_files_are_400_not_413() {
+        let err = ApiError::from(ExtractError::TooLarge {
+            limit: extract::error::LimitKind::Bytes,
+            actual: 11,
+            max: 10,
+        });
+        assert_eq!(err.status_code(), StatusCode::BAD_REQUEST);
+        assert_eq!(err.to_string(), "File size too large. Got 11. Maximum is 10.");
+    }
+}

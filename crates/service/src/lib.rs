@@ -1,0 +1,22 @@
+//! What the upload and admin APIs share, so neither duplicates the other:
+//!
+//! - [`params`]: request parameters as the SDKs send them (booleans, tags,
+//!   context, coordinates, public_id rules);
+//! - [`Analyzer`]: extraction off the async executor, a bounded number at a time;
+//! - [`ops`]: ingest a new file, re-extract a stored one;
+//! - [`resource`]: the Cloudinary resource JSON;
+//! - [`ApiError`]: the one mapping of failures to HTTP statuses and bodies;
+//! - [`server`]: the HTTP server all entry points run, given their routes.
+
+mod analyzer;
+pub mod clock;
+mod error;
+pub mod ops;
+pub mod params;
+pub mod resource;
+pub mod server;
+mod state;
+
+pub use analyzer::Analyzer;
+pub use error::ApiError;
+pub use state::AppState;

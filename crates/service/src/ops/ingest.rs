@@ -1,0 +1,79 @@
+//! Upload: analyse a new file and store its row and blob together.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use store::{AssetKey, Coordinates, Ingested, NewAsset, OnExisting};
+
+use super::{context_param, stored_analysis, tags_param};
+use crate::params::{ExtractionRequest, Naming, Params};
+use crate::resource::to_store_rects;
+use crate::{AppState, ApiError};
+
+/// An upload request, parsed and validated before any work is done.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub resource_type: String,
+    pub naming: Naming,
+    pub extraction: ExtractionRequest,
+    pub tags: Vec<String>,
+    pub context: BTreeMap<String, String>,
+}
+
+impl Upload {
+    /// Reads the upload parameters (everything but the file).
+    pub fn from_params(resource_type: &str, params: &Params) -> Result<Self, ApiError> {
+        Ok(Upload {
+            resource_type: image_resource_type(resource_type)?,
+            naming: Naming::from_params(params)?,
+            extraction: ExtractionRequest::from_params(params)?,
+            tags: tags_param(params).unwrap_or_default(),
+            context: context_param(params)?.unwrap_or_default(),
+        })
+    }
+}
+
+/// Analyses `file` and stores it under the requested public_id. With
+/// `overwrite=0` an existing asset is returned untouched (`existing: true`).
+pub async fn ingest(
+    state: &AppState,
+    upload: &Upload,
+    file: Bytes,
+    original_filename: Option<String>,
+) -> Result<Ingested, ApiError> {
+    // Naming errors are cheap to find: report them before analysing.
+    let public_id = upload.naming.resolve(original_filename.as_deref())?;
+    let options = upload.extraction.options(state.analyzer.limits());
+    let analysis = state.analyzer.analyze(file.clone(), options).await?;
+
+    let faces = match &upload.extraction.face_coordinates {
+        Some(given) => to_store_rects(given),
+        None => analysis.faces.as_deref().map(to_store_rects).unwrap_or_default(),
+    };
+    let custom = upload.extraction.custom_coordinates.as_deref().map(to_store_rects).unwrap_or_default();
+    let new_asset = NewAsset {
+        key: AssetKey::new(&upload.resource_type, "upload", public_id),
+        format: analysis.format.as_str().to_owned(),
+        width: analysis.width,
+        height: analysis.height,
+        etag: analysis.etag.clone(),
+        pages: analysis.pages,
+        tags: upload.tags.clone(),
+        context: upload.context.clone(),
+        coordinates: Coordinates { faces, custom },
+        original_filename,
+        folder: upload.naming.folder.clone(),
+        access_mode: "public".to_owned(),
+        analysis: stored_analysis(&analysis)?,
+    };
+    let on_existing = if upload.naming.overwrite { OnExisting::Overwrite } else { OnExisting::Keep };
+    Ok(state.store.ingest(new_asset, file, on_existing).await?)
+}
+
+/// Only images are analysed; `auto` means "detect", which for us is an image.
+fn image_resource_type(resource_type: &str) -> Result<String, ApiError> {
+    match resource_type {
+        "image" | "auto" => Ok("image".to_owned()),
+        other => Err(ApiError::BadRequest(format!("Unsupported resource type {other}: only image uploads are accepted"))),
+    }
+}

@@ -1,0 +1,45 @@
+//! The operations behind the endpoints: ingest a new file, re-extract a stored one.
+
+mod ingest;
+mod reextract;
+
+pub use ingest::{ingest, Upload};
+pub use reextract::{reextract, ResourceChanges};
+
+use std::collections::BTreeMap;
+
+use extract::Analysis;
+use serde_json::{Map, Value};
+
+use crate::params::{parse_context, parse_tags, Params};
+use crate::ApiError;
+
+/// Keys of the analysis JSON that are columns of the asset, not analysis results.
+const BASIC_FACTS: [&str; 6] = ["width", "height", "format", "bytes", "etag", "pages"];
+
+/// The analysis results to store: the JSON form of `analysis` without the
+/// basic facts and regions, which the asset keeps in their own fields. The
+/// detector's own `faces` stay too (never rendered from here): they record
+/// that detection ran, even when it found nobody, so it is not run again.
+fn stored_analysis(analysis: &Analysis) -> Result<Map<String, Value>, ApiError> {
+    let Value::Object(mut map) = serde_json::to_value(analysis).map_err(ApiError::internal)? else {
+        return Err(ApiError::internal(anyhow::anyhow!("analysis did not serialise to an object")));
+    };
+    for key in BASIC_FACTS.iter().chain(&["coordinates"]) {
+        map.remove(*key);
+    }
+    Ok(map)
+}
+
+/// `tags` when given (an empty value clears them).
+fn tags_param(params: &Params) -> Option<Vec<String>> {
+    params.contains("tags").then(|| parse_tags(params.get("tags").unwrap_or_default()))
+}
+
+/// `context` when given (an empty value clears it).
+fn context_param(params: &Params) -> Result<Option<BTreeMap<String, String>>, ApiError> {
+    if !params.contains("context") {
+        return Ok(None);
+    }
+    parse_context(params.get("context").unwrap_or_default()).map(Some)
+}

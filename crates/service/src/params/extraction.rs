@@ -1,0 +1,140 @@
+//! Which analyses a request asks for, shared by upload, explicit and the admin API.
+
+use extract::coordinates::parse_rects;
+use extract::ocr::OcrOptions;
+use extract::Rect;
+
+use super::Params;
+use crate::ApiError;
+
+/// Under which keys the flat metadata map is returned: the request names
+/// `media_metadata` (current), `image_metadata` (legacy), or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MetadataKeys {
+    pub media_metadata: bool,
+    pub image_metadata: bool,
+}
+
+impl MetadataKeys {
+    pub fn any(self) -> bool {
+        self.media_metadata || self.image_metadata
+    }
+}
+
+/// The extraction parameters of one request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExtractionRequest {
+    pub colors: bool,
+    pub phash: bool,
+    pub faces: bool,
+    pub metadata: MetadataKeys,
+    /// `ocr=adv_ocr`.
+    pub ocr: bool,
+    /// `Some(empty)` clears the stored regions.
+    pub custom_coordinates: Option<Vec<Rect>>,
+    /// Replaces detected faces; `Some(empty)` clears them.
+    pub face_coordinates: Option<Vec<Rect>>,
+}
+
+impl ExtractionRequest {
+    /// Reads the extraction parameters; a malformed one is a 400 naming it.
+    pub fn from_params(params: &Params) -> Result<Self, ApiError> {
+        let ocr = match params.get("ocr") {
+            None => false,
+            Some("adv_ocr") => true,
+            Some(other) => {
+                return Err(ApiError::invalid_parameter("ocr", format!("{other:?} is not supported (use adv_ocr)")))
+            }
+        };
+        Ok(ExtractionRequest {
+            colors: params.is_set("colors")?,
+            phash: params.is_set("phash")?,
+            faces: params.is_set("faces")?,
+            metadata: MetadataKeys {
+                media_metadata: params.is_set("media_metadata")?,
+                // `exif` is the deprecated name for the same flat map.
+                image_metadata: params.is_set("image_metadata")? || params.is_set("exif")?,
+            },
+            ocr,
+            custom_coordinates: coordinates(params, "custom_coordinates")?,
+            face_coordinates: coordinates(params, "face_coordinates")?,
+        })
+    }
+
+    /// True when any analysis beyond the basic facts is asked for.
+    pub fn needs_analysis(&self) -> bool {
+        self.colors || self.phash || self.faces || self.metadata.any() || self.ocr
+    }
+
+    /// The options for `extract::analyze`. Faces are not detected when the
+    /// caller supplies them.
+    pub fn options(&self, limits: extract::Limits) -> extract::Options {
+        extract::Options {
+            colors: self.colors,
+            phash: self.phash,
+            media_metadata: self.metadata.any(),
+            faces: self.faces && self.face_coordinates.is_none(),
+            ocr: self.ocr.then(OcrOptions::default),
+            custom_coordinates: self.custom_coordinates.clone(),
+            limits,
+        }
+    }
+}
+
+/// A coordinates parameter: absent is `None`, sent empty is `Some(vec![])`.
+fn coordinates(params: &Params, name: &'static str) -> Result<Option<Vec<Rect>>, ApiError> {
+    if !params.contains(name) {
+        return Ok(None);
+    }
+    match params.get(name) {
+        None => Ok(Some(Vec::new())),
+        Some(value) => parse_rects(name, value).map(Some).map_err(ApiError::from),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_extraction_flag() {
+        let params = Params::from_pairs([
+            ("colors", "1"),
+            ("phash", "true"),
+            ("faces", "0"),
+            ("image_metadata", "1"),
+            ("ocr", "adv_ocr"),
+            ("custom_coordinates", "10,20,30,40|50,60,70,80"),
+        ]);
+        let request = ExtractionRequest::from_params(&params).unwrap();
+        assert!(request.colors && request.phash && !request.faces && request.ocr);
+        assert_eq!(request.metadata, MetadataKeys { media_metadata: false, image_metadata: true });
+        assert_eq!(
+            request.custom_coordinates,
+            Some(vec![Rect { x: 10, y: 20, w: 30, h: 40 }, Rect { x: 50, y: 60, w: 70, h: 80 }])
+        );
+        assert_eq!(request.face_coordinates, None);
+        assert!(request.needs_analysis());
+    }
+
+    #[test]
+    fn given_faces_are_not_detected() {
+        let params = Params::from_pairs([("faces", "1"), ("face_coordinates", "1,2,3,4")]);
+        let options = ExtractionRequest::from_params(&params).unwrap().options(extract::Limits::default());
+        assert!(!options.faces);
+    }
+
+    #[test]
+    fn an_empty_coordinates_parameter_clears() {
+        let params = Params::from_pairs([("face_coordinates", "")]);
+        assert_eq!(ExtractionRequest::from_params(&params).unwrap().face_coordinates, Some(vec![]));
+    }
+
+    #[test]
+    fn malformed_parameters_are_named() {
+        for (name, value) in [("custom_coordinates", "1,2,3"), ("face_coordinates", "a,b,c,d"), ("ocr", "magic"), ("phash", "maybe")] {
+            let err = ExtractionRequest::from_params(&Params::from_pairs([(name, value)])).unwrap_err();
+            assert!(err.to_string().contains(name), "{name}: {err}");
+        }
+    }
+}

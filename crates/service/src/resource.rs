@@ -1,0 +1,152 @@
+//! The Cloudinary resource JSON of one asset: the body of upload and explicit
+//! responses, and of the admin API's resource details.
+
+use chrono::SecondsFormat;
+use extract::Rect;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::{json, Map, Value};
+use store::Asset;
+
+use crate::params::{ExtractionRequest, MetadataKeys};
+
+/// Characters kept as they are in a delivery URL's public_id, as the SDKs'
+/// `smart_escape` keeps them; everything else is percent-encoded.
+const PUBLIC_ID_IN_PATH: &AsciiSet = &NON_ALPHANUMERIC.remove(b'_').remove(b'.').remove(b'-').remove(b'/').remove(b':');
+
+/// Analysis keys that are shown only when their analysis was asked for; the
+/// colour family (`colors`, `predominant`, ...) is everything else.
+const PHASH_KEY: &str = "phash";
+const COLORS_KEY: &str = "colors";
+/// What face detection found (the asset's `coordinates.faces` may differ:
+/// `face_coordinates` overrides it).
+const DETECTED_FACES_KEY: &str = "faces";
+const METADATA_KEY: &str = "media_metadata";
+const OCR_KEY: &str = "info";
+
+/// Where delivery URLs point: `ASSAY_PUBLIC_URL`, or the scheme and host the
+/// request came in on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicBase(String);
+
+impl PublicBase {
+    /// `base` is `scheme://host[:port][/path]`; a trailing slash is ignored.
+    pub fn new(base: &str) -> Self {
+        PublicBase(base.trim_end_matches('/').to_owned())
+    }
+
+    /// `configured` if set, else what the request says about itself.
+    pub fn for_request(configured: Option<&str>, request: &actix_web::HttpRequest) -> Self {
+        match configured {
+            Some(base) => Self::new(base),
+            None => {
+                let info = request.connection_info();
+                Self::new(&format!("{}://{}", info.scheme(), info.host()))
+            }
+        }
+    }
+
+    /// `url` (http) and `secure_url` (https) of the asset's original.
+    pub fn delivery_urls(&self, cloud_name: &str, asset: &Asset) -> (String, String) {
+        let path = format!(
+            "/{cloud_name}/{}/{}/v{}/{}.{}",
+            asset.resource_type,
+            asset.delivery_type,
+            asset.version,
+            utf8_percent_encode(&asset.public_id, PUBLIC_ID_IN_PATH),
+            asset.format
+        );
+        let host = self.0.split_once("://").map_or(self.0.as_str(), |(_, rest)| rest);
+        (format!("http://{host}{path}"), format!("https://{host}{path}"))
+    }
+}
+
+/// Renders `asset` with the extraction keys that `shown` asks for.
+/// `coordinates` is always present when regions exist; `faces` when asked for
+/// or when face regions were given.
+pub fn render_resource(asset: &Asset, shown: &ExtractionRequest, urls: (String, String)) -> Map<String, Value> {
+    let (url, secure_url) = urls;
+    let mut body = Map::new();
+    let mut put = |key: &str, value: Value| {
+        body.insert(key.to_owned(), value);
+    };
+    put("asset_id", json!(asset.asset_id));
+    put("public_id", json!(asset.public_id));
+    put("version", json!(asset.version));
+    put("version_id", json!(asset.version_id));
+    put("width", json!(asset.width));
+    put("height", json!(asset.height));
+    put("format", json!(asset.format));
+    put("resource_type", json!(asset.resource_type));
+    put("created_at", json!(asset.created_at.to_rfc3339_opts(SecondsFormat::Secs, true)));
+    put("tags", json!(asset.tags));
+    put("pages", json!(asset.pages));
+    put("bytes", json!(asset.bytes));
+    put("type", json!(asset.delivery_type));
+    put("etag", json!(asset.etag));
+    put("placeholder", json!(false));
+    put("url", json!(url));
+    put("secure_url", json!(secure_url));
+    put("folder", json!(asset.folder));
+    put("access_mode", json!(asset.access_mode));
+    if let Some(name) = &asset.original_filename {
+        put("original_filename", json!(name));
+    }
+    if !asset.context.is_empty() {
+        put("context", json!({ "custom": asset.context }));
+    }
+
+    let coordinates = &asset.coordinates;
+    if !coordinates.faces.is_empty() || !coordinates.custom.is_empty() {
+        let mut regions = Map::new();
+        if !coordinates.faces.is_empty() {
+            regions.insert("faces".into(), json!(coordinates.faces));
+        }
+        if !coordinates.custom.is_empty() {
+            regions.insert("custom".into(), json!(coordinates.custom));
+        }
+        put("coordinates", Value::Object(regions));
+    }
+    if shown.faces || shown.face_coordinates.is_some() {
+        put("faces", json!(coordinates.faces));
+    }
+
+    for (key, value) in &asset.analysis {
+        match key.as_str() {
+            PHASH_KEY if shown.phash => put(key, value.clone()),
+            METADATA_KEY => {
+                if shown.metadata.media_metadata {
+                    put("media_metadata", value.clone());
+                }
+                if shown.metadata.image_metadata {
+                    put("image_metadata", value.clone());
+                }
+            }
+            OCR_KEY if shown.ocr => put(key, value.clone()),
+            PHASH_KEY | OCR_KEY => {}
+            // Regions live in `asset.coordinates`, rendered above.
+            DETECTED_FACES_KEY | "coordinates" => {}
+            _ if shown.colors => put(key, value.clone()),
+            _ => {}
+        }
+    }
+    body
+}
+
+/// The analyses in `wanted` that `asset` has no stored result for: what a
+/// resource-details call computes (and stores) before answering. Faces need
+/// no detection once detected (even if none were found) or given.
+pub fn missing_analyses(asset: &Asset, wanted: &ExtractionRequest) -> ExtractionRequest {
+    let stored = |key: &str| asset.analysis.contains_key(key);
+    ExtractionRequest {
+        colors: wanted.colors && !stored(COLORS_KEY),
+        phash: wanted.phash && !stored(PHASH_KEY),
+        faces: wanted.faces && !stored(DETECTED_FACES_KEY) && asset.coordinates.faces.is_empty(),
+        metadata: if stored(METADATA_KEY) { MetadataKeys::default() } else { wanted.metadata },
+        ..ExtractionRequest::default()
+    }
+}
+
+/// Store's `[x, y, w, h]` from extract's rectangles.
+pub fn to_store_rects(rects: &[Rect]) -> Vec<store::Rect> {
+    rects.iter().map(|r| [r.x, r.y, r.w, r.h]).collect()
+}

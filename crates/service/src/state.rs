@@ -1,0 +1,43 @@
+//! What every request handler of both APIs shares, built once at start-up.
+
+use std::sync::Arc;
+
+use common::Config;
+use store::Store;
+
+use crate::clock::{Clock, SystemClock};
+use crate::Analyzer;
+
+/// The application state: configuration, the asset store and the analyzer.
+/// Cheap to clone; register it once with `web::Data`.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub analyzer: Analyzer,
+    /// The wall clock (tests replace it to move time forward).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Connects the store (running migrations) and sizes the analyzer.
+    pub async fn from_config(config: Config) -> anyhow::Result<Self> {
+        let store = Store::from_config(&config).await?;
+        Ok(Self::with_store(config, store))
+    }
+
+    /// State around an already open store (tests open theirs on a fresh database).
+    pub fn with_store(config: Config, store: Store) -> Self {
+        let limits = extract::Limits {
+            max_bytes: config.max_upload_bytes,
+            max_pixels: config.max_pixels,
+            ..extract::Limits::default()
+        };
+        AppState { config: Arc::new(config), store, analyzer: Analyzer::per_core(limits), clock: Arc::new(SystemClock) }
+    }
+
+    /// The same state on another clock.
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        AppState { clock, ..self }
+    }
+}

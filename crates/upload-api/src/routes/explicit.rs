@@ -1,0 +1,39 @@
+//! `POST /v1_1/{cloud}/{resource_type}/explicit`: signed; re-runs the requested
+//! extractions on a stored asset and answers like an upload.
+
+use actix_multipart::Multipart;
+use actix_web::{web, HttpRequest, HttpResponse};
+use service::ops::{reextract, ResourceChanges};
+use service::params::validate_public_id;
+use service::resource::{render_resource, PublicBase};
+use service::{ApiError, AppState};
+use store::AssetKey;
+
+use super::{check_cloud, sign_response, unix_now};
+use crate::auth::verify_signed_request;
+use crate::source;
+
+pub async fn explicit(
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+    payload: Multipart,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (cloud, resource_type) = path.into_inner();
+    check_cloud(&state, &cloud)?;
+    let form = source::read_form(payload, state.config.max_upload_bytes).await?;
+    let params = &form.params;
+    verify_signed_request(params, &state.config.credentials, unix_now())?;
+
+    let public_id = params.get("public_id").ok_or_else(|| ApiError::missing_parameter("public_id"))?;
+    validate_public_id(public_id)?;
+    let delivery_type = params.get("type").unwrap_or("upload");
+    let key = AssetKey::new(&resource_type, delivery_type, public_id);
+    let changes = ResourceChanges::from_params(params)?;
+    let asset = reextract(&state, &key, &changes).await?;
+
+    let base = PublicBase::for_request(state.config.public_url.as_deref(), &request);
+    let urls = base.delivery_urls(&state.config.cloud_name, &asset);
+    let body = render_resource(&asset, &changes.extraction, urls);
+    Ok(HttpResponse::Ok().json(sign_response(&state, body)))
+}

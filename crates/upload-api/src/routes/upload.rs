@@ -1,0 +1,40 @@
+//! `POST /v1_1/{cloud}/{resource_type}/upload`: signed upload of a file part,
+//! a data URI or a remote URL, with the requested extractions in the response.
+
+use actix_multipart::Multipart;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+use service::ops::{ingest, Upload};
+use service::resource::{render_resource, PublicBase};
+use service::{ApiError, AppState};
+
+use super::{check_cloud, sign_response, unix_now};
+use crate::auth::verify_signed_request;
+use crate::source::{self, RemoteFetcher};
+
+pub async fn upload(
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+    payload: Multipart,
+    state: web::Data<AppState>,
+    fetcher: web::Data<RemoteFetcher>,
+) -> Result<HttpResponse, ApiError> {
+    let (cloud, resource_type) = path.into_inner();
+    check_cloud(&state, &cloud)?;
+    let max_bytes = state.config.max_upload_bytes;
+    let form = source::read_form(payload, max_bytes).await?;
+    verify_signed_request(&form.params, &state.config.credentials, unix_now())?;
+
+    let upload = Upload::from_params(&resource_type, &form.params)?;
+    let file = form.file.ok_or_else(|| ApiError::missing_parameter("file"))?;
+    let file = source::load(file, &fetcher, max_bytes).await?;
+    let ingested = ingest(&state, &upload, file.bytes, file.original_filename).await?;
+
+    let base = PublicBase::for_request(state.config.public_url.as_deref(), &request);
+    let urls = base.delivery_urls(&state.config.cloud_name, &ingested.asset);
+    let mut body = render_resource(&ingested.asset, &upload.extraction, urls);
+    if ingested.existing {
+        body.insert("existing".into(), json!(true));
+    }
+    Ok(HttpResponse::Ok().json(sign_response(&state, body)))
+}

@@ -1,0 +1,79 @@
+//! Where an upload's bytes come from: a multipart file part, a data URI or a
+//! remote URL.
+
+pub mod data_uri;
+pub mod multipart;
+pub mod remote;
+
+use std::path::Path;
+
+use bytes::Bytes;
+use service::ApiError;
+
+pub use multipart::{read_form, FilePart, UploadForm};
+pub use remote::RemoteFetcher;
+
+/// An original ready to analyse.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub bytes: Bytes,
+    /// The file or URL name without extension (`red` for `red.png`).
+    pub original_filename: Option<String>,
+}
+
+/// Loads the bytes of `file`, whichever way it arrived.
+pub async fn load(file: FilePart, fetcher: &RemoteFetcher, max_bytes: u64) -> Result<SourceFile, ApiError> {
+    match file {
+        FilePart::Uploaded { spooled, filename } => {
+            let bytes = tokio::fs::read(spooled.path()).await.map_err(ApiError::internal)?;
+            Ok(SourceFile { bytes: Bytes::from(bytes), original_filename: filename.as_deref().and_then(file_stem) })
+        }
+        FilePart::Text(text) if data_uri::is_data_uri(&text) => {
+            Ok(SourceFile { bytes: data_uri::decode(&text, max_bytes)?, original_filename: None })
+        }
+        FilePart::Text(url) if is_http_url(&url) => {
+            let bytes = fetcher.fetch(&url).await?;
+            let path = url.split(['?', '#']).next().unwrap_or_default();
+            let name = path.rsplit('/').next().and_then(file_stem);
+            Ok(SourceFile { bytes, original_filename: name })
+        }
+        FilePart::Text(other) if other.contains("://") => Err(ApiError::invalid_parameter(
+            "file",
+            "remote URLs must use http or https",
+        )),
+        FilePart::Text(_) => Err(ApiError::invalid_parameter(
+            "file",
+            "expected a file part, a data URI or an http(s) URL",
+        )),
+    }
+}
+
+fn is_http_url(value: &str) -> bool {
+    let lower = value.get(..8).unwrap_or(value).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// `dir/red.png` -> `red`; `None` for an empty name.
+fn file_stem(name: &str) -> Option<String> {
+    let stem = Path::new(name).file_stem()?.to_str()?;
+    (!stem.is_empty()).then(|| stem.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn original_filenames_drop_directories_and_extensions() {
+        assert_eq!(file_stem("red.png").as_deref(), Some("red"));
+        assert_eq!(file_stem("a/b/photo.final.jpg").as_deref(), Some("photo.final"));
+        assert_eq!(file_stem(""), None);
+    }
+
+    #[test]
+    fn only_http_and_https_count_as_urls() {
+        assert!(is_http_url("https://example.com/a.jpg"));
+        assert!(is_http_url("HTTP://example.com/a.jpg"));
+        assert!(!is_http_url("ftp://example.com/a.jpg"));
+    }
+}

@@ -1,0 +1,36 @@
+//! One integration-test binary for the running services; one module per feature.
+//! Every behaviour runs on both database backends.
+
+/// For each `async fn case(backend: Backend)`, a module `case` with two tests,
+/// `case::sqlite` and `case::postgres`.
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$case(assay_e2e::Backend::Sqlite).await
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    super::$case(assay_e2e::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+mod admin_client;
+mod admin_list_delete;
+mod admin_rate_limit;
+mod admin_resources;
+mod admin_sdk;
+mod admin_update;
+mod delivery;
+mod explicit;
+mod health;
+mod sdk_node;
+mod sdk_python;
+mod upload;
+mod upload_errors;
