@@ -54,7 +54,7 @@ pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::
         let (context, id) = (field.tag.context(), field.tag.number());
         let primary = field.ifd_num == In::PRIMARY;
         if context == Context::Tiff && primary && (id == XMP_TAG || id == IPTC_TAG) {
-            if let Some(bytes) = raw_bytes(&field.value) {
+            if let Some(bytes) = raw_bytes(&field.value, exif.little_endian()) {
                 if id == XMP_TAG {
                     xmp::read(&bytes, tags);
                 } else {
@@ -156,10 +156,13 @@ fn to_raw(field: &Field) -> Option<Raw> {
     }
 }
 
-fn raw_bytes(value: &Value) -> Option<Vec<u8>> {
+/// The bytes of an embedded block, whatever type the writer gave the tag.
+fn raw_bytes(value: &Value, little_endian: bool) -> Option<Vec<u8>> {
     match value {
         Value::Byte(b) | Value::Undefined(b, _) => Some(b.clone()),
-        // Some writers type the IPTC tag as LONG; the bytes are the same.
+        // Writers (exiftool among them) type the IPTC tag as LONG; the reader
+        // decoded it in the file's byte order, so encode it back the same way.
+        Value::Long(v) if little_endian => Some(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
         Value::Long(v) => Some(v.iter().flat_map(|x| x.to_be_bytes()).collect()),
         Value::Ascii(parts) => Some(parts.concat()),
         _ => None,

@@ -355,7 +355,8 @@ fn decode_utf16(bytes: &[u8]) -> String {
     String::from_utf16_lossy(&units).trim_start_matches('\u{feff}').to_string()
 }
 
-/// exiftool's PrintLensInfo: "18-55mm f/3.5-5.6", unknown parts as "?".
+/// exiftool's PrintLensInfo: "18-55mm f/3.5-5.6"; undefined parts print "?",
+/// and an upper bound that is zero or equal to the lower one is left out.
 fn lens_info(raw: &Raw) -> String {
     let Raw::Nums(n) = raw else { return raw.plain() };
     if n.len() != 4 {
@@ -363,15 +364,14 @@ fn lens_info(raw: &Raw) -> String {
     }
     let part = |num: Num| match num {
         Num::Undef | Num::Inf(_) => "?".to_string(),
-        n if n.as_f64() == Some(0.0) => "?".to_string(),
         n => n.plain(),
     };
-    let range = |a: Num, b: Num| {
-        let (a, b) = (part(a), part(b));
-        if a == b {
-            a
+    let range = |low: Num, high: Num| {
+        let (low, high_text) = (part(low), part(high));
+        if high_text == "0" || high_text == low {
+            low
         } else {
-            format!("{a}-{b}")
+            format!("{low}-{high_text}")
         }
     };
     format!("{}mm f/{}", range(n[0], n[1]), range(n[2], n[3]))
@@ -474,9 +474,11 @@ mod tests {
     }
 
     #[test]
-    fn lens_info_marks_unknown_apertures() {
+    fn lens_info_marks_unknown_parts_and_drops_empty_ranges() {
         let raw = Raw::Nums(vec![Num::Real(18.0), Num::Real(55.0), Num::Undef, Num::Undef]);
         assert_eq!(Conv::LensInfo.apply(&raw), "18-55mm f/?");
+        let raw = Raw::Nums(vec![Num::Real(24.0), Num::Real(70.0), Num::Real(0.0), Num::Real(0.0)]);
+        assert_eq!(Conv::LensInfo.apply(&raw), "24-70mm f/0");
     }
 
     #[test]
