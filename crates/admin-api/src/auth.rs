@@ -4,8 +4,8 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
 use actix_web::http::header::Header;
+use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, ResponseError};
 // The actix team's parser for the `Authorization: Basic` header (scheme,
 // base64, the `key:secret` split) instead of hand-rolled parsing.
@@ -29,24 +29,39 @@ pub struct Authenticator {
 
 impl Authenticator {
     pub fn new(cloud_name: impl Into<String>, credentials: Credentials) -> Self {
-        Authenticator { cloud_name: cloud_name.into(), credentials }
+        Authenticator {
+            cloud_name: cloud_name.into(),
+            credentials,
+        }
     }
 
     /// Checks the credentials a request presents for `cloud`.
-    pub fn verify(&self, cloud: &str, presented: Option<&Basic>) -> Result<AuthenticatedKey, ApiError> {
+    pub fn verify(
+        &self,
+        cloud: &str,
+        presented: Option<&Basic>,
+    ) -> Result<AuthenticatedKey, ApiError> {
         let Some(presented) = presented else {
             return Err(ApiError::Unauthorized("Must supply api_key".into()));
         };
-        let secret = presented.password().map(|p| p.as_bytes()).unwrap_or_default();
+        let secret = presented
+            .password()
+            .map(|p| p.as_bytes())
+            .unwrap_or_default();
         // Both comparisons always run, each in time independent of where the
         // bytes differ, so timing reveals neither a valid key nor the secret.
-        let key_matches = presented.user_id().as_bytes().ct_eq(self.credentials.api_key.as_bytes());
+        let key_matches = presented
+            .user_id()
+            .as_bytes()
+            .ct_eq(self.credentials.api_key.as_bytes());
         let secret_matches = secret.ct_eq(self.credentials.api_secret.expose_secret().as_bytes());
         if !bool::from(key_matches & secret_matches) {
             return Err(ApiError::Unauthorized("Invalid credentials".into()));
         }
         if cloud != self.cloud_name {
-            return Err(ApiError::Unauthorized(format!("Invalid cloud_name {cloud}")));
+            return Err(ApiError::Unauthorized(format!(
+                "Invalid cloud_name {cloud}"
+            )));
         }
         Ok(AuthenticatedKey(self.credentials.api_key.clone()))
     }
@@ -90,15 +105,27 @@ mod tests {
 
     #[test]
     fn the_right_key_and_secret_pass() {
-        let key = authenticator().verify("demo", Some(&basic("123456789012345", "abcd"))).unwrap();
+        let key = authenticator()
+            .verify("demo", Some(&basic("123456789012345", "abcd")))
+            .unwrap();
         assert_eq!(key, AuthenticatedKey("123456789012345".into()));
     }
 
     #[test]
     fn a_wrong_secret_or_key_is_refused() {
-        for (key, secret) in [("123456789012345", "abce"), ("123456789012345", ""), ("999", "abcd"), ("", "")] {
-            let err = authenticator().verify("demo", Some(&basic(key, secret))).unwrap_err();
-            assert!(matches!(err, ApiError::Unauthorized(_)), "{key}:{secret} gave {err:?}");
+        for (key, secret) in [
+            ("123456789012345", "abce"),
+            ("123456789012345", ""),
+            ("999", "abcd"),
+            ("", ""),
+        ] {
+            let err = authenticator()
+                .verify("demo", Some(&basic(key, secret)))
+                .unwrap_err();
+            assert!(
+                matches!(err, ApiError::Unauthorized(_)),
+                "{key}:{secret} gave {err:?}"
+            );
         }
     }
 
@@ -110,7 +137,9 @@ mod tests {
 
     #[test]
     fn another_cloud_is_refused() {
-        let err = authenticator().verify("other", Some(&basic("123456789012345", "abcd"))).unwrap_err();
+        let err = authenticator()
+            .verify("other", Some(&basic("123456789012345", "abcd")))
+            .unwrap_err();
         assert!(matches!(err, ApiError::Unauthorized(_)));
         assert!(err.to_string().contains("other"));
     }

@@ -14,13 +14,22 @@ pub fn pairs(request: &HttpRequest, body: &[u8]) -> Result<Vec<(String, String)>
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Vec::new());
     }
-    let content_type = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if content_type.trim_start().to_ascii_lowercase().starts_with("application/json") {
+    let content_type = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if content_type
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
         let object: Map<String, Value> = serde_json::from_slice(body)
             .map_err(|e| ApiError::BadRequest(format!("Invalid JSON body: {e}")))?;
         Ok(json_pairs(object))
     } else {
-        serde_urlencoded::from_bytes(body).map_err(|e| ApiError::BadRequest(format!("Invalid form body: {e}")))
+        serde_urlencoded::from_bytes(body)
+            .map_err(|e| ApiError::BadRequest(format!("Invalid form body: {e}")))
     }
 }
 
@@ -32,7 +41,12 @@ fn json_pairs(object: Map<String, Value>) -> Vec<(String, String)> {
             Value::Null => {}
             Value::Array(items) => {
                 let name = format!("{}[]", name.trim_end_matches("[]"));
-                pairs.extend(items.into_iter().filter_map(scalar).map(|item| (name.clone(), item)));
+                pairs.extend(
+                    items
+                        .into_iter()
+                        .filter_map(scalar)
+                        .map(|item| (name.clone(), item)),
+                );
             }
             other => pairs.extend(scalar(other).map(|value| (name, value))),
         }
@@ -56,22 +70,37 @@ mod tests {
     use actix_web::test::TestRequest;
 
     fn parse(content_type: &str, body: &str) -> Vec<(String, String)> {
-        let request = TestRequest::default().insert_header((CONTENT_TYPE, content_type)).to_http_request();
+        let request = TestRequest::default()
+            .insert_header((CONTENT_TYPE, content_type))
+            .to_http_request();
         pairs(&request, body.as_bytes()).unwrap()
     }
 
     fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn python_json_bodies() {
         assert_eq!(
-            parse("application/json", r#"{"tags": "t1,t2", "face_coordinates": "5,6,7,8", "colors": true, "transformations": null}"#),
-            owned(&[("tags", "t1,t2"), ("face_coordinates", "5,6,7,8"), ("colors", "true")])
+            parse(
+                "application/json",
+                r#"{"tags": "t1,t2", "face_coordinates": "5,6,7,8", "colors": true, "transformations": null}"#
+            ),
+            owned(&[
+                ("tags", "t1,t2"),
+                ("face_coordinates", "5,6,7,8"),
+                ("colors", "true")
+            ])
         );
         assert_eq!(
-            parse("application/json; charset=utf-8", r#"{"public_ids": ["a", "b/c"]}"#),
+            parse(
+                "application/json; charset=utf-8",
+                r#"{"public_ids": ["a", "b/c"]}"#
+            ),
             owned(&[("public_ids[]", "a"), ("public_ids[]", "b/c")])
         );
     }
@@ -79,11 +108,17 @@ mod tests {
     #[test]
     fn node_form_bodies() {
         assert_eq!(
-            parse("application/x-www-form-urlencoded", "custom_coordinates=1%2C2%2C3%2C4&tags=t1"),
+            parse(
+                "application/x-www-form-urlencoded",
+                "custom_coordinates=1%2C2%2C3%2C4&tags=t1"
+            ),
             owned(&[("custom_coordinates", "1,2,3,4"), ("tags", "t1")])
         );
         assert_eq!(
-            parse("application/x-www-form-urlencoded", "public_ids%5B%5D=a&public_ids%5B%5D=b%2Fc"),
+            parse(
+                "application/x-www-form-urlencoded",
+                "public_ids%5B%5D=a&public_ids%5B%5D=b%2Fc"
+            ),
             owned(&[("public_ids[]", "a"), ("public_ids[]", "b/c")])
         );
     }
@@ -96,7 +131,9 @@ mod tests {
 
     #[test]
     fn malformed_json_is_a_bad_request() {
-        let request = TestRequest::default().insert_header((CONTENT_TYPE, "application/json")).to_http_request();
+        let request = TestRequest::default()
+            .insert_header((CONTENT_TYPE, "application/json"))
+            .to_http_request();
         let err = pairs(&request, b"{not json").unwrap_err();
         assert!(matches!(err, ApiError::BadRequest(_)));
     }

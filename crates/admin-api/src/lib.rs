@@ -25,8 +25,11 @@ use crate::request_id::tag_with_request_id;
 /// they run behind.
 pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
     let config = &state.config;
-    cfg.app_data(web::Data::new(Authenticator::new(&config.cloud_name, config.credentials.clone())))
-        .app_data(web::Data::new(AdminRateLimiter::for_state(state)));
+    cfg.app_data(web::Data::new(Authenticator::new(
+        &config.cloud_name,
+        config.credentials.clone(),
+    )))
+    .app_data(web::Data::new(AdminRateLimiter::for_state(state)));
     // Middleware runs outside-in in reverse order of `wrap`: request id,
     // then credentials, then the budget.
     cfg.service(

@@ -87,7 +87,10 @@ pub struct AdminRateLimiter {
 
 impl fmt::Debug for AdminRateLimiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AdminRateLimiter").field("limit", &self.limit).field("clock", &self.clock).finish()
+        f.debug_struct("AdminRateLimiter")
+            .field("limit", &self.limit)
+            .field("clock", &self.clock)
+            .finish()
     }
 }
 
@@ -116,20 +119,42 @@ impl AdminRateLimiter {
         let now = self.clock.now();
         let window_start = now.timestamp().div_euclid(WINDOW_SECONDS) * WINDOW_SECONDS;
         self.prune_on_new_window(window_start);
-        let reset_at = DateTime::from_timestamp(window_start, 0).unwrap_or(now) + TimeDelta::seconds(WINDOW_SECONDS);
-        let refused = Verdict { admitted: false, limit: self.limit.get(), remaining: 0, reset_at };
+        let reset_at = DateTime::from_timestamp(window_start, 0).unwrap_or(now)
+            + TimeDelta::seconds(WINDOW_SECONDS);
+        let refused = Verdict {
+            admitted: false,
+            limit: self.limit.get(),
+            remaining: 0,
+            reset_at,
+        };
 
-        if self.bursts.check_key(&(api_key.to_owned(), window_start)).is_err() {
+        if self
+            .bursts
+            .check_key(&(api_key.to_owned(), window_start))
+            .is_err()
+        {
             return Ok(refused);
         }
-        match self.counters.consume(api_key, window_start, self.limit.get()).await? {
-            Admission::Admitted { remaining } => Ok(Verdict { admitted: true, remaining, ..refused }),
+        match self
+            .counters
+            .consume(api_key, window_start, self.limit.get())
+            .await?
+        {
+            Admission::Admitted { remaining } => Ok(Verdict {
+                admitted: true,
+                remaining,
+                ..refused
+            }),
             Admission::Refused => Ok(refused),
         }
     }
 
     fn prune_on_new_window(&self, window_start: i64) {
-        if self.current_window.fetch_max(window_start, Ordering::Relaxed) < window_start {
+        if self
+            .current_window
+            .fetch_max(window_start, Ordering::Relaxed)
+            < window_start
+        {
             self.bursts.retain_recent();
         }
     }
@@ -150,15 +175,22 @@ pub async fn enforce_budget(
         .extensions()
         .get::<AuthenticatedKey>()
         .cloned()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("rate limiter ran before authentication")))?;
+        .ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!("rate limiter ran before authentication"))
+        })?;
     let verdict = match limiter.admit(&key.0).await {
         Ok(verdict) => verdict,
-        Err(err) => return Ok(req.into_response(err.error_response()).map_into_right_body()),
+        Err(err) => {
+            return Ok(req
+                .into_response(err.error_response())
+                .map_into_right_body())
+        }
     };
     let mut response = if verdict.admitted {
         next.call(req).await?.map_into_left_body()
     } else {
-        req.into_response(verdict.refusal().error_response()).map_into_right_body()
+        req.into_response(verdict.refusal().error_response())
+            .map_into_right_body()
     };
     verdict.write_headers(response.headers_mut());
     Ok(response)
@@ -167,6 +199,36 @@ pub async fn enforce_budget(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use store::testing::{Backend, Sandbox};
+
+    #[derive(Debug)]
+    struct FixedClock(DateTime<Utc>);
+
+    impl Clock for FixedClock {
+        fn now(&self) -> DateTime<Utc> {
+            self.0
+        }
+    }
+
+    #[tokio::test]
+    async fn once_the_budget_is_spent_a_flood_is_refused_without_the_database() {
+        let sandbox = Sandbox::new(Backend::Sqlite).await;
+        let store = sandbox.store().await.expect("store");
+        let counters = RateLimitCounters::new(store.database().clone());
+        let clock = FixedClock(Utc::now());
+        let limiter = AdminRateLimiter::new(NonZeroU32::new(2).unwrap(), counters, Arc::new(clock));
+        assert!(limiter.admit("key").await.unwrap().admitted);
+        assert!(limiter.admit("key").await.unwrap().admitted);
+
+        store.database().close().await;
+        let verdict = limiter.admit("key").await.expect("answered by governor alone");
+        assert!(!verdict.admitted);
+        assert_eq!(verdict.remaining, 0);
+        assert!(
+            limiter.admit("other-key").await.is_err(),
+            "a key with budget left still asks the (now closed) database"
+        );
+    }
 
     #[test]
     fn headers_follow_the_wire_format() {
@@ -174,13 +236,18 @@ mod tests {
             admitted: true,
             limit: 500,
             remaining: 499,
-            reset_at: DateTime::parse_from_rfc3339("2025-01-01T12:00:00Z").unwrap().to_utc(),
+            reset_at: DateTime::parse_from_rfc3339("2025-01-01T12:00:00Z")
+                .unwrap()
+                .to_utc(),
         };
         let mut headers = HeaderMap::new();
         verdict.write_headers(&mut headers);
         assert_eq!(headers.get("X-FeatureRateLimit-Limit").unwrap(), "500");
         assert_eq!(headers.get("X-FeatureRateLimit-Remaining").unwrap(), "499");
-        assert_eq!(headers.get("X-FeatureRateLimit-Reset").unwrap(), "Wed, 01 Jan 2025 12:00:00 GMT");
+        assert_eq!(
+            headers.get("X-FeatureRateLimit-Reset").unwrap(),
+            "Wed, 01 Jan 2025 12:00:00 GMT"
+        );
     }
 
     #[test]
@@ -189,7 +256,9 @@ mod tests {
             admitted: false,
             limit: 500,
             remaining: 0,
-            reset_at: DateTime::parse_from_rfc3339("2024-10-04T14:00:00Z").unwrap().to_utc(),
+            reset_at: DateTime::parse_from_rfc3339("2024-10-04T14:00:00Z")
+                .unwrap()
+                .to_utc(),
         };
         assert_eq!(
             verdict.refusal().to_string(),

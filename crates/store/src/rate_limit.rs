@@ -43,7 +43,12 @@ impl RateLimitCounters {
     /// Spends one unit of `api_key`'s budget of `limit` calls in the window
     /// that starts at `window_start` (unix seconds; any value that names the
     /// window works, the caller aligns it). `limit` of 0 refuses everything.
-    pub async fn consume(&self, api_key: &str, window_start: i64, limit: u32) -> Result<Admission, StoreError> {
+    pub async fn consume(
+        &self,
+        api_key: &str,
+        window_start: i64,
+        limit: u32,
+    ) -> Result<Admission, StoreError> {
         if limit == 0 {
             return Ok(Admission::Refused);
         }
@@ -56,7 +61,9 @@ impl RateLimitCounters {
                 .fetch_optional(pool)
                 .await?
         });
-        let Some(used) = used else { return Ok(Admission::Refused) };
+        let Some(used) = used else {
+            return Ok(Admission::Refused);
+        };
         if used == 1 {
             // The first call of a new window: earlier windows are over for good.
             self.forget_windows_before(window_start).await?;
@@ -111,9 +118,19 @@ mod tests {
         for backend in Backend::ALL {
             let sandbox = Sandbox::new(backend).await;
             let counters = counters(&sandbox).await;
-            assert_eq!(counters.consume("a", 10 * HOUR, 1).await.unwrap(), Admission::Admitted { remaining: 0 });
-            assert_eq!(counters.consume("a", 10 * HOUR, 1).await.unwrap(), Admission::Refused, "{backend}");
-            assert_eq!(counters.consume("b", 10 * HOUR, 1).await.unwrap(), Admission::Admitted { remaining: 0 });
+            assert_eq!(
+                counters.consume("a", 10 * HOUR, 1).await.unwrap(),
+                Admission::Admitted { remaining: 0 }
+            );
+            assert_eq!(
+                counters.consume("a", 10 * HOUR, 1).await.unwrap(),
+                Admission::Refused,
+                "{backend}"
+            );
+            assert_eq!(
+                counters.consume("b", 10 * HOUR, 1).await.unwrap(),
+                Admission::Admitted { remaining: 0 }
+            );
             assert_eq!(
                 counters.consume("a", 11 * HOUR, 1).await.unwrap(),
                 Admission::Admitted { remaining: 0 },

@@ -31,23 +31,37 @@ pub async fn delete_resources(
     let public_ids = array_values(&pairs, "public_ids");
     let params = Params::from_pairs(pairs);
     if params.is_set("keep_original")? {
-        return Err(ApiError::invalid_parameter("keep_original", "derived assets are not kept, so there is nothing else to delete"));
+        return Err(ApiError::invalid_parameter(
+            "keep_original",
+            "derived assets are not kept, so there is nothing else to delete",
+        ));
     }
 
     let (keys, partial) = match (public_ids.is_empty(), params.get("prefix")) {
         (false, _) if public_ids.len() > MAX_PUBLIC_IDS => {
-            return Err(ApiError::invalid_parameter("public_ids", format!("at most {MAX_PUBLIC_IDS} per call")))
+            return Err(ApiError::invalid_parameter(
+                "public_ids",
+                format!("at most {MAX_PUBLIC_IDS} per call"),
+            ))
         }
-        (false, _) => {
-            (public_ids.iter().map(|id| AssetKey::new(&resource_type, &delivery_type, id)).collect(), false)
+        (false, _) => (
+            public_ids
+                .iter()
+                .map(|id| AssetKey::new(&resource_type, &delivery_type, id))
+                .collect(),
+            false,
+        ),
+        (true, Some(prefix)) => {
+            keys_with_prefix(&state, &resource_type, &delivery_type, prefix).await?
         }
-        (true, Some(prefix)) => keys_with_prefix(&state, &resource_type, &delivery_type, prefix).await?,
         (true, None) => return Err(ApiError::missing_parameter("public_ids")),
     };
 
     let outcomes = state.store.delete(&keys).await?;
-    let deleted: BTreeMap<String, &str> =
-        outcomes.into_iter().map(|(key, outcome)| (key.public_id, outcome.as_str())).collect();
+    let deleted: BTreeMap<String, &str> = outcomes
+        .into_iter()
+        .map(|(key, outcome)| (key.public_id, outcome.as_str()))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({ "deleted": deleted, "partial": partial })))
 }
 

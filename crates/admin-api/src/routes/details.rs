@@ -14,8 +14,15 @@ use super::{resource_json, AssetPath};
 /// Flags the SDKs send that need no work here: `pages` and `coordinates` are
 /// always part of the resource; the rest name data this server does not
 /// compute. They are still checked to be booleans.
-const SHOWN_ANYWAY: [&str; 7] =
-    ["pages", "coordinates", "quality_analysis", "accessibility_analysis", "cinemagraph_analysis", "versions", "related"];
+const SHOWN_ANYWAY: [&str; 7] = [
+    "pages",
+    "coordinates",
+    "quality_analysis",
+    "accessibility_analysis",
+    "cinemagraph_analysis",
+    "versions",
+    "related",
+];
 
 pub async fn resource_details(
     path: web::Path<AssetPath>,
@@ -30,11 +37,17 @@ pub async fn resource_details(
     let mut asset = state.store.get(&key).await?;
     let missing = missing_analyses(&asset, &wanted);
     if missing.needs_analysis() {
-        let changes = ResourceChanges { extraction: missing, ..ResourceChanges::default() };
+        let changes = ResourceChanges {
+            extraction: missing,
+            ..ResourceChanges::default()
+        };
         asset = reextract(&state, &key, &changes).await?;
     }
     // Stored OCR text is part of the resource once recognised (wire spec §10).
-    let shown = ExtractionRequest { ocr: asset.analysis.contains_key("info"), ..wanted };
+    let shown = ExtractionRequest {
+        ocr: asset.analysis.contains_key("info"),
+        ..wanted
+    };
     Ok(HttpResponse::Ok().json(resource_json(&state, &request, &asset, &shown)))
 }
 

@@ -33,8 +33,11 @@ pub async fn list_resources(
     let page = state.store.list(&list).await?;
 
     let basic = ExtractionRequest::default();
-    let resources: Vec<Value> =
-        page.assets.iter().map(|asset| Value::Object(resource_json(&state, &request, asset, &basic))).collect();
+    let resources: Vec<Value> = page
+        .assets
+        .iter()
+        .map(|asset| Value::Object(resource_json(&state, &request, asset, &basic)))
+        .collect();
     let mut body = json!({ "resources": resources });
     if let Some(cursor) = page.next_cursor {
         body["next_cursor"] = json!(cursor);
@@ -44,10 +47,15 @@ pub async fn list_resources(
 
 /// 1 or more; above the cap (500) is capped, as Cloudinary does.
 fn max_results(params: &Params) -> Result<u32, ApiError> {
-    let Some(value) = params.get("max_results") else { return Ok(DEFAULT_MAX_RESULTS) };
+    let Some(value) = params.get("max_results") else {
+        return Ok(DEFAULT_MAX_RESULTS);
+    };
     match value.trim().parse::<u64>() {
         Ok(n) if n >= 1 => Ok(u32::try_from(n).unwrap_or(u32::MAX).min(MAX_PAGE_SIZE)),
-        _ => Err(ApiError::invalid_parameter("max_results", format!("{value:?} is not a whole number from 1 to 500"))),
+        _ => Err(ApiError::invalid_parameter(
+            "max_results",
+            format!("{value:?} is not a whole number from 1 to 500"),
+        )),
     }
 }
 
@@ -70,7 +78,10 @@ mod tests {
     #[test]
     fn max_results_must_be_a_positive_number() {
         for bad in ["0", "-1", "ten", "1.5"] {
-            assert!(matches!(max_results_of(bad), Err(ApiError::BadRequest(_))), "{bad}");
+            assert!(
+                matches!(max_results_of(bad), Err(ApiError::BadRequest(_))),
+                "{bad}"
+            );
         }
     }
 }

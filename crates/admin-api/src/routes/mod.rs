@@ -20,14 +20,26 @@ const DELIVERY_TYPES: [&str; 3] = ["upload", "private", "authenticated"];
 /// The routes under `/v1_1/{cloud}/resources`.
 pub fn resources(cfg: &mut web::ServiceConfig) {
     cfg.route("/{resource_type}", web::get().to(list::list_resources))
-        .route("/{resource_type}/{type}", web::get().to(list::list_resources))
-        .route("/{resource_type}/{type}", web::delete().to(delete::delete_resources))
+        .route(
+            "/{resource_type}/{type}",
+            web::get().to(list::list_resources),
+        )
+        .route(
+            "/{resource_type}/{type}",
+            web::delete().to(delete::delete_resources),
+        )
         // The public_id is everything after the type, slashes included: the
         // Python SDK sends `a/b` literally, Node sends `a%2Fb`; actix's router
         // keeps `%2F` encoded while matching and the path extractor decodes
         // it, so both arrive as `a/b`.
-        .route("/{resource_type}/{type}/{public_id:.+}", web::get().to(details::resource_details))
-        .route("/{resource_type}/{type}/{public_id:.+}", web::post().to(update::update_resource));
+        .route(
+            "/{resource_type}/{type}/{public_id:.+}",
+            web::get().to(details::resource_details),
+        )
+        .route(
+            "/{resource_type}/{type}/{public_id:.+}",
+            web::post().to(update::update_resource),
+        );
 }
 
 /// `/{resource_type}/{type}/{public_id}`.
@@ -45,7 +57,11 @@ impl AssetPath {
         check_resource_type(&self.resource_type)?;
         check_delivery_type(&self.delivery_type)?;
         validate_public_id(&self.public_id)?;
-        Ok(AssetKey::new(self.resource_type, self.delivery_type, self.public_id))
+        Ok(AssetKey::new(
+            self.resource_type,
+            self.delivery_type,
+            self.public_id,
+        ))
     }
 }
 
@@ -71,7 +87,10 @@ fn check_resource_type(resource_type: &str) -> Result<(), ApiError> {
     if RESOURCE_TYPES.contains(&resource_type) {
         Ok(())
     } else {
-        Err(ApiError::invalid_parameter("resource_type", format!("{resource_type:?} is not image, video or raw")))
+        Err(ApiError::invalid_parameter(
+            "resource_type",
+            format!("{resource_type:?} is not image, video or raw"),
+        ))
     }
 }
 
@@ -79,14 +98,26 @@ fn check_delivery_type(delivery_type: &str) -> Result<(), ApiError> {
     if DELIVERY_TYPES.contains(&delivery_type) {
         Ok(())
     } else {
-        Err(ApiError::invalid_parameter("type", format!("{delivery_type:?} is not upload, private or authenticated")))
+        Err(ApiError::invalid_parameter(
+            "type",
+            format!("{delivery_type:?} is not upload, private or authenticated"),
+        ))
     }
 }
 
 /// The resource JSON of `asset` with delivery URLs for this request.
-fn resource_json(state: &AppState, request: &HttpRequest, asset: &Asset, shown: &ExtractionRequest) -> Map<String, Value> {
+fn resource_json(
+    state: &AppState,
+    request: &HttpRequest,
+    asset: &Asset,
+    shown: &ExtractionRequest,
+) -> Map<String, Value> {
     let base = PublicBase::for_request(state.config.public_url.as_deref(), request);
-    render_resource(asset, shown, base.delivery_urls(&state.config.cloud_name, asset))
+    render_resource(
+        asset,
+        shown,
+        base.delivery_urls(&state.config.cloud_name, asset),
+    )
 }
 
 /// All values of an array parameter, in order: `name[]` pairs (SDK arrays)

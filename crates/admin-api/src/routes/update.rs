@@ -47,8 +47,14 @@ pub async fn update_resource(
 ) -> Result<HttpResponse, ApiError> {
     let key = path.into_inner().key()?;
     let params = Params::from_pairs(body::pairs(&request, &payload)?);
-    if let Some(name) = NOT_IMPLEMENTED.into_iter().find(|name| params.contains(name)) {
-        return Err(ApiError::invalid_parameter(name, "is not supported by this server"));
+    if let Some(name) = NOT_IMPLEMENTED
+        .into_iter()
+        .find(|name| params.contains(name))
+    {
+        return Err(ApiError::invalid_parameter(
+            name,
+            "is not supported by this server",
+        ));
     }
     for flag in ACCEPTED_FLAGS {
         params.flag(flag)?;

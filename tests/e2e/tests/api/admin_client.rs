@@ -34,11 +34,16 @@ impl AdminClient {
     /// A request to `/v1_1/<cloud><path>`, credentials attached.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let url = format!("{}/v1_1/{CLOUD}{path}", self.base_url);
-        self.client.request(method, url).basic_auth(&self.key, self.secret.as_deref())
+        self.client
+            .request(method, url)
+            .basic_auth(&self.key, self.secret.as_deref())
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.request(Method::GET, path).send().await.expect("request sent")
+        self.request(Method::GET, path)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn ping(&self) -> Response {
@@ -47,19 +52,28 @@ impl AdminClient {
 
     /// Resource details of an image with `query` (e.g. `colors=true&phash=true`).
     pub async fn resource(&self, public_id: &str, query: &str) -> Response {
-        self.get(&format!("/resources/image/upload/{public_id}?{query}")).await
+        self.get(&format!("/resources/image/upload/{public_id}?{query}"))
+            .await
     }
 
     /// Update with a JSON body, as the Python SDK sends it.
     pub async fn update_json(&self, public_id: &str, body: Value) -> Response {
         let path = format!("/resources/image/upload/{public_id}");
-        self.request(Method::POST, &path).json(&body).send().await.expect("request sent")
+        self.request(Method::POST, &path)
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// Update with a form body, as the Node SDK sends it.
     pub async fn update_form(&self, public_id: &str, fields: &[(&str, &str)]) -> Response {
         let path = format!("/resources/image/upload/{public_id}");
-        self.request(Method::POST, &path).form(fields).send().await.expect("request sent")
+        self.request(Method::POST, &path)
+            .form(fields)
+            .send()
+            .await
+            .expect("request sent")
     }
 }
 
@@ -72,10 +86,19 @@ pub struct RateLimitHeaders {
 }
 
 pub fn rate_limit_headers(response: &Response) -> Option<RateLimitHeaders> {
-    let header = |name: &str| response.headers().get(name).map(|v| v.to_str().expect("ASCII header").to_owned());
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().expect("ASCII header").to_owned())
+    };
     Some(RateLimitHeaders {
-        limit: header("x-featureratelimit-limit")?.parse().expect("numeric limit"),
-        remaining: header("x-featureratelimit-remaining")?.parse().expect("numeric remaining"),
+        limit: header("x-featureratelimit-limit")?
+            .parse()
+            .expect("numeric limit"),
+        remaining: header("x-featureratelimit-remaining")?
+            .parse()
+            .expect("numeric remaining"),
         reset: header("x-featureratelimit-reset")?,
     })
 }
@@ -86,7 +109,11 @@ pub struct ManualClock(Mutex<DateTime<Utc>>);
 
 impl ManualClock {
     pub fn at(rfc3339: &str) -> Self {
-        ManualClock(Mutex::new(DateTime::parse_from_rfc3339(rfc3339).expect("RFC 3339 time").to_utc()))
+        ManualClock(Mutex::new(
+            DateTime::parse_from_rfc3339(rfc3339)
+                .expect("RFC 3339 time")
+                .to_utc(),
+        ))
     }
 
     pub fn advance(&self, by: TimeDelta) {

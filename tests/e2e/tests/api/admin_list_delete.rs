@@ -21,7 +21,8 @@ on_both_backends!(
 
 async fn upload_all(app: &TestApp, public_ids: &[&str]) {
     for public_id in public_ids {
-        app.upload_ok(FilePart::corpus(PHOTO), &[("public_id", public_id)]).await;
+        app.upload_ok(FilePart::corpus(PHOTO), &[("public_id", public_id)])
+            .await;
     }
 }
 
@@ -30,7 +31,12 @@ fn public_ids(page: &Value) -> Vec<String> {
         .as_array()
         .expect("resources")
         .iter()
-        .map(|resource| resource["public_id"].as_str().expect("public_id").to_owned())
+        .map(|resource| {
+            resource["public_id"]
+                .as_str()
+                .expect("public_id")
+                .to_owned()
+        })
         .collect()
 }
 
@@ -40,20 +46,54 @@ async fn listing_pages_through_a_prefix_newest_first(backend: Backend) {
     let admin = AdminClient::new(&app.base_url);
 
     // What the Python SDK sends for resources(type="upload", max_results=2, prefix="f/").
-    let first = json_ok(admin.get("/resources/image/upload?max_results=2&prefix=f%2F").await).await;
+    let first = json_ok(
+        admin
+            .get("/resources/image/upload?max_results=2&prefix=f%2F")
+            .await,
+    )
+    .await;
     assert_eq!(public_ids(&first), ["f/three", "f/two"]);
     let cursor = first["next_cursor"].as_str().expect("a next page");
-    let second =
-        json_ok(admin.get(&format!("/resources/image/upload?max_results=2&prefix=f%2F&next_cursor={cursor}")).await).await;
+    let second = json_ok(
+        admin
+            .get(&format!(
+                "/resources/image/upload?max_results=2&prefix=f%2F&next_cursor={cursor}"
+            ))
+            .await,
+    )
+    .await;
     assert_eq!(public_ids(&second), ["f/one"]);
-    assert!(second.get("next_cursor").is_none(), "the last page has no cursor");
+    assert!(
+        second.get("next_cursor").is_none(),
+        "the last page has no cursor"
+    );
 
     let resource = &second["resources"][0];
-    for field in ["public_id", "format", "version", "resource_type", "type", "created_at", "bytes", "width", "height", "url", "secure_url", "etag"] {
-        assert!(resource.get(field).is_some(), "{field} missing from {resource}");
+    for field in [
+        "public_id",
+        "format",
+        "version",
+        "resource_type",
+        "type",
+        "created_at",
+        "bytes",
+        "width",
+        "height",
+        "url",
+        "secure_url",
+        "etag",
+    ] {
+        assert!(
+            resource.get(field).is_some(),
+            "{field} missing from {resource}"
+        );
     }
     let everything = json_ok(admin.get("/resources/image").await).await;
-    assert_eq!(public_ids(&everything).len(), 4, "all types, default page size");
+    assert_eq!(
+        public_ids(&everything).len(),
+        4,
+        "all types, default page size"
+    );
 }
 
 async fn listing_by_public_ids(backend: Backend) {
@@ -61,7 +101,12 @@ async fn listing_by_public_ids(backend: Backend) {
     upload_all(&app, &["a", "b/c", "d"]).await;
     let admin = AdminClient::new(&app.base_url);
 
-    let page = json_ok(admin.get("/resources/image/upload?public_ids%5B%5D=a&public_ids%5B%5D=b%2Fc").await).await;
+    let page = json_ok(
+        admin
+            .get("/resources/image/upload?public_ids%5B%5D=a&public_ids%5B%5D=b%2Fc")
+            .await,
+    )
+    .await;
     let mut found = public_ids(&page);
     found.sort();
     assert_eq!(found, ["a", "b/c"]);
@@ -91,10 +136,20 @@ async fn deleting_by_public_ids_from_json_or_form_bodies(backend: Backend) {
         .send()
         .await
         .expect("request sent");
-    assert_eq!(json_ok(node).await["deleted"], json!({"d": "deleted", "a": "not_found"}));
+    assert_eq!(
+        json_ok(node).await["deleted"],
+        json!({"d": "deleted", "a": "not_found"})
+    );
 
-    assert_eq!(error_of(admin.resource("b%2Fc", "").await).await.0, 404, "deleted assets are gone");
-    assert_eq!(public_ids(&json_ok(admin.get("/resources/image/upload").await).await), ["e"]);
+    assert_eq!(
+        error_of(admin.resource("b%2Fc", "").await).await.0,
+        404,
+        "deleted assets are gone"
+    );
+    assert_eq!(
+        public_ids(&json_ok(admin.get("/resources/image/upload").await).await),
+        ["e"]
+    );
 }
 
 async fn deleting_by_prefix(backend: Backend) {
@@ -112,18 +167,33 @@ async fn deleting_by_prefix(backend: Backend) {
         json_ok(response).await,
         json!({"deleted": {"trash/1": "deleted", "trash/2": "deleted"}, "partial": false})
     );
-    assert_eq!(public_ids(&json_ok(admin.get("/resources/image/upload").await).await), ["keep/1"]);
+    assert_eq!(
+        public_ids(&json_ok(admin.get("/resources/image/upload").await).await),
+        ["keep/1"]
+    );
 }
 
 async fn malformed_list_and_delete_calls_are_400(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = AdminClient::new(&app.base_url);
 
-    for path in ["/resources/image/upload?max_results=0", "/resources/image/upload?next_cursor=forged", "/resources/audio"] {
+    for path in [
+        "/resources/image/upload?max_results=0",
+        "/resources/image/upload?next_cursor=forged",
+        "/resources/audio",
+    ] {
         assert_eq!(error_of(admin.get(path).await).await.0, 400, "{path}");
     }
-    let nothing_named = admin.request(Method::DELETE, "/resources/image/upload").json(&json!({})).send().await.unwrap();
-    assert_eq!(error_of(nothing_named).await, (400, "Missing required parameter - public_ids".into()));
+    let nothing_named = admin
+        .request(Method::DELETE, "/resources/image/upload")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(nothing_named).await,
+        (400, "Missing required parameter - public_ids".into())
+    );
     let broken = admin
         .request(Method::DELETE, "/resources/image/upload")
         .header("content-type", "application/json")
@@ -136,5 +206,8 @@ async fn malformed_list_and_delete_calls_are_400(backend: Backend) {
 
 async fn ping_answers_ok(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    assert_eq!(json_ok(AdminClient::new(&app.base_url).ping().await).await, json!({"status": "ok"}));
+    assert_eq!(
+        json_ok(AdminClient::new(&app.base_url).ping().await).await,
+        json!({"status": "ok"})
+    );
 }

@@ -26,7 +26,11 @@ async fn app_with_budget(backend: Backend, budget: u32, clock: Arc<ManualClock>)
 }
 
 fn headers(limit: u32, remaining: u32, reset: &str) -> Option<RateLimitHeaders> {
-    Some(RateLimitHeaders { limit, remaining, reset: reset.to_owned() })
+    Some(RateLimitHeaders {
+        limit,
+        remaining,
+        reset: reset.to_owned(),
+    })
 }
 
 async fn the_headers_count_down_then_420_refuses(backend: Backend) {
@@ -36,7 +40,10 @@ async fn the_headers_count_down_then_420_refuses(backend: Backend) {
     for remaining in [2, 1, 0] {
         let response = admin.ping().await;
         assert_eq!(response.status(), 200);
-        assert_eq!(rate_limit_headers(&response), headers(3, remaining, NEXT_HOUR));
+        assert_eq!(
+            rate_limit_headers(&response),
+            headers(3, remaining, NEXT_HOUR)
+        );
     }
     let refused = admin.ping().await;
     assert_eq!(refused.status(), 420);
@@ -45,21 +52,33 @@ async fn the_headers_count_down_then_420_refuses(backend: Backend) {
         error_of(refused).await,
         (420, "Rate Limit Exceeded. Limit of 3 api operations reached. Try again on 2030-01-01 11:00:00 UTC".into())
     );
-    assert_eq!(admin.ping().await.status(), 420, "refusals do not reopen the budget");
+    assert_eq!(
+        admin.ping().await.status(),
+        420,
+        "refusals do not reopen the budget"
+    );
 }
 
 async fn refused_credentials_spend_nothing_and_carry_no_budget(backend: Backend) {
     let app = app_with_budget(backend, 2, Arc::new(ManualClock::at(START))).await;
 
     for refused in [
-        AdminClient::with_credentials(&app.base_url, API_KEY, Some("wrong-secret")).ping().await,
-        AdminClient::with_credentials(&app.base_url, API_KEY, None).ping().await,
+        AdminClient::with_credentials(&app.base_url, API_KEY, Some("wrong-secret"))
+            .ping()
+            .await,
+        AdminClient::with_credentials(&app.base_url, API_KEY, None)
+            .ping()
+            .await,
     ] {
         assert_eq!(refused.status(), 401);
         assert_eq!(rate_limit_headers(&refused), None);
     }
     let response = AdminClient::new(&app.base_url).ping().await;
-    assert_eq!(rate_limit_headers(&response), headers(2, 1, NEXT_HOUR), "the 401s spent nothing");
+    assert_eq!(
+        rate_limit_headers(&response),
+        headers(2, 1, NEXT_HOUR),
+        "the 401s spent nothing"
+    );
 }
 
 async fn error_answers_spend_and_carry_the_budget_too(backend: Backend) {
@@ -83,12 +102,19 @@ async fn the_budget_is_replenished_at_the_top_of_the_hour(backend: Backend) {
     assert_eq!(admin.ping().await.status(), 420);
 
     clock.advance(TimeDelta::minutes(44));
-    assert_eq!(admin.ping().await.status(), 420, "10:59: still the same window");
+    assert_eq!(
+        admin.ping().await.status(),
+        420,
+        "10:59: still the same window"
+    );
 
     clock.advance(TimeDelta::minutes(1));
     let response = admin.ping().await;
     assert_eq!(response.status(), 200, "11:00: a new window");
-    assert_eq!(rate_limit_headers(&response), headers(2, 1, "Tue, 01 Jan 2030 12:00:00 GMT"));
+    assert_eq!(
+        rate_limit_headers(&response),
+        headers(2, 1, "Tue, 01 Jan 2030 12:00:00 GMT")
+    );
 }
 
 async fn two_app_instances_on_one_database_share_one_budget(backend: Backend) {
@@ -101,7 +127,11 @@ async fn two_app_instances_on_one_database_share_one_budget(backend: Backend) {
     for admin in [&first, &second, &first] {
         let response = admin.ping().await;
         assert_eq!(response.status(), 200);
-        remaining.push(rate_limit_headers(&response).expect("rate-limit headers").remaining);
+        remaining.push(
+            rate_limit_headers(&response)
+                .expect("rate-limit headers")
+                .remaining,
+        );
     }
     assert_eq!(remaining, [2, 1, 0], "each call spent from the one budget");
     assert_eq!(second.ping().await.status(), 420);

@@ -34,25 +34,52 @@ async fn node_admin_flow_on_postgres() {
 
 async fn python_admin_flow(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.upload_ok(FilePart::corpus(PHOTO), &[("public_id", PUBLIC_ID)]).await;
+    app.upload_ok(FilePart::corpus(PHOTO), &[("public_id", PUBLIC_ID)])
+        .await;
     let report = sdk::run_python(&app, "admin_flow.py", &[PUBLIC_ID]).await;
 
     assert_admin_flow(&report);
-    assert!(report["resource"]["body"]["image_metadata"].is_object(), "{}", report["resource"]);
-    let reset_at = report["resource"]["rate_limit"]["reset_at"].as_array().expect("parsed HTTP date");
-    assert_eq!(reset_at[4], 0, "the window resets on the hour: {reset_at:?}");
-    assert_eq!(report["after_delete"]["error"], "NotFound", "{}", report["after_delete"]);
-    assert_eq!(report["wrong_secret"]["error"], "AuthorizationRequired", "{}", report["wrong_secret"]);
+    assert!(
+        report["resource"]["body"]["image_metadata"].is_object(),
+        "{}",
+        report["resource"]
+    );
+    let reset_at = report["resource"]["rate_limit"]["reset_at"]
+        .as_array()
+        .expect("parsed HTTP date");
+    assert_eq!(
+        reset_at[4], 0,
+        "the window resets on the hour: {reset_at:?}"
+    );
+    assert_eq!(
+        report["after_delete"]["error"], "NotFound",
+        "{}",
+        report["after_delete"]
+    );
+    assert_eq!(
+        report["wrong_secret"]["error"], "AuthorizationRequired",
+        "{}",
+        report["wrong_secret"]
+    );
 }
 
 async fn node_admin_flow(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.upload_ok(FilePart::corpus(PHOTO), &[("public_id", PUBLIC_ID)]).await;
+    app.upload_ok(FilePart::corpus(PHOTO), &[("public_id", PUBLIC_ID)])
+        .await;
     let report = sdk::run_node(&app, "admin_flow.js", &[PUBLIC_ID]).await;
 
     assert_admin_flow(&report);
-    assert_eq!(report["after_delete"]["error"]["http_code"], 404, "{}", report["after_delete"]);
-    assert_eq!(report["wrong_secret"]["error"]["http_code"], 401, "{}", report["wrong_secret"]);
+    assert_eq!(
+        report["after_delete"]["error"]["http_code"], 404,
+        "{}",
+        report["after_delete"]
+    );
+    assert_eq!(
+        report["wrong_secret"]["error"]["http_code"], 401,
+        "{}",
+        report["wrong_secret"]
+    );
 }
 
 /// What both SDKs must have seen.
@@ -66,18 +93,34 @@ fn assert_admin_flow(report: &Value) {
     assert!(resource["faces"].is_array());
     assert_eq!(resource["pages"], 1);
     let rate_limit = &report["resource"]["rate_limit"];
-    let (allowed, remaining) = (rate_limit_number(rate_limit, "allowed"), rate_limit_number(rate_limit, "remaining"));
-    assert!(allowed == 500 && remaining < allowed, "the SDK parsed the budget headers: {rate_limit}");
+    let (allowed, remaining) = (
+        rate_limit_number(rate_limit, "allowed"),
+        rate_limit_number(rate_limit, "remaining"),
+    );
+    assert!(
+        allowed == 500 && remaining < allowed,
+        "the SDK parsed the budget headers: {rate_limit}"
+    );
 
     let updated = body(report, "update");
     assert_eq!(updated["tags"], json!(["t1", "t2"]));
     assert_eq!(updated["context"], json!({"custom": {"k": "v"}}));
-    assert_eq!(updated["coordinates"], json!({"faces": [[5, 6, 7, 8]], "custom": [[1, 2, 3, 4]]}));
+    assert_eq!(
+        updated["coordinates"],
+        json!({"faces": [[5, 6, 7, 8]], "custom": [[1, 2, 3, 4]]})
+    );
 
-    let listed: Vec<&Value> = body(report, "resources")["resources"].as_array().expect("resources").iter().collect();
+    let listed: Vec<&Value> = body(report, "resources")["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .collect();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["public_id"], PUBLIC_ID);
-    assert_eq!(body(report, "resources_by_ids")["resources"][0]["public_id"], PUBLIC_ID);
+    assert_eq!(
+        body(report, "resources_by_ids")["resources"][0]["public_id"],
+        PUBLIC_ID
+    );
 
     assert_eq!(
         body(report, "delete")["deleted"],
