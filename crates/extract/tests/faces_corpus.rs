@@ -12,6 +12,8 @@
 mod corpus_support;
 
 use extract::Rect;
+use image::codecs::jpeg::JpegEncoder;
+use img_parts::{jpeg::Jpeg, Bytes, ImageEXIF};
 use serde_json::Value;
 
 const MIN_IOU: f64 = 0.5;
@@ -20,12 +22,15 @@ const MIN_RECALL: f64 = 0.9;
 /// Through the whole analysis, so decoding, Exif orientation and scaling to
 /// the displayed frame are covered too; `faces` and `coordinates.faces` agree.
 fn detect(name: &str) -> Vec<Rect> {
+    detect_in(name, &corpus_support::read_file(name))
+}
+
+fn detect_in(name: &str, bytes: &[u8]) -> Vec<Rect> {
     let options = extract::Options {
         faces: true,
         ..Default::default()
     };
-    let analysis = extract::analyze(&corpus_support::read_file(name), &options)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let analysis = extract::analyze(bytes, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
     let faces = analysis
         .faces
         .unwrap_or_else(|| panic!("{name}: no `faces` field"));
@@ -36,6 +41,19 @@ fn detect(name: &str) -> Vec<Rect> {
         "{name}: coordinates.faces differs from faces"
     );
     faces
+}
+
+/// A little-endian TIFF block holding only an Orientation tag.
+fn exif_orientation(orientation: u16) -> Vec<u8> {
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    tiff.extend_from_slice(&1u16.to_le_bytes()); // one IFD entry
+    tiff.extend_from_slice(&0x0112u16.to_le_bytes()); // Orientation
+    tiff.extend_from_slice(&3u16.to_le_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_le_bytes()); // one value
+    tiff.extend_from_slice(&orientation.to_le_bytes());
+    tiff.extend_from_slice(&[0, 0]); // value padding
+    tiff.extend_from_slice(&0u32.to_le_bytes()); // no next IFD
+    tiff
 }
 
 fn boxes(value: &Value) -> Vec<Rect> {
@@ -68,8 +86,8 @@ fn iou(a: &Rect, b: &Rect) -> f64 {
     inter / union
 }
 
-/// Detections matched one-to-one to expected boxes, best overlaps first.
-fn matches(found: &[Rect], expected: &[Rect]) -> usize {
+/// Overlaps of detections matched one-to-one to expected boxes, best first.
+fn matches(found: &[Rect], expected: &[Rect]) -> Vec<f64> {
     let mut pairs: Vec<(f64, usize, usize)> = found
         .iter()
         .enumerate()
@@ -84,12 +102,12 @@ fn matches(found: &[Rect], expected: &[Rect]) -> usize {
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
     let (mut used_found, mut used_expected) =
         (vec![false; found.len()], vec![false; expected.len()]);
-    let mut matched = 0;
-    for (_, i, j) in pairs {
+    let mut matched = Vec::new();
+    for (overlap, i, j) in pairs {
         if !used_found[i] && !used_expected[j] {
             used_found[i] = true;
             used_expected[j] = true;
-            matched += 1;
+            matched.push(overlap);
         }
     }
     matched
@@ -100,11 +118,13 @@ struct Score {
     matched: usize,
     found: usize,
     expected: usize,
+    overlap_sum: f64,
 }
 
 impl Score {
     fn add(&mut self, name: &str, found: &[Rect], expected: &[Rect]) -> usize {
-        let matched = matches(found, expected);
+        let overlaps = matches(found, expected);
+        let matched = overlaps.len();
         println!(
             "{name}: found {} expected {} matched {matched} -> recall {:.2} precision {:.2}\n  found {found:?}\n  expected {expected:?}",
             found.len(),
@@ -112,6 +132,7 @@ impl Score {
             ratio(matched, expected.len()),
             ratio(matched, found.len()),
         );
+        self.overlap_sum += overlaps.iter().sum::<f64>();
         self.matched += matched;
         self.found += found.len();
         self.expected += expected.len();
@@ -124,6 +145,10 @@ impl Score {
 
     fn precision(&self) -> f64 {
         ratio(self.matched, self.found)
+    }
+
+    fn mean_overlap(&self) -> f64 {
+        self.overlap_sum / self.matched.max(1) as f64
     }
 }
 
@@ -146,12 +171,13 @@ fn faces_are_found_in_annotated_photos() {
         score.add(&name, &detect(&name), &boxes(truth));
     }
     println!(
-        "ground truth overall: recall {:.3} precision {:.3} ({} of {} faces, {} detections)",
+        "ground truth overall: recall {:.3} precision {:.3} ({} of {} faces, {} detections), mean IoU of matches {:.2}",
         score.recall(),
         score.precision(),
         score.matched,
         score.expected,
-        score.found
+        score.found,
+        score.mean_overlap()
     );
     assert!(score.expected > 0, "no annotated face photo in the corpus");
     assert!(
@@ -176,9 +202,37 @@ fn faces_agree_with_the_oracle_where_nobody_annotated_them() {
         );
     }
     println!(
-        "oracle agreement overall: recall {:.3} precision {:.3} (oracle has false positives)",
+        "oracle agreement overall: recall {:.3} precision {:.3} (oracle has false positives), mean IoU of matches {:.2}",
         score.recall(),
-        score.precision()
+        score.precision(),
+        score.mean_overlap()
+    );
+}
+
+/// Cloudinary reports faces in the displayed frame. The pixels of a corpus
+/// photo are stored turned 90° clockwise with Orientation 8 ("turn 90°
+/// counter-clockwise to display"): a viewer shows the original photo, so the
+/// faces must come back where they are in the original.
+#[test]
+fn faces_of_an_exif_rotated_photo_are_in_the_displayed_frame() {
+    let name = "face_fr_two_people.jpg";
+    let upright = image::load_from_memory(&corpus_support::read_file(name)).expect("decodes");
+    let mut stored = Vec::new();
+    JpegEncoder::new_with_quality(&mut stored, 95)
+        .encode_image(&upright.rotate90().to_rgb8())
+        .expect("encodes");
+    let mut jpeg = Jpeg::from_bytes(Bytes::from(stored)).expect("our own JPEG parses");
+    jpeg.set_exif(Some(Bytes::from(exif_orientation(8))));
+    let mut rotated = Vec::new();
+    jpeg.encoder().write_to(&mut rotated).expect("writes");
+
+    let found = detect_in("rotated copy", &rotated);
+    let expected = boxes(&corpus_support::expected(name)["faces_oracle"]);
+    let matched = Score::default().add("rotated copy", &found, &expected);
+    assert_eq!(
+        matched,
+        expected.len(),
+        "faces are not where the displayed photo shows them"
     );
 }
 
