@@ -16,7 +16,11 @@ fn corpus_file(name: &str) -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
     let path = shared.join("corpus").join(name);
-    assert!(path.is_file(), "{} missing (set ASSAY_SHARED)", path.display());
+    assert!(
+        path.is_file(),
+        "{} missing (set ASSAY_SHARED)",
+        path.display()
+    );
     path
 }
 
@@ -24,14 +28,23 @@ fn bench(c: &mut Criterion) {
     let path = corpus_file(FILE);
     let bytes = std::fs::read(&path).expect("corpus file is readable");
     let format = Format::sniff(&bytes).expect("a JPEG");
-    assert!(metadata::extract(&bytes, format).len() > 30, "the bench file should carry Exif");
+    assert!(
+        metadata::extract(&bytes, format).len() > 30,
+        "the bench file should carry Exif"
+    );
 
     let mut group = c.benchmark_group("metadata");
-    group.bench_function("assay_extract", |b| b.iter(|| metadata::extract(std::hint::black_box(&bytes), format)));
+    group.bench_function("assay_extract", |b| {
+        b.iter(|| metadata::extract(std::hint::black_box(&bytes), format))
+    });
     group.sample_size(10);
     group.bench_function("exiftool_j", |b| {
         b.iter(|| {
-            let out = Command::new("exiftool").arg("-j").arg(&path).output().expect("exiftool is installed");
+            let out = Command::new("exiftool")
+                .arg("-j")
+                .arg(&path)
+                .output()
+                .expect("exiftool is installed");
             assert!(out.status.success());
             out.stdout
         })
@@ -44,7 +57,10 @@ fn median_ns(id: &str) -> Option<f64> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let file = target.join("criterion/metadata").join(id).join("new/estimates.json");
+    let file = target
+        .join("criterion/metadata")
+        .join(id)
+        .join("new/estimates.json");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
     json["median"]["point_estimate"].as_f64()
 }

@@ -32,15 +32,25 @@ fn corpus_images() -> Vec<String> {
         .filter(|n| !n.ends_with(".md") && !n.ends_with(".json") && !n.ends_with(".py"))
         .collect();
     names.sort();
-    assert!(names.len() > 40, "corpus looks incomplete: {} files", names.len());
+    assert!(
+        names.len() > 40,
+        "corpus looks incomplete: {} files",
+        names.len()
+    );
     names
 }
 
 fn expected_tags(name: &str) -> serde_json::Map<String, Value> {
-    let path = corpus_dir().join("expected/metadata").join(format!("{name}.json"));
+    let path = corpus_dir()
+        .join("expected/metadata")
+        .join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    json["tags"].as_object().cloned().unwrap_or_else(|| panic!("{}: no tags", path.display()))
+    let json: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    json["tags"]
+        .as_object()
+        .cloned()
+        .unwrap_or_else(|| panic!("{}: no tags", path.display()))
 }
 
 #[derive(Default)]
@@ -51,19 +61,28 @@ struct Score {
 
 #[test]
 fn media_metadata_agrees_with_exiftool_per_family() {
-    let mut scores: BTreeMap<&str, Score> = THRESHOLDS.iter().map(|(f, _)| (*f, Score::default())).collect();
+    let mut scores: BTreeMap<&str, Score> = THRESHOLDS
+        .iter()
+        .map(|(f, _)| (*f, Score::default()))
+        .collect();
     let mut misses = Vec::new();
     for name in corpus_images() {
         let bytes = read_file(&name);
-        let ours = Format::sniff(&bytes).map(|format| metadata::extract(&bytes, format)).unwrap_or_default();
+        let ours = Format::sniff(&bytes)
+            .map(|format| metadata::extract(&bytes, format))
+            .unwrap_or_default();
         for (tag, oracle) in expected_tags(&name) {
             let family = oracle["family"].as_str().unwrap_or("other");
-            let Some(score) = scores.get_mut(family) else { continue };
+            let Some(score) = scores.get_mut(family) else {
+                continue;
+            };
             let want = fold_whitespace(oracle["value"].as_str().unwrap_or_default());
             score.scored += 1;
             match ours.get(&tag).map(|v| fold_whitespace(v)) {
                 Some(got) if got == want => score.matched += 1,
-                got => misses.push(format!("{name}: {family} {tag}: expected {want:?}, got {got:?}")),
+                got => misses.push(format!(
+                    "{name}: {family} {tag}: expected {want:?}, got {got:?}"
+                )),
             }
         }
     }
@@ -72,15 +91,31 @@ fn media_metadata_agrees_with_exiftool_per_family() {
     for miss in &misses {
         println!("  {miss}");
     }
-    println!("{:<6} {:>8} {:>7} {:>7}", "family", "matched", "scored", "%");
+    println!(
+        "{:<6} {:>8} {:>7} {:>7}",
+        "family", "matched", "scored", "%"
+    );
     for (family, s) in &scores {
-        println!("{family:<6} {:>8} {:>7} {:>6.1}%", s.matched, s.scored, 100.0 * s.matched as f64 / s.scored as f64);
+        println!(
+            "{family:<6} {:>8} {:>7} {:>6.1}%",
+            s.matched,
+            s.scored,
+            100.0 * s.matched as f64 / s.scored as f64
+        );
     }
     for (family, threshold) in THRESHOLDS {
         let s = &scores[family];
-        assert!(s.scored > 0, "{family}: nothing scored; is the corpus complete?");
+        assert!(
+            s.scored > 0,
+            "{family}: nothing scored; is the corpus complete?"
+        );
         let agreement = s.matched as f64 / s.scored as f64;
-        assert!(agreement >= threshold, "{family}: {:.1}% < {:.0}%", 100.0 * agreement, 100.0 * threshold);
+        assert!(
+            agreement >= threshold,
+            "{family}: {:.1}% < {:.0}%",
+            100.0 * agreement,
+            100.0 * threshold
+        );
     }
 }
 
@@ -88,7 +123,9 @@ fn media_metadata_agrees_with_exiftool_per_family() {
 fn orientation_matches_the_oracle_for_every_image() {
     for name in corpus_images() {
         let oracle = corpus_support::expected(&name);
-        let Some(want) = oracle["orientation"].as_u64() else { continue };
+        let Some(want) = oracle["orientation"].as_u64() else {
+            continue;
+        };
         let got = metadata::orientation(&read_file(&name)).unwrap_or(1);
         assert_eq!(u64::from(got), want, "{name}");
     }
@@ -98,7 +135,9 @@ fn orientation_matches_the_oracle_for_every_image() {
 fn hostile_files_never_panic_and_truncations_keep_a_prefix() {
     for name in corpus_images() {
         let bytes = read_file(&name);
-        let Some(format) = Format::sniff(&bytes) else { continue };
+        let Some(format) = Format::sniff(&bytes) else {
+            continue;
+        };
         // Every prefix length class: header only, a cut inside the metadata, most of the file.
         for len in [0, 16, 200, 1_000, bytes.len() / 3, bytes.len() - 1] {
             let cut = &bytes[..len.min(bytes.len())];

@@ -37,11 +37,13 @@ pub(crate) fn blocks(bytes: &[u8], format: Format) -> Vec<Block<'_>> {
 
 /// The first Exif block, for callers that only need Exif (orientation).
 pub(crate) fn first_exif(bytes: &[u8]) -> Option<Cow<'_, [u8]>> {
-    blocks(bytes, Format::sniff(bytes)?).into_iter().find_map(|b| match b {
-        Block::Exif(tiff) => Some(tiff),
-        Block::TiffFile(tiff) => Some(Cow::Borrowed(tiff)),
-        _ => None,
-    })
+    blocks(bytes, Format::sniff(bytes)?)
+        .into_iter()
+        .find_map(|b| match b {
+            Block::Exif(tiff) => Some(tiff),
+            Block::TiffFile(tiff) => Some(Cow::Borrowed(tiff)),
+            _ => None,
+        })
 }
 
 const EXIF_HEADER: &[u8] = b"Exif\0\0";
@@ -99,8 +101,9 @@ fn jpeg(bytes: &[u8]) -> Vec<Block<'_>> {
         pos = end;
     }
     if let Some(at) = photoshop_at {
-        let iptc: Vec<Block> =
-            photoshop_iptc(&photoshop).map(|i| Block::Iptc(Cow::Owned(i.to_vec()))).collect();
+        let iptc: Vec<Block> = photoshop_iptc(&photoshop)
+            .map(|i| Block::Iptc(Cow::Owned(i.to_vec())))
+            .collect();
         found.splice(at..at, iptc);
     }
     if let Some(xmp) = extended.assemble() {
@@ -219,12 +222,18 @@ fn png(bytes: &[u8]) -> Vec<Block<'_>> {
 /// The XMP packet of an iTXt chunk with keyword "XML:com.adobe.xmp".
 fn png_itxt_xmp(data: &[u8]) -> Option<Block<'_>> {
     let rest = data.strip_prefix(b"XML:com.adobe.xmp\0")?;
-    let [compressed, _method, rest @ ..] = rest else { return None };
+    let [compressed, _method, rest @ ..] = rest else {
+        return None;
+    };
     let lang_end = rest.iter().position(|&b| b == 0)?;
     let rest = &rest[lang_end + 1..];
     let keyword_end = rest.iter().position(|&b| b == 0)?;
     let text = &rest[keyword_end + 1..];
-    Some(Block::Xmp(if *compressed != 0 { Cow::Owned(inflate(text)?) } else { Cow::Borrowed(text) }))
+    Some(Block::Xmp(if *compressed != 0 {
+        Cow::Owned(inflate(text)?)
+    } else {
+        Cow::Borrowed(text)
+    }))
 }
 
 /// ImageMagick's "Raw profile type exif|APP1|iptc|xmp" text chunk (tEXt, or
@@ -292,7 +301,9 @@ fn webp(bytes: &[u8]) -> Vec<Block<'_>> {
         let data = &bytes[start..end];
         match kind {
             // Some writers keep the JPEG "Exif\0\0" prefix in the chunk.
-            b"EXIF" => found.push(Block::Exif(Cow::Borrowed(data.strip_prefix(EXIF_HEADER).unwrap_or(data)))),
+            b"EXIF" => found.push(Block::Exif(Cow::Borrowed(
+                data.strip_prefix(EXIF_HEADER).unwrap_or(data),
+            ))),
             b"XMP " => found.push(Block::Xmp(Cow::Borrowed(data))),
             _ => {}
         }
@@ -309,7 +320,13 @@ fn gif(bytes: &[u8]) -> Vec<Block<'_>> {
     if !bytes.starts_with(b"GIF8") || bytes.len() < 13 {
         return found;
     }
-    let colour_table = |flags: u8| if flags & 0x80 != 0 { 3 << ((flags & 7) + 1) } else { 0 };
+    let colour_table = |flags: u8| {
+        if flags & 0x80 != 0 {
+            3 << ((flags & 7) + 1)
+        } else {
+            0
+        }
+    };
     let mut pos = 13 + colour_table(bytes[10]);
     // Skips data sub-blocks from `at`; returns the position after the terminator.
     let skip_sub_blocks = |mut at: usize| -> Option<usize> {
@@ -324,7 +341,9 @@ fn gif(bytes: &[u8]) -> Vec<Block<'_>> {
     while let Some(&introducer) = bytes.get(pos) {
         match introducer {
             0x21 => {
-                let Some(&label) = bytes.get(pos + 1) else { break };
+                let Some(&label) = bytes.get(pos + 1) else {
+                    break;
+                };
                 let body = pos + 2;
                 if label == 0xff && bytes.get(body..body + 12) == Some(b"\x0bXMP DataXMP") {
                     let start = body + 12;
@@ -332,17 +351,25 @@ fn gif(bytes: &[u8]) -> Vec<Block<'_>> {
                         found.push(Block::Xmp(Cow::Borrowed(&bytes[start..])));
                         break;
                     };
-                    found.push(Block::Xmp(Cow::Borrowed(&bytes[start..end.min(bytes.len())])));
+                    found.push(Block::Xmp(Cow::Borrowed(
+                        &bytes[start..end.min(bytes.len())],
+                    )));
                     pos = end;
                 } else {
-                    let Some(next) = skip_sub_blocks(body) else { break };
+                    let Some(next) = skip_sub_blocks(body) else {
+                        break;
+                    };
                     pos = next;
                 }
             }
             0x2c => {
-                let Some(&flags) = bytes.get(pos + 9) else { break };
+                let Some(&flags) = bytes.get(pos + 9) else {
+                    break;
+                };
                 // descriptor, local colour table, LZW minimum code size, then data
-                let Some(next) = skip_sub_blocks(pos + 10 + colour_table(flags) + 1) else { break };
+                let Some(next) = skip_sub_blocks(pos + 10 + colour_table(flags) + 1) else {
+                    break;
+                };
                 pos = next;
             }
             _ => break, // 0x3b trailer, or garbage
@@ -387,7 +414,11 @@ mod tests {
     #[test]
     fn jpeg_segments_are_found_in_file_order_even_when_truncated() {
         let mut jpeg = vec![0xff, 0xd8];
-        let app13 = [PHOTOSHOP_HEADER, b"8BIM\x04\x04\0\0\0\0\0\x05\x1c\x02\x05\0\0\0"].concat();
+        let app13 = [
+            PHOTOSHOP_HEADER,
+            b"8BIM\x04\x04\0\0\0\0\0\x05\x1c\x02\x05\0\0\0",
+        ]
+        .concat();
         jpeg.extend([0xff, 0xed]);
         jpeg.extend(((app13.len() + 2) as u16).to_be_bytes());
         jpeg.extend(&app13);
@@ -396,17 +427,36 @@ mod tests {
         jpeg.extend(((exif.len() + 2 + 100) as u16).to_be_bytes()); // claims more than is there
         jpeg.extend(&exif);
         let found = blocks(&jpeg, Format::Jpg);
-        assert!(matches!(&found[..], [Block::Iptc(_), Block::Exif(tiff)] if tiff.starts_with(b"MM")));
+        assert!(
+            matches!(&found[..], [Block::Iptc(_), Block::Exif(tiff)] if tiff.starts_with(b"MM"))
+        );
     }
 
     #[test]
     fn fotostation_trailer_records_are_walked_backwards() {
         let record = |tag: u16, data: &[u8]| {
-            [data, &tag.to_be_bytes(), &((data.len() + 10) as u32).to_be_bytes(), &[0xa1, 0xb2, 0xc3, 0xd4]].concat()
+            [
+                data,
+                &tag.to_be_bytes(),
+                &((data.len() + 10) as u32).to_be_bytes(),
+                &[0xa1, 0xb2, 0xc3, 0xd4],
+            ]
+            .concat()
         };
-        let file = [&b"\xff\xd8image\xff\xd9"[..], &record(1, b"\x1c\x02\x05\0\x01A"), &record(3, b"thumb")].concat();
+        let file = [
+            &b"\xff\xd8image\xff\xd9"[..],
+            &record(1, b"\x1c\x02\x05\0\x01A"),
+            &record(3, b"thumb"),
+        ]
+        .concat();
         assert_eq!(fotostation_iptc(&file), Some(&b"\x1c\x02\x05\0\x01A"[..]));
-        let lying = [&b"x"[..], &5u16.to_be_bytes(), &u32::MAX.to_be_bytes(), &[0xa1, 0xb2, 0xc3, 0xd4]].concat();
+        let lying = [
+            &b"x"[..],
+            &5u16.to_be_bytes(),
+            &u32::MAX.to_be_bytes(),
+            &[0xa1, 0xb2, 0xc3, 0xd4],
+        ]
+        .concat();
         assert_eq!(fotostation_iptc(&lying), None);
     }
 
@@ -414,8 +464,24 @@ mod tests {
     fn extended_xmp_chunks_are_joined_by_offset() {
         let mut ext = ExtendedXmp::default();
         let guid = [b'A'; 32];
-        ext.add(&[&guid[..], &10u32.to_be_bytes(), &5u32.to_be_bytes(), b"world"].concat());
-        ext.add(&[&guid[..], &10u32.to_be_bytes(), &0u32.to_be_bytes(), b"hello"].concat());
+        ext.add(
+            &[
+                &guid[..],
+                &10u32.to_be_bytes(),
+                &5u32.to_be_bytes(),
+                b"world",
+            ]
+            .concat(),
+        );
+        ext.add(
+            &[
+                &guid[..],
+                &10u32.to_be_bytes(),
+                &0u32.to_be_bytes(),
+                b"hello",
+            ]
+            .concat(),
+        );
         assert_eq!(ext.assemble().unwrap(), b"helloworld");
     }
 
@@ -427,7 +493,8 @@ mod tests {
         let chunk = [&b"XML:com.adobe.xmp\0\x01\0\0\0"[..], &z.finish().unwrap()].concat();
         assert!(matches!(png_itxt_xmp(&chunk), Some(Block::Xmp(x)) if &x[..] == b"<x:xmpmeta/>"));
         let mut bomb = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        bomb.write_all(&vec![0u8; (MAX_INFLATED + 10) as usize]).unwrap();
+        bomb.write_all(&vec![0u8; (MAX_INFLATED + 10) as usize])
+            .unwrap();
         assert!(inflate(&bomb.finish().unwrap()).is_none());
     }
 

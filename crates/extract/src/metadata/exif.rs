@@ -63,7 +63,11 @@ pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::
             }
             continue;
         }
-        let priority = if primary { Priority::Normal } else { Priority::Low };
+        let priority = if primary {
+            Priority::Normal
+        } else {
+            Priority::Low
+        };
         if context == Context::Tiff && previews.contains(&field.ifd_num) {
             if let (Some(name), Some(raw)) = (preview_name(id), to_raw(field)) {
                 tags.push_with(name, raw.plain(), priority);
@@ -100,7 +104,8 @@ fn preview_ifds(exif: &exif::Exif, source: Source) -> Vec<In> {
     ifds.dedup();
     ifds.into_iter()
         .filter(|&ifd| {
-            value(exif::Tag::Compression, ifd) == Some(7) && value(exif::Tag(Context::Tiff, 0xfe), ifd) != Some(0)
+            value(exif::Tag::Compression, ifd) == Some(7)
+                && value(exif::Tag(Context::Tiff, 0xfe), ifd) != Some(0)
         })
         .collect()
 }
@@ -116,7 +121,9 @@ fn preview_name(id: u16) -> Option<&'static str> {
 /// A maker note of a maker exiftool does not know, shown when it is short
 /// printable text (exiftool's MakerNoteUnknownText).
 fn unknown_text_maker_note(value: &Value) -> Option<String> {
-    let Value::Undefined(bytes, _) = value else { return None };
+    let Value::Undefined(bytes, _) = value else {
+        return None;
+    };
     let text_end = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
     let text = &bytes[..text_end];
     let printable = |b: &u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e);
@@ -141,16 +148,22 @@ fn to_raw(field: &Field) -> Option<Raw> {
         Value::SByte(v) => ints(v.iter().map(|&x| x as i64).collect()),
         Value::SShort(v) => ints(v.iter().map(|&x| x as i64).collect()),
         Value::SLong(v) => ints(v.iter().map(|&x| x as i64).collect()),
-        Value::Rational(v) => {
-            Some(Raw::Nums(v.iter().map(|r| Num::rational(r.num as i64, r.denom as i64)).collect()))
-        }
-        Value::SRational(v) => {
-            Some(Raw::Nums(v.iter().map(|r| Num::rational(r.num as i64, r.denom as i64)).collect()))
-        }
+        Value::Rational(v) => Some(Raw::Nums(
+            v.iter()
+                .map(|r| Num::rational(r.num as i64, r.denom as i64))
+                .collect(),
+        )),
+        Value::SRational(v) => Some(Raw::Nums(
+            v.iter()
+                .map(|r| Num::rational(r.num as i64, r.denom as i64))
+                .collect(),
+        )),
         Value::Float(v) => Some(Raw::Nums(v.iter().map(|&x| Num::Real(x as f64)).collect())),
         Value::Double(v) => Some(Raw::Nums(v.iter().map(|&x| Num::Real(x)).collect())),
         // exiftool reads an ASCII value up to its first NUL.
-        Value::Ascii(parts) => Some(Raw::Text(parts.first().map_or_else(String::new, |p| bytes_as_text(p)))),
+        Value::Ascii(parts) => Some(Raw::Text(
+            parts.first().map_or_else(String::new, |p| bytes_as_text(p)),
+        )),
         Value::Undefined(bytes, _) => Some(Raw::Bytes(bytes.clone())),
         Value::Unknown(..) => None,
     }
@@ -182,7 +195,14 @@ mod tests {
             t.extend(tag.to_be_bytes());
             t.extend(typ.to_be_bytes());
             t.extend(count.to_be_bytes());
-            t.extend(if typ == 3 && count == 1 { ((value as u16) as u32) << 16 } else { value }.to_be_bytes());
+            t.extend(
+                if typ == 3 && count == 1 {
+                    ((value as u16) as u32) << 16
+                } else {
+                    value
+                }
+                .to_be_bytes(),
+            );
         }
         t.extend(next.to_be_bytes());
         t
@@ -213,7 +233,10 @@ mod tests {
     #[test]
     fn offsets_and_counts_past_the_end_are_skipped() {
         // Make: ASCII, 0xffffffff bytes at offset 0x7fffffff; Orientation still reads.
-        let t = tiff(&[(0x10f, 2, u32::MAX, 0x7fff_ffff), (0x112, 3, 1, 8)], 0xffff_fff0);
+        let t = tiff(
+            &[(0x10f, 2, u32::MAX, 0x7fff_ffff), (0x112, 3, 1, 8)],
+            0xffff_fff0,
+        );
         let tags = read_tiff(&t);
         assert!(!tags.contains_key("Make"));
         assert_eq!(tags["Orientation"], "Rotate 270 CW");

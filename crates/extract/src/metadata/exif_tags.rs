@@ -30,7 +30,10 @@ pub(crate) fn gps_tag(id: u16) -> Option<&'static TagDef> {
 /// The print conversion of an Exif or GPS tag known by its exiftool name, for
 /// XMP properties that mirror Exif tags (XMP-exif, XMP-tiff, XMP-aux).
 pub(crate) fn conv_by_name(name: &str) -> Option<Conv> {
-    MAIN.iter().chain(GPS).find(|d| d.name == name).map(|d| d.conv)
+    MAIN.iter()
+        .chain(GPS)
+        .find(|d| d.name == name)
+        .map(|d| d.conv)
 }
 
 const ORIENTATION: &[(i64, &str)] = &[
@@ -44,7 +47,8 @@ const ORIENTATION: &[(i64, &str)] = &[
     (8, "Rotate 270 CW"),
 ];
 const RESOLUTION_UNIT: &[(i64, &str)] = &[(1, "None"), (2, "inches"), (3, "cm")];
-const FOCAL_PLANE_UNIT: &[(i64, &str)] = &[(1, "None"), (2, "inches"), (3, "cm"), (4, "mm"), (5, "um")];
+const FOCAL_PLANE_UNIT: &[(i64, &str)] =
+    &[(1, "None"), (2, "inches"), (3, "cm"), (4, "mm"), (5, "um")];
 const SUBFILE_TYPE: &[(i64, &str)] = &[
     (0, "Full-resolution image"),
     (1, "Reduced-resolution image"),
@@ -53,7 +57,10 @@ const SUBFILE_TYPE: &[(i64, &str)] = &[
     (4, "Transparency mask"),
     (5, "Transparency mask of reduced-resolution image"),
     (6, "Transparency mask of multi-page image"),
-    (7, "Transparency mask of reduced-resolution multi-page image"),
+    (
+        7,
+        "Transparency mask of reduced-resolution multi-page image",
+    ),
     (8, "Depth map"),
     (9, "Depth map of reduced-resolution image"),
     (16, "Enhanced image data"),
@@ -127,12 +134,23 @@ const PHOTOMETRIC: &[(i64, &str)] = &[
     (51177, "Depth Map"),
     (52527, "Semantic Mask"),
 ];
-const THRESHOLDING: &[(i64, &str)] =
-    &[(1, "No dithering or halftoning"), (2, "Ordered dither or halftone"), (3, "Randomized dither")];
+const THRESHOLDING: &[(i64, &str)] = &[
+    (1, "No dithering or halftoning"),
+    (2, "Ordered dither or halftone"),
+    (3, "Randomized dither"),
+];
 const FILL_ORDER: &[(i64, &str)] = &[(1, "Normal"), (2, "Reversed")];
 const PLANAR: &[(i64, &str)] = &[(1, "Chunky"), (2, "Planar")];
-const PREDICTOR: &[(i64, &str)] = &[(1, "None"), (2, "Horizontal differencing"), (3, "Floating point")];
-const EXTRA_SAMPLES: &[(i64, &str)] = &[(0, "Unspecified"), (1, "Associated Alpha"), (2, "Unassociated Alpha")];
+const PREDICTOR: &[(i64, &str)] = &[
+    (1, "None"),
+    (2, "Horizontal differencing"),
+    (3, "Floating point"),
+];
+const EXTRA_SAMPLES: &[(i64, &str)] = &[
+    (0, "Unspecified"),
+    (1, "Associated Alpha"),
+    (2, "Unassociated Alpha"),
+];
 const SAMPLE_FORMAT: &[(i64, &str)] = &[
     (1, "Unsigned"),
     (2, "Signed"),
@@ -159,10 +177,16 @@ const SENSITIVITY_TYPE: &[(i64, &str)] = &[
     (1, "Standard Output Sensitivity"),
     (2, "Recommended Exposure Index"),
     (3, "ISO Speed"),
-    (4, "Standard Output Sensitivity and Recommended Exposure Index"),
+    (
+        4,
+        "Standard Output Sensitivity and Recommended Exposure Index",
+    ),
     (5, "Standard Output Sensitivity and ISO Speed"),
     (6, "Recommended Exposure Index and ISO Speed"),
-    (7, "Standard Output Sensitivity, Recommended Exposure Index and ISO Speed"),
+    (
+        7,
+        "Standard Output Sensitivity, Recommended Exposure Index and ISO Speed",
+    ),
 ];
 const METERING_MODE: &[(i64, &str)] = &[
     (0, "Unknown"),
@@ -244,8 +268,11 @@ const SENSING_METHOD: &[(i64, &str)] = &[
     (7, "Trilinear"),
     (8, "Color sequential linear"),
 ];
-const FILE_SOURCE: &[(i64, &str)] =
-    &[(1, "Film Scanner"), (2, "Reflection Print Scanner"), (3, "Digital Camera")];
+const FILE_SOURCE: &[(i64, &str)] = &[
+    (1, "Film Scanner"),
+    (2, "Reflection Print Scanner"),
+    (3, "Digital Camera"),
+];
 const SCENE_TYPE: &[(i64, &str)] = &[(1, "Directly photographed")];
 const CUSTOM_RENDERED: &[(i64, &str)] = &[
     (0, "Normal"),
@@ -259,8 +286,13 @@ const CUSTOM_RENDERED: &[(i64, &str)] = &[
 ];
 const EXPOSURE_MODE: &[(i64, &str)] = &[(0, "Auto"), (1, "Manual"), (2, "Auto bracket")];
 const WHITE_BALANCE: &[(i64, &str)] = &[(0, "Auto"), (1, "Manual")];
-const SCENE_CAPTURE: &[(i64, &str)] =
-    &[(0, "Standard"), (1, "Landscape"), (2, "Portrait"), (3, "Night"), (4, "Other")];
+const SCENE_CAPTURE: &[(i64, &str)] = &[
+    (0, "Standard"),
+    (1, "Landscape"),
+    (2, "Portrait"),
+    (3, "Night"),
+    (4, "Other"),
+];
 const GAIN_CONTROL: &[(i64, &str)] = &[
     (0, "None"),
     (1, "Low gain up"),
@@ -270,7 +302,8 @@ const GAIN_CONTROL: &[(i64, &str)] = &[
 ];
 const NORMAL_LOW_HIGH: &[(i64, &str)] = &[(0, "Normal"), (1, "Low"), (2, "High")];
 const SHARPNESS: &[(i64, &str)] = &[(0, "Normal"), (1, "Soft"), (2, "Hard")];
-const DISTANCE_RANGE: &[(i64, &str)] = &[(0, "Unknown"), (1, "Macro"), (2, "Close"), (3, "Distant")];
+const DISTANCE_RANGE: &[(i64, &str)] =
+    &[(0, "Unknown"), (1, "Macro"), (2, "Close"), (3, "Distant")];
 const COMPOSITE_IMAGE: &[(i64, &str)] = &[
     (0, "Unknown"),
     (1, "Not a Composite Image"),
@@ -416,10 +449,14 @@ const LAT_REF: &[(&str, &str)] = &[("N", "North"), ("S", "South")];
 const LON_REF: &[(&str, &str)] = &[("E", "East"), ("W", "West")];
 const ALT_REF: &[(i64, &str)] = &[(0, "Above Sea Level"), (1, "Below Sea Level")];
 const STATUS: &[(&str, &str)] = &[("A", "Measurement Active"), ("V", "Measurement Void")];
-const MEASURE_MODE: &[(&str, &str)] = &[("2", "2-Dimensional Measurement"), ("3", "3-Dimensional Measurement")];
+const MEASURE_MODE: &[(&str, &str)] = &[
+    ("2", "2-Dimensional Measurement"),
+    ("3", "3-Dimensional Measurement"),
+];
 const SPEED_REF: &[(&str, &str)] = &[("K", "km/h"), ("M", "mph"), ("N", "knots")];
 const DIRECTION_REF: &[(&str, &str)] = &[("M", "Magnetic North"), ("T", "True North")];
-const DISTANCE_REF: &[(&str, &str)] = &[("K", "Kilometers"), ("M", "Miles"), ("N", "Nautical Miles")];
+const DISTANCE_REF: &[(&str, &str)] =
+    &[("K", "Kilometers"), ("M", "Miles"), ("N", "Nautical Miles")];
 const DIFFERENTIAL: &[(i64, &str)] = &[(0, "No Correction"), (1, "Differential Corrected")];
 
 const GPS: &[TagDef] = &[

@@ -59,7 +59,11 @@ impl Fix {
     /// Metres, negative below sea level (a missing reference means above).
     pub(crate) fn altitude(&self) -> Option<f64> {
         let altitude = self.altitude?;
-        Some(if self.altitude_ref == Some(1) { -altitude } else { altitude })
+        Some(if self.altitude_ref == Some(1) {
+            -altitude
+        } else {
+            altitude
+        })
     }
 }
 
@@ -81,7 +85,10 @@ pub(crate) fn add_composites(fix: &Fix, tags: &mut Tags) {
         // exiftool truncates to one decimal before printing.
         let shown = (altitude.abs() * 10.0).trunc() / 10.0;
         let side = if altitude < 0.0 { "Below" } else { "Above" };
-        tags.push("GPSAltitude", format!("{} m {side} Sea Level", Num::Real(shown).plain()));
+        tags.push(
+            "GPSAltitude",
+            format!("{} m {side} Sea Level", Num::Real(shown).plain()),
+        );
     }
     if let (Some(date), Some(time)) = (&fix.date, &fix.time) {
         tags.push("GPSDateTime", format!("{date} {time}Z"));
@@ -122,7 +129,10 @@ mod tests {
         let mut tags = Tags::default();
         add_composites(&fix, &mut tags);
         let map = tags.into_map();
-        assert_eq!(map["GPSPosition"], "40 deg 26' 49.10\" N, 3 deg 43' 29.11\" W");
+        assert_eq!(
+            map["GPSPosition"],
+            "40 deg 26' 49.10\" N, 3 deg 43' 29.11\" W"
+        );
         assert_eq!(map["GPSAltitude"], "639.6 m Above Sea Level");
         assert!(map["GPSLongitudeDecimal"].starts_with("-3.72475"));
     }

@@ -32,12 +32,18 @@ fn datasets(block: &[u8]) -> impl Iterator<Item = Dataset<'_>> {
             if width > 4 || start + width > block.len() {
                 return None;
             }
-            len = block[start..start + width].iter().fold(0usize, |acc, &b| acc << 8 | b as usize);
+            len = block[start..start + width]
+                .iter()
+                .fold(0usize, |acc, &b| acc << 8 | b as usize);
             start += width;
         }
         let end = start.saturating_add(len).min(block.len());
         pos = end;
-        Some(Dataset { record, number, data: &block[start..end] })
+        Some(Dataset {
+            record,
+            number,
+            data: &block[start..end],
+        })
     })
 }
 
@@ -166,7 +172,9 @@ pub(crate) fn read(block: &[u8], tags: &mut Tags) {
     let mut lists: Vec<(&'static str, Vec<String>)> = Vec::new();
     let mut order: Vec<(&'static str, Option<String>)> = Vec::new();
     for dataset in datasets(block) {
-        let Some((name, kind)) = dataset_def(dataset.record, dataset.number) else { continue };
+        let Some((name, kind)) = dataset_def(dataset.record, dataset.number) else {
+            continue;
+        };
         let data = dataset.data;
         let value = match kind {
             Binary => continue,
@@ -185,7 +193,9 @@ pub(crate) fn read(block: &[u8], tags: &mut Tags) {
                 if data.len() > 8 {
                     text(data)
                 } else {
-                    data.iter().fold(0u64, |acc, &b| acc << 8 | b as u64).to_string()
+                    data.iter()
+                        .fold(0u64, |acc, &b| acc << 8 | b as u64)
+                        .to_string()
                 }
             }
             Date => date(&text(data)),
@@ -198,7 +208,11 @@ pub(crate) fn read(block: &[u8], tags: &mut Tags) {
     }
     for (name, value) in order {
         let value = value.unwrap_or_else(|| {
-            lists.iter().find(|(n, _)| *n == name).map(|(_, items)| items.join(", ")).unwrap_or_default()
+            lists
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, items)| items.join(", "))
+                .unwrap_or_default()
         });
         tags.push(name, value);
     }
@@ -219,7 +233,8 @@ fn time(value: &str) -> String {
     if t.len() >= 6 && digits(&t[..6]) {
         let hms = format!("{}:{}:{}", &t[..2], &t[2..4], &t[4..6]);
         let zone = &t[6..];
-        if zone.len() == 5 && (zone.starts_with('+') || zone.starts_with('-')) && digits(&zone[1..]) {
+        if zone.len() == 5 && (zone.starts_with('+') || zone.starts_with('-')) && digits(&zone[1..])
+        {
             return format!("{hms}{}:{}", &zone[..3], &zone[3..]);
         }
         return format!("{hms}{zone}");
@@ -244,7 +259,12 @@ mod tests {
     use super::*;
 
     fn dataset(record: u8, number: u8, data: &[u8]) -> Vec<u8> {
-        [&[0x1c, record, number][..], &(data.len() as u16).to_be_bytes(), data].concat()
+        [
+            &[0x1c, record, number][..],
+            &(data.len() as u16).to_be_bytes(),
+            data,
+        ]
+        .concat()
     }
 
     fn read_block(block: &[u8]) -> std::collections::BTreeMap<String, String> {
@@ -274,7 +294,11 @@ mod tests {
 
     #[test]
     fn coded_character_set_chooses_utf8_else_latin1() {
-        let utf8 = [dataset(1, 90, UTF8_ESCAPE), dataset(2, 90, "Zürich".as_bytes())].concat();
+        let utf8 = [
+            dataset(1, 90, UTF8_ESCAPE),
+            dataset(2, 90, "Zürich".as_bytes()),
+        ]
+        .concat();
         assert_eq!(read_block(&utf8)["City"], "Zürich");
         assert_eq!(read_block(&utf8)["CodedCharacterSet"], "UTF8");
         let latin1 = dataset(2, 90, b"Z\xfcrich");

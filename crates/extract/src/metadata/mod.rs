@@ -33,8 +33,12 @@ pub fn extract(bytes: &[u8], format: Format) -> MediaMetadata {
     let mut fix = gps::Fix::default();
     for block in container::blocks(bytes, format) {
         match block {
-            container::Block::Exif(tiff) => exif::read(&tiff, exif::Source::Embedded, &mut tags, &mut fix),
-            container::Block::TiffFile(tiff) => exif::read(tiff, exif::Source::TiffFile, &mut tags, &mut fix),
+            container::Block::Exif(tiff) => {
+                exif::read(&tiff, exif::Source::Embedded, &mut tags, &mut fix)
+            }
+            container::Block::TiffFile(tiff) => {
+                exif::read(tiff, exif::Source::TiffFile, &mut tags, &mut fix)
+            }
             container::Block::Iptc(iim) => iptc::read(&iim, &mut tags),
             container::Block::Xmp(packet) => xmp::read(&packet, &mut tags),
         }
@@ -67,7 +71,12 @@ impl Tags {
         self.push_with(name, value, Priority::Normal);
     }
 
-    pub(crate) fn push_with(&mut self, name: impl Into<String>, value: impl Into<String>, priority: Priority) {
+    pub(crate) fn push_with(
+        &mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+        priority: Priority,
+    ) {
         self.found.push((name.into(), value.into(), priority));
     }
 

@@ -96,7 +96,11 @@ fn parse_num(token: &str) -> Option<Num> {
     if let Some((n, d)) = token.split_once('/') {
         return Some(Num::rational(n.parse().ok()?, d.parse().ok()?));
     }
-    token.parse::<f64>().ok().filter(|f| f.is_finite()).map(Num::Real)
+    token
+        .parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .map(Num::Real)
 }
 
 fn join(parts: impl Iterator<Item = String>, sep: &str) -> String {
@@ -120,7 +124,11 @@ pub(crate) fn decode_utf8_or_latin1(bytes: &[u8]) -> String {
 /// zeros removed.
 pub(crate) fn format_g(value: f64, precision: usize) -> String {
     if value == 0.0 || !value.is_finite() {
-        return if value == 0.0 { "0".into() } else { value.to_string() };
+        return if value == 0.0 {
+            "0".into()
+        } else {
+            value.to_string()
+        };
     }
     let sci = format!("{:.*e}", precision - 1, value);
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -198,7 +206,8 @@ pub(crate) fn print(raw: &Raw, conv: Conv) -> String {
         ),
         Conv::EnumEach(table) => match raw {
             Raw::Nums(nums) => join(
-                nums.iter().map(|n| n.as_int().map_or_else(|| n.plain(), |i| lookup(table, i))),
+                nums.iter()
+                    .map(|n| n.as_int().map_or_else(|| n.plain(), |i| lookup(table, i))),
                 "; ",
             ),
             _ => raw.plain(),
@@ -325,7 +334,11 @@ fn components(raw: &Raw) -> String {
         Raw::Text(t) => return t.clone(),
     };
     join(
-        codes.iter().map(|&c| NAMES.get(c as usize).map_or_else(|| c.to_string(), |s| s.to_string())),
+        codes.iter().map(|&c| {
+            NAMES
+                .get(c as usize)
+                .map_or_else(|| c.to_string(), |s| s.to_string())
+        }),
         ", ",
     )
 }
@@ -349,16 +362,26 @@ fn decode_utf16(bytes: &[u8]) -> String {
     let big_endian = bytes.first() == Some(&0) || bytes.starts_with(&[0xfe, 0xff]);
     let units: Vec<u16> = bytes
         .chunks_exact(2)
-        .map(|c| if big_endian { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) })
+        .map(|c| {
+            if big_endian {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                u16::from_le_bytes([c[0], c[1]])
+            }
+        })
         .take_while(|&u| u != 0)
         .collect();
-    String::from_utf16_lossy(&units).trim_start_matches('\u{feff}').to_string()
+    String::from_utf16_lossy(&units)
+        .trim_start_matches('\u{feff}')
+        .to_string()
 }
 
 /// exiftool's PrintLensInfo: "18-55mm f/3.5-5.6"; undefined parts print "?",
 /// and an upper bound that is zero or equal to the lower one is left out.
 fn lens_info(raw: &Raw) -> String {
-    let Raw::Nums(n) = raw else { return raw.plain() };
+    let Raw::Nums(n) = raw else {
+        return raw.plain();
+    };
     if n.len() != 4 {
         return raw.plain();
     }
@@ -468,16 +491,35 @@ mod tests {
 
     #[test]
     fn gps_parts_print_like_exiftool() {
-        assert_eq!(to_dms(48.0 + 51.0 / 60.0 + 30.24 / 3600.0), "48 deg 51' 30.24\"");
-        assert_eq!(Conv::TimeStamp.apply(&reals(&[14.0, 27.0, 7.24])), "14:27:07.24");
-        assert_eq!(Conv::TimeStamp.apply(&reals(&[7.0, 59.0, 48.0])), "07:59:48");
+        assert_eq!(
+            to_dms(48.0 + 51.0 / 60.0 + 30.24 / 3600.0),
+            "48 deg 51' 30.24\""
+        );
+        assert_eq!(
+            Conv::TimeStamp.apply(&reals(&[14.0, 27.0, 7.24])),
+            "14:27:07.24"
+        );
+        assert_eq!(
+            Conv::TimeStamp.apply(&reals(&[7.0, 59.0, 48.0])),
+            "07:59:48"
+        );
     }
 
     #[test]
     fn lens_info_marks_unknown_parts_and_drops_empty_ranges() {
-        let raw = Raw::Nums(vec![Num::Real(18.0), Num::Real(55.0), Num::Undef, Num::Undef]);
+        let raw = Raw::Nums(vec![
+            Num::Real(18.0),
+            Num::Real(55.0),
+            Num::Undef,
+            Num::Undef,
+        ]);
         assert_eq!(Conv::LensInfo.apply(&raw), "18-55mm f/?");
-        let raw = Raw::Nums(vec![Num::Real(24.0), Num::Real(70.0), Num::Real(0.0), Num::Real(0.0)]);
+        let raw = Raw::Nums(vec![
+            Num::Real(24.0),
+            Num::Real(70.0),
+            Num::Real(0.0),
+            Num::Real(0.0),
+        ]);
         assert_eq!(Conv::LensInfo.apply(&raw), "24-70mm f/0");
     }
 

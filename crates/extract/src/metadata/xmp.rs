@@ -25,7 +25,9 @@ const MAX_ELEMENTS: usize = 200_000;
 /// Reads one packet into `tags`, in document order.
 pub(crate) fn read(packet: &[u8], tags: &mut Tags) {
     let text = decode(packet);
-    let Some(root) = parse(trim_to_markup(&text)) else { return };
+    let Some(root) = parse(trim_to_markup(&text)) else {
+        return;
+    };
     collect(&root, tags);
 }
 
@@ -35,7 +37,13 @@ fn decode(packet: &[u8]) -> String {
     let utf16 = |big_endian: bool| {
         let units: Vec<u16> = packet
             .chunks_exact(2)
-            .map(|c| if big_endian { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) })
+            .map(|c| {
+                if big_endian {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                }
+            })
             .collect();
         String::from_utf16_lossy(&units)
     };
@@ -77,12 +85,17 @@ impl Element {
     }
 
     fn attr(&self, ns: &str, local: &str) -> Option<&str> {
-        self.attrs.iter().find(|a| a.ns == ns && a.local == local).map(|a| a.value.as_str())
+        self.attrs
+            .iter()
+            .find(|a| a.ns == ns && a.local == local)
+            .map(|a| a.value.as_str())
     }
 
     /// Attributes that are properties (or structure fields), not RDF syntax.
     fn property_attrs(&self) -> impl Iterator<Item = &Attr> {
-        self.attrs.iter().filter(|a| a.ns != NS_RDF && a.ns != NS_XML && !a.ns.is_empty())
+        self.attrs
+            .iter()
+            .filter(|a| a.ns != NS_RDF && a.ns != NS_XML && !a.ns.is_empty())
     }
 }
 
@@ -99,11 +112,23 @@ fn element(reader: &NsReader<&[u8]>, ns: String, start: &BytesStart<'_>) -> Elem
         .filter_map(Result::ok)
         .filter_map(|a| {
             let (ns, local) = reader.resolver().resolve_attribute(a.key);
-            let value = a.normalized_value(XmlVersion::Implicit1_0).ok()?.into_owned();
-            Some(Attr { ns: namespace(ns), local: local.as_ref().to_string(), value })
+            let value = a
+                .normalized_value(XmlVersion::Implicit1_0)
+                .ok()?
+                .into_owned();
+            Some(Attr {
+                ns: namespace(ns),
+                local: local.as_ref().to_string(),
+                value,
+            })
         })
         .collect();
-    Element { ns, local: start.local_name().as_ref().to_string(), attrs, ..Default::default() }
+    Element {
+        ns,
+        local: start.local_name().as_ref().to_string(),
+        attrs,
+        ..Default::default()
+    }
 }
 
 /// A document tree of the packet; a syntax error ends it but keeps what came before.
@@ -111,11 +136,8 @@ fn parse(text: &str) -> Option<Element> {
     let mut reader = NsReader::from_str(text);
     let mut stack = vec![Element::default()];
     let (mut too_deep, mut count) = (0usize, 0usize);
-    loop {
-        let (ns, event) = match reader.read_resolved_event() {
-            Ok((ns, event)) => (namespace(ns), event),
-            Err(_) => break,
-        };
+    while let Ok((ns, event)) = reader.read_resolved_event() {
+        let ns = namespace(ns);
         match event {
             Event::Start(_) | Event::Empty(_) if too_deep > 0 || count >= MAX_ELEMENTS => {
                 too_deep += matches!(event, Event::Start(_)) as usize;
@@ -134,18 +156,18 @@ fn parse(text: &str) -> Option<Element> {
                 stack.last_mut()?.children.push(el);
             }
             Event::End(_) if too_deep > 0 => too_deep -= 1,
-            Event::End(_) => {
-                if stack.len() > 1 {
-                    let done = stack.pop()?;
-                    stack.last_mut()?.children.push(done);
-                }
+            Event::End(_) if stack.len() > 1 => {
+                let done = stack.pop()?;
+                stack.last_mut()?.children.push(done);
             }
             Event::Text(t) => stack.last_mut()?.text.push_str(&t.xml10_content()),
             Event::CData(c) => stack.last_mut()?.text.push_str(&c),
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref() {
                     Ok(Some(c)) => c.to_string(),
-                    _ => quick_xml::escape::unescape(&format!("&{};", &*r)).map(|s| s.into_owned()).unwrap_or_default(),
+                    _ => quick_xml::escape::unescape(&format!("&{};", &*r))
+                        .map(|s| s.into_owned())
+                        .unwrap_or_default(),
                 };
                 stack.last_mut()?.text.push_str(&resolved);
             }
@@ -183,7 +205,11 @@ fn collect(el: &Element, tags: &mut Tags) {
             tags.push("About", about);
         }
         for attr in el.property_attrs() {
-            let leaf = Leaf { path: extend(&[], &attr.ns, &attr.local), value: attr.value.clone(), lang: None };
+            let leaf = Leaf {
+                path: extend(&[], &attr.ns, &attr.local),
+                value: attr.value.clone(),
+                lang: None,
+            };
             emit(vec![leaf], tags);
         }
         for child in el.children.iter().filter(|c| c.ns != NS_RDF) {
@@ -201,7 +227,11 @@ fn collect(el: &Element, tags: &mut Tags) {
 /// The fields of a structure: its property attributes and child elements.
 fn fields(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
     for attr in el.property_attrs() {
-        out.push(Leaf { path: extend(path, &attr.ns, &attr.local), value: attr.value.clone(), lang: None });
+        out.push(Leaf {
+            path: extend(path, &attr.ns, &attr.local),
+            value: attr.value.clone(),
+            lang: None,
+        });
     }
     for child in el.children.iter().filter(|c| c.ns != NS_RDF) {
         property(child, &extend(path, &child.ns, &child.local), out);
@@ -218,7 +248,11 @@ fn extend(path: &[(String, String)], ns: &str, local: &str) -> Vec<(String, Stri
 /// (Bag/Seq/Alt) or text.
 fn property(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
     if let Some(resource) = el.attr(NS_RDF, "resource") {
-        out.push(Leaf { path: path.to_vec(), value: resource.to_string(), lang: None });
+        out.push(Leaf {
+            path: path.to_vec(),
+            value: resource.to_string(),
+            lang: None,
+        });
         return;
     }
     if el.attr(NS_RDF, "parseType") == Some("Resource") {
@@ -234,13 +268,24 @@ fn property(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
             "Alt" => {
                 // x-default under the bare name, the others as Name-lang.
                 for item in container.children.iter().filter(|c| c.is(NS_RDF, "li")) {
-                    let lang = item.attr(NS_XML, "lang").filter(|l| *l != "x-default").map(str::to_string);
-                    out.push(Leaf { path: path.to_vec(), value: item.text.clone(), lang });
+                    let lang = item
+                        .attr(NS_XML, "lang")
+                        .filter(|l| *l != "x-default")
+                        .map(str::to_string);
+                    out.push(Leaf {
+                        path: path.to_vec(),
+                        value: item.text.clone(),
+                        lang,
+                    });
                 }
             }
             "Description" => fields(container, path, out),
             // rdf:value qualifier form: the value is the rdf:value child
-            "value" => out.push(Leaf { path: path.to_vec(), value: container.text.clone(), lang: None }),
+            "value" => out.push(Leaf {
+                path: path.to_vec(),
+                value: container.text.clone(),
+                lang: None,
+            }),
             _ => {}
         }
         return;
@@ -248,20 +293,31 @@ fn property(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
     if !el.children.is_empty() || el.property_attrs().next().is_some() {
         return fields(el, path, out); // structure written in shorthand
     }
-    out.push(Leaf { path: path.to_vec(), value: el.text.clone(), lang: None });
+    out.push(Leaf {
+        path: path.to_vec(),
+        value: el.text.clone(),
+        lang: None,
+    });
 }
 
 /// Names the leaves of one top-level property, joins its list items and
 /// prints them.
 fn emit(leaves: Vec<Leaf>, tags: &mut Tags) {
-    let Some(((top_ns, top_local), _)) = leaves.first().and_then(|l| l.path.split_first()) else { return };
+    let Some(((top_ns, top_local), _)) = leaves.first().and_then(|l| l.path.split_first()) else {
+        return;
+    };
     let priority = property_priority(top_ns, top_local);
     // (name, values), in first-seen order
     let mut named: Vec<(String, Vec<String>)> = Vec::new();
     for leaf in leaves {
-        let Some(((top_ns, top_local), rest)) = leaf.path.split_first() else { continue };
-        let mut name =
-            if rest.is_empty() { tag_name(top_ns, top_local) } else { flat_name(top_ns, top_local) };
+        let Some(((top_ns, top_local), rest)) = leaf.path.split_first() else {
+            continue;
+        };
+        let mut name = if rest.is_empty() {
+            tag_name(top_ns, top_local)
+        } else {
+            flat_name(top_ns, top_local)
+        };
         for (ns, local) in rest {
             name.push_str(&flat_name(ns, local));
         }
@@ -325,7 +381,10 @@ mod tests {
 
     #[test]
     fn utf16_packets_are_decoded() {
-        let utf16: Vec<u8> = PACKET.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        let utf16: Vec<u8> = PACKET
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect();
         assert_eq!(read_packet_bytes(&utf16)["Title"], "Title");
     }
 

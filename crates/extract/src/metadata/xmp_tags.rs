@@ -57,7 +57,9 @@ const LOW_PRIORITY_PROPERTIES: &[(&str, &str)] = &[
 /// Whether a top-level property only fills names no other block set.
 pub(crate) fn property_priority(ns: &str, local: &str) -> Priority {
     let low = LOW_PRIORITY_NAMESPACES.iter().any(|n| same_ns(n, ns))
-        || LOW_PRIORITY_PROPERTIES.iter().any(|(n, l)| same_ns(n, ns) && *l == local);
+        || LOW_PRIORITY_PROPERTIES
+            .iter()
+            .any(|(n, l)| same_ns(n, ns) && *l == local);
     if low {
         Priority::Low
     } else {
@@ -104,7 +106,9 @@ const FLAT_NAMES: &[(&str, &str, &str)] = &[
 
 fn upper_first(local: &str) -> String {
     let mut chars = local.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// Namespace URIs compare without a trailing slash: writers differ on it
@@ -114,7 +118,10 @@ fn same_ns(a: &str, b: &str) -> bool {
 }
 
 fn find<'t>(table: &'t [(&str, &str, &str)], ns: &str, local: &str) -> Option<&'t str> {
-    table.iter().find(|(n, l, _)| same_ns(n, ns) && *l == local).map(|(_, _, name)| *name)
+    table
+        .iter()
+        .find(|(n, l, _)| same_ns(n, ns) && *l == local)
+        .map(|(_, _, name)| *name)
 }
 
 /// The tag name of a top-level property.
@@ -142,15 +149,21 @@ const COLOR_MODE: &[(&str, &str)] = &[
     ("8", "Duotone"),
     ("9", "Lab"),
 ];
-const FLASH_RETURN: &[(&str, &str)] =
-    &[("0", "No return detection"), ("2", "Return not detected"), ("3", "Return detected")];
+const FLASH_RETURN: &[(&str, &str)] = &[
+    ("0", "No return detection"),
+    ("2", "Return not detected"),
+    ("3", "Return detected"),
+];
 const FLASH_MODE: &[(&str, &str)] = &[("0", "Unknown"), ("1", "On"), ("2", "Off"), ("3", "Auto")];
 
 /// The printed value of one XMP value of tag `name` in namespace `ns` (the
 /// namespace of the top-level property).
 pub(crate) fn print_value(ns: &str, name: &str, value: &str) -> String {
     let lookup = |table: &[(&str, &str)]| {
-        table.iter().find(|(k, _)| *k == value.trim()).map_or_else(|| value.to_string(), |(_, v)| v.to_string())
+        table
+            .iter()
+            .find(|(k, _)| *k == value.trim())
+            .map_or_else(|| value.to_string(), |(_, v)| v.to_string())
     };
     match (ns, name) {
         (NS_PHOTOSHOP, "ColorMode") => return lookup(COLOR_MODE),
@@ -169,7 +182,9 @@ pub(crate) fn print_value(ns: &str, name: &str, value: &str) -> String {
         match conv_by_name(name) {
             // Versions are digit strings ("0230") in XMP, already as printed.
             Some(Conv::Version) => return value.to_string(),
-            Some(conv) if !matches!(conv, Conv::Plain) => return conv.apply(&Raw::parse_text(value)),
+            Some(conv) if !matches!(conv, Conv::Plain) => {
+                return conv.apply(&Raw::parse_text(value))
+            }
             _ => {}
         }
         // Rational-typed properties read as numbers ("72009/1000" -> 72.009);
@@ -187,11 +202,18 @@ pub(crate) fn print_value(ns: &str, name: &str, value: &str) -> String {
 /// -> "2010:04:13 09:37:22+02:00"; missing seconds become ":00".
 fn xmp_date(value: &str) -> Option<String> {
     let b = value.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
     if !digits(0..4) {
         return None;
     }
-    if b.len() >= 16 && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10) && b[10] == b'T' {
+    if b.len() >= 16
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+    {
         if !(digits(11..13) && b[13] == b':' && digits(14..16)) {
             return None;
         }
@@ -205,7 +227,13 @@ fn xmp_date(value: &str) -> Option<String> {
         if zone.contains(char::is_whitespace) {
             return None;
         }
-        return Some(format!("{}:{}:{} {}{seconds}{zone}", &value[..4], &value[5..7], &value[8..10], &value[11..16]));
+        return Some(format!(
+            "{}:{}:{} {}{seconds}{zone}",
+            &value[..4],
+            &value[5..7],
+            &value[8..10],
+            &value[11..16]
+        ));
     }
     // "2019", "2019-09", "2019-09-02"
     let date_only = match b.len() {
@@ -220,8 +248,10 @@ fn xmp_date(value: &str) -> Option<String> {
 /// XMP GPS coordinates, "DDD,MM.mmk" or "DDD,MM,SSk", as exiftool prints them.
 fn xmp_coordinate(value: &str) -> Option<String> {
     let hemisphere = value.chars().last().filter(|c| "NSEW".contains(*c))?;
-    let parts: Vec<f64> =
-        value[..value.len() - 1].split(',').map(|p| p.trim().parse().ok()).collect::<Option<_>>()?;
+    let parts: Vec<f64> = value[..value.len() - 1]
+        .split(',')
+        .map(|p| p.trim().parse().ok())
+        .collect::<Option<_>>()?;
     let degrees = match parts[..] {
         [d, m] => d + m / 60.0,
         [d, m, s] => d + m / 60.0 + s / 3600.0,
@@ -236,28 +266,56 @@ mod tests {
 
     #[test]
     fn dates_print_in_exif_style() {
-        assert_eq!(xmp_date("2010-04-13T09:37:22+02:00").unwrap(), "2010:04:13 09:37:22+02:00");
-        assert_eq!(xmp_date("2012-08-27T15:37:28Z").unwrap(), "2012:08:27 15:37:28Z");
-        assert_eq!(xmp_date("2010-12-14T16:26+01:00").unwrap(), "2010:12:14 16:26:00+01:00");
+        assert_eq!(
+            xmp_date("2010-04-13T09:37:22+02:00").unwrap(),
+            "2010:04:13 09:37:22+02:00"
+        );
+        assert_eq!(
+            xmp_date("2012-08-27T15:37:28Z").unwrap(),
+            "2012:08:27 15:37:28Z"
+        );
+        assert_eq!(
+            xmp_date("2010-12-14T16:26+01:00").unwrap(),
+            "2010:12:14 16:26:00+01:00"
+        );
         assert_eq!(xmp_date("2019-09-02").unwrap(), "2019:09:02");
         assert_eq!(xmp_date("2019 was a year"), None);
     }
 
     #[test]
     fn exif_mirrors_print_like_exif() {
-        assert_eq!(print_value(NS_TIFF, "Orientation", "1"), "Horizontal (normal)");
+        assert_eq!(
+            print_value(NS_TIFF, "Orientation", "1"),
+            "Horizontal (normal)"
+        );
         assert_eq!(print_value(NS_TIFF, "XResolution", "72009/1000"), "72.009");
-        assert_eq!(print_value(NS_AUX, "LensInfo", "24/1 70/1 0/0 0/0"), "24-70mm f/?");
-        assert_eq!(print_value(NS_EXIF, "GPSLatitude", "54,59.38N"), "54 deg 59' 22.80\" N");
+        assert_eq!(
+            print_value(NS_AUX, "LensInfo", "24/1 70/1 0/0 0/0"),
+            "24-70mm f/?"
+        );
+        assert_eq!(
+            print_value(NS_EXIF, "GPSLatitude", "54,59.38N"),
+            "54 deg 59' 22.80\" N"
+        );
         assert_eq!(print_value(NS_PHOTOSHOP, "ColorMode", "3"), "RGB");
         // crs: values are strings exiftool leaves alone
-        assert_eq!(print_value("http://ns.adobe.com/camera-raw-settings/1.0/", "Contrast", "+25"), "+25");
+        assert_eq!(
+            print_value(
+                "http://ns.adobe.com/camera-raw-settings/1.0/",
+                "Contrast",
+                "+25"
+            ),
+            "+25"
+        );
     }
 
     #[test]
     fn names_follow_exiftool() {
         assert_eq!(tag_name(NS_EXIF, "PixelXDimension"), "ExifImageWidth");
-        assert_eq!(tag_name("http://purl.org/dc/elements/1.1/", "creator"), "Creator");
+        assert_eq!(
+            tag_name("http://purl.org/dc/elements/1.1/", "creator"),
+            "Creator"
+        );
         assert_eq!(flat_name(NS_IPTC_CORE, "CiAdrCity"), "City");
     }
 }
