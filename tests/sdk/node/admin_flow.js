@@ -30,6 +30,17 @@ async function outcome(call) {
   }
 }
 
+// Pings until the server refuses; the refusal and the calls it took.
+async function pastTheBudget(most) {
+  for (let calls = 1; calls <= most; calls += 1) {
+    const result = await outcome(() => cloudinary.api.ping());
+    if (result.error) {
+      return { ...result, calls };
+    }
+  }
+  return { calls: most };
+}
+
 async function main() {
   const publicId = process.argv[2];
   const folder = publicId.slice(0, publicId.lastIndexOf("/") + 1);
@@ -45,6 +56,7 @@ async function main() {
   report.resources_by_ids = await outcome(() => api.resources_by_ids([publicId]));
   report.delete = await outcome(() => api.delete_resources([publicId, folder + "never-uploaded"]));
   report.after_delete = await outcome(() => api.resource(publicId));
+  report.past_the_budget = await pastTheBudget(1000);
   cloudinary.config({ api_secret: "not-the-secret" });
   report.wrong_secret = await outcome(() => api.ping());
   process.stdout.write(JSON.stringify(report) + "\n");

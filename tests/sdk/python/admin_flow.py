@@ -32,6 +32,16 @@ def outcome(call):
     }
 
 
+def past_the_budget(most=1000):
+    """Pings until the server refuses; the refusal and the calls it took."""
+    for calls in range(1, most + 1):
+        try:
+            cloudinary.api.ping()
+        except Error as err:
+            return {"error": type(err).__name__, "message": str(err), "calls": calls}
+    return {"calls": most}
+
+
 def main():
     public_id = sys.argv[1]
     cloudinary.config(
@@ -53,6 +63,7 @@ def main():
         "delete": outcome(lambda: cloudinary.api.delete_resources([public_id, folder + "never-uploaded"])),
         "after_delete": outcome(lambda: cloudinary.api.resource(public_id)),
     }
+    report["past_the_budget"] = past_the_budget()
     cloudinary.config(api_secret="not-the-secret")
     report["wrong_secret"] = outcome(lambda: cloudinary.api.ping())
     print(json.dumps(report))

@@ -1,41 +1,39 @@
 //! The official SDKs' Admin API calls against the real service: Python
 //! (`api.resource` with extractions, `api.update`, `api.resources`,
-//! `api.resources_by_ids`, `api.delete_resources`, a wrong secret) and the
-//! same calls from Node (form-encoded bodies, `%2F` in public_ids).
+//! `api.resources_by_ids`, `api.delete_resources`, the budget running out, a
+//! wrong secret) and the same calls from Node (form-encoded bodies, `%2F` in
+//! public_ids).
+
+use std::sync::Arc;
 
 use assay_e2e::{sdk, Backend, FilePart, TestApp};
 use serde_json::{json, Value};
 
+use crate::admin_client::ManualClock;
+
 const PHOTO: &str = "face_pillow_hopper.jpg";
 /// A folder, a space and a plus: the characters the SDKs encode differently.
 const PUBLIC_ID: &str = "sdk/admin pic+1";
+/// A small budget, so the scripts reach its end.
+const BUDGET: u32 = 20;
+/// Admin calls each script makes before it pings until refused.
+const CALLS_BEFORE_PINGING: u64 = 6;
 
-// The SDK processes block this thread while the server answers on its own,
-// so these tests need a runtime with more than one thread.
-#[tokio::test(flavor = "multi_thread")]
-async fn python_admin_flow_on_sqlite() {
-    python_admin_flow(Backend::Sqlite).await
-}
+on_both_backends!(python_admin_flow, node_admin_flow);
 
-#[tokio::test(flavor = "multi_thread")]
-async fn python_admin_flow_on_postgres() {
-    python_admin_flow(Backend::Postgres).await
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn node_admin_flow_on_sqlite() {
-    node_admin_flow(Backend::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn node_admin_flow_on_postgres() {
-    node_admin_flow(Backend::Postgres).await
+/// The app on a clock stopped mid-hour, so the budget window cannot roll
+/// over while a script runs.
+async fn app_with_uploaded_photo(backend: Backend) -> TestApp {
+    let clock = Arc::new(ManualClock::at("2030-01-01T10:15:00Z"));
+    let app =
+        TestApp::spawn_with_clock(backend, |config| config.admin_rate_limit = BUDGET, clock).await;
+    app.upload_ok(FilePart::corpus(PHOTO), &[("public_id", PUBLIC_ID)])
+        .await;
+    app
 }
 
 async fn python_admin_flow(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    app.upload_ok(FilePart::corpus(PHOTO), &[("public_id", PUBLIC_ID)])
-        .await;
+    let app = app_with_uploaded_photo(backend).await;
     let report = sdk::run_python(&app, "admin_flow.py", &[PUBLIC_ID]).await;
 
     assert_admin_flow(&report);
@@ -44,13 +42,20 @@ async fn python_admin_flow(backend: Backend) {
         "{}",
         report["resource"]
     );
-    let reset_at = report["resource"]["rate_limit"]["reset_at"]
-        .as_array()
-        .expect("parsed HTTP date");
+    let reset_at = &report["resource"]["rate_limit"]["reset_at"];
     assert_eq!(
-        reset_at[4], 0,
-        "the window resets on the hour: {reset_at:?}"
+        reset_at.as_array().expect("parsed HTTP date")[..6],
+        json!([2030, 1, 1, 11, 0, 0]).as_array().unwrap()[..],
+        "the budget resets at the top of the next hour"
     );
+    let refused = &report["past_the_budget"];
+    assert_eq!(refused["error"], "RateLimited", "{refused}");
+    // The SDK prefixes the status it raised for.
+    assert_eq!(
+        refused["message"],
+        format!("Error 420 - {RATE_LIMIT_MESSAGE}")
+    );
+    assert_eq!(refused["calls"], calls_until_refused());
     assert_eq!(
         report["after_delete"]["error"], "NotFound",
         "{}",
@@ -64,12 +69,14 @@ async fn python_admin_flow(backend: Backend) {
 }
 
 async fn node_admin_flow(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    app.upload_ok(FilePart::corpus(PHOTO), &[("public_id", PUBLIC_ID)])
-        .await;
+    let app = app_with_uploaded_photo(backend).await;
     let report = sdk::run_node(&app, "admin_flow.js", &[PUBLIC_ID]).await;
 
     assert_admin_flow(&report);
+    let refused = &report["past_the_budget"];
+    assert_eq!(refused["error"]["http_code"], 420, "{refused}");
+    assert_eq!(refused["error"]["message"], RATE_LIMIT_MESSAGE);
+    assert_eq!(refused["calls"], calls_until_refused());
     assert_eq!(
         report["after_delete"]["error"]["http_code"], 404,
         "{}",
@@ -97,9 +104,10 @@ fn assert_admin_flow(report: &Value) {
         rate_limit_number(rate_limit, "allowed"),
         rate_limit_number(rate_limit, "remaining"),
     );
-    assert!(
-        allowed == 500 && remaining < allowed,
-        "the SDK parsed the budget headers: {rate_limit}"
+    assert_eq!(
+        (allowed, remaining),
+        (u64::from(BUDGET), u64::from(BUDGET) - 1),
+        "the SDK parsed the budget headers of the first call"
     );
 
     let updated = body(report, "update");
@@ -126,6 +134,14 @@ fn assert_admin_flow(report: &Value) {
         body(report, "delete")["deleted"],
         json!({ PUBLIC_ID: "deleted", "sdk/never-uploaded": "not_found" })
     );
+}
+
+const RATE_LIMIT_MESSAGE: &str =
+    "Rate Limit Exceeded. Limit of 20 api operations reached. Try again on 2030-01-01 11:00:00 UTC";
+
+/// The pings it takes to be refused: the budget left after the flow's calls, plus one.
+fn calls_until_refused() -> u64 {
+    u64::from(BUDGET) - CALLS_BEFORE_PINGING + 1
 }
 
 fn body<'a>(report: &'a Value, call: &str) -> &'a Value {
