@@ -15,6 +15,9 @@ use tempfile::TempDir;
 
 use crate::{Store, StoreError};
 
+mod crash;
+pub use crash::{crash_asset, crash_original, parse_crash_original};
+
 const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// Which database a test runs against.
