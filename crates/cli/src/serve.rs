@@ -26,9 +26,12 @@ pub fn run() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(config.listen).with_context(|| format!("binding {}", config.listen))?;
+    let listener =
+        TcpListener::bind(config.listen).with_context(|| format!("binding {}", config.listen))?;
     println!("{}", banner(&config, &listener.local_addr()?.to_string()));
-    let state = AppState::from_config(config).await.context("opening the store")?;
+    let state = AppState::from_config(config)
+        .await
+        .context("opening the store")?;
     http_server(listener, state, mount_both_apis)?.await?;
     Ok(())
 }
@@ -61,7 +64,9 @@ fn banner(config: &Config, address: &str) -> String {
 
 /// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
 fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
     match rest.split_once('@') {
         Some((userinfo, host)) if userinfo.contains(':') => {
             let user = userinfo.split(':').next().unwrap_or_default();
@@ -93,6 +98,9 @@ mod tests {
         config.credentials = common::Credentials::new("k", "top-secret");
         config.database_url = "postgres://assay:hunter2@db/assay".into();
         let banner = banner(&config, "0.0.0.0:80");
-        assert!(!banner.contains("top-secret") && !banner.contains("hunter2"), "{banner}");
+        assert!(
+            !banner.contains("top-secret") && !banner.contains("hunter2"),
+            "{banner}"
+        );
     }
 }

@@ -19,7 +19,13 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 /// Parameters that travel with a signed request but are not part of what is signed.
-pub const UNSIGNED_PARAMS: [&str; 5] = ["file", "cloud_name", "resource_type", "api_key", "signature"];
+pub const UNSIGNED_PARAMS: [&str; 5] = [
+    "file",
+    "cloud_name",
+    "resource_type",
+    "api_key",
+    "signature",
+];
 
 /// How long a signed request stays valid, and how far ahead of our clock a
 /// client's clock may run (the spec leaves future timestamps open; we allow
@@ -56,7 +62,10 @@ pub enum SigningError {
     #[error("Invalid timestamp - reported time is {} which is more than 1 hour ahead", format_utc(*.reported))]
     FromTheFuture { reported: i64 },
     #[error("Invalid Signature {signature}. String to sign - '{string_to_sign}'.")]
-    InvalidSignature { signature: String, string_to_sign: String },
+    InvalidSignature {
+        signature: String,
+        string_to_sign: String,
+    },
 }
 
 /// The string to sign (without the secret) for `params`, in signature v2.
@@ -83,8 +92,18 @@ where
 /// Lowercase-hex digest of `to_sign` followed by `secret`.
 pub fn sign(to_sign: &str, secret: &str, algorithm: Algorithm) -> String {
     match algorithm {
-        Algorithm::Sha1 => hex::encode(Sha1::new().chain_update(to_sign).chain_update(secret).finalize()),
-        Algorithm::Sha256 => hex::encode(Sha256::new().chain_update(to_sign).chain_update(secret).finalize()),
+        Algorithm::Sha1 => hex::encode(
+            Sha1::new()
+                .chain_update(to_sign)
+                .chain_update(secret)
+                .finalize(),
+        ),
+        Algorithm::Sha256 => hex::encode(
+            Sha256::new()
+                .chain_update(to_sign)
+                .chain_update(secret)
+                .finalize(),
+        ),
     }
 }
 
@@ -109,20 +128,32 @@ where
     let to_sign = string_to_sign(params);
     let matches = Algorithm::from_hex_len(signature.len()).is_some_and(|algorithm| {
         let expected = sign(&to_sign, secret, algorithm);
-        bool::from(expected.as_bytes().ct_eq(signature.to_ascii_lowercase().as_bytes()))
+        bool::from(
+            expected
+                .as_bytes()
+                .ct_eq(signature.to_ascii_lowercase().as_bytes()),
+        )
     });
     if matches {
         Ok(())
     } else {
-        Err(SigningError::InvalidSignature { signature: signature.to_owned(), string_to_sign: to_sign })
+        Err(SigningError::InvalidSignature {
+            signature: signature.to_owned(),
+            string_to_sign: to_sign,
+        })
     }
 }
 
 /// Checks that the request's `timestamp` (unix seconds) is within
 /// [`TIMESTAMP_WINDOW_SECS`] of `now`.
 pub fn check_timestamp(timestamp: Option<&str>, now: i64) -> Result<(), SigningError> {
-    let raw = timestamp.filter(|t| !t.is_empty()).ok_or(SigningError::MissingTimestamp)?;
-    let reported: i64 = raw.trim().parse().map_err(|_| SigningError::MalformedTimestamp(raw.to_owned()))?;
+    let raw = timestamp
+        .filter(|t| !t.is_empty())
+        .ok_or(SigningError::MissingTimestamp)?;
+    let reported: i64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| SigningError::MalformedTimestamp(raw.to_owned()))?;
     if now - reported > TIMESTAMP_WINDOW_SECS {
         Err(SigningError::Stale { reported })
     } else if reported - now > TIMESTAMP_WINDOW_SECS {
@@ -135,8 +166,17 @@ pub fn check_timestamp(timestamp: Option<&str>, now: i64) -> Result<(), SigningE
 /// The `signature` field of an upload response: `public_id=..&version=..`
 /// plus the secret, without `&` escaping (signature v1), as the SDKs'
 /// `verify_api_response_signature` recomputes it.
-pub fn response_signature(public_id: &str, version: i64, secret: &str, algorithm: Algorithm) -> String {
-    sign(&format!("public_id={public_id}&version={version}"), secret, algorithm)
+pub fn response_signature(
+    public_id: &str,
+    version: i64,
+    secret: &str,
+    algorithm: Algorithm,
+) -> String {
+    sign(
+        &format!("public_id={public_id}&version={version}"),
+        secret,
+        algorithm,
+    )
 }
 
 /// `YYYY-MM-DD HH:MM:SS +0000`, the form Cloudinary's stale-request message uses.
@@ -163,7 +203,10 @@ mod tests {
             string_to_sign(params),
             "eager=w_400,h_300,c_pad|w_260,h_200,c_crop&public_id=sample_image&timestamp=1315060510"
         );
-        assert_eq!(sign_params(params, "abcd", Algorithm::Sha1), "bfd09f95f331f558cbd1320e67aa8d488770583e");
+        assert_eq!(
+            sign_params(params, "abcd", Algorithm::Sha1),
+            "bfd09f95f331f558cbd1320e67aa8d488770583e"
+        );
     }
 
     #[test]
@@ -182,7 +225,10 @@ mod tests {
             string_to_sign(params),
             "colors=1&custom_coordinates=10,20,30,40|50,60,70,80&faces=1&media_metadata=1&phash=1&public_id=sample&tags=a,b&timestamp=1700000000"
         );
-        assert_eq!(sign_params(params, SECRET, Algorithm::Sha1), "4c48f0886af879b09df2040087e211cbde2061d3");
+        assert_eq!(
+            sign_params(params, SECRET, Algorithm::Sha1),
+            "4c48f0886af879b09df2040087e211cbde2061d3"
+        );
         assert_eq!(
             sign_params(params, SECRET, Algorithm::Sha256),
             "33e291935bfba9351ed48062a9ab28b56e92202776d5144be10194821d9c7328"
@@ -191,9 +237,19 @@ mod tests {
 
     #[test]
     fn example_c_ampersands_are_escaped() {
-        let params = [("timestamp", "1700000000"), ("public_id", "a&b"), ("context", "caption=Tom & Jerry")];
-        assert_eq!(string_to_sign(params), "context=caption=Tom %26 Jerry&public_id=a%26b&timestamp=1700000000");
-        assert_eq!(sign_params(params, SECRET, Algorithm::Sha1), "f44d81934b036546234be4e2d8bd0036e67894cf");
+        let params = [
+            ("timestamp", "1700000000"),
+            ("public_id", "a&b"),
+            ("context", "caption=Tom & Jerry"),
+        ];
+        assert_eq!(
+            string_to_sign(params),
+            "context=caption=Tom %26 Jerry&public_id=a%26b&timestamp=1700000000"
+        );
+        assert_eq!(
+            sign_params(params, SECRET, Algorithm::Sha1),
+            "f44d81934b036546234be4e2d8bd0036e67894cf"
+        );
     }
 
     #[test]
@@ -205,8 +261,14 @@ mod tests {
             ("colors", "true"),
             ("empty", ""),
         ];
-        assert_eq!(string_to_sign(params), "colors=true&public_id=couple1&timestamp=1700000000&type=upload");
-        assert_eq!(sign_params(params, SECRET, Algorithm::Sha1), "c21462b671dfe4b7831953799a62d38567134137");
+        assert_eq!(
+            string_to_sign(params),
+            "colors=true&public_id=couple1&timestamp=1700000000&type=upload"
+        );
+        assert_eq!(
+            sign_params(params, SECRET, Algorithm::Sha1),
+            "c21462b671dfe4b7831953799a62d38567134137"
+        );
     }
 
     #[test]
@@ -247,7 +309,11 @@ mod tests {
                 .map(|pair| pair.split_once('=').expect("key=value"))
                 .collect();
             assert_eq!(string_to_sign(params.iter().copied()), to_sign);
-            assert_eq!(verify(params.iter().copied(), "abcd", signature), Ok(()), "{to_sign}");
+            assert_eq!(
+                verify(params.iter().copied(), "abcd", signature),
+                Ok(()),
+                "{to_sign}"
+            );
         }
     }
 
@@ -259,14 +325,20 @@ mod tests {
             err.to_string(),
             "Invalid Signature e49b36b7de5758408d4b0effadbb7ae61b0cc3a0. String to sign - 'public_id=b64&timestamp=1700000000'."
         );
-        assert!(verify(params, "abcd", "e49b36b7").is_err(), "a truncated signature is refused");
+        assert!(
+            verify(params, "abcd", "e49b36b7").is_err(),
+            "a truncated signature is refused"
+        );
         assert!(verify(params, "abcd", "").is_err());
     }
 
     #[test]
     fn uppercase_hex_signatures_are_accepted() {
         let params = [("public_id", "b64"), ("timestamp", "1700000000")];
-        assert_eq!(verify(params, "abcd", "E49B36B7DE5758408D4B0EFFADBB7AE61B0CC3A0"), Ok(()));
+        assert_eq!(
+            verify(params, "abcd", "E49B36B7DE5758408D4B0EFFADBB7AE61B0CC3A0"),
+            Ok(())
+        );
     }
 
     #[test]
@@ -284,7 +356,11 @@ mod tests {
     #[test]
     fn timestamps_older_than_an_hour_are_stale() {
         let reported = 1_434_805_181; // 2015-06-20 12:59:41 UTC, the time in Cloudinary's observed message
-        assert_eq!(check_timestamp(Some("1434805181"), reported + 3600), Ok(()), "exactly one hour is still fine");
+        assert_eq!(
+            check_timestamp(Some("1434805181"), reported + 3600),
+            Ok(()),
+            "exactly one hour is still fine"
+        );
         let err = check_timestamp(Some("1434805181"), reported + 3601).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -295,10 +371,26 @@ mod tests {
     #[test]
     fn missing_malformed_and_far_future_timestamps_are_refused() {
         let now = 1_700_000_000;
-        assert_eq!(check_timestamp(None, now), Err(SigningError::MissingTimestamp));
-        assert_eq!(check_timestamp(Some(""), now), Err(SigningError::MissingTimestamp));
-        assert!(matches!(check_timestamp(Some("soon"), now), Err(SigningError::MalformedTimestamp(_))));
-        assert!(matches!(check_timestamp(Some("1700007201"), now), Err(SigningError::FromTheFuture { .. })));
-        assert_eq!(check_timestamp(Some("1700000600"), now), Ok(()), "small clock skew is tolerated");
+        assert_eq!(
+            check_timestamp(None, now),
+            Err(SigningError::MissingTimestamp)
+        );
+        assert_eq!(
+            check_timestamp(Some(""), now),
+            Err(SigningError::MissingTimestamp)
+        );
+        assert!(matches!(
+            check_timestamp(Some("soon"), now),
+            Err(SigningError::MalformedTimestamp(_))
+        ));
+        assert!(matches!(
+            check_timestamp(Some("1700007201"), now),
+            Err(SigningError::FromTheFuture { .. })
+        ));
+        assert_eq!(
+            check_timestamp(Some("1700000600"), now),
+            Ok(()),
+            "small clock skew is tolerated"
+        );
     }
 }

@@ -18,7 +18,10 @@ pub struct Analyzer {
 
 impl Analyzer {
     pub fn new(max_concurrent: usize, limits: extract::Limits) -> Self {
-        Analyzer { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), limits }
+        Analyzer {
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            limits,
+        }
     }
 
     /// One analysis per available core.
@@ -34,7 +37,11 @@ impl Analyzer {
 
     /// Analyses `bytes` with `options` (a cheap clone of `Bytes` moves to the
     /// blocking thread).
-    pub async fn analyze(&self, bytes: Bytes, options: extract::Options) -> Result<extract::Analysis, ApiError> {
+    pub async fn analyze(
+        &self,
+        bytes: Bytes,
+        options: extract::Options,
+    ) -> Result<extract::Analysis, ApiError> {
         let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
         tokio::task::spawn_blocking(move || extract::analyze(&bytes, &options))
             .await

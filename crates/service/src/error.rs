@@ -68,7 +68,9 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::RateLimited(_) => StatusCode::from_u16(420).unwrap_or(StatusCode::TOO_MANY_REQUESTS),
+            ApiError::RateLimited(_) => {
+                StatusCode::from_u16(420).unwrap_or(StatusCode::TOO_MANY_REQUESTS)
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -77,7 +79,8 @@ impl ResponseError for ApiError {
         if let ApiError::Internal(cause) = self {
             tracing::error!(error = ?cause, "request failed");
         }
-        HttpResponse::build(self.status_code()).json(json!({ "error": { "message": self.to_string() } }))
+        HttpResponse::build(self.status_code())
+            .json(json!({ "error": { "message": self.to_string() } }))
     }
 }
 
@@ -108,7 +111,9 @@ impl From<store::StoreError> for ApiError {
     fn from(err: store::StoreError) -> Self {
         match err {
             store::StoreError::NotFound(key) => ApiError::resource_not_found(&key.public_id),
-            store::StoreError::InvalidCursor => ApiError::invalid_parameter("next_cursor", "not a cursor this server issued"),
+            store::StoreError::InvalidCursor => {
+                ApiError::invalid_parameter("next_cursor", "not a cursor this server issued")
+            }
             other => ApiError::internal(other),
         }
     }
@@ -130,7 +135,10 @@ mod tests {
     async fn errors_use_the_cloudinary_body() {
         let (status, body) = body_of(ApiError::missing_parameter("file")).await;
         assert_eq!(status, 400);
-        assert_eq!(body, json!({"error": {"message": "Missing required parameter - file"}}));
+        assert_eq!(
+            body,
+            json!({"error": {"message": "Missing required parameter - file"}})
+        );
     }
 
     #[actix_web::test]
@@ -141,14 +149,20 @@ mod tests {
 
     #[actix_web::test]
     async fn internal_errors_hide_their_cause() {
-        let (status, body) = body_of(ApiError::internal(anyhow::anyhow!("disk /secret/path full"))).await;
+        let (status, body) = body_of(ApiError::internal(anyhow::anyhow!(
+            "disk /secret/path full"
+        )))
+        .await;
         assert_eq!(status, 500);
         assert!(!body.to_string().contains("/secret/path"));
     }
 
     #[test]
     fn signing_errors_map_to_401_or_400() {
-        let bad = ApiError::from(SigningError::InvalidSignature { signature: "x".into(), string_to_sign: "a=1".into() });
+        let bad = ApiError::from(SigningError::InvalidSignature {
+            signature: "x".into(),
+            string_to_sign: "a=1".into(),
+        });
         assert_eq!(bad.status_code(), StatusCode::UNAUTHORIZED);
         let stale = ApiError::from(SigningError::Stale { reported: 0 });
         assert_eq!(stale.status_code(), StatusCode::BAD_REQUEST);
@@ -162,6 +176,9 @@ mod tests {
             max: 10,
         });
         assert_eq!(err.status_code(), StatusCode::BAD_REQUEST);
-        assert_eq!(err.to_string(), "File size too large. Got 11. Maximum is 10.");
+        assert_eq!(
+            err.to_string(),
+            "File size too large. Got 11. Maximum is 10."
+        );
     }
 }

@@ -11,7 +11,12 @@ use crate::params::{ExtractionRequest, MetadataKeys};
 
 /// Characters kept as they are in a delivery URL's public_id, as the SDKs'
 /// `smart_escape` keeps them; everything else is percent-encoded.
-const PUBLIC_ID_IN_PATH: &AsciiSet = &NON_ALPHANUMERIC.remove(b'_').remove(b'.').remove(b'-').remove(b'/').remove(b':');
+const PUBLIC_ID_IN_PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'/')
+    .remove(b':');
 
 /// Analysis keys that are shown only when their analysis was asked for; the
 /// colour family (`colors`, `predominant`, ...) is everything else.
@@ -55,15 +60,25 @@ impl PublicBase {
             utf8_percent_encode(&asset.public_id, PUBLIC_ID_IN_PATH),
             asset.format
         );
-        let host = self.0.split_once("://").map_or(self.0.as_str(), |(_, rest)| rest);
-        (format!("http://{host}{path}"), format!("https://{host}{path}"))
+        let host = self
+            .0
+            .split_once("://")
+            .map_or(self.0.as_str(), |(_, rest)| rest);
+        (
+            format!("http://{host}{path}"),
+            format!("https://{host}{path}"),
+        )
     }
 }
 
 /// Renders `asset` with the extraction keys that `shown` asks for.
 /// `coordinates` is always present when regions exist; `faces` when asked for
 /// or when face regions were given.
-pub fn render_resource(asset: &Asset, shown: &ExtractionRequest, urls: (String, String)) -> Map<String, Value> {
+pub fn render_resource(
+    asset: &Asset,
+    shown: &ExtractionRequest,
+    urls: (String, String),
+) -> Map<String, Value> {
     let (url, secure_url) = urls;
     let mut body = Map::new();
     let mut put = |key: &str, value: Value| {
@@ -77,7 +92,10 @@ pub fn render_resource(asset: &Asset, shown: &ExtractionRequest, urls: (String, 
     put("height", json!(asset.height));
     put("format", json!(asset.format));
     put("resource_type", json!(asset.resource_type));
-    put("created_at", json!(asset.created_at.to_rfc3339_opts(SecondsFormat::Secs, true)));
+    put(
+        "created_at",
+        json!(asset.created_at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+    );
     put("tags", json!(asset.tags));
     put("pages", json!(asset.pages));
     put("bytes", json!(asset.bytes));
@@ -141,7 +159,11 @@ pub fn missing_analyses(asset: &Asset, wanted: &ExtractionRequest) -> Extraction
         colors: wanted.colors && !stored(COLORS_KEY),
         phash: wanted.phash && !stored(PHASH_KEY),
         faces: wanted.faces && !stored(DETECTED_FACES_KEY) && asset.coordinates.faces.is_empty(),
-        metadata: if stored(METADATA_KEY) { MetadataKeys::default() } else { wanted.metadata },
+        metadata: if stored(METADATA_KEY) {
+            MetadataKeys::default()
+        } else {
+            wanted.metadata
+        },
         ..ExtractionRequest::default()
     }
 }
@@ -149,4 +171,124 @@ pub fn missing_analyses(asset: &Asset, wanted: &ExtractionRequest) -> Extraction
 /// Store's `[x, y, w, h]` from extract's rectangles.
 pub fn to_store_rects(rects: &[Rect]) -> Vec<store::Rect> {
     rects.iter().map(|r| [r.x, r.y, r.w, r.h]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::TimeZone;
+    use serde_json::json;
+    use store::Coordinates;
+
+    use super::*;
+    use crate::params::MetadataKeys;
+
+    fn asset() -> Asset {
+        let analysis = json!({
+            "colors": [["#FFFFFF", 60.0]],
+            "predominant": {"google": [["white", 60.0]]},
+            "phash": "d8c926d5c28b6c67",
+            "media_metadata": {"Make": "Canon"},
+            "info": {"ocr": {"adv_ocr": {"status": "complete", "data": []}}},
+        });
+        Asset {
+            asset_id: "a".repeat(32),
+            resource_type: "image".into(),
+            delivery_type: "upload".into(),
+            public_id: "folder/my pic+1".into(),
+            version: 1_312_461_204,
+            version_id: "b".repeat(32),
+            created_at: chrono::Utc.timestamp_opt(1_312_461_204, 0).unwrap(),
+            format: "jpg".into(),
+            width: 10,
+            height: 20,
+            bytes: 300,
+            etag: "c".repeat(32),
+            pages: 1,
+            tags: vec!["t".into()],
+            context: BTreeMap::from([("alt".into(), "x".into())]),
+            coordinates: Coordinates {
+                faces: vec![[1, 2, 3, 4]],
+                custom: vec![],
+            },
+            original_filename: Some("red".into()),
+            folder: "folder".into(),
+            access_mode: "public".into(),
+            analysis: analysis.as_object().unwrap().clone(),
+            blob_key: "ab/cd/x".into(),
+        }
+    }
+
+    fn render(shown: ExtractionRequest) -> Map<String, Value> {
+        let urls = PublicBase::new("http://127.0.0.1:8080/").delivery_urls("demo", &asset());
+        render_resource(&asset(), &shown, urls)
+    }
+
+    #[test]
+    fn basic_fields_and_urls() {
+        let body = render(ExtractionRequest::default());
+        assert_eq!(body["created_at"], "2011-08-04T12:33:24Z");
+        assert_eq!(
+            body["url"],
+            "http://127.0.0.1:8080/demo/image/upload/v1312461204/folder/my%20pic%2B1.jpg"
+        );
+        assert_eq!(
+            body["secure_url"],
+            "https://127.0.0.1:8080/demo/image/upload/v1312461204/folder/my%20pic%2B1.jpg"
+        );
+        assert_eq!(body["context"], json!({"custom": {"alt": "x"}}));
+        assert_eq!(
+            body["coordinates"],
+            json!({"faces": [[1, 2, 3, 4]]}),
+            "regions are shown by default"
+        );
+    }
+
+    #[test]
+    fn stored_analyses_are_shown_only_when_asked_for() {
+        let body = render(ExtractionRequest::default());
+        for key in [
+            "colors",
+            "predominant",
+            "phash",
+            "media_metadata",
+            "image_metadata",
+            "info",
+            "faces",
+        ] {
+            assert!(!body.contains_key(key), "{key} shown unasked");
+        }
+        let body = render(ExtractionRequest {
+            colors: true,
+            faces: true,
+            ..Default::default()
+        });
+        assert!(body.contains_key("colors") && body.contains_key("predominant"));
+        assert_eq!(body["faces"], json!([[1, 2, 3, 4]]));
+        assert!(!body.contains_key("phash") && !body.contains_key("info"));
+    }
+
+    #[test]
+    fn metadata_is_shown_under_each_requested_name() {
+        let legacy = MetadataKeys {
+            media_metadata: false,
+            image_metadata: true,
+        };
+        let body = render(ExtractionRequest {
+            metadata: legacy,
+            ..Default::default()
+        });
+        assert_eq!(body["image_metadata"], json!({"Make": "Canon"}));
+        assert!(!body.contains_key("media_metadata"));
+        let both = MetadataKeys {
+            media_metadata: true,
+            image_metadata: true,
+        };
+        let body = render(ExtractionRequest {
+            metadata: both,
+            ..Default::default()
+        });
+        assert_eq!(body["image_metadata"], body["media_metadata"]);
+    }
 }

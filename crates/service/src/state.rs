@@ -33,7 +33,12 @@ impl AppState {
             max_pixels: config.max_pixels,
             ..extract::Limits::default()
         };
-        AppState { config: Arc::new(config), store, analyzer: Analyzer::per_core(limits), clock: Arc::new(SystemClock) }
+        AppState {
+            config: Arc::new(config),
+            store,
+            analyzer: Analyzer::per_core(limits),
+            clock: Arc::new(SystemClock),
+        }
     }
 
     /// The same state on another clock.

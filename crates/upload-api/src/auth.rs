@@ -9,14 +9,26 @@ use service::ApiError;
 
 /// Accepts `params` only if they carry our api_key, a fresh timestamp and a
 /// valid signature by our secret. `now` is unix seconds.
-pub fn verify_signed_request(params: &Params, credentials: &Credentials, now: i64) -> Result<(), ApiError> {
-    let api_key = params.get("api_key").ok_or_else(|| ApiError::Unauthorized("Must supply api_key".into()))?;
+pub fn verify_signed_request(
+    params: &Params,
+    credentials: &Credentials,
+    now: i64,
+) -> Result<(), ApiError> {
+    let api_key = params
+        .get("api_key")
+        .ok_or_else(|| ApiError::Unauthorized("Must supply api_key".into()))?;
     if api_key != credentials.api_key {
         return Err(ApiError::Unauthorized(format!("Unknown API key {api_key}")));
     }
-    let signature = params.get("signature").ok_or_else(|| ApiError::Unauthorized("Must supply signature".into()))?;
+    let signature = params
+        .get("signature")
+        .ok_or_else(|| ApiError::Unauthorized("Must supply signature".into()))?;
     signing::check_timestamp(params.get("timestamp"), now)?;
-    signing::verify(params.iter(), credentials.api_secret.expose_secret(), signature)?;
+    signing::verify(
+        params.iter(),
+        credentials.api_secret.expose_secret(),
+        signature,
+    )?;
     Ok(())
 }
 
@@ -43,27 +55,49 @@ mod tests {
 
     #[test]
     fn a_captured_sdk_request_is_accepted() {
-        verify_signed_request(&captured("e49b36b7de5758408d4b0effadbb7ae61b0cc3a0"), &credentials(), NOW).unwrap();
+        verify_signed_request(
+            &captured("e49b36b7de5758408d4b0effadbb7ae61b0cc3a0"),
+            &credentials(),
+            NOW,
+        )
+        .unwrap();
     }
 
     #[test]
     fn a_wrong_signature_is_401_with_the_string_to_sign() {
-        let err = verify_signed_request(&captured("0000000000000000000000000000000000000000"), &credentials(), NOW)
-            .unwrap_err();
-        assert!(matches!(&err, ApiError::Unauthorized(m) if m.contains("String to sign - 'public_id=b64&timestamp=1700000000'")), "{err}");
+        let err = verify_signed_request(
+            &captured("0000000000000000000000000000000000000000"),
+            &credentials(),
+            NOW,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, ApiError::Unauthorized(m) if m.contains("String to sign - 'public_id=b64&timestamp=1700000000'")),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_stale_timestamp_is_refused_before_the_signature_is_checked() {
-        let err = verify_signed_request(&captured("e49b36b7de5758408d4b0effadbb7ae61b0cc3a0"), &credentials(), NOW + 7200)
-            .unwrap_err();
-        assert!(matches!(&err, ApiError::BadRequest(m) if m.starts_with("Stale request")), "{err}");
+        let err = verify_signed_request(
+            &captured("e49b36b7de5758408d4b0effadbb7ae61b0cc3a0"),
+            &credentials(),
+            NOW + 7200,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, ApiError::BadRequest(m) if m.starts_with("Stale request")),
+            "{err}"
+        );
     }
 
     #[test]
     fn missing_or_unknown_keys_are_401() {
         let mut params = Params::from_pairs([("timestamp", "1700000000"), ("signature", "x")]);
-        assert!(matches!(verify_signed_request(&params, &credentials(), NOW), Err(ApiError::Unauthorized(_))));
+        assert!(matches!(
+            verify_signed_request(&params, &credentials(), NOW),
+            Err(ApiError::Unauthorized(_))
+        ));
         params.push("api_key".into(), "999".into());
         let err = verify_signed_request(&params, &credentials(), NOW).unwrap_err();
         assert_eq!(err.to_string(), "Unknown API key 999");

@@ -24,8 +24,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
     }
     cfg.route("/healthz", web::get().to(routes::health::healthz))
         .route("/readyz", web::get().to(routes::health::readyz))
-        .route("/v1_1/{cloud}/{resource_type}/upload", web::post().to(routes::upload::upload))
-        .route("/v1_1/{cloud}/{resource_type}/explicit", web::post().to(routes::explicit::explicit))
+        .route(
+            "/v1_1/{cloud}/{resource_type}/upload",
+            web::post().to(routes::upload::upload),
+        )
+        .route(
+            "/v1_1/{cloud}/{resource_type}/explicit",
+            web::post().to(routes::explicit::explicit),
+        )
         .route(
             "/{cloud}/{resource_type:image|video|raw}/{type}/{tail:.+}",
             web::get().to(routes::deliver::deliver),

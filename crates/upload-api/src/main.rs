@@ -12,7 +12,8 @@ use service::AppState;
 async fn main() -> anyhow::Result<()> {
     init_logging();
     let config = Config::from_env()?;
-    let listener = TcpListener::bind(config.listen).with_context(|| format!("binding {}", config.listen))?;
+    let listener =
+        TcpListener::bind(config.listen).with_context(|| format!("binding {}", config.listen))?;
     tracing::info!(address = %config.listen, "upload-api listening");
     let state = AppState::from_config(config).await?;
     http_server(listener, state, upload_api::configure)?.await?;

@@ -6,11 +6,15 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 pub fn dir() -> PathBuf {
-    let shared = std::env::var_os("ASSAY_SHARED").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-    });
+    let shared = std::env::var_os("ASSAY_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
     let dir = shared.join("corpus");
-    assert!(dir.is_dir(), "test corpus not found at {} (set ASSAY_SHARED)", dir.display());
+    assert!(
+        dir.is_dir(),
+        "test corpus not found at {} (set ASSAY_SHARED)",
+        dir.display()
+    );
     dir
 }
 
@@ -27,6 +31,7 @@ pub fn bytes(name: &str) -> Vec<u8> {
 /// The oracle facts of `expected/<name>.json`.
 pub fn expected(name: &str) -> Value {
     let path = dir().join("expected").join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
 }

@@ -19,12 +19,22 @@ impl FixtureServer {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(file.clone())
-                .route("/file", web::get().to(|file: web::Data<Vec<u8>>| async move {
-                    HttpResponse::Ok().content_type("application/octet-stream").body(file.get_ref().clone())
-                }))
-                .route("/redirect", web::get().to(|query: web::Query<Redirect>| async move {
-                    HttpResponse::Found().insert_header(("Location", query.to.clone())).finish()
-                }))
+                .route(
+                    "/file",
+                    web::get().to(|file: web::Data<Vec<u8>>| async move {
+                        HttpResponse::Ok()
+                            .content_type("application/octet-stream")
+                            .body(file.get_ref().clone())
+                    }),
+                )
+                .route(
+                    "/redirect",
+                    web::get().to(|query: web::Query<Redirect>| async move {
+                        HttpResponse::Found()
+                            .insert_header(("Location", query.to.clone()))
+                            .finish()
+                    }),
+                )
         })
         .workers(1)
         .listen(listener)
@@ -32,7 +42,10 @@ impl FixtureServer {
         .run();
         let handle = server.handle();
         tokio::spawn(server);
-        FixtureServer { base_url: format!("http://127.0.0.1:{port}"), handle }
+        FixtureServer {
+            base_url: format!("http://127.0.0.1:{port}"),
+            handle,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

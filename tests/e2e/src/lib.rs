@@ -14,8 +14,8 @@ use actix_web::dev::ServerHandle;
 use common::{Config, Credentials};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
-use service::server::http_server;
 use service::clock::{Clock, SystemClock};
+use service::server::http_server;
 use service::AppState;
 pub use store::testing::{Backend, Sandbox};
 
@@ -49,8 +49,12 @@ async fn start_server(mut config: Config, clock: Arc<dyn Clock>) -> (String, Ser
     let listener = TcpListener::bind("127.0.0.1:0").expect("binding a random port");
     config.listen = listener.local_addr().expect("bound address");
     let base_url = format!("http://{}", config.listen);
-    let state = AppState::from_config(config).await.expect("starting the app state").with_clock(clock);
-    let server = http_server(listener, state, cli::serve::mount_both_apis).expect("starting the server");
+    let state = AppState::from_config(config)
+        .await
+        .expect("starting the app state")
+        .with_clock(clock);
+    let server =
+        http_server(listener, state, cli::serve::mount_both_apis).expect("starting the server");
     let handle = server.handle();
     tokio::spawn(server);
     (base_url, handle)
@@ -77,7 +81,10 @@ pub struct FilePart {
 
 impl FilePart {
     pub fn new(filename: &str, bytes: Vec<u8>) -> Self {
-        FilePart { filename: filename.to_owned(), bytes }
+        FilePart {
+            filename: filename.to_owned(),
+            bytes,
+        }
     }
 
     /// A corpus file under its own name.
@@ -112,7 +119,15 @@ impl TestApp {
         adjust(&mut config);
 
         let (base_url, server) = start_server(config.clone(), clock.clone()).await;
-        TestApp { base_url, backend, client: reqwest::Client::new(), sandbox, server, config, clock }
+        TestApp {
+            base_url,
+            backend,
+            client: reqwest::Client::new(),
+            sandbox,
+            server,
+            config,
+            clock,
+        }
     }
 
     /// A second server on this app's database and blobs, as another replica
@@ -132,19 +147,32 @@ impl TestApp {
     }
 
     /// Signed with any secret and timestamp (for refusal tests).
-    pub fn signed_with(&self, params: &[(&str, &str)], secret: &str, timestamp: i64) -> Vec<(String, String)> {
+    pub fn signed_with(
+        &self,
+        params: &[(&str, &str)],
+        secret: &str,
+        timestamp: i64,
+    ) -> Vec<(String, String)> {
         let timestamp = timestamp.to_string();
         let mut all: Vec<(&str, &str)> = params.to_vec();
         all.push(("timestamp", &timestamp));
         let signature = sign::signature(&all, secret, false);
-        let mut out: Vec<(String, String)> = all.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut out: Vec<(String, String)> = all
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         out.push(("api_key".into(), API_KEY.into()));
         out.push(("signature".into(), signature));
         out
     }
 
     /// POSTs a multipart form of `fields` (and `file`) to `/v1_1/demo/image/<action>`.
-    pub async fn post_form(&self, action: &str, fields: Vec<(String, String)>, file: Option<FilePart>) -> reqwest::Response {
+    pub async fn post_form(
+        &self,
+        action: &str,
+        fields: Vec<(String, String)>,
+        file: Option<FilePart>,
+    ) -> reqwest::Response {
         let mut form = Form::new();
         for (name, value) in fields {
             form = form.text(name, value);
@@ -162,7 +190,8 @@ impl TestApp {
 
     /// A signed upload of `file` with `params`; the raw response.
     pub async fn upload(&self, file: FilePart, params: &[(&str, &str)]) -> reqwest::Response {
-        self.post_form("upload", self.signed(params), Some(file)).await
+        self.post_form("upload", self.signed(params), Some(file))
+            .await
     }
 
     /// A signed upload that must succeed; its JSON body.
@@ -183,7 +212,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request sent")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
     }
 }
 
@@ -205,7 +238,9 @@ pub async fn json_ok(response: reqwest::Response) -> Value {
 pub async fn error_of(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();
     let body: Value = response.json().await.expect("JSON error body");
-    let message = body["error"]["message"].as_str().unwrap_or_else(|| panic!("no error.message in {body}"));
+    let message = body["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error.message in {body}"));
     (status, message.to_owned())
 }
 

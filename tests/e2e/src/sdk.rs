@@ -19,7 +19,11 @@ pub fn workspace_root() -> PathBuf {
 /// Returns the JSON report the script prints.
 pub async fn run_python(app: &TestApp, script: &str, args: &[&str]) -> Value {
     let python = workspace_root().join(".venv/bin/python");
-    assert!(python.is_file(), "{} is missing: run `make setup` (scripts/setup.sh)", python.display());
+    assert!(
+        python.is_file(),
+        "{} is missing: run `make setup` (scripts/setup.sh)",
+        python.display()
+    );
     let script = workspace_root().join("tests/sdk/python").join(script);
     let mut command = Command::new(python);
     command
@@ -43,10 +47,17 @@ pub async fn run_node(app: &TestApp, script: &str, args: &[&str]) -> Value {
         dir.display()
     );
     let mut command = Command::new("node");
-    command.current_dir(&dir).arg(dir.join(script)).args(args).env(
-        "CLOUDINARY_URL",
-        format!("cloudinary://{API_KEY}:{API_SECRET}@{CLOUD}?upload_prefix={}", app.base_url),
-    );
+    command
+        .current_dir(&dir)
+        .arg(dir.join(script))
+        .args(args)
+        .env(
+            "CLOUDINARY_URL",
+            format!(
+                "cloudinary://{API_KEY}:{API_SECRET}@{CLOUD}?upload_prefix={}",
+                app.base_url
+            ),
+        );
     run(command).await
 }
 
@@ -54,9 +65,17 @@ pub async fn run_node(app: &TestApp, script: &str, args: &[&str]) -> Value {
 /// connections live on it and must keep being served meanwhile.
 async fn run(mut command: Command) -> Value {
     let shown = format!("{:?}", command.as_std());
-    let output = command.output().await.unwrap_or_else(|e| panic!("running {shown}: {e}"));
+    let output = command
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("running {shown}: {e}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{shown} failed ({}):\n{stdout}\n{stderr}", output.status);
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{shown} printed no JSON report ({e}):\n{stdout}\n{stderr}"))
+    assert!(
+        output.status.success(),
+        "{shown} failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("{shown} printed no JSON report ({e}):\n{stdout}\n{stderr}"))
 }

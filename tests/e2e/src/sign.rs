@@ -8,9 +8,18 @@ use sha2::Sha256;
 /// except file/api_key/signature/cloud_name/resource_type, empty ones skipped,
 /// sorted by name, `&` escaped as `%26`, joined with `&`, secret appended.
 pub fn signature(params: &[(&str, &str)], secret: &str, sha256: bool) -> String {
-    const UNSIGNED: [&str; 5] = ["file", "api_key", "signature", "cloud_name", "resource_type"];
-    let mut signed: Vec<(&str, &str)> =
-        params.iter().copied().filter(|(k, v)| !v.is_empty() && !UNSIGNED.contains(k)).collect();
+    const UNSIGNED: [&str; 5] = [
+        "file",
+        "api_key",
+        "signature",
+        "cloud_name",
+        "resource_type",
+    ];
+    let mut signed: Vec<(&str, &str)> = params
+        .iter()
+        .copied()
+        .filter(|(k, v)| !v.is_empty() && !UNSIGNED.contains(k))
+        .collect();
     signed.sort_by(|a, b| a.0.cmp(b.0));
     let joined = signed
         .iter()
@@ -27,7 +36,9 @@ pub fn signature(params: &[(&str, &str)], secret: &str, sha256: bool) -> String 
 
 /// The upload response's `signature`: `public_id=..&version=..` + secret, SHA-1.
 pub fn response_signature(public_id: &str, version: i64, secret: &str) -> String {
-    hex::encode(Sha1::digest(format!("public_id={public_id}&version={version}{secret}").as_bytes()))
+    hex::encode(Sha1::digest(
+        format!("public_id={public_id}&version={version}{secret}").as_bytes(),
+    ))
 }
 
 #[cfg(test)]
@@ -41,14 +52,29 @@ mod tests {
             ("public_id", "sample_image"),
             ("timestamp", "1315060510"),
         ];
-        assert_eq!(signature(&params, "abcd", false), "bfd09f95f331f558cbd1320e67aa8d488770583e");
+        assert_eq!(
+            signature(&params, "abcd", false),
+            "bfd09f95f331f558cbd1320e67aa8d488770583e"
+        );
     }
 
     #[test]
     fn sha256_and_escaping_vectors() {
-        let params = [("timestamp", "1700000000"), ("public_id", "a&b"), ("context", "caption=Tom & Jerry")];
-        assert_eq!(signature(&params, "my_test_secret", false), "f44d81934b036546234be4e2d8bd0036e67894cf");
-        let params = [("colors", "1"), ("public_id", "sha"), ("timestamp", "1700000000"), ("api_key", "k")];
+        let params = [
+            ("timestamp", "1700000000"),
+            ("public_id", "a&b"),
+            ("context", "caption=Tom & Jerry"),
+        ];
+        assert_eq!(
+            signature(&params, "my_test_secret", false),
+            "f44d81934b036546234be4e2d8bd0036e67894cf"
+        );
+        let params = [
+            ("colors", "1"),
+            ("public_id", "sha"),
+            ("timestamp", "1700000000"),
+            ("api_key", "k"),
+        ];
         assert_eq!(
             signature(&params, "abcd", true),
             "2e9495d42457d275a5d61e48cbd2aa81aa57135791fb9877066a94a97d875367"
@@ -57,6 +83,9 @@ mod tests {
 
     #[test]
     fn response_vector() {
-        assert_eq!(response_signature("sample", 1312461204, "abcd"), "7332b60d1da7033c332c59cb66dac31f72acc44c");
+        assert_eq!(
+            response_signature("sample", 1312461204, "abcd"),
+            "7332b60d1da7033c332c59cb66dac31f72acc44c"
+        );
     }
 }

@@ -8,7 +8,7 @@ use store::{AssetKey, Coordinates, Ingested, NewAsset, OnExisting};
 use super::{context_param, stored_analysis, tags_param};
 use crate::params::{ExtractionRequest, Naming, Params};
 use crate::resource::to_store_rects;
-use crate::{AppState, ApiError};
+use crate::{ApiError, AppState};
 
 /// An upload request, parsed and validated before any work is done.
 #[derive(Debug, Clone)]
@@ -48,9 +48,18 @@ pub async fn ingest(
 
     let faces = match &upload.extraction.face_coordinates {
         Some(given) => to_store_rects(given),
-        None => analysis.faces.as_deref().map(to_store_rects).unwrap_or_default(),
+        None => analysis
+            .faces
+            .as_deref()
+            .map(to_store_rects)
+            .unwrap_or_default(),
     };
-    let custom = upload.extraction.custom_coordinates.as_deref().map(to_store_rects).unwrap_or_default();
+    let custom = upload
+        .extraction
+        .custom_coordinates
+        .as_deref()
+        .map(to_store_rects)
+        .unwrap_or_default();
     let new_asset = NewAsset {
         key: AssetKey::new(&upload.resource_type, "upload", public_id),
         format: analysis.format.as_str().to_owned(),
@@ -66,7 +75,11 @@ pub async fn ingest(
         access_mode: "public".to_owned(),
         analysis: stored_analysis(&analysis)?,
     };
-    let on_existing = if upload.naming.overwrite { OnExisting::Overwrite } else { OnExisting::Keep };
+    let on_existing = if upload.naming.overwrite {
+        OnExisting::Overwrite
+    } else {
+        OnExisting::Keep
+    };
     Ok(state.store.ingest(new_asset, file, on_existing).await?)
 }
 
@@ -74,6 +87,8 @@ pub async fn ingest(
 fn image_resource_type(resource_type: &str) -> Result<String, ApiError> {
     match resource_type {
         "image" | "auto" => Ok("image".to_owned()),
-        other => Err(ApiError::BadRequest(format!("Unsupported resource type {other}: only image uploads are accepted"))),
+        other => Err(ApiError::BadRequest(format!(
+            "Unsupported resource type {other}: only image uploads are accepted"
+        ))),
     }
 }

@@ -23,7 +23,9 @@ const BASIC_FACTS: [&str; 6] = ["width", "height", "format", "bytes", "etag", "p
 /// that detection ran, even when it found nobody, so it is not run again.
 fn stored_analysis(analysis: &Analysis) -> Result<Map<String, Value>, ApiError> {
     let Value::Object(mut map) = serde_json::to_value(analysis).map_err(ApiError::internal)? else {
-        return Err(ApiError::internal(anyhow::anyhow!("analysis did not serialise to an object")));
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "analysis did not serialise to an object"
+        )));
     };
     for key in BASIC_FACTS.iter().chain(&["coordinates"]) {
         map.remove(*key);
@@ -33,7 +35,9 @@ fn stored_analysis(analysis: &Analysis) -> Result<Map<String, Value>, ApiError> 
 
 /// `tags` when given (an empty value clears them).
 fn tags_param(params: &Params) -> Option<Vec<String>> {
-    params.contains("tags").then(|| parse_tags(params.get("tags").unwrap_or_default()))
+    params
+        .contains("tags")
+        .then(|| parse_tags(params.get("tags").unwrap_or_default()))
 }
 
 /// `context` when given (an empty value clears it).

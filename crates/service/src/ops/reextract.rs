@@ -8,7 +8,7 @@ use store::{Asset, AssetKey, AssetUpdate};
 use super::{context_param, stored_analysis, tags_param};
 use crate::params::{ExtractionRequest, Params};
 use crate::resource::to_store_rects;
-use crate::{AppState, ApiError};
+use crate::{ApiError, AppState};
 
 /// What an explicit or update call asks to change. `None` leaves a field alone.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -31,7 +31,11 @@ impl ResourceChanges {
 /// Applies `changes` to the asset at `key`: re-runs the requested analyses on
 /// its original (only when some are requested) and stores the results, regions,
 /// tags and context in one update. Unknown key: 404.
-pub async fn reextract(state: &AppState, key: &AssetKey, changes: &ResourceChanges) -> Result<Asset, ApiError> {
+pub async fn reextract(
+    state: &AppState,
+    key: &AssetKey,
+    changes: &ResourceChanges,
+) -> Result<Asset, ApiError> {
     let extraction = &changes.extraction;
     let mut update = AssetUpdate {
         tags: changes.tags.clone(),
@@ -43,7 +47,10 @@ pub async fn reextract(state: &AppState, key: &AssetKey, changes: &ResourceChang
     if extraction.needs_analysis() {
         let asset = state.store.get(key).await?;
         let original = state.store.read_original(&asset).await?;
-        let analysis = state.analyzer.analyze(original, extraction.options(state.analyzer.limits())).await?;
+        let analysis = state
+            .analyzer
+            .analyze(original, extraction.options(state.analyzer.limits()))
+            .await?;
         if update.face_coordinates.is_none() {
             if let Some(faces) = &analysis.faces {
                 update.face_coordinates = Some(to_store_rects(faces));

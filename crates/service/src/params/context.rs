@@ -19,7 +19,10 @@ pub fn parse_context(value: &str) -> Result<BTreeMap<String, String>, ApiError> 
         let rest: Vec<String> = parts.collect();
         let value = unescape(&rest.join("="));
         if key.trim().is_empty() {
-            return Err(ApiError::invalid_parameter("context", format!("entry {entry:?} has no key")));
+            return Err(ApiError::invalid_parameter(
+                "context",
+                format!("entry {entry:?} has no key"),
+            ));
         }
         context.insert(key, value);
     }
@@ -72,12 +75,18 @@ mod tests {
 
     #[test]
     fn plain_pairs() {
-        assert_eq!(pairs("alt=x|caption=y"), [("alt".into(), "x".into()), ("caption".into(), "y".into())]);
+        assert_eq!(
+            pairs("alt=x|caption=y"),
+            [("alt".into(), "x".into()), ("caption".into(), "y".into())]
+        );
     }
 
     #[test]
     fn escaped_separators_stay_in_values() {
-        assert_eq!(pairs(r"caption=a\=b\|c|k=v"), [("caption".into(), "a=b|c".into()), ("k".into(), "v".into())]);
+        assert_eq!(
+            pairs(r"caption=a\=b\|c|k=v"),
+            [("caption".into(), "a=b|c".into()), ("k".into(), "v".into())]
+        );
     }
 
     #[test]

@@ -43,7 +43,10 @@ impl ExtractionRequest {
             None => false,
             Some("adv_ocr") => true,
             Some(other) => {
-                return Err(ApiError::invalid_parameter("ocr", format!("{other:?} is not supported (use adv_ocr)")))
+                return Err(ApiError::invalid_parameter(
+                    "ocr",
+                    format!("{other:?} is not supported (use adv_ocr)"),
+                ))
             }
         };
         Ok(ExtractionRequest {
@@ -108,10 +111,29 @@ mod tests {
         ]);
         let request = ExtractionRequest::from_params(&params).unwrap();
         assert!(request.colors && request.phash && !request.faces && request.ocr);
-        assert_eq!(request.metadata, MetadataKeys { media_metadata: false, image_metadata: true });
+        assert_eq!(
+            request.metadata,
+            MetadataKeys {
+                media_metadata: false,
+                image_metadata: true
+            }
+        );
         assert_eq!(
             request.custom_coordinates,
-            Some(vec![Rect { x: 10, y: 20, w: 30, h: 40 }, Rect { x: 50, y: 60, w: 70, h: 80 }])
+            Some(vec![
+                Rect {
+                    x: 10,
+                    y: 20,
+                    w: 30,
+                    h: 40
+                },
+                Rect {
+                    x: 50,
+                    y: 60,
+                    w: 70,
+                    h: 80
+                }
+            ])
         );
         assert_eq!(request.face_coordinates, None);
         assert!(request.needs_analysis());
@@ -120,20 +142,33 @@ mod tests {
     #[test]
     fn given_faces_are_not_detected() {
         let params = Params::from_pairs([("faces", "1"), ("face_coordinates", "1,2,3,4")]);
-        let options = ExtractionRequest::from_params(&params).unwrap().options(extract::Limits::default());
+        let options = ExtractionRequest::from_params(&params)
+            .unwrap()
+            .options(extract::Limits::default());
         assert!(!options.faces);
     }
 
     #[test]
     fn an_empty_coordinates_parameter_clears() {
         let params = Params::from_pairs([("face_coordinates", "")]);
-        assert_eq!(ExtractionRequest::from_params(&params).unwrap().face_coordinates, Some(vec![]));
+        assert_eq!(
+            ExtractionRequest::from_params(&params)
+                .unwrap()
+                .face_coordinates,
+            Some(vec![])
+        );
     }
 
     #[test]
     fn malformed_parameters_are_named() {
-        for (name, value) in [("custom_coordinates", "1,2,3"), ("face_coordinates", "a,b,c,d"), ("ocr", "magic"), ("phash", "maybe")] {
-            let err = ExtractionRequest::from_params(&Params::from_pairs([(name, value)])).unwrap_err();
+        for (name, value) in [
+            ("custom_coordinates", "1,2,3"),
+            ("face_coordinates", "a,b,c,d"),
+            ("ocr", "magic"),
+            ("phash", "maybe"),
+        ] {
+            let err =
+                ExtractionRequest::from_params(&Params::from_pairs([(name, value)])).unwrap_err();
             assert!(err.to_string().contains(name), "{name}: {err}");
         }
     }

@@ -54,7 +54,11 @@ impl Params {
 
     /// The value of `name`, if given and not empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
     }
 
     /// True when `name` was sent at all, even empty (an empty
@@ -83,7 +87,10 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, ApiError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" => Ok(true),
         "0" | "false" => Ok(false),
-        _ => Err(ApiError::invalid_parameter(name, format!("{value:?} is not a boolean (1, 0, true or false)"))),
+        _ => Err(ApiError::invalid_parameter(
+            name,
+            format!("{value:?} is not a boolean (1, 0, true or false)"),
+        )),
     }
 }
 
@@ -93,7 +100,13 @@ mod tests {
 
     #[test]
     fn booleans_accept_sdk_and_raw_forms() {
-        let params = Params::from_pairs([("a", "1"), ("b", "0"), ("c", "true"), ("d", "FALSE"), ("e", "")]);
+        let params = Params::from_pairs([
+            ("a", "1"),
+            ("b", "0"),
+            ("c", "true"),
+            ("d", "FALSE"),
+            ("e", ""),
+        ]);
         assert_eq!(params.flag("a").unwrap(), Some(true));
         assert_eq!(params.flag("b").unwrap(), Some(false));
         assert_eq!(params.flag("c").unwrap(), Some(true));
@@ -104,7 +117,9 @@ mod tests {
 
     #[test]
     fn a_malformed_boolean_names_the_parameter() {
-        let err = Params::from_pairs([("colors", "yes please")]).flag("colors").unwrap_err();
+        let err = Params::from_pairs([("colors", "yes please")])
+            .flag("colors")
+            .unwrap_err();
         assert!(err.to_string().contains("colors"), "{err}");
     }
 
@@ -112,6 +127,9 @@ mod tests {
     fn array_parts_are_joined_with_commas() {
         let params = Params::from_pairs([("tags[]", "a"), ("public_id", "x"), ("tags[]", "b")]);
         assert_eq!(params.get("tags"), Some("a,b"));
-        assert_eq!(params.iter().collect::<Vec<_>>(), [("tags", "a,b"), ("public_id", "x")]);
+        assert_eq!(
+            params.iter().collect::<Vec<_>>(),
+            [("tags", "a,b"), ("public_id", "x")]
+        );
     }
 }

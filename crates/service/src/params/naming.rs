@@ -27,7 +27,11 @@ pub struct Naming {
 
 impl Naming {
     pub fn from_params(params: &Params) -> Result<Self, ApiError> {
-        let folder = params.get("folder").unwrap_or_default().trim_end_matches('/').to_owned();
+        let folder = params
+            .get("folder")
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned();
         Ok(Naming {
             public_id: params.get("public_id").map(str::to_owned),
             folder,
@@ -41,7 +45,10 @@ impl Naming {
     /// `original_filename` (without extension). Precedence: `public_id`, then
     /// the file name with `use_filename`, then a random id.
     pub fn resolve(&self, original_filename: Option<&str>) -> Result<String, ApiError> {
-        let base = match (&self.public_id, original_filename.filter(|_| self.use_filename)) {
+        let base = match (
+            &self.public_id,
+            original_filename.filter(|_| self.use_filename),
+        ) {
             (Some(id), _) => id.clone(),
             (None, Some(name)) if !sanitize_filename(name).is_empty() => {
                 let name = sanitize_filename(name);
@@ -53,7 +60,11 @@ impl Naming {
             }
             _ => random_id(GENERATED_ID_LEN),
         };
-        let joined = if self.folder.is_empty() { base } else { format!("{}/{base}", self.folder) };
+        let joined = if self.folder.is_empty() {
+            base
+        } else {
+            format!("{}/{base}", self.folder)
+        };
         validate_public_id(&joined)?;
         Ok(joined)
     }
@@ -73,7 +84,10 @@ pub fn validate_public_id(public_id: &str) -> Result<(), ApiError> {
         Some("must not contain a backslash")
     } else if public_id.chars().any(char::is_control) {
         Some("must not contain control characters")
-    } else if public_id.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..") {
+    } else if public_id
+        .split('/')
+        .any(|segment| segment.is_empty() || segment == "." || segment == "..")
+    {
         Some("must not contain an empty, '.' or '..' path segment")
     } else {
         None
@@ -98,14 +112,28 @@ pub fn parse_tags(value: &str) -> Vec<String> {
 /// A file name made safe as one public_id segment: characters other than
 /// letters, digits, `-`, `_` and `.` become `_`; leading dots are dropped.
 fn sanitize_filename(name: &str) -> String {
-    let mapped: String =
-        name.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
-    mapped.trim_start_matches('.').chars().take(MAX_PUBLIC_ID_CHARS - UNIQUE_SUFFIX_LEN - 1).collect()
+    let mapped: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    mapped
+        .trim_start_matches('.')
+        .chars()
+        .take(MAX_PUBLIC_ID_CHARS - UNIQUE_SUFFIX_LEN - 1)
+        .collect()
 }
 
 fn random_id(len: usize) -> String {
     let mut rng = rand::rng();
-    (0..len).map(|_| ID_ALPHABET[rng.random_range(0..ID_ALPHABET.len())] as char).collect()
+    (0..len)
+        .map(|_| ID_ALPHABET[rng.random_range(0..ID_ALPHABET.len())] as char)
+        .collect()
 }
 
 #[cfg(test)]
@@ -118,7 +146,12 @@ mod tests {
 
     #[test]
     fn public_id_and_folder_are_joined() {
-        assert_eq!(naming(&[("public_id", "sample"), ("folder", "f/g/")]).resolve(None).unwrap(), "f/g/sample");
+        assert_eq!(
+            naming(&[("public_id", "sample"), ("folder", "f/g/")])
+                .resolve(None)
+                .unwrap(),
+            "f/g/sample"
+        );
     }
 
     #[test]
@@ -132,11 +165,18 @@ mod tests {
     #[test]
     fn use_filename_with_and_without_a_unique_suffix() {
         assert_eq!(
-            naming(&[("use_filename", "1"), ("unique_filename", "0")]).resolve(Some("my photo")).unwrap(),
+            naming(&[("use_filename", "1"), ("unique_filename", "0")])
+                .resolve(Some("my photo"))
+                .unwrap(),
             "my_photo"
         );
-        let unique = naming(&[("use_filename", "1")]).resolve(Some("red")).unwrap();
-        assert!(unique.starts_with("red_") && unique.len() == "red_".len() + UNIQUE_SUFFIX_LEN, "{unique}");
+        let unique = naming(&[("use_filename", "1")])
+            .resolve(Some("red"))
+            .unwrap();
+        assert!(
+            unique.starts_with("red_") && unique.len() == "red_".len() + UNIQUE_SUFFIX_LEN,
+            "{unique}"
+        );
     }
 
     #[test]
@@ -147,18 +187,37 @@ mod tests {
 
     #[test]
     fn ids_that_could_escape_or_confuse_paths_are_refused() {
-        for bad in ["", "/abs", "a//b", "a/./b", "../etc/passwd", "a/..", "a\\b", "a\u{0}b", "x\ny", &"x".repeat(256)] {
+        for bad in [
+            "",
+            "/abs",
+            "a//b",
+            "a/./b",
+            "../etc/passwd",
+            "a/..",
+            "a\\b",
+            "a\u{0}b",
+            "x\ny",
+            &"x".repeat(256),
+        ] {
             let err = validate_public_id(bad).unwrap_err();
             assert!(err.to_string().contains("public_id"), "{bad:?}: {err}");
         }
-        for good in ["sample", "folder/my pic+1", "a.b/c..d", "ünïcode/ok", &"x".repeat(255)] {
+        for good in [
+            "sample",
+            "folder/my pic+1",
+            "a.b/c..d",
+            "ünïcode/ok",
+            &"x".repeat(255),
+        ] {
             validate_public_id(good).unwrap();
         }
     }
 
     #[test]
     fn a_folder_that_escapes_is_refused_too() {
-        assert!(naming(&[("public_id", "x"), ("folder", "..")]).resolve(None).is_err());
+        assert!(naming(&[("public_id", "x"), ("folder", "..")])
+            .resolve(None)
+            .is_err());
     }
 
     #[test]

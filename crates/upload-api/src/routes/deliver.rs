@@ -34,23 +34,35 @@ impl DeliveryPath {
             return None;
         }
         let public_id = percent_decode_str(id).decode_utf8().ok()?.into_owned();
-        Some(DeliveryPath { version, public_id, format: format.to_ascii_lowercase() })
+        Some(DeliveryPath {
+            version,
+            public_id,
+            format: format.to_ascii_lowercase(),
+        })
     }
 }
 
 fn is_version(segment: &str) -> bool {
-    segment.len() > 1 && segment.starts_with('v') && segment[1..].bytes().all(|b| b.is_ascii_digit())
+    segment.len() > 1
+        && segment.starts_with('v')
+        && segment[1..].bytes().all(|b| b.is_ascii_digit())
 }
 
-pub async fn deliver(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn deliver(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     // The router decodes some escapes; split the raw path ourselves so that
     // `%2F` inside a public_id and `/` between folders end up the same.
     let raw = request.uri().path().trim_start_matches('/');
     let not_found = || ApiError::resource_not_found(raw);
     let mut segments = raw.splitn(4, '/');
-    let (Some(cloud), Some(resource_type), Some(delivery_type), Some(raw_tail)) =
-        (segments.next(), segments.next(), segments.next(), segments.next())
-    else {
+    let (Some(cloud), Some(resource_type), Some(delivery_type), Some(raw_tail)) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
         return Err(not_found());
     };
     if cloud != state.config.cloud_name {
@@ -65,21 +77,36 @@ pub async fn deliver(request: HttpRequest, state: web::Data<AppState>) -> Result
     }
 
     let etag = EntityTag::new_strong(asset.etag.clone());
-    let max_age = if wanted.version.is_some() { VERSIONED_MAX_AGE } else { LATEST_MAX_AGE };
+    let max_age = if wanted.version.is_some() {
+        VERSIONED_MAX_AGE
+    } else {
+        LATEST_MAX_AGE
+    };
     let mut response = HttpResponse::Ok();
     response
         .insert_header(ETag(etag.clone()))
-        .insert_header(CacheControl(vec![CacheDirective::Public, CacheDirective::MaxAge(max_age)]));
+        .insert_header(CacheControl(vec![
+            CacheDirective::Public,
+            CacheDirective::MaxAge(max_age),
+        ]));
     if is_fresh(&request, &etag) {
-        return Ok(response.status(actix_web::http::StatusCode::NOT_MODIFIED).finish());
+        return Ok(response
+            .status(actix_web::http::StatusCode::NOT_MODIFIED)
+            .finish());
     }
     let bytes = state.store.read_original(&asset).await?;
-    Ok(response.insert_header((header::CONTENT_TYPE, content_type(&asset.format))).body(bytes))
+    Ok(response
+        .insert_header((header::CONTENT_TYPE, content_type(&asset.format)))
+        .body(bytes))
 }
 
 /// True when the client's `If-None-Match` already names this ETag.
 fn is_fresh(request: &HttpRequest, etag: &EntityTag) -> bool {
-    match request.headers().get(header::IF_NONE_MATCH).map(|_| header::Header::parse(request)) {
+    match request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .map(|_| header::Header::parse(request))
+    {
         Some(Ok(IfNoneMatch::Any)) => true,
         Some(Ok(IfNoneMatch::Items(tags))) => tags.iter().any(|tag| tag.weak_eq(etag)),
         _ => false,
@@ -122,8 +149,14 @@ mod tests {
 
     #[test]
     fn versioned_and_unversioned_paths() {
-        assert_eq!(parsed("v1312461204/sample.jpg"), Some((Some(1312461204), "sample".into(), "jpg".into())));
-        assert_eq!(parsed("sample.jpg"), Some((None, "sample".into(), "jpg".into())));
+        assert_eq!(
+            parsed("v1312461204/sample.jpg"),
+            Some((Some(1312461204), "sample".into(), "jpg".into()))
+        );
+        assert_eq!(
+            parsed("sample.jpg"),
+            Some((None, "sample".into(), "jpg".into()))
+        );
     }
 
     #[test]
@@ -132,7 +165,10 @@ mod tests {
             parsed("v1/folder/my%20pic%2B1.png"),
             Some((Some(1), "folder/my pic+1".into(), "png".into()))
         );
-        assert_eq!(parsed("folder%2Fa.b.png"), Some((None, "folder/a.b".into(), "png".into())));
+        assert_eq!(
+            parsed("folder%2Fa.b.png"),
+            Some((None, "folder/a.b".into(), "png".into()))
+        );
     }
 
     #[test]

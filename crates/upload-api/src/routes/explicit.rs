@@ -25,7 +25,9 @@ pub async fn explicit(
     let params = &form.params;
     verify_signed_request(params, &state.config.credentials, unix_now())?;
 
-    let public_id = params.get("public_id").ok_or_else(|| ApiError::missing_parameter("public_id"))?;
+    let public_id = params
+        .get("public_id")
+        .ok_or_else(|| ApiError::missing_parameter("public_id"))?;
     validate_public_id(public_id)?;
     let delivery_type = params.get("type").unwrap_or("upload");
     let key = AssetKey::new(&resource_type, delivery_type, public_id);

@@ -16,7 +16,9 @@ fn check_cloud(state: &AppState, cloud: &str) -> Result<(), ApiError> {
     if cloud == state.config.cloud_name {
         Ok(())
     } else {
-        Err(ApiError::Unauthorized(format!("Invalid cloud_name {cloud}")))
+        Err(ApiError::Unauthorized(format!(
+            "Invalid cloud_name {cloud}"
+        )))
     }
 }
 
@@ -24,9 +26,21 @@ fn check_cloud(state: &AppState, cloud: &str) -> Result<(), ApiError> {
 /// the response signature and the api_key.
 fn sign_response(state: &AppState, mut body: Map<String, Value>) -> Map<String, Value> {
     let credentials = &state.config.credentials;
-    let public_id = body.get("public_id").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let version = body.get("version").and_then(Value::as_i64).unwrap_or_default();
-    let signature = response_signature(&public_id, version, credentials.api_secret.expose_secret(), Algorithm::Sha1);
+    let public_id = body
+        .get("public_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let version = body
+        .get("version")
+        .and_then(Value::as_i64)
+        .unwrap_or_default();
+    let signature = response_signature(
+        &public_id,
+        version,
+        credentials.api_secret.expose_secret(),
+        Algorithm::Sha1,
+    );
     body.insert("signature".into(), json!(signature));
     body.insert("api_key".into(), json!(credentials.api_key));
     body

@@ -26,7 +26,9 @@ pub async fn upload(
     verify_signed_request(&form.params, &state.config.credentials, unix_now())?;
 
     let upload = Upload::from_params(&resource_type, &form.params)?;
-    let file = form.file.ok_or_else(|| ApiError::missing_parameter("file"))?;
+    let file = form
+        .file
+        .ok_or_else(|| ApiError::missing_parameter("file"))?;
     let file = source::load(file, &fetcher, max_bytes).await?;
     let ingested = ingest(&state, &upload, file.bytes, file.original_filename).await?;
 

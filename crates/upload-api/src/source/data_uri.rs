@@ -14,25 +14,38 @@ const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
 
 /// True when `value` is a data URI rather than a URL.
 pub fn is_data_uri(value: &str) -> bool {
-    value.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
+    value
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
 }
 
 /// The bytes of a base64 data URI. The declared media type is ignored: the
 /// bytes are sniffed like any other upload.
 pub fn decode(value: &str, max_bytes: u64) -> Result<Bytes, ApiError> {
-    let invalid = |reason: &str| ApiError::invalid_parameter("file", format!("malformed data URI: {reason}"));
+    let invalid =
+        |reason: &str| ApiError::invalid_parameter("file", format!("malformed data URI: {reason}"));
     let rest = &value[5..];
-    let (header, data) = rest.split_once(',').ok_or_else(|| invalid("no ',' before the data"))?;
-    if !header.split(';').any(|part| part.trim().eq_ignore_ascii_case("base64")) {
+    let (header, data) = rest
+        .split_once(',')
+        .ok_or_else(|| invalid("no ',' before the data"))?;
+    if !header
+        .split(';')
+        .any(|part| part.trim().eq_ignore_ascii_case("base64"))
+    {
         return Err(invalid("only base64 data URIs are supported"));
     }
     // Each 4 base64 characters carry 3 bytes: refuse before decoding a huge one.
     let decoded_len = (data.len() as u64) / 4 * 3;
     if decoded_len > max_bytes {
-        return Err(ApiError::BadRequest(format!("File size too large. Got {decoded_len}. Maximum is {max_bytes}.")));
+        return Err(ApiError::BadRequest(format!(
+            "File size too large. Got {decoded_len}. Maximum is {max_bytes}."
+        )));
     }
     let compact: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    LENIENT_BASE64.decode(compact).map(Bytes::from).map_err(|e| invalid(&e.to_string()))
+    LENIENT_BASE64
+        .decode(compact)
+        .map(Bytes::from)
+        .map_err(|e| invalid(&e.to_string()))
 }
 
 #[cfg(test)]
@@ -47,12 +60,19 @@ mod tests {
 
     #[test]
     fn padding_is_optional() {
-        assert_eq!(&decode("data:image/png;base64,iVBORw0KGgo", 1024).unwrap()[..], b"\x89PNG\r\n\x1a\n");
+        assert_eq!(
+            &decode("data:image/png;base64,iVBORw0KGgo", 1024).unwrap()[..],
+            b"\x89PNG\r\n\x1a\n"
+        );
     }
 
     #[test]
     fn malformed_uris_are_400s_naming_file() {
-        for bad in ["data:image/png;base64", "data:image/png,plain", "data:image/png;base64,***"] {
+        for bad in [
+            "data:image/png;base64",
+            "data:image/png,plain",
+            "data:image/png;base64,***",
+        ] {
             let err = decode(bad, 1024).unwrap_err();
             assert!(err.to_string().contains("file"), "{bad}: {err}");
         }

@@ -22,20 +22,33 @@ pub struct SourceFile {
 }
 
 /// Loads the bytes of `file`, whichever way it arrived.
-pub async fn load(file: FilePart, fetcher: &RemoteFetcher, max_bytes: u64) -> Result<SourceFile, ApiError> {
+pub async fn load(
+    file: FilePart,
+    fetcher: &RemoteFetcher,
+    max_bytes: u64,
+) -> Result<SourceFile, ApiError> {
     match file {
         FilePart::Uploaded { spooled, filename } => {
-            let bytes = tokio::fs::read(spooled.path()).await.map_err(ApiError::internal)?;
-            Ok(SourceFile { bytes: Bytes::from(bytes), original_filename: filename.as_deref().and_then(file_stem) })
+            let bytes = tokio::fs::read(spooled.path())
+                .await
+                .map_err(ApiError::internal)?;
+            Ok(SourceFile {
+                bytes: Bytes::from(bytes),
+                original_filename: filename.as_deref().and_then(file_stem),
+            })
         }
-        FilePart::Text(text) if data_uri::is_data_uri(&text) => {
-            Ok(SourceFile { bytes: data_uri::decode(&text, max_bytes)?, original_filename: None })
-        }
+        FilePart::Text(text) if data_uri::is_data_uri(&text) => Ok(SourceFile {
+            bytes: data_uri::decode(&text, max_bytes)?,
+            original_filename: None,
+        }),
         FilePart::Text(url) if is_http_url(&url) => {
             let bytes = fetcher.fetch(&url).await?;
             let path = url.split(['?', '#']).next().unwrap_or_default();
             let name = path.rsplit('/').next().and_then(file_stem);
-            Ok(SourceFile { bytes, original_filename: name })
+            Ok(SourceFile {
+                bytes,
+                original_filename: name,
+            })
         }
         FilePart::Text(other) if other.contains("://") => Err(ApiError::invalid_parameter(
             "file",
@@ -66,7 +79,10 @@ mod tests {
     #[test]
     fn original_filenames_drop_directories_and_extensions() {
         assert_eq!(file_stem("red.png").as_deref(), Some("red"));
-        assert_eq!(file_stem("a/b/photo.final.jpg").as_deref(), Some("photo.final"));
+        assert_eq!(
+            file_stem("a/b/photo.final.jpg").as_deref(),
+            Some("photo.final")
+        );
         assert_eq!(file_stem(""), None);
     }
 

@@ -21,7 +21,10 @@ const DRAIN_FACTOR: u64 = 4;
 #[derive(Debug)]
 pub enum FilePart {
     /// A binary part with a filename, spooled to disk.
-    Uploaded { spooled: NamedTempFile, filename: Option<String> },
+    Uploaded {
+        spooled: NamedTempFile,
+        filename: Option<String>,
+    },
     /// A text part: a data URI or a remote URL.
     Text(String),
 }
@@ -35,29 +38,43 @@ pub struct UploadForm {
 
 /// Reads every part of `payload`. `max_file_bytes` caps the file (a data URI
 /// may be a third larger, as base64).
-pub async fn read_form(mut payload: Multipart, max_file_bytes: u64) -> Result<UploadForm, ApiError> {
+pub async fn read_form(
+    mut payload: Multipart,
+    max_file_bytes: u64,
+) -> Result<UploadForm, ApiError> {
     let mut form = UploadForm::default();
     while let Some(field) = payload.try_next().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_owned();
-        let filename = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_owned);
         match (name.as_str(), filename) {
             ("file", Some(filename)) => {
                 let spooled = spool(field, max_file_bytes).await?;
-                form.file = Some(FilePart::Uploaded { spooled, filename: Some(filename) });
+                form.file = Some(FilePart::Uploaded {
+                    spooled,
+                    filename: Some(filename),
+                });
             }
             ("file", None) => {
                 // Base64 carries 3 bytes in 4 characters; allow a header too.
                 let limit = (max_file_bytes as usize).saturating_mul(4) / 3 + 1024;
                 let text = read_text(field, limit, |seen| {
                     let decoded = seen as u64 / 4 * 3;
-                    ApiError::BadRequest(format!("File size too large. Got {decoded}. Maximum is {max_file_bytes}."))
+                    ApiError::BadRequest(format!(
+                        "File size too large. Got {decoded}. Maximum is {max_file_bytes}."
+                    ))
                 })
                 .await?;
                 form.file = Some(FilePart::Text(text));
             }
             (_, _) => {
                 let text = read_text(field, MAX_TEXT_PARAM_BYTES, |_| {
-                    ApiError::invalid_parameter(&name, format!("longer than {MAX_TEXT_PARAM_BYTES} bytes"))
+                    ApiError::invalid_parameter(
+                        &name,
+                        format!("longer than {MAX_TEXT_PARAM_BYTES} bytes"),
+                    )
                 })
                 .await?;
                 form.params.push(name, text);
@@ -78,7 +95,9 @@ async fn spool(mut field: Field, max_bytes: u64) -> Result<NamedTempFile, ApiErr
         written += chunk.len() as u64;
         if written > max_bytes {
             let total = drain(field, written, max_bytes.saturating_mul(DRAIN_FACTOR)).await;
-            return Err(ApiError::BadRequest(format!("File size too large. Got {total}. Maximum is {max_bytes}.")));
+            return Err(ApiError::BadRequest(format!(
+                "File size too large. Got {total}. Maximum is {max_bytes}."
+            )));
         }
         // Small chunks (8-64 KiB); a blocking write of one is cheaper than a thread hop.
         spooled.write_all(&chunk).map_err(ApiError::internal)?;
@@ -108,7 +127,12 @@ async fn read_text(
     let mut buffer = Vec::new();
     while let Some(chunk) = field.try_next().await.map_err(malformed)? {
         if buffer.len() + chunk.len() > max_bytes {
-            let seen = drain(field, (buffer.len() + chunk.len()) as u64, max_bytes as u64 * DRAIN_FACTOR).await;
+            let seen = drain(
+                field,
+                (buffer.len() + chunk.len()) as u64,
+                max_bytes as u64 * DRAIN_FACTOR,
+            )
+            .await;
             return Err(too_long(seen as usize));
         }
         buffer.extend_from_slice(&chunk);

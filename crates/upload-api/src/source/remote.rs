@@ -29,7 +29,9 @@ pub struct AddressPolicy {
 
 impl AddressPolicy {
     pub fn new(allowed: Vec<IpNet>) -> Self {
-        AddressPolicy { allowed: Arc::new(allowed) }
+        AddressPolicy {
+            allowed: Arc::new(allowed),
+        }
     }
 
     /// Public addresses always; internal ones only when allowed.
@@ -48,9 +50,15 @@ impl AddressPolicy {
             return Err(Refused(format!("Remote URL {url} has no host")));
         };
         // IPv6 literals come bracketed; a name does not parse as an address.
-        let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
+        let literal = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .ok();
         match literal {
-            Some(ip) if !self.permits(ip) => Err(Refused(format!("Remote URL {url} points to a disallowed address"))),
+            Some(ip) if !self.permits(ip) => Err(Refused(format!(
+                "Remote URL {url} points to a disallowed address"
+            ))),
             _ => Ok(()),
         }
     }
@@ -72,10 +80,19 @@ impl Resolve for PolicyResolver {
         let policy = self.0.clone();
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let permitted: Vec<SocketAddr> = resolved.iter().copied().filter(|a| policy.permits(a.ip())).collect();
+            let resolved: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let permitted: Vec<SocketAddr> = resolved
+                .iter()
+                .copied()
+                .filter(|a| policy.permits(a.ip()))
+                .collect();
             if permitted.is_empty() {
-                let reason = if resolved.is_empty() { "does not resolve" } else { "resolves to a disallowed address" };
+                let reason = if resolved.is_empty() {
+                    "does not resolve"
+                } else {
+                    "resolves to a disallowed address"
+                };
                 return Err(Box::new(Refused(format!("Remote host {host} {reason}"))) as _);
             }
             Ok(Box::new(permitted.into_iter()) as Addrs)
@@ -103,7 +120,9 @@ impl RemoteFetcher {
             .dns_resolver(Arc::new(PolicyResolver(policy.clone())))
             .redirect(redirect::Policy::custom(move |attempt| {
                 if attempt.previous().len() >= MAX_REDIRECTS {
-                    attempt.error(Refused(format!("Remote URL redirected more than {MAX_REDIRECTS} times")))
+                    attempt.error(Refused(format!(
+                        "Remote URL redirected more than {MAX_REDIRECTS} times"
+                    )))
                 } else if let Err(refused) = redirect_policy.check_url(attempt.url()) {
                     attempt.error(refused)
                 } else {
@@ -113,14 +132,26 @@ impl RemoteFetcher {
             .user_agent(concat!("assay/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(ApiError::internal)?;
-        Ok(RemoteFetcher { client, policy, max_bytes })
+        Ok(RemoteFetcher {
+            client,
+            policy,
+            max_bytes,
+        })
     }
 
     /// The body at `url`, or a 400 saying why not.
     pub async fn fetch(&self, url: &str) -> Result<Bytes, ApiError> {
-        let url = Url::parse(url).map_err(|e| ApiError::BadRequest(format!("Invalid remote URL {url}: {e}")))?;
-        self.policy.check_url(&url).map_err(|refused| ApiError::BadRequest(refused.0))?;
-        let response = self.client.get(url.clone()).send().await.map_err(|e| fetch_error(&url, e))?;
+        let url = Url::parse(url)
+            .map_err(|e| ApiError::BadRequest(format!("Invalid remote URL {url}: {e}")))?;
+        self.policy
+            .check_url(&url)
+            .map_err(|refused| ApiError::BadRequest(refused.0))?;
+        let response = self
+            .client
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| fetch_error(&url, e))?;
         if !response.status().is_success() {
             return Err(ApiError::BadRequest(format!(
                 "Error in loading {url} - {}",
@@ -142,7 +173,10 @@ impl RemoteFetcher {
 
     fn check_size(&self, bytes: u64) -> Result<(), ApiError> {
         if bytes > self.max_bytes {
-            Err(ApiError::BadRequest(format!("File size too large. Got {bytes}. Maximum is {}.", self.max_bytes)))
+            Err(ApiError::BadRequest(format!(
+                "File size too large. Got {bytes}. Maximum is {}.",
+                self.max_bytes
+            )))
         } else {
             Ok(())
         }
@@ -158,7 +192,11 @@ fn fetch_error(url: &Url, err: reqwest::Error) -> ApiError {
         }
         source = cause.source();
     }
-    let what = if err.is_timeout() { "timed out".to_owned() } else { err.to_string() };
+    let what = if err.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        err.to_string()
+    };
     ApiError::BadRequest(format!("Error in loading {url} - {what}"))
 }
 
@@ -203,7 +241,8 @@ fn is_internal_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00 // fc00::/7 unique local (holds AWS's fd00:ec2::254)
         || (first & 0xffc0) == 0xfe80 // fe80::/10 link-local
-        || ip.to_ipv4().is_some_and(|v4| ip.segments()[..6] == [0; 6] && is_internal_v4(v4)) // IPv4-compatible
+        || ip.to_ipv4().is_some_and(|v4| ip.segments()[..6] == [0; 6] && is_internal_v4(v4))
+    // IPv4-compatible
 }
 
 #[cfg(test)]
@@ -218,12 +257,26 @@ mod tests {
     fn internal_addresses_are_refused_by_default() {
         let policy = AddressPolicy::default();
         for internal in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.100.100.200", "0.0.0.0",
-            "::1", "fe80::1", "fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:169.254.169.254",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.100.100.200",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00:ec2::254",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
         ] {
             assert!(!policy.permits(ip(internal)), "{internal} permitted");
         }
-        for public in ["93.184.216.34", "8.8.8.8", "2606:2800:220:1:248:1893:25c8:1946"] {
+        for public in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:2800:220:1:248:1893:25c8:1946",
+        ] {
             assert!(policy.permits(ip(public)), "{public} refused");
         }
     }
@@ -239,17 +292,31 @@ mod tests {
     #[test]
     fn only_http_and_https_urls_are_fetched() {
         let policy = AddressPolicy::default();
-        for url in ["ftp://example.com/a.jpg", "file:///etc/passwd", "gs://bucket/a.jpg"] {
-            assert!(policy.check_url(&Url::parse(url).unwrap()).is_err(), "{url}");
+        for url in [
+            "ftp://example.com/a.jpg",
+            "file:///etc/passwd",
+            "gs://bucket/a.jpg",
+        ] {
+            assert!(
+                policy.check_url(&Url::parse(url).unwrap()).is_err(),
+                "{url}"
+            );
         }
-        assert!(policy.check_url(&Url::parse("https://example.com/a.jpg").unwrap()).is_ok());
-        assert!(policy.check_url(&Url::parse("http://[::1]:8080/a.jpg").unwrap()).is_err());
+        assert!(policy
+            .check_url(&Url::parse("https://example.com/a.jpg").unwrap())
+            .is_ok());
+        assert!(policy
+            .check_url(&Url::parse("http://[::1]:8080/a.jpg").unwrap())
+            .is_err());
     }
 
     #[tokio::test]
     async fn names_resolving_to_loopback_are_refused_after_resolution() {
         let fetcher = RemoteFetcher::new(Vec::new(), 1024).unwrap();
         let err = fetcher.fetch("http://localhost:9/a.jpg").await.unwrap_err();
-        assert!(matches!(&err, ApiError::BadRequest(m) if m.contains("disallowed address")), "{err}");
+        assert!(
+            matches!(&err, ApiError::BadRequest(m) if m.contains("disallowed address")),
+            "{err}"
+        );
     }
 }

@@ -11,7 +11,12 @@ on_both_backends!(
 
 async fn explicit_adds_requested_extractions_to_a_stored_asset(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let uploaded = app.upload_ok(FilePart::corpus("face_pillow_hopper.jpg"), &[("public_id", "later")]).await;
+    let uploaded = app
+        .upload_ok(
+            FilePart::corpus("face_pillow_hopper.jpg"),
+            &[("public_id", "later")],
+        )
+        .await;
     assert!(uploaded.get("phash").is_none());
 
     let body = json_ok(
@@ -28,25 +33,53 @@ async fn explicit_adds_requested_extractions_to_a_stored_asset(backend: Backend)
     )
     .await;
     assert_eq!(body["public_id"], "later");
-    assert_eq!(body["version"], uploaded["version"], "explicit keeps the version");
+    assert_eq!(
+        body["version"], uploaded["version"],
+        "explicit keeps the version"
+    );
     assert_eq!(body["etag"], uploaded["etag"]);
     assert_eq!(body["width"], uploaded["width"]);
-    assert_eq!(body["signature"], sign::response_signature("later", body["version"].as_i64().unwrap(), API_SECRET));
-    assert!(body["phash"].as_str().is_some_and(|p| p.len() == 16), "{}", body["phash"]);
+    assert_eq!(
+        body["signature"],
+        sign::response_signature("later", body["version"].as_i64().unwrap(), API_SECRET)
+    );
+    assert!(
+        body["phash"].as_str().is_some_and(|p| p.len() == 16),
+        "{}",
+        body["phash"]
+    );
     assert!(body["colors"].is_array());
     assert!(body["media_metadata"].is_object());
     assert!(body["faces"].as_array().is_some_and(|f| !f.is_empty()));
-    assert_eq!(body["coordinates"]["custom"], serde_json::json!([[1, 2, 3, 4]]));
+    assert_eq!(
+        body["coordinates"]["custom"],
+        serde_json::json!([[1, 2, 3, 4]])
+    );
 }
 
 async fn explicit_results_are_stored(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.upload_ok(FilePart::corpus("face_pillow_hopper.jpg"), &[("public_id", "kept")]).await;
-    let first = json_ok(app.explicit(&[("public_id", "kept"), ("phash", "1"), ("face_coordinates", "5,6,7,8")]).await).await;
+    app.upload_ok(
+        FilePart::corpus("face_pillow_hopper.jpg"),
+        &[("public_id", "kept")],
+    )
+    .await;
+    let first = json_ok(
+        app.explicit(&[
+            ("public_id", "kept"),
+            ("phash", "1"),
+            ("face_coordinates", "5,6,7,8"),
+        ])
+        .await,
+    )
+    .await;
     // A later call asking for nothing new still shows the stored regions and,
     // when asked, the stored pHash.
     let again = json_ok(app.explicit(&[("public_id", "kept"), ("tags", "x")]).await).await;
-    assert_eq!(again["coordinates"]["faces"], serde_json::json!([[5, 6, 7, 8]]));
+    assert_eq!(
+        again["coordinates"]["faces"],
+        serde_json::json!([[5, 6, 7, 8]])
+    );
     assert_eq!(again["tags"], serde_json::json!(["x"]));
     assert!(again.get("phash").is_none(), "not requested this time");
     let shown = json_ok(app.explicit(&[("public_id", "kept"), ("phash", "1")]).await).await;
@@ -55,18 +88,36 @@ async fn explicit_results_are_stored(backend: Backend) {
 
 async fn explicit_on_an_unknown_public_id_is_404(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (status, message) = error_of(app.explicit(&[("public_id", "nobody"), ("phash", "1")]).await).await;
-    assert_eq!((status, message.as_str()), (404, "Resource not found - nobody"));
-    let (status, _) = error_of(app.explicit(&[("public_id", "nobody"), ("tags", "a")]).await).await;
+    let (status, message) = error_of(
+        app.explicit(&[("public_id", "nobody"), ("phash", "1")])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, message.as_str()),
+        (404, "Resource not found - nobody")
+    );
+    let (status, _) = error_of(
+        app.explicit(&[("public_id", "nobody"), ("tags", "a")])
+            .await,
+    )
+    .await;
     assert_eq!(status, 404, "also without extractions");
 }
 
 async fn explicit_needs_a_public_id_and_a_valid_signature(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (status, message) = error_of(app.explicit(&[("phash", "1")]).await).await;
-    assert_eq!((status, message.as_str()), (400, "Missing required parameter - public_id"));
+    assert_eq!(
+        (status, message.as_str()),
+        (400, "Missing required parameter - public_id")
+    );
 
-    let fields = app.signed_with(&[("public_id", "x")], "wrong", chrono::Utc::now().timestamp());
+    let fields = app.signed_with(
+        &[("public_id", "x")],
+        "wrong",
+        chrono::Utc::now().timestamp(),
+    );
     let (status, message) = error_of(app.post_form("explicit", fields, None).await).await;
     assert_eq!(status, 401);
     assert!(message.starts_with("Invalid Signature"), "{message}");

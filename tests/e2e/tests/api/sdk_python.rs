@@ -19,11 +19,32 @@ async fn python_sdk_upload_flow(backend: Backend) {
     let (image_path, png_path) = (corpus::path(image), corpus::path("png_exiftool_tiny.png"));
     let remote = origin.url("/file");
     let public_id = "sdk/python pic+1";
-    let args = [image_path.to_str().unwrap(), png_path.to_str().unwrap(), remote.as_str(), public_id];
+    let args = [
+        image_path.to_str().unwrap(),
+        png_path.to_str().unwrap(),
+        remote.as_str(),
+        public_id,
+    ];
     let report = sdk::run_python(&app, "upload_flow.py", &args).await;
 
-    assert_upload_flow(&report, public_id, &md5_hex(&corpus::bytes(image)), "py/face_pillow_hopper");
-    assert_eq!(report["response_signature_valid"], true, "the SDK verifies our response signature");
-    assert_eq!(report["wrong_secret"]["error"], "AuthorizationRequired", "{}", report["wrong_secret"]);
-    assert_eq!(report["explicit_missing"]["error"], "NotFound", "{}", report["explicit_missing"]);
+    assert_upload_flow(
+        &report,
+        public_id,
+        &md5_hex(&corpus::bytes(image)),
+        "py/face_pillow_hopper",
+    );
+    assert_eq!(
+        report["response_signature_valid"], true,
+        "the SDK verifies our response signature"
+    );
+    assert_eq!(
+        report["wrong_secret"]["error"], "AuthorizationRequired",
+        "{}",
+        report["wrong_secret"]
+    );
+    assert_eq!(
+        report["explicit_missing"]["error"], "NotFound",
+        "{}",
+        report["explicit_missing"]
+    );
 }

@@ -22,22 +22,46 @@ async fn a_wrong_signature_is_401(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let timestamp = chrono::Utc::now().timestamp();
     let fields = app.signed_with(&[("public_id", "x")], "not-the-secret", timestamp);
-    let response = app.post_form("upload", fields, Some(FilePart::corpus("face_pillow_hopper.jpg"))).await;
+    let response = app
+        .post_form(
+            "upload",
+            fields,
+            Some(FilePart::corpus("face_pillow_hopper.jpg")),
+        )
+        .await;
     let (status, message) = error_of(response).await;
     assert_eq!(status, 401);
     assert!(message.starts_with("Invalid Signature "), "{message}");
-    assert!(message.contains(&format!("String to sign - 'public_id=x&timestamp={timestamp}'")), "{message}");
+    assert!(
+        message.contains(&format!(
+            "String to sign - 'public_id=x&timestamp={timestamp}'"
+        )),
+        "{message}"
+    );
 }
 
 async fn a_stale_timestamp_is_400(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let two_hours_ago = chrono::Utc::now().timestamp() - 7200;
     let fields = app.signed_with(&[("public_id", "x")], assay_e2e::API_SECRET, two_hours_ago);
-    let (status, message) =
-        error_of(app.post_form("upload", fields, Some(FilePart::corpus("face_pillow_hopper.jpg"))).await).await;
+    let (status, message) = error_of(
+        app.post_form(
+            "upload",
+            fields,
+            Some(FilePart::corpus("face_pillow_hopper.jpg")),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 400);
-    assert!(message.starts_with("Stale request - reported time is "), "{message}");
-    assert!(message.ends_with("+0000 which is more than 1 hour ago"), "{message}");
+    assert!(
+        message.starts_with("Stale request - reported time is "),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("+0000 which is more than 1 hour ago"),
+        "{message}"
+    );
 }
 
 async fn missing_or_unknown_api_keys_are_401(backend: Backend) {
@@ -56,8 +80,15 @@ async fn missing_or_unknown_api_keys_are_401(backend: Backend) {
 
 async fn a_missing_file_is_400(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (status, message) = error_of(app.post_form("upload", app.signed(&[("public_id", "x")]), None).await).await;
-    assert_eq!((status, message.as_str()), (400, "Missing required parameter - file"));
+    let (status, message) = error_of(
+        app.post_form("upload", app.signed(&[("public_id", "x")]), None)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, message.as_str()),
+        (400, "Missing required parameter - file")
+    );
 }
 
 async fn corrupt_and_unsupported_files_are_400(backend: Backend) {
@@ -66,11 +97,19 @@ async fn corrupt_and_unsupported_files_are_400(backend: Backend) {
         ("bad_broken.png", corpus::bytes("bad_broken.png")),
         ("bad_zero_width.gif", corpus::bytes("bad_zero_width.gif")),
         // Declares ~4.4 gigapixels in 44 bytes: refused from its header.
-        ("bad_decompression_bomb.gif", corpus::bytes("bad_decompression_bomb.gif")),
+        (
+            "bad_decompression_bomb.gif",
+            corpus::bytes("bad_decompression_bomb.gif"),
+        ),
         ("notes.txt", b"just some text, not an image".to_vec()),
         ("empty.jpg", Vec::new()),
     ] {
-        let response = app.upload(FilePart::new(name, bytes), &[("public_id", "bad"), ("phash", "1")]).await;
+        let response = app
+            .upload(
+                FilePart::new(name, bytes),
+                &[("public_id", "bad"), ("phash", "1")],
+            )
+            .await;
         let (status, message) = error_of(response).await;
         assert_eq!(status, 400, "{name}: {message}");
         assert!(!message.is_empty());
@@ -91,7 +130,9 @@ async fn malformed_parameters_are_400_naming_them(backend: Backend) {
         ("ocr", "magic"),
         ("context", "=v"),
     ] {
-        let response = app.upload(FilePart::corpus("face_pillow_hopper.jpg"), &[(name, value)]).await;
+        let response = app
+            .upload(FilePart::corpus("face_pillow_hopper.jpg"), &[(name, value)])
+            .await;
         let (status, message) = error_of(response).await;
         assert_eq!(status, 400, "{name}={value}: {message}");
         assert!(message.contains(name), "{name}={value}: {message}");
@@ -108,8 +149,14 @@ async fn public_ids_cannot_escape_the_blob_root(backend: Backend) {
         ("public_id", "a//b"),
         ("folder", ".."),
     ] {
-        let params = if param == "folder" { vec![("folder", value), ("public_id", "x")] } else { vec![(param, value)] };
-        let response = app.upload(FilePart::corpus("face_pillow_hopper.jpg"), &params).await;
+        let params = if param == "folder" {
+            vec![("folder", value), ("public_id", "x")]
+        } else {
+            vec![(param, value)]
+        };
+        let response = app
+            .upload(FilePart::corpus("face_pillow_hopper.jpg"), &params)
+            .await;
         let (status, message) = error_of(response).await;
         assert_eq!(status, 400, "{param}={value}: {message}");
         assert!(message.contains("public_id"), "{message}");
@@ -123,9 +170,16 @@ async fn files_over_the_size_limit_are_400(backend: Backend) {
     let app = TestApp::spawn_with(backend, |config| config.max_upload_bytes = 4096).await;
     let bytes = corpus::bytes("face_pillow_hopper.jpg");
     assert!(bytes.len() > 4096);
-    let (status, message) = error_of(app.upload(FilePart::new("big.jpg", bytes.clone()), &[]).await).await;
+    let (status, message) = error_of(
+        app.upload(FilePart::new("big.jpg", bytes.clone()), &[])
+            .await,
+    )
+    .await;
     assert_eq!(status, 400, "never 413: the Node SDK cannot read it");
-    assert!(message.starts_with("File size too large. Got "), "{message}");
+    assert!(
+        message.starts_with("File size too large. Got "),
+        "{message}"
+    );
     assert!(message.ends_with("Maximum is 4096."), "{message}");
 
     let data_uri = format!("data:image/jpeg;base64,{}", "A".repeat(8000));
@@ -164,9 +218,16 @@ async fn remote_urls_to_internal_addresses_are_refused(backend: Backend) {
 async fn a_refused_overwrite_keeps_the_previous_version(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let good = corpus::bytes("face_pillow_hopper.jpg");
-    app.upload_ok(FilePart::new("a.jpg", good.clone()), &[("public_id", "keep")]).await;
+    app.upload_ok(
+        FilePart::new("a.jpg", good.clone()),
+        &[("public_id", "keep")],
+    )
+    .await;
     let response = app
-        .upload(FilePart::new("b.png", corpus::bytes("bad_broken.png")), &[("public_id", "keep")])
+        .upload(
+            FilePart::new("b.png", corpus::bytes("bad_broken.png")),
+            &[("public_id", "keep")],
+        )
         .await;
     assert_eq!(response.status(), 400);
     let delivered = app.get("/demo/image/upload/keep.jpg").await;
@@ -181,9 +242,18 @@ async fn an_unknown_cloud_is_refused(backend: Backend) {
     for (k, v) in app.signed(&[]) {
         form = form.text(k, v);
     }
-    let response = app.client.post(app.url("/v1_1/other/image/upload")).multipart(form).send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/v1_1/other/image/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     let (status, message) = error_of(response).await;
-    assert_eq!((status, message.as_str()), (401, "Invalid cloud_name other"));
+    assert_eq!(
+        (status, message.as_str()),
+        (401, "Invalid cloud_name other")
+    );
 }
 
 /// Files under the sandbox's blob directory.
@@ -193,7 +263,13 @@ fn blob_count(app: &TestApp) -> usize {
             .map(|entries| {
                 entries
                     .flatten()
-                    .map(|e| if e.path().is_dir() { count(&e.path()) } else { 1 })
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            count(&e.path())
+                        } else {
+                            1
+                        }
+                    })
                     .sum()
             })
             .unwrap_or(0)
