@@ -185,3 +185,81 @@ async fn blocking<T: Send + 'static>(
             source: io::Error::other(e),
         })?
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store_in(dir: &Path) -> FsBlobStore {
+        FsBlobStore::open(&dir.join("blobs")).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_blob_lands_at_its_key_under_the_root_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(dir.path()).await;
+        let key = BlobKey::parse("ab/cd/abcdef").unwrap();
+
+        store.put(&key, Bytes::from_static(b"bytes")).await.unwrap();
+
+        assert_eq!(
+            std::fs::read(dir.path().join("blobs/ab/cd/abcdef")).unwrap(),
+            b"bytes"
+        );
+        assert_eq!(store.get(&key).await.unwrap(), "bytes");
+        let temporaries = std::fs::read_dir(dir.path().join("blobs/.tmp"))
+            .unwrap()
+            .count();
+        assert_eq!(temporaries, 0, "the temporary file was renamed, not copied");
+    }
+
+    #[tokio::test]
+    async fn listing_skips_temporaries_and_files_that_are_not_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(dir.path()).await;
+        store
+            .put(
+                &BlobKey::parse("ab/cd/one").unwrap(),
+                Bytes::from_static(b"1"),
+            )
+            .await
+            .unwrap();
+        std::fs::write(dir.path().join("blobs/.tmp/partial"), b"p").unwrap();
+        std::fs::write(dir.path().join("blobs/ab/notes.txt"), b"n").unwrap();
+
+        let keys: Vec<String> = store
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.key.to_string())
+            .collect();
+
+        assert_eq!(keys, ["ab/cd/one"]);
+    }
+
+    #[tokio::test]
+    async fn only_temporaries_older_than_the_cutoff_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(dir.path()).await;
+        std::fs::write(dir.path().join("blobs/.tmp/partial"), b"p").unwrap();
+
+        let long_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
+        assert_eq!(store.remove_stale_temporaries(long_ago).await.unwrap(), 0);
+        let later = SystemTime::now() + std::time::Duration::from_secs(1);
+        assert_eq!(store.remove_stale_temporaries(later).await.unwrap(), 1);
+        assert!(!dir.path().join("blobs/.tmp/partial").exists());
+    }
+
+    #[tokio::test]
+    async fn health_fails_when_the_root_is_not_writable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(dir.path()).await;
+        store.health().await.unwrap();
+
+        std::fs::remove_dir_all(dir.path().join("blobs")).unwrap();
+        std::fs::write(dir.path().join("blobs"), b"now a file").unwrap();
+
+        assert!(store.health().await.is_err());
+    }
+}
