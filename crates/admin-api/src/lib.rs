@@ -13,8 +13,10 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod routes;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
-use actix_web::web;
+use actix_web::{web, Scope};
 use service::AppState;
 
 use crate::auth::{require_credentials, Authenticator};
@@ -30,20 +32,27 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         config.credentials.clone(),
     )))
     .app_data(web::Data::new(AdminRateLimiter::for_state(state)));
-    // Middleware runs outside-in in reverse order of `wrap`: request id,
-    // then credentials, then the budget.
-    cfg.service(
-        web::scope("/v1_1/{cloud}/resources")
-            .wrap(from_fn(enforce_budget))
-            .wrap(from_fn(require_credentials))
-            .wrap(from_fn(tag_with_request_id))
-            .configure(routes::resources),
-    )
-    .service(
-        web::scope("/v1_1/{cloud}/ping")
-            .wrap(from_fn(enforce_budget))
-            .wrap(from_fn(require_credentials))
-            .wrap(from_fn(tag_with_request_id))
-            .route("", web::get().to(routes::ping::ping)),
-    );
+    cfg.service(behind_admin_checks("/v1_1/{cloud}/resources").configure(routes::resources))
+        .service(
+            behind_admin_checks("/v1_1/{cloud}/ping").route("", web::get().to(routes::ping::ping)),
+        );
+}
+
+/// A scope whose every request passes the request id, credentials and
+/// budget checks, in that order (the last `wrap` runs first).
+fn behind_admin_checks(
+    path: &str,
+) -> Scope<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::scope(path)
+        .wrap(from_fn(enforce_budget))
+        .wrap(from_fn(require_credentials))
+        .wrap(from_fn(tag_with_request_id))
 }
