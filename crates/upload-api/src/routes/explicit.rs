@@ -1,7 +1,6 @@
 //! `POST /v1_1/{cloud}/{resource_type}/explicit`: signed; re-runs the requested
 //! extractions on a stored asset and answers like an upload.
 
-use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
 use service::ops::{reextract, ResourceChanges};
 use service::params::validate_public_id;
@@ -16,12 +15,12 @@ use crate::source;
 pub async fn explicit(
     path: web::Path<(String, String)>,
     request: HttpRequest,
-    payload: Multipart,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (cloud, resource_type) = path.into_inner();
     check_cloud(&state, &cloud)?;
-    let form = source::read_form(payload, state.config.max_upload_bytes).await?;
+    let form = source::read_request(&request, payload, state.config.max_upload_bytes).await?;
     let params = &form.params;
     verify_signed_request(params, &state.config.credentials, unix_now())?;
 

@@ -1,7 +1,6 @@
 //! `POST /v1_1/{cloud}/{resource_type}/upload`: signed upload of a file part,
 //! a data URI or a remote URL, with the requested extractions in the response.
 
-use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 use service::ops::{ingest, Upload};
@@ -15,14 +14,14 @@ use crate::source::{self, RemoteFetcher};
 pub async fn upload(
     path: web::Path<(String, String)>,
     request: HttpRequest,
-    payload: Multipart,
+    payload: web::Payload,
     state: web::Data<AppState>,
     fetcher: web::Data<RemoteFetcher>,
 ) -> Result<HttpResponse, ApiError> {
     let (cloud, resource_type) = path.into_inner();
     check_cloud(&state, &cloud)?;
     let max_bytes = state.config.max_upload_bytes;
-    let form = source::read_form(payload, max_bytes).await?;
+    let form = source::read_request(&request, payload, max_bytes).await?;
     verify_signed_request(&form.params, &state.config.credentials, unix_now())?;
 
     let upload = Upload::from_params(&resource_type, &form.params)?;

@@ -1,6 +1,7 @@
 //! Where an upload's bytes come from: a multipart file part, a data URI or a
 //! remote URL.
 
+mod body;
 pub mod data_uri;
 pub mod multipart;
 pub mod remote;
@@ -10,7 +11,8 @@ use std::path::Path;
 use bytes::Bytes;
 use service::ApiError;
 
-pub use multipart::{read_form, FilePart, UploadForm};
+pub use body::read_request;
+pub use multipart::{FilePart, UploadForm};
 pub use remote::RemoteFetcher;
 
 /// An original ready to analyse.

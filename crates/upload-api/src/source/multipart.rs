@@ -2,13 +2,12 @@
 //! chunked body) into text parameters and the `file` part. A file part is
 //! streamed to a temporary file under the byte cap instead of into memory.
 
-use std::io::Write;
-
 use actix_multipart::{Field, Multipart};
 use futures_util::TryStreamExt;
 use service::params::Params;
 use service::ApiError;
 use tempfile::NamedTempFile;
+use tokio::io::AsyncWriteExt;
 
 /// Text parameters are short; anything longer is not a parameter we know.
 const MAX_TEXT_PARAM_BYTES: usize = 64 * 1024;
@@ -86,10 +85,14 @@ pub async fn read_form(
 
 /// Writes a file part to a temporary file, refusing it past `max_bytes`.
 async fn spool(mut field: Field, max_bytes: u64) -> Result<NamedTempFile, ApiError> {
-    let mut spooled = tokio::task::spawn_blocking(NamedTempFile::new)
+    let spooled = tokio::task::spawn_blocking(NamedTempFile::new)
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
+    // Write through an async handle on the same file; the NamedTempFile keeps
+    // ownership (and deletes the file when the request is done).
+    let handle = spooled.as_file().try_clone().map_err(ApiError::internal)?;
+    let mut file = tokio::fs::File::from_std(handle);
     let mut written: u64 = 0;
     while let Some(chunk) = field.try_next().await.map_err(malformed)? {
         written += chunk.len() as u64;
@@ -99,10 +102,9 @@ async fn spool(mut field: Field, max_bytes: u64) -> Result<NamedTempFile, ApiErr
                 "File size too large. Got {total}. Maximum is {max_bytes}."
             )));
         }
-        // Small chunks (8-64 KiB); a blocking write of one is cheaper than a thread hop.
-        spooled.write_all(&chunk).map_err(ApiError::internal)?;
+        file.write_all(&chunk).await.map_err(ApiError::internal)?;
     }
-    spooled.flush().map_err(ApiError::internal)?;
+    file.flush().await.map_err(ApiError::internal)?;
     Ok(spooled)
 }
 

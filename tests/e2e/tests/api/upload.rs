@@ -18,6 +18,7 @@ on_both_backends!(
     folder_tags_and_context_are_echoed,
     use_filename_names_the_asset,
     overwrite_makes_a_new_version_and_overwrite_0_keeps_the_old,
+    raw_http_clients_may_send_form_or_json_bodies,
 );
 
 fn is_hex(value: &Value, len: usize) -> bool {
@@ -413,4 +414,52 @@ async fn overwrite_makes_a_new_version_and_overwrite_0_keeps_the_old(backend: Ba
     assert_eq!(kept["existing"], true);
     assert_eq!(kept["version"], second["version"]);
     assert_eq!(kept["etag"], md5_hex(&second_bytes));
+}
+
+async fn raw_http_clients_may_send_form_or_json_bodies(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let bytes = corpus::bytes("png_exiftool_tiny.png");
+    let data_uri = format!("data:image/png;base64,{}", base64_encode(&bytes));
+
+    let mut fields = app.signed(&[("public_id", "from-form"), ("phash", "1")]);
+    fields.push(("file".into(), data_uri));
+    let response = app
+        .client
+        .post(app.url("/v1_1/demo/image/upload"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    let body = json_ok(response).await;
+    assert_eq!(body["etag"], md5_hex(&bytes));
+    assert!(body["phash"].is_string());
+
+    let signed: serde_json::Map<String, Value> = app
+        .signed(&[("public_id", "from-form"), ("colors", "1")])
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let response = app
+        .client
+        .post(app.url("/v1_1/demo/image/explicit"))
+        .json(&signed)
+        .send()
+        .await
+        .unwrap();
+    assert!(json_ok(response).await["colors"].is_array());
+
+    let response = app
+        .client
+        .post(app.url("/v1_1/demo/image/upload"))
+        .header("Content-Type", "text/plain")
+        .body("file=x")
+        .send()
+        .await
+        .unwrap();
+    let (status, message) = assay_e2e::error_of(response).await;
+    assert_eq!(status, 400);
+    assert!(
+        message.starts_with("Unsupported Content-Type text/plain"),
+        "{message}"
+    );
 }

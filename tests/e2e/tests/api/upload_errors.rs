@@ -186,6 +186,19 @@ async fn files_over_the_size_limit_are_400(backend: Backend) {
     let (status, message) = error_of(app.upload_text(&data_uri, &[]).await).await;
     assert_eq!(status, 400);
     assert!(message.starts_with("File size too large"), "{message}");
+
+    let origin = FixtureServer::start(bytes);
+    let fetching = TestApp::spawn_with(backend, |config| {
+        config.max_upload_bytes = 4096;
+        config.remote_fetch_allow = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let (status, message) = error_of(fetching.upload_text(&origin.url("/file"), &[]).await).await;
+    assert_eq!(status, 400);
+    assert!(
+        message.starts_with("File size too large"),
+        "remote: {message}"
+    );
 }
 
 async fn remote_urls_to_internal_addresses_are_refused(backend: Backend) {
