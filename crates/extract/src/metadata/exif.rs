@@ -56,7 +56,7 @@ pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::
         if context == Context::Tiff && primary && (id == XMP_TAG || id == IPTC_TAG) {
             if let Some(bytes) = raw_bytes(&field.value, exif.little_endian()) {
                 if id == XMP_TAG {
-                    xmp::read(&bytes, tags);
+                    xmp::read(&bytes, tags, fix);
                 } else {
                     iptc::read(&bytes, tags);
                 }

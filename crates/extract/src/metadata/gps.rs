@@ -1,10 +1,12 @@
-//! exiftool's Composite GPS tags, built from the GPS IFD: signed position
+//! exiftool's Composite GPS tags, built from the GPS IFD (or, failing that,
+//! the Exif GPS properties of XMP): signed position
 //! with hemisphere (`48 deg 51' 30.24" N`), GPSPosition, altitude with its
 //! reference, GPSDateTime; plus the signed decimal degrees and metres a
 //! program wants, under `GPSLatitudeDecimal`, `GPSLongitudeDecimal` and
 //! `GPSAltitudeDecimal` (exiftool prints these with `-n`).
 
 use super::print::{dms_degrees, format_g, to_dms, Conv, Num, Raw};
+use super::xmp_tags::xmp_coordinate_parts;
 use super::Tags;
 
 /// The GPS IFD values the Composite tags are computed from.
@@ -37,6 +39,35 @@ impl Fix {
             "GPSAltitudeRef" => self.altitude_ref = first().map(|f| f as i64),
             "GPSDateStamp" => self.date = text(),
             "GPSTimeStamp" => self.time = Some(Conv::TimeStamp.apply(raw)),
+            _ => {}
+        }
+    }
+
+    /// Notes an XMP copy of a GPS tag (`exif:GPSLatitude` "54,59.38N", ...),
+    /// only where the GPS IFD left the value unset: exiftool prefers the IFD.
+    pub(crate) fn fill_from_xmp(&mut self, name: &str, value: &str) {
+        let coordinate = || xmp_coordinate_parts(value);
+        let number = || match Raw::parse_text(value) {
+            Raw::Nums(n) => n.first().and_then(|n| n.as_f64()),
+            _ => None,
+        };
+        match name {
+            "GPSLatitude" if self.latitude.is_none() => {
+                if let Some((degrees, hemisphere)) = coordinate() {
+                    self.latitude = Some(degrees);
+                    self.latitude_ref = Some(hemisphere.to_string());
+                }
+            }
+            "GPSLongitude" if self.longitude.is_none() => {
+                if let Some((degrees, hemisphere)) = coordinate() {
+                    self.longitude = Some(degrees);
+                    self.longitude_ref = Some(hemisphere.to_string());
+                }
+            }
+            "GPSAltitude" if self.altitude.is_none() => self.altitude = number(),
+            "GPSAltitudeRef" if self.altitude_ref.is_none() => {
+                self.altitude_ref = number().map(|f| f as i64)
+            }
             _ => {}
         }
     }
@@ -77,6 +108,14 @@ pub(crate) fn add_composites(fix: &Fix, tags: &mut Tags) {
     }
     if let Some(lon) = &longitude {
         tags.push("GPSLongitude", lon.clone());
+    }
+    for (name, signed, positive, negative) in [
+        ("GPSLatitudeRef", fix.latitude(), "North", "South"),
+        ("GPSLongitudeRef", fix.longitude(), "East", "West"),
+    ] {
+        if let Some(signed) = signed {
+            tags.push(name, if signed < 0.0 { negative } else { positive });
+        }
     }
     if let (Some(lat), Some(lon)) = (&latitude, &longitude) {
         tags.push("GPSPosition", format!("{lat}, {lon}"));
@@ -135,6 +174,20 @@ mod tests {
         );
         assert_eq!(map["GPSAltitude"], "639.6 m Above Sea Level");
         assert!(map["GPSLongitudeDecimal"].starts_with("-3.72475"));
+    }
+
+    #[test]
+    fn xmp_coordinates_fill_only_what_the_gps_ifd_left_unset() {
+        let mut fix = Fix::default();
+        fix.fill_from_xmp("GPSLatitude", "12,30.0S");
+        fix.fill_from_xmp("GPSLongitude", "45,15,0W");
+        fix.record("GPSLongitude", &dms(1.0, 0.0, 0.0));
+        fix.record("GPSLongitudeRef", &Raw::Text("E".into()));
+        let mut tags = Tags::default();
+        add_composites(&fix, &mut tags);
+        let map = tags.into_map();
+        assert_eq!(map["GPSPosition"], "12 deg 30' 0.00\" S, 1 deg 0' 0.00\" E");
+        assert_eq!(map["GPSLatitudeRef"], "South");
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub fn extract(bytes: &[u8], format: Format) -> MediaMetadata {
                 exif::read(tiff, exif::Source::TiffFile, &mut tags, &mut fix)
             }
             container::Block::Iptc(iim) => iptc::read(&iim, &mut tags),
-            container::Block::Xmp(packet) => xmp::read(&packet, &mut tags),
+            container::Block::Xmp(packet) => xmp::read(&packet, &mut tags, &mut fix),
         }
     }
     gps::add_composites(&fix, &mut tags);

@@ -16,19 +16,23 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, XmlVersion};
 
-use super::xmp_tags::{flat_name, print_value, property_priority, tag_name, NS_RDF, NS_X, NS_XML};
-use super::Tags;
+use super::xmp_tags::{
+    flat_name, is_exif_gps, print_value, property_priority, tag_name, NS_RDF, NS_X, NS_XML,
+};
+use super::{gps, Tags};
 
 const MAX_DEPTH: usize = 64;
 const MAX_ELEMENTS: usize = 200_000;
 
 /// Reads one packet into `tags`, in document order.
-pub(crate) fn read(packet: &[u8], tags: &mut Tags) {
+/// GPS coordinates in XMP (`exif:GPSLatitude`...) also go to `fix`, for the
+/// Composite tags when the file has no GPS IFD.
+pub(crate) fn read(packet: &[u8], tags: &mut Tags, fix: &mut gps::Fix) {
     let text = decode(packet);
     let Some(root) = parse(trim_to_markup(&text)) else {
         return;
     };
-    collect(&root, tags);
+    collect(&root, tags, fix);
 }
 
 /// XMP may be UTF-8 or UTF-16 (XMP spec part 3, 1.1.2); the byte pattern of
@@ -192,7 +196,7 @@ struct Leaf {
 
 /// Walks the tree for x:xmpmeta and rdf:Description elements; each top-level
 /// property is flattened and emitted on its own, in document order.
-fn collect(el: &Element, tags: &mut Tags) {
+fn collect(el: &Element, tags: &mut Tags, fix: &mut gps::Fix) {
     if el.is(NS_X, "xmpmeta") || el.is(NS_X, "xapmeta") {
         if let Some(toolkit) = el.attr(NS_X, "xmptk") {
             tags.push("XMPToolkit", toolkit);
@@ -210,17 +214,17 @@ fn collect(el: &Element, tags: &mut Tags) {
                 value: attr.value.clone(),
                 lang: None,
             };
-            emit(vec![leaf], tags);
+            emit(vec![leaf], tags, fix);
         }
         for child in el.children.iter().filter(|c| c.ns != NS_RDF) {
             let mut leaves = Vec::new();
             property(child, &extend(&[], &child.ns, &child.local), &mut leaves);
-            emit(leaves, tags);
+            emit(leaves, tags, fix);
         }
         return;
     }
     for child in &el.children {
-        collect(child, tags);
+        collect(child, tags, fix);
     }
 }
 
@@ -302,7 +306,7 @@ fn property(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
 
 /// Names the leaves of one top-level property, joins its list items and
 /// prints them.
-fn emit(leaves: Vec<Leaf>, tags: &mut Tags) {
+fn emit(leaves: Vec<Leaf>, tags: &mut Tags, fix: &mut gps::Fix) {
     let Some(((top_ns, top_local), _)) = leaves.first().and_then(|l| l.path.split_first()) else {
         return;
     };
@@ -320,6 +324,9 @@ fn emit(leaves: Vec<Leaf>, tags: &mut Tags) {
         };
         for (ns, local) in rest {
             name.push_str(&flat_name(ns, local));
+        }
+        if is_exif_gps(top_ns, &name) {
+            fix.fill_from_xmp(&name, &leaf.value);
         }
         let value = print_value(top_ns, &name, &leaf.value);
         let name = match leaf.lang {
@@ -342,7 +349,7 @@ mod tests {
 
     fn read_packet(xml: &str) -> std::collections::BTreeMap<String, String> {
         let mut tags = Tags::default();
-        read(xml.as_bytes(), &mut tags);
+        read(xml.as_bytes(), &mut tags, &mut gps::Fix::default());
         tags.into_map()
     }
 
@@ -390,7 +397,7 @@ mod tests {
 
     fn read_packet_bytes(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
         let mut tags = Tags::default();
-        read(bytes, &mut tags);
+        read(bytes, &mut tags, &mut gps::Fix::default());
         tags.into_map()
     }
 

@@ -72,6 +72,7 @@ const RENAMED: &[(&str, &str, &str)] = &[
     (NS_EXIF, "PixelXDimension", "ExifImageWidth"),
     (NS_EXIF, "PixelYDimension", "ExifImageHeight"),
     (NS_EXIF, "ISOSpeedRatings", "ISO"),
+    (NS_EXIF, "GPSTimeStamp", "GPSDateTime"),
     (NS_EXIF, "ExposureBiasValue", "ExposureCompensation"),
     (NS_EXIF, "FocalLengthIn35mmFilm", "FocalLengthIn35mmFormat"),
     (NS_EXIF, "SubjectDistance", "SubjectDistance"),
@@ -247,6 +248,13 @@ fn xmp_date(value: &str) -> Option<String> {
 
 /// XMP GPS coordinates, "DDD,MM.mmk" or "DDD,MM,SSk", as exiftool prints them.
 fn xmp_coordinate(value: &str) -> Option<String> {
+    let (degrees, hemisphere) = xmp_coordinate_parts(value)?;
+    Some(format!("{} {hemisphere}", to_dms(degrees)))
+}
+
+/// Unsigned degrees and hemisphere letter of an XMP GPS coordinate.
+pub(crate) fn xmp_coordinate_parts(value: &str) -> Option<(f64, char)> {
+    let value = value.trim();
     let hemisphere = value.chars().last().filter(|c| "NSEW".contains(*c))?;
     let parts: Vec<f64> = value[..value.len() - 1]
         .split(',')
@@ -257,7 +265,12 @@ fn xmp_coordinate(value: &str) -> Option<String> {
         [d, m, s] => d + m / 60.0 + s / 3600.0,
         _ => return None,
     };
-    Some(format!("{} {hemisphere}", to_dms(degrees)))
+    Some((degrees, hemisphere))
+}
+
+/// Whether a property is one of the Exif GPS tags carried in XMP (`exif:GPS*`).
+pub(crate) fn is_exif_gps(ns: &str, name: &str) -> bool {
+    same_ns(ns, NS_EXIF) && name.starts_with("GPS")
 }
 
 #[cfg(test)]
