@@ -43,7 +43,9 @@ pub struct AnalyzeArgs {
 struct CustomCoordinates(Vec<Rect>);
 
 fn parse_custom_coordinates(value: &str) -> Result<CustomCoordinates, String> {
-    extract::parse_rects("custom_coordinates", value).map(CustomCoordinates).map_err(|e| e.to_string())
+    extract::parse_rects("custom_coordinates", value)
+        .map(CustomCoordinates)
+        .map_err(|e| e.to_string())
 }
 
 impl AnalyzeArgs {
@@ -73,7 +75,10 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
                 with_file(file, json!({ "error": { "message": message } }))
             }
         };
-        if writeln!(stdout, "{line}").and_then(|()| stdout.flush()).is_err() {
+        if writeln!(stdout, "{line}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
             // The reader went away (`assay analyze ... | head`): nothing left to do.
             return ExitCode::FAILURE;
         }

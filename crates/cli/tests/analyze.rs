@@ -10,7 +10,11 @@ fn corpus_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
     let dir = shared.join("corpus");
-    assert!(dir.is_dir(), "corpus not found at {} (set ASSAY_SHARED)", dir.display());
+    assert!(
+        dir.is_dir(),
+        "corpus not found at {} (set ASSAY_SHARED)",
+        dir.display()
+    );
     dir
 }
 
@@ -36,13 +40,22 @@ fn corpus_file(name: &str) -> String {
 #[test]
 fn prints_one_line_per_file_with_the_upload_fields() {
     let photo = corpus_file("orient_portrait_6.jpg");
-    let (ok, lines) = assay_analyze(&[&photo, "--colors", "--phash", "--custom-coordinates", "10,20,30,40|400,500,100,200"]);
+    let (ok, lines) = assay_analyze(&[
+        &photo,
+        "--colors",
+        "--phash",
+        "--custom-coordinates",
+        "10,20,30,40|400,500,100,200",
+    ]);
     assert!(ok);
     assert_eq!(lines.len(), 1);
     let line = &lines[0];
     assert_eq!(line["file"], photo.as_str());
     // Exif orientation 6: displayed portrait.
-    assert_eq!((line["width"].as_u64(), line["height"].as_u64()), (Some(450), Some(600)));
+    assert_eq!(
+        (line["width"].as_u64(), line["height"].as_u64()),
+        (Some(450), Some(600))
+    );
     assert_eq!(line["format"], "jpg");
     assert_eq!(line["pages"], 1);
     assert_eq!(line["etag"].as_str().map(str::len), Some(32));
@@ -50,7 +63,10 @@ fn prints_one_line_per_file_with_the_upload_fields() {
     assert!(line["predominant"]["google"].is_array());
     assert_eq!(line["phash"].as_str().map(str::len), Some(16));
     let custom = &line["coordinates"]["custom"];
-    assert_eq!(custom, &serde_json::json!([[10, 20, 30, 40], [400, 500, 50, 100]]));
+    assert_eq!(
+        custom,
+        &serde_json::json!([[10, 20, 30, 40], [400, 500, 50, 100]])
+    );
     assert!(line.get("media_metadata").is_none(), "not asked for");
 }
 
@@ -65,7 +81,12 @@ fn a_bad_file_gets_an_error_line_and_the_others_still_print() {
     assert_eq!(lines[0]["pages"], 42);
     for (line, file) in lines[1..].iter().zip([&bad, &missing]) {
         assert_eq!(line["file"], file.as_str());
-        assert!(line["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{line}");
+        assert!(
+            line["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{line}"
+        );
         assert!(line.get("width").is_none());
     }
 }

@@ -28,9 +28,14 @@ pub struct Options {
 impl Options {
     /// The first requested analysis that needs decoded pixels, by wire name.
     fn first_pixel_analysis(&self) -> Option<&'static str> {
-        [("colors", self.colors), ("phash", self.phash), ("faces", self.faces), ("ocr", self.ocr.is_some())]
-            .into_iter()
-            .find_map(|(name, wanted)| wanted.then_some(name))
+        [
+            ("colors", self.colors),
+            ("phash", self.phash),
+            ("faces", self.faces),
+            ("ocr", self.ocr.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(name, wanted)| wanted.then_some(name))
     }
 }
 
@@ -115,7 +120,9 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError
         bytes: bytes.len() as u64,
         etag: hex::encode(Md5::digest(bytes)),
         pages: header.pages,
-        media_metadata: options.media_metadata.then(|| metadata::extract(bytes, format)),
+        media_metadata: options
+            .media_metadata
+            .then(|| metadata::extract(bytes, format)),
         colors: None,
         phash: None,
         faces: None,
@@ -127,12 +134,20 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError
     }
     if let Some(custom) = &options.custom_coordinates {
         let clamped = custom.iter().map(|r| r.clamp_to(width, height)).collect();
-        analysis.coordinates.get_or_insert_with(Coordinates::default).custom = Some(clamped);
+        analysis
+            .coordinates
+            .get_or_insert_with(Coordinates::default)
+            .custom = Some(clamped);
     }
     Ok(analysis)
 }
 
-fn run_pixel_analyses(analysis: &mut Analysis, pixels: &Pixels, header: &Header, options: &Options) {
+fn run_pixel_analyses(
+    analysis: &mut Analysis,
+    pixels: &Pixels,
+    header: &Header,
+    options: &Options,
+) {
     let (width, height) = header.displayed_size();
     if options.colors {
         analysis.colors = Some(colors::analyze(&pixels.working.to_rgba8()));
@@ -144,12 +159,21 @@ fn run_pixel_analyses(analysis: &mut Analysis, pixels: &Pixels, header: &Header,
     // Boxes come back in `full`'s pixels; this maps them to the displayed frame.
     let scale = f64::from(width) / f64::from(full.width().max(1));
     if options.faces {
-        let found: Vec<Rect> =
-            faces::detect(full).into_iter().map(|r| r.scaled(scale).clamp_to(width, height)).collect();
-        analysis.coordinates.get_or_insert_with(Coordinates::default).faces = Some(found.clone());
+        let found: Vec<Rect> = faces::detect(full)
+            .into_iter()
+            .map(|r| r.scaled(scale).clamp_to(width, height))
+            .collect();
+        analysis
+            .coordinates
+            .get_or_insert_with(Coordinates::default)
+            .faces = Some(found.clone());
         analysis.faces = Some(found);
     }
     if let Some(ocr_options) = &options.ocr {
-        analysis.info = Some(Info { ocr: OcrInfo { adv_ocr: ocr::recognize(full, scale, ocr_options) } });
+        analysis.info = Some(Info {
+            ocr: OcrInfo {
+                adv_ocr: ocr::recognize(full, scale, ocr_options),
+            },
+        });
     }
 }

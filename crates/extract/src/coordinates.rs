@@ -27,13 +27,27 @@ impl Rect {
     pub fn clamp_to(self, width: u32, height: u32) -> Rect {
         let x = self.x.min(width);
         let y = self.y.min(height);
-        Rect { x, y, w: self.w.min(width - x), h: self.h.min(height - y) }
+        Rect {
+            x,
+            y,
+            w: self.w.min(width - x),
+            h: self.h.min(height - y),
+        }
     }
 
     /// `self` measured in an image `factor` times larger (rounded to whole pixels).
     pub fn scaled(self, factor: f64) -> Rect {
-        let scale = |v: u32| (f64::from(v) * factor).round().clamp(0.0, f64::from(u32::MAX)) as u32;
-        Rect { x: scale(self.x), y: scale(self.y), w: scale(self.w), h: scale(self.h) }
+        let scale = |v: u32| {
+            (f64::from(v) * factor)
+                .round()
+                .clamp(0.0, f64::from(u32::MAX)) as u32
+        };
+        Rect {
+            x: scale(self.x),
+            y: scale(self.y),
+            w: scale(self.w),
+            h: scale(self.h),
+        }
     }
 }
 
@@ -45,7 +59,10 @@ pub fn parse_rects(param: &'static str, value: &str) -> Result<Vec<Rect>, Extrac
     if value.trim().is_empty() {
         return Ok(Vec::new());
     }
-    value.split('|').map(|group| parse_rect(param, group)).collect()
+    value
+        .split('|')
+        .map(|group| parse_rect(param, group))
+        .collect()
 }
 
 fn parse_rect(param: &'static str, group: &str) -> Result<Rect, ExtractError> {
@@ -56,21 +73,28 @@ fn parse_rect(param: &'static str, group: &str) -> Result<Rect, ExtractError> {
             let n = n.trim();
             // `u32::from_str` accepts a leading '+'; the wire form is digits only.
             if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(invalid(format!("{n:?} is not a non-negative integer in {group:?}")));
+                return Err(invalid(format!(
+                    "{n:?} is not a non-negative integer in {group:?}"
+                )));
             }
-            n.parse::<u32>().map_err(|_| invalid(format!("{n} is too large in {group:?}")))
+            n.parse::<u32>()
+                .map_err(|_| invalid(format!("{n} is too large in {group:?}")))
         })
         .collect::<Result<Vec<u32>, _>>()?;
     match numbers[..] {
         [x, y, w, h] => Ok(Rect { x, y, w, h }),
-        _ => Err(invalid(format!("expected x,y,w,h groups separated by '|', got {group:?}"))),
+        _ => Err(invalid(format!(
+            "expected x,y,w,h groups separated by '|', got {group:?}"
+        ))),
     }
 }
 
 /// The wire form of `rects`, as `parse_rects` reads it.
 pub fn format_rects(rects: &[Rect]) -> String {
-    let groups: Vec<String> =
-        rects.iter().map(|r| format!("{},{},{},{}", r.x, r.y, r.w, r.h)).collect();
+    let groups: Vec<String> = rects
+        .iter()
+        .map(|r| format!("{},{},{},{}", r.x, r.y, r.w, r.h))
+        .collect();
     groups.join("|")
 }
 
@@ -85,16 +109,46 @@ mod tests {
         let rects = parse_rects(PARAM, "10,20,30,40|50,60,70,80").unwrap();
         assert_eq!(
             rects,
-            [Rect { x: 10, y: 20, w: 30, h: 40 }, Rect { x: 50, y: 60, w: 70, h: 80 }]
+            [
+                Rect {
+                    x: 10,
+                    y: 20,
+                    w: 30,
+                    h: 40
+                },
+                Rect {
+                    x: 50,
+                    y: 60,
+                    w: 70,
+                    h: 80
+                }
+            ]
         );
         assert_eq!(format_rects(&rects), "10,20,30,40|50,60,70,80");
-        assert_eq!(parse_rects(PARAM, " 1, 2 ,3,4 ").unwrap(), [Rect { x: 1, y: 2, w: 3, h: 4 }]);
+        assert_eq!(
+            parse_rects(PARAM, " 1, 2 ,3,4 ").unwrap(),
+            [Rect {
+                x: 1,
+                y: 2,
+                w: 3,
+                h: 4
+            }]
+        );
         assert_eq!(parse_rects(PARAM, "").unwrap(), []);
     }
 
     #[test]
     fn rejects_what_is_not_groups_of_four_non_negative_integers() {
-        for bad in ["1,2,3", "1,2,3,4,5", "1,2,3,-4", "1,2,3,4|", "a,b,c,d", "1.5,2,3,4", "+1,2,3,4", "1,2,3,99999999999"] {
+        for bad in [
+            "1,2,3",
+            "1,2,3,4,5",
+            "1,2,3,-4",
+            "1,2,3,4|",
+            "a,b,c,d",
+            "1.5,2,3,4",
+            "+1,2,3,4",
+            "1,2,3,99999999999",
+        ] {
             match parse_rects(PARAM, bad) {
                 Err(ExtractError::InvalidParameter { param, .. }) => assert_eq!(param, PARAM),
                 other => panic!("{bad:?} gave {other:?}"),
@@ -104,14 +158,61 @@ mod tests {
 
     #[test]
     fn clamps_to_the_image() {
-        let inside = Rect { x: 10, y: 10, w: 20, h: 20 };
+        let inside = Rect {
+            x: 10,
+            y: 10,
+            w: 20,
+            h: 20,
+        };
         assert_eq!(inside.clamp_to(100, 100), inside);
-        assert_eq!(Rect { x: 90, y: 5, w: 20, h: 200 }.clamp_to(100, 50), Rect { x: 90, y: 5, w: 10, h: 45 });
-        assert_eq!(Rect { x: 500, y: 500, w: 5, h: 5 }.clamp_to(100, 50), Rect { x: 100, y: 50, w: 0, h: 0 });
+        assert_eq!(
+            Rect {
+                x: 90,
+                y: 5,
+                w: 20,
+                h: 200
+            }
+            .clamp_to(100, 50),
+            Rect {
+                x: 90,
+                y: 5,
+                w: 10,
+                h: 45
+            }
+        );
+        assert_eq!(
+            Rect {
+                x: 500,
+                y: 500,
+                w: 5,
+                h: 5
+            }
+            .clamp_to(100, 50),
+            Rect {
+                x: 100,
+                y: 50,
+                w: 0,
+                h: 0
+            }
+        );
     }
 
     #[test]
     fn scales_to_a_larger_frame() {
-        assert_eq!(Rect { x: 1, y: 2, w: 3, h: 4 }.scaled(2.5), Rect { x: 3, y: 5, w: 8, h: 10 });
+        assert_eq!(
+            Rect {
+                x: 1,
+                y: 2,
+                w: 3,
+                h: 4
+            }
+            .scaled(2.5),
+            Rect {
+                x: 3,
+                y: 5,
+                w: 8,
+                h: 10
+            }
+        );
     }
 }

@@ -11,17 +11,30 @@ pub enum ExtractError {
     /// The bytes are not an image format we know.
     #[error("Invalid image file: unsupported or unrecognised format")]
     Unsupported,
+    /// The format is recognised but this build cannot read it at all (PDF: no
+    /// parser or rasteriser is built in yet).
+    #[error("Invalid image file: {0} files are not supported by this server")]
+    UnsupportedFormat(Format),
     /// The file claims a known format but cannot be read (corrupt, truncated).
     #[error("Invalid image file: {0}")]
     Corrupt(String),
     /// The file is over a configured limit (bytes, pixels, frames); refused before
     /// the work it would cost.
     #[error("{}", over_limit_message(*.limit, *.actual, *.max))]
-    TooLarge { limit: LimitKind, actual: u64, max: u64 },
+    TooLarge {
+        limit: LimitKind,
+        actual: u64,
+        max: u64,
+    },
     /// The format is recognised and its basic facts are read, but this build
     /// cannot decode its pixels, which the requested analysis needs.
-    #[error("{analysis} is not available for {format} files: this build cannot decode their pixels")]
-    PixelsUnavailable { format: Format, analysis: &'static str },
+    #[error(
+        "{analysis} is not available for {format} files: this build cannot decode their pixels"
+    )]
+    PixelsUnavailable {
+        format: Format,
+        analysis: &'static str,
+    },
     /// A caller-supplied parameter is malformed; names the parameter.
     #[error("Invalid {param}: {reason}")]
     InvalidParameter { param: &'static str, reason: String },
@@ -62,13 +75,20 @@ mod tests {
 
     #[test]
     fn messages_name_the_problem() {
-        let e = ExtractError::TooLarge { limit: LimitKind::Bytes, actual: 11, max: 10 };
+        let e = ExtractError::TooLarge {
+            limit: LimitKind::Bytes,
+            actual: 11,
+            max: 10,
+        };
         assert_eq!(e.to_string(), "File size too large. Got 11. Maximum is 10.");
         let e = ExtractError::InvalidParameter {
             param: "custom_coordinates",
             reason: "expected x,y,w,h".into(),
         };
-        assert_eq!(e.to_string(), "Invalid custom_coordinates: expected x,y,w,h");
+        assert_eq!(
+            e.to_string(),
+            "Invalid custom_coordinates: expected x,y,w,h"
+        );
         assert!(e.is_client_error());
         assert!(!ExtractError::Internal("x".into()).is_client_error());
     }

@@ -32,7 +32,9 @@ pub(crate) fn sniff(bytes: &[u8]) -> Option<Format> {
     let has = |names: &[&[u8]]| brands.iter().any(|b| names.contains(b));
     if has(&[b"avif", b"avis"]) {
         Some(Format::Avif)
-    } else if has(&[b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"]) {
+    } else if has(&[
+        b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1",
+    ]) {
         Some(Format::Heic)
     } else {
         None
@@ -48,7 +50,11 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<HeifHeader, ExtractError> {
     let iprp = find(meta, b"iprp")?.ok_or_else(|| corrupt("no item properties ('iprp')"))?;
     let ipco = find(iprp, b"ipco")?.ok_or_else(|| corrupt("no property container ('ipco')"))?;
     let properties: Vec<IsoBox> = Boxes::new(ipco).collect::<Result<_, _>>()?;
-    let mut header = HeifHeader { width: 0, height: 0, quarter_turns: 0 };
+    let mut header = HeifHeader {
+        width: 0,
+        height: 0,
+        quarter_turns: 0,
+    };
     let mut has_size = false;
     for index in primary_item_properties(iprp, primary)? {
         // Property indices are 1-based; 0 means "no property".
@@ -87,7 +93,11 @@ fn primary_item_properties(iprp: &[u8], item: u32) -> Result<Vec<usize>, Extract
         let mut reader = Reader { bytes: body, at: 0 };
         let entries = reader.u32()?;
         for _ in 0..entries {
-            let item_id = if version < 1 { u32::from(reader.u16()?) } else { reader.u32()? };
+            let item_id = if version < 1 {
+                u32::from(reader.u16()?)
+            } else {
+                reader.u32()?
+            };
             let count = reader.u8()?;
             for _ in 0..count {
                 // The top bit flags "essential"; the rest is the property index.
@@ -107,7 +117,10 @@ fn primary_item_properties(iprp: &[u8], item: u32) -> Result<Vec<usize>, Extract
 
 fn read_pitm(pitm: &[u8]) -> Result<u32, ExtractError> {
     let (version, _) = full_box_header(pitm)?;
-    let mut reader = Reader { bytes: &pitm[4..], at: 0 };
+    let mut reader = Reader {
+        bytes: &pitm[4..],
+        at: 0,
+    };
     if version == 0 {
         Ok(u32::from(reader.u16()?))
     } else {
@@ -168,7 +181,13 @@ fn split_box(bytes: &[u8]) -> Result<(IsoBox<'_>, &[u8]), ExtractError> {
         return Err(corrupt("box size out of bounds"));
     }
     let total = total as usize;
-    Ok((IsoBox { kind, body: &bytes[header_len as usize..total] }, &bytes[total..]))
+    Ok((
+        IsoBox {
+            kind,
+            body: &bytes[header_len as usize..total],
+        },
+        &bytes[total..],
+    ))
 }
 
 /// The body of the first box of type `kind` among the boxes in `bytes`.
@@ -198,8 +217,14 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take<const N: usize>(&mut self) -> Result<[u8; N], ExtractError> {
-        let end = self.at.checked_add(N).ok_or_else(|| corrupt("truncated box"))?;
-        let chunk = self.bytes.get(self.at..end).ok_or_else(|| corrupt("truncated box"))?;
+        let end = self
+            .at
+            .checked_add(N)
+            .ok_or_else(|| corrupt("truncated box"))?;
+        let chunk = self
+            .bytes
+            .get(self.at..end)
+            .ok_or_else(|| corrupt("truncated box"))?;
         self.at = end;
         chunk.try_into().map_err(|_| corrupt("truncated box"))
     }
@@ -265,7 +290,14 @@ mod tests {
         let file = heif_with((4032, 3024), Some(3));
         assert_eq!(sniff(&file), Some(Format::Heic));
         let header = read_header(&file).unwrap();
-        assert_eq!(header, HeifHeader { width: 4032, height: 3024, quarter_turns: 3 });
+        assert_eq!(
+            header,
+            HeifHeader {
+                width: 4032,
+                height: 3024,
+                quarter_turns: 3
+            }
+        );
     }
 
     #[test]

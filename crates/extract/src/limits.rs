@@ -18,7 +18,11 @@ impl Default for Limits {
     /// The contract's defaults: 100 MB and 100 megapixels. The frame cap keeps a
     /// file of a million one-pixel frames from costing a million iterations.
     fn default() -> Self {
-        Self { max_bytes: 100 * 1024 * 1024, max_pixels: 100_000_000, max_frames: 10_000 }
+        Self {
+            max_bytes: 100 * 1024 * 1024,
+            max_pixels: 100_000_000,
+            max_frames: 10_000,
+        }
     }
 }
 
@@ -29,18 +33,28 @@ impl Limits {
 
     pub(crate) fn check_dimensions(&self, width: u32, height: u32) -> Result<(), ExtractError> {
         if width == 0 || height == 0 {
-            return Err(ExtractError::Corrupt(format!("image size is {width}x{height}")));
+            return Err(ExtractError::Corrupt(format!(
+                "image size is {width}x{height}"
+            )));
         }
         self.check_pixels(width, height)
     }
 
     /// Like `check_dimensions`, for an area that may legitimately be empty (a frame).
     pub(crate) fn check_pixels(&self, width: u32, height: u32) -> Result<(), ExtractError> {
-        check(LimitKind::Pixels, u64::from(width) * u64::from(height), self.max_pixels)
+        check(
+            LimitKind::Pixels,
+            u64::from(width) * u64::from(height),
+            self.max_pixels,
+        )
     }
 
     pub(crate) fn check_frames(&self, frames: u32) -> Result<(), ExtractError> {
-        check(LimitKind::Frames, u64::from(frames), u64::from(self.max_frames))
+        check(
+            LimitKind::Frames,
+            u64::from(frames),
+            u64::from(self.max_frames),
+        )
     }
 
     /// The same ceiling for the `image` crate's decoders, so that a header that

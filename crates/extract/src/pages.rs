@@ -52,11 +52,16 @@ fn gif_frames(bytes: &[u8], limits: &Limits) -> Result<u32, ExtractError> {
 }
 
 fn apng_frames(bytes: &[u8]) -> Result<u32, ExtractError> {
-    let reader = png::Decoder::new(Cursor::new(bytes)).read_info().map_err(corrupt)?;
+    let reader = png::Decoder::new(Cursor::new(bytes))
+        .read_info()
+        .map_err(corrupt)?;
     // `acTL` counts every frame of the animation, including a default image that is
     // also its first frame; a default image outside the animation is not counted,
     // matching what browsers play.
-    Ok(reader.info().animation_control().map_or(1, |actl| actl.num_frames.max(1)))
+    Ok(reader
+        .info()
+        .animation_control()
+        .map_or(1, |actl| actl.num_frames.max(1)))
 }
 
 fn webp_frames(bytes: &[u8]) -> Result<u32, ExtractError> {

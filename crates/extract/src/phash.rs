@@ -68,7 +68,9 @@ impl FromStr for Phash {
         if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ParsePhashError(s.to_owned()));
         }
-        u64::from_str_radix(s, 16).map(Phash).map_err(|_| ParsePhashError(s.to_owned()))
+        u64::from_str_radix(s, 16)
+            .map(Phash)
+            .map_err(|_| ParsePhashError(s.to_owned()))
     }
 }
 
@@ -93,12 +95,21 @@ mod tests {
     fn hex_round_trip_keeps_leading_zeros() {
         let hash: Phash = "00c926d5c28b6c67".parse().unwrap();
         assert_eq!(hash.to_string(), "00c926d5c28b6c67");
-        assert_eq!(serde_json::to_string(&hash).unwrap(), "\"00c926d5c28b6c67\"");
+        assert_eq!(
+            serde_json::to_string(&hash).unwrap(),
+            "\"00c926d5c28b6c67\""
+        );
     }
 
     #[test]
     fn rejects_what_is_not_sixteen_hex_digits() {
-        for bad in ["", "d8c926d5c28b6c6", "d8c926d5c28b6c677", "g8c926d5c28b6c67", "+8c926d5c28b6c6"] {
+        for bad in [
+            "",
+            "d8c926d5c28b6c6",
+            "d8c926d5c28b6c677",
+            "g8c926d5c28b6c67",
+            "+8c926d5c28b6c6",
+        ] {
             assert!(bad.parse::<Phash>().is_err(), "{bad}");
         }
     }

@@ -45,14 +45,22 @@ pub(crate) fn probe(bytes: &[u8], format: Format, limits: &Limits) -> Result<Hea
         }
         None if matches!(format, Format::Heic | Format::Avif) => {
             let heif = isobmff::read_header(bytes)?;
-            (heif.width, heif.height, heif_orientation(heif.quarter_turns))
+            (
+                heif.width,
+                heif.height,
+                heif_orientation(heif.quarter_turns),
+            )
         }
-        None => {
-            return Err(ExtractError::Corrupt(format!("{format} files are not supported yet")))
-        }
+        None => return Err(ExtractError::UnsupportedFormat(format)),
     };
     limits.check_dimensions(width, height)?;
-    Ok(Header { format, width, height, orientation, pages })
+    Ok(Header {
+        format,
+        width,
+        height,
+        orientation,
+        pages,
+    })
 }
 
 fn raster_dimensions(bytes: &[u8], codec: image::ImageFormat) -> Result<(u32, u32), ExtractError> {

@@ -15,7 +15,11 @@ fn corpus_files() -> Vec<String> {
         .filter_map(|name| name.strip_suffix(".json").map(str::to_owned))
         .collect();
     names.sort();
-    assert!(names.len() > 40, "corpus looks incomplete: {} files", names.len());
+    assert!(
+        names.len() > 40,
+        "corpus looks incomplete: {} files",
+        names.len()
+    );
     names
 }
 
@@ -70,7 +74,10 @@ fn mismatches(name: &str, expected: &Value, got: &extract::Analysis) -> Vec<Stri
     compare("pages", got.pages.into(), &expected["frames"]);
     let format = expected["format"].as_str().map(cloudinary_format);
     if format != Some(got.format) {
-        problems.push(format!("{name}: format is {}, oracle says {format:?}", got.format));
+        problems.push(format!(
+            "{name}: format is {}, oracle says {format:?}",
+            got.format
+        ));
     }
     problems
 }
@@ -83,30 +90,46 @@ fn every_corpus_file_matches_its_oracle_facts() {
         let expected = corpus_support::expected(&name);
         let result = analyze(&corpus_support::read_file(&name), &Options::default());
         match (verdict(&expected), result) {
-            (Verdict::MustFail, Ok(got)) => {
-                problems.push(format!("{name}: no oracle could read it, we answered {got:?}"))
-            }
+            (Verdict::MustFail, Ok(got)) => problems.push(format!(
+                "{name}: no oracle could read it, we answered {got:?}"
+            )),
             (Verdict::MustSucceed, Err(e)) => problems.push(format!("{name}: refused: {e}")),
             (_, Ok(got)) => {
                 answered += 1;
-                println!("{name}: {}x{} {} {} pages", got.width, got.height, got.format, got.pages);
+                println!(
+                    "{name}: {}x{} {} {} pages",
+                    got.width, got.height, got.format, got.pages
+                );
                 problems.extend(mismatches(&name, &expected, &got));
             }
             (_, Err(e)) => {
                 refused += 1;
                 println!("{name}: refused: {e}");
-                assert!(e.is_client_error(), "{name}: {e:?} should be the input's fault");
+                assert!(
+                    e.is_client_error(),
+                    "{name}: {e:?} should be the input's fault"
+                );
                 assert!(!e.to_string().is_empty());
             }
         }
     }
     println!("corpus: {answered} files answered, {refused} refused");
-    assert!(problems.is_empty(), "{} mismatches:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} mismatches:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]
 fn pixel_analyses_never_panic_on_any_corpus_file() {
-    let options = Options { colors: true, phash: true, media_metadata: true, ..Default::default() };
+    let options = Options {
+        colors: true,
+        phash: true,
+        media_metadata: true,
+        ..Default::default()
+    };
     for name in corpus_files() {
         let bytes = corpus_support::read_file(&name);
         match analyze(&bytes, &options) {
@@ -114,8 +137,14 @@ fn pixel_analyses_never_panic_on_any_corpus_file() {
                 let colors = got.colors.expect("colors were asked for");
                 assert!(!colors.colors.is_empty(), "{name}: no colours");
                 let total: f64 = colors.colors.iter().map(|c| c.percent.value()).sum();
-                assert!((total - 100.0).abs() < 2.0, "{name}: colour shares add up to {total}");
-                assert_eq!(got.phash.expect("phash was asked for").to_string().len(), 16);
+                assert!(
+                    (total - 100.0).abs() < 2.0,
+                    "{name}: colour shares add up to {total}"
+                );
+                assert_eq!(
+                    got.phash.expect("phash was asked for").to_string().len(),
+                    16
+                );
             }
             Err(ExtractError::PixelsUnavailable { format, .. }) => {
                 assert!(matches!(format, Format::Heic | Format::Avif), "{name}")
@@ -136,7 +165,11 @@ fn the_decompression_bomb_is_refused_on_its_header() {
     let mut complete = bomb[..bomb.len() - 1].to_vec();
     complete.extend([0x02, 0x01, 0x00, 0x00, 0x3B]);
     match analyze(&complete, &Options::default()) {
-        Err(ExtractError::TooLarge { limit: LimitKind::Pixels, actual, .. }) => {
+        Err(ExtractError::TooLarge {
+            limit: LimitKind::Pixels,
+            actual,
+            ..
+        }) => {
             assert_eq!(actual, 65535 * (65280 + 1321))
         }
         other => panic!("expected a pixel-limit refusal, got {other:?}"),
@@ -146,35 +179,75 @@ fn the_decompression_bomb_is_refused_on_its_header() {
 #[test]
 fn files_over_the_configured_limits_are_refused() {
     let photo = corpus_support::read_file("jpeg_plain_jfif_2352x1568.jpg");
-    let tight = |limits: Limits| Options { limits, ..Default::default() };
+    let tight = |limits: Limits| Options {
+        limits,
+        ..Default::default()
+    };
     let defaults = Limits::default();
-    let too_many_bytes = tight(Limits { max_bytes: 1000, ..defaults });
+    let too_many_bytes = tight(Limits {
+        max_bytes: 1000,
+        ..defaults
+    });
     assert!(matches!(
         analyze(&photo, &too_many_bytes),
-        Err(ExtractError::TooLarge { limit: LimitKind::Bytes, max: 1000, .. })
+        Err(ExtractError::TooLarge {
+            limit: LimitKind::Bytes,
+            max: 1000,
+            ..
+        })
     ));
-    let too_many_pixels = tight(Limits { max_pixels: 2352 * 1568 - 1, ..defaults });
+    let too_many_pixels = tight(Limits {
+        max_pixels: 2352 * 1568 - 1,
+        ..defaults
+    });
     assert!(matches!(
         analyze(&photo, &too_many_pixels),
-        Err(ExtractError::TooLarge { limit: LimitKind::Pixels, actual: 3_687_936, .. })
+        Err(ExtractError::TooLarge {
+            limit: LimitKind::Pixels,
+            actual: 3_687_936,
+            ..
+        })
     ));
     let animation = corpus_support::read_file("gif_anim_iss634.gif");
-    let too_many_frames = tight(Limits { max_frames: 10, ..defaults });
+    let too_many_frames = tight(Limits {
+        max_frames: 10,
+        ..defaults
+    });
     assert!(matches!(
         analyze(&animation, &too_many_frames),
-        Err(ExtractError::TooLarge { limit: LimitKind::Frames, .. })
+        Err(ExtractError::TooLarge {
+            limit: LimitKind::Frames,
+            ..
+        })
     ));
 }
 
 #[test]
 fn empty_unknown_and_truncated_inputs_are_typed_errors() {
-    assert!(matches!(analyze(b"", &Options::default()), Err(ExtractError::Empty)));
+    assert!(matches!(
+        analyze(b"", &Options::default()),
+        Err(ExtractError::Empty)
+    ));
     let text = b"name,width\nphoto,10\n";
-    assert!(matches!(analyze(text, &Options::default()), Err(ExtractError::Unsupported)));
+    assert!(matches!(
+        analyze(text, &Options::default()),
+        Err(ExtractError::Unsupported)
+    ));
+    let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
+    assert!(matches!(
+        analyze(pdf, &Options::default()),
+        Err(ExtractError::UnsupportedFormat(Format::Pdf))
+    ));
     // Every real file cut short, at several points: an answer or an error, never a panic.
     for name in corpus_files() {
         let bytes = corpus_support::read_file(&name);
-        for cut in [8, 64, bytes.len() / 3, bytes.len() / 2, bytes.len().saturating_sub(100)] {
+        for cut in [
+            8,
+            64,
+            bytes.len() / 3,
+            bytes.len() / 2,
+            bytes.len().saturating_sub(100),
+        ] {
             if let Err(e) = analyze(&bytes[..cut.min(bytes.len())], &Options::default()) {
                 assert!(e.is_client_error(), "{name} cut at {cut}: {e:?}");
             }

@@ -22,9 +22,18 @@ fn pairs() -> Vec<Pair> {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header row").split(',').collect();
-    let column = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}"));
-    let (a, b, same, distance) =
-        (column("a"), column("b"), column("same_source"), column("phash_hamming_imagehash"));
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let (a, b, same, distance) = (
+        column("a"),
+        column("b"),
+        column("same_source"),
+        column("phash_hamming_imagehash"),
+    );
     lines
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
@@ -69,7 +78,10 @@ fn auc_sanity() {
 fn our_phash_separates_near_duplicates_at_least_as_well_as_imagehash() {
     let pairs = pairs();
     assert!(pairs.iter().any(|p| p.same_source) && pairs.iter().any(|p| !p.same_source));
-    let options = Options { phash: true, ..Default::default() };
+    let options = Options {
+        phash: true,
+        ..Default::default()
+    };
     let mut hashes: BTreeMap<String, Phash> = BTreeMap::new();
     for name in pairs.iter().flat_map(|p| [&p.a, &p.b]) {
         if !hashes.contains_key(name) {
@@ -78,13 +90,24 @@ fn our_phash_separates_near_duplicates_at_least_as_well_as_imagehash() {
             hashes.insert(name.clone(), analysis.phash.expect("phash was asked for"));
         }
     }
-    let ours: Vec<(u32, bool)> =
-        pairs.iter().map(|p| (hashes[&p.a].distance(hashes[&p.b]), p.same_source)).collect();
-    let theirs: Vec<(u32, bool)> = pairs.iter().map(|p| (p.imagehash_distance, p.same_source)).collect();
+    let ours: Vec<(u32, bool)> = pairs
+        .iter()
+        .map(|p| (hashes[&p.a].distance(hashes[&p.b]), p.same_source))
+        .collect();
+    let theirs: Vec<(u32, bool)> = pairs
+        .iter()
+        .map(|p| (p.imagehash_distance, p.same_source))
+        .collect();
     let (ours_auc, theirs_auc) = (auc(&ours), auc(&theirs));
     let max_same = ours.iter().filter(|s| s.1).map(|s| s.0).max().unwrap_or(0);
     let min_different = ours.iter().filter(|s| !s.1).map(|s| s.0).min().unwrap_or(0);
-    println!("pHash ROC AUC over {} pairs: assay {ours_auc:.4}, imagehash {theirs_auc:.4}", pairs.len());
+    println!(
+        "pHash ROC AUC over {} pairs: assay {ours_auc:.4}, imagehash {theirs_auc:.4}",
+        pairs.len()
+    );
     println!("assay distances: same-source max {max_same}, different-source min {min_different}");
-    assert!(ours_auc >= theirs_auc, "assay AUC {ours_auc:.4} is below imagehash's {theirs_auc:.4}");
+    assert!(
+        ours_auc >= theirs_auc,
+        "assay AUC {ours_auc:.4} is below imagehash's {theirs_auc:.4}"
+    );
 }

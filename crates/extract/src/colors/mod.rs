@@ -30,7 +30,11 @@ pub struct Percent(f64);
 
 impl Percent {
     fn of(part: u64, whole: u64) -> Percent {
-        let exact = if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 };
+        let exact = if whole == 0 {
+            0.0
+        } else {
+            part as f64 * 100.0 / whole as f64
+        };
         Percent((exact * 10.0).round() / 10.0)
     }
 
@@ -142,17 +146,29 @@ fn color_shares(clusters: &[quantize::Cluster], total: u64) -> Vec<ColorShare> {
     for cluster in clusters {
         *by_hex.entry(hex(cluster.rgba)).or_default() += u64::from(cluster.pixels);
     }
-    ranked(by_hex, total).into_iter().map(|(hex, percent)| ColorShare { hex, percent }).collect()
+    ranked(by_hex, total)
+        .into_iter()
+        .map(|(hex, percent)| ColorShare { hex, percent })
+        .collect()
 }
 
 /// Shares per palette name of the visible clusters, largest first.
-fn named_shares(palette: palette::Palette, clusters: &[quantize::Cluster], total: u64) -> Vec<NamedShare> {
+fn named_shares(
+    palette: palette::Palette,
+    clusters: &[quantize::Cluster],
+    total: u64,
+) -> Vec<NamedShare> {
     let mut by_name: BTreeMap<&'static str, u64> = BTreeMap::new();
     for cluster in clusters.iter().filter(|c| c.rgba[3] > 0) {
         let [r, g, b, _] = cluster.rgba;
-        *by_name.entry(palette::name_of(palette, [r, g, b])).or_default() += u64::from(cluster.pixels);
+        *by_name
+            .entry(palette::name_of(palette, [r, g, b]))
+            .or_default() += u64::from(cluster.pixels);
     }
-    ranked(by_name, total).into_iter().map(|(name, percent)| NamedShare { name, percent }).collect()
+    ranked(by_name, total)
+        .into_iter()
+        .map(|(name, percent)| NamedShare { name, percent })
+        .collect()
 }
 
 /// Pixel counts as percentages of `total`, largest count first, ties in key
@@ -176,8 +192,14 @@ fn histogram(visible: &[[u8; 4]]) -> ColorHistogram {
         }
     }
     let total = visible.len() as u64;
-    let [red, green, blue] = counts.map(|bins| bins.iter().map(|&c| Percent::of(c, total)).collect());
-    ColorHistogram { bins: HISTOGRAM_BINS, red, green, blue }
+    let [red, green, blue] =
+        counts.map(|bins| bins.iter().map(|&c| Percent::of(c, total)).collect());
+    ColorHistogram {
+        bins: HISTOGRAM_BINS,
+        red,
+        green,
+        blue,
+    }
 }
 
 fn is_grayscale(visible: &[[u8; 4]]) -> bool {
@@ -192,7 +214,10 @@ fn illustration_score(visible: &[[u8; 4]]) -> f64 {
     if visible.is_empty() {
         return 0.0;
     }
-    let mut packed: Vec<u32> = visible.iter().map(|&[r, g, b, _]| u32::from_be_bytes([0, r, g, b])).collect();
+    let mut packed: Vec<u32> = visible
+        .iter()
+        .map(|&[r, g, b, _]| u32::from_be_bytes([0, r, g, b]))
+        .collect();
     packed.sort_unstable();
     let mut runs: Vec<usize> = packed.chunk_by(|a, b| a == b).map(<[u32]>::len).collect();
     runs.sort_unstable_by(|a, b| b.cmp(a));
@@ -207,13 +232,19 @@ mod tests {
     use image::Rgba;
 
     fn image_of(parts: &[([u8; 4], u32)]) -> RgbaImage {
-        let pixels: Vec<u8> = parts.iter().flat_map(|(rgba, n)| std::iter::repeat_n(*rgba, *n as usize).flatten()).collect();
+        let pixels: Vec<u8> = parts
+            .iter()
+            .flat_map(|(rgba, n)| std::iter::repeat_n(*rgba, *n as usize).flatten())
+            .collect();
         RgbaImage::from_raw(pixels.len() as u32 / 4, 1, pixels).unwrap()
     }
 
     #[test]
     fn reports_shares_largest_first_with_uppercase_hex() {
-        let report = analyze(&image_of(&[([0, 0, 255, 255], 250), ([255, 255, 255, 255], 750)]));
+        let report = analyze(&image_of(&[
+            ([0, 0, 255, 255], 250),
+            ([255, 255, 255, 255], 750),
+        ]));
         let json = serde_json::to_string(&report.colors).unwrap();
         assert_eq!(json, r##"[["#FFFFFF",75],["#0000FF",25]]"##);
         let google = serde_json::to_string(&report.predominant.google).unwrap();
@@ -237,14 +268,18 @@ mod tests {
             Rgba([v, v.saturating_add(3), v, 255])
         });
         assert!(analyze(&gray).grayscale);
-        let sepia = RgbaImage::from_fn(64, 64, |x, _| Rgba([112 + x as u8, 66 + x as u8, 20 + x as u8, 255]));
+        let sepia = RgbaImage::from_fn(64, 64, |x, _| {
+            Rgba([112 + x as u8, 66 + x as u8, 20 + x as u8, 255])
+        });
         assert!(!analyze(&sepia).grayscale);
     }
 
     #[test]
     fn flat_artwork_scores_higher_than_a_gradient() {
         let flat = image_of(&[([255, 0, 0, 255], 500), ([255, 255, 255, 255], 500)]);
-        let gradient = RgbaImage::from_fn(100, 10, |x, y| Rgba([x as u8 * 2, y as u8 * 20, (x + y) as u8, 255]));
+        let gradient = RgbaImage::from_fn(100, 10, |x, y| {
+            Rgba([x as u8 * 2, y as u8 * 20, (x + y) as u8, 255])
+        });
         assert_eq!(analyze(&flat).illustration_score, 1.0);
         assert!(analyze(&gradient).illustration_score < 0.5);
     }

@@ -47,12 +47,17 @@ pub(crate) fn quantize(pixels: &[[u8; 4]], max_colors: usize) -> Vec<Cluster> {
     }
     let mut boxes = vec![measure(&entries, 0, entries.len())];
     while boxes.len() < max_colors {
-        let Some(index) = box_to_split(&boxes) else { break };
+        let Some(index) = box_to_split(&boxes) else {
+            break;
+        };
         let (low, high) = split(&mut entries, boxes[index]);
         boxes[index] = low;
         boxes.push(high);
     }
-    let seeds: Vec<[u8; 4]> = boxes.iter().map(|b| mean_color(&entries[b.start..b.end]).rgba).collect();
+    let seeds: Vec<[u8; 4]> = boxes
+        .iter()
+        .map(|b| mean_color(&entries[b.start..b.end]).rgba)
+        .collect();
     let mut clusters = refine(&entries, &seeds);
     clusters.sort_by(|a, b| b.pixels.cmp(&a.pixels).then(a.rgba.cmp(&b.rgba)));
     clusters
@@ -82,7 +87,10 @@ fn assign(entries: &[Entry], centres: &[[u8; 4]]) -> Vec<Cluster> {
             channels[c] += u64::from(entry.rgba[c]) * count;
         }
     }
-    sums.into_iter().filter(|&(_, pixels)| pixels > 0).map(|(channels, pixels)| mean(channels, pixels)).collect()
+    sums.into_iter()
+        .filter(|&(_, pixels)| pixels > 0)
+        .map(|(channels, pixels)| mean(channels, pixels))
+        .collect()
 }
 
 fn squared_distance(a: [u8; 4], b: [u8; 4]) -> u32 {
@@ -96,7 +104,10 @@ fn distinct_colors(pixels: &[[u8; 4]]) -> Vec<Entry> {
     for value in packed {
         match entries.last_mut() {
             Some(last) if u32::from_be_bytes(last.rgba) == value => last.count += 1,
-            _ => entries.push(Entry { rgba: value.to_be_bytes(), count: 1 }),
+            _ => entries.push(Entry {
+                rgba: value.to_be_bytes(),
+                count: 1,
+            }),
         }
     }
     entries
@@ -114,10 +125,20 @@ fn measure(entries: &[Entry], start: usize, end: usize) -> ColorBox {
         }
     }
     // The first widest channel wins a tie: R, G, B, then A.
-    let (widest_channel, widest_range) = (0..4)
-        .map(|c| (c, max[c] - min[c]))
-        .fold((0, 0), |best, (c, range)| if range > best.1 { (c, range) } else { best });
-    ColorBox { start, end, population, widest_channel, widest_range }
+    let (widest_channel, widest_range) =
+        (0..4)
+            .map(|c| (c, max[c] - min[c]))
+            .fold(
+                (0, 0),
+                |best, (c, range)| if range > best.1 { (c, range) } else { best },
+            );
+    ColorBox {
+        start,
+        end,
+        population,
+        widest_channel,
+        widest_range,
+    }
 }
 
 fn box_to_split(boxes: &[ColorBox]) -> Option<usize> {
@@ -149,7 +170,10 @@ fn split(entries: &mut [Entry], color_box: ColorBox) -> (ColorBox, ColorBox) {
     }
     // Both halves keep at least one colour.
     let cut = color_box.start + cut.clamp(1, members.len() - 1);
-    (measure(entries, color_box.start, cut), measure(entries, cut, color_box.end))
+    (
+        measure(entries, color_box.start, cut),
+        measure(entries, cut, color_box.end),
+    )
 }
 
 fn mean_color(members: &[Entry]) -> Cluster {
@@ -167,7 +191,10 @@ fn mean_color(members: &[Entry]) -> Cluster {
 /// The rounded mean colour of `pixels` pixels whose channels add up to `sums`.
 fn mean(sums: [u64; 4], pixels: u64) -> Cluster {
     let rgba = sums.map(|sum| ((sum + pixels / 2) / pixels.max(1)) as u8);
-    Cluster { rgba, pixels: pixels as u32 }
+    Cluster {
+        rgba,
+        pixels: pixels as u32,
+    }
 }
 
 #[cfg(test)]
@@ -181,20 +208,39 @@ mod tests {
         let mut pixels = vec![red; 300];
         pixels.extend(vec![blue; 100]);
         let clusters = quantize(&pixels, 32);
-        assert_eq!(clusters, [Cluster { rgba: red, pixels: 300 }, Cluster { rgba: blue, pixels: 100 }]);
+        assert_eq!(
+            clusters,
+            [
+                Cluster {
+                    rgba: red,
+                    pixels: 300
+                },
+                Cluster {
+                    rgba: blue,
+                    pixels: 100
+                }
+            ]
+        );
     }
 
     #[test]
     fn caps_the_palette_and_keeps_every_pixel() {
-        let pixels: Vec<[u8; 4]> = (0..=255u8).flat_map(|v| [[v, 255 - v, v / 2, 255]; 3]).collect();
+        let pixels: Vec<[u8; 4]> = (0..=255u8)
+            .flat_map(|v| [[v, 255 - v, v / 2, 255]; 3])
+            .collect();
         let clusters = quantize(&pixels, 32);
         assert_eq!(clusters.len(), 32);
-        assert_eq!(clusters.iter().map(|c| c.pixels).sum::<u32>(), pixels.len() as u32);
+        assert_eq!(
+            clusters.iter().map(|c| c.pixels).sum::<u32>(),
+            pixels.len() as u32
+        );
     }
 
     #[test]
     fn same_pixels_in_any_order_give_the_same_palette() {
-        let pixels: Vec<[u8; 4]> = (0..5000u32).map(|i| [(i * 7) as u8, (i * 13) as u8, (i * 31) as u8, 255]).collect();
+        let pixels: Vec<[u8; 4]> = (0..5000u32)
+            .map(|i| [(i * 7) as u8, (i * 13) as u8, (i * 31) as u8, 255])
+            .collect();
         let mut reversed = pixels.clone();
         reversed.reverse();
         assert_eq!(quantize(&pixels, 16), quantize(&reversed, 16));
