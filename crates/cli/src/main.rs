@@ -19,6 +19,8 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Serve the Upload and Admin APIs on one port (ASSAY_* environment variables).
     Serve,
+    /// Apply pending database migrations (DATABASE_URL), then exit.
+    Migrate,
 }
 
 fn main() -> ExitCode {
@@ -28,6 +30,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("assay serve: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Migrate => match cli::migrate::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("assay migrate: {err:#}");
                 ExitCode::FAILURE
             }
         },
