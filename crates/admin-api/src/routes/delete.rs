@@ -1,6 +1,7 @@
 //! `DELETE /v1_1/{cloud}/resources/{resource_type}/{type}`: delete by
-//! `public_ids` (`delete_resources`) or by `prefix`
-//! (`delete_resources_by_prefix`). Rows and originals go; a later get is 404.
+//! `public_ids` (`delete_resources`), by `prefix`
+//! (`delete_resources_by_prefix`) or all of them (`delete_all_resources`,
+//! `all=true`). Rows and originals go; a later get is 404.
 
 use std::collections::BTreeMap;
 
@@ -37,7 +38,9 @@ pub async fn delete_resources(
         ));
     }
 
-    let (keys, partial) = match (public_ids.is_empty(), params.get("prefix")) {
+    // `all=true` is the empty prefix: every public_id starts with it.
+    let prefix = params.get("prefix").or(params.is_set("all")?.then_some(""));
+    let (keys, partial) = match (public_ids.is_empty(), prefix) {
         (false, _) if public_ids.len() > MAX_PUBLIC_IDS => {
             return Err(ApiError::invalid_parameter(
                 "public_ids",

@@ -14,7 +14,7 @@ on_both_backends!(
     listing_pages_through_a_prefix_newest_first,
     listing_by_public_ids,
     deleting_by_public_ids_from_json_or_form_bodies,
-    deleting_by_prefix,
+    deleting_by_prefix_or_all,
     malformed_list_and_delete_calls_are_400,
     ping_answers_ok,
 );
@@ -152,7 +152,7 @@ async fn deleting_by_public_ids_from_json_or_form_bodies(backend: Backend) {
     );
 }
 
-async fn deleting_by_prefix(backend: Backend) {
+async fn deleting_by_prefix_or_all(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     upload_all(&app, &["trash/1", "trash/2", "keep/1"]).await;
     let admin = AdminClient::new(&app.base_url);
@@ -170,6 +170,18 @@ async fn deleting_by_prefix(backend: Backend) {
     assert_eq!(
         public_ids(&json_ok(admin.get("/resources/image/upload").await).await),
         ["keep/1"]
+    );
+
+    // What the Python SDK sends for delete_all_resources().
+    let everything = admin
+        .request(Method::DELETE, "/resources/image/upload")
+        .json(&json!({"transformations": null, "all": true}))
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(
+        json_ok(everything).await["deleted"],
+        json!({"keep/1": "deleted"})
     );
 }
 
