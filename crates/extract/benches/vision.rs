@@ -1,0 +1,138 @@
+//! Face detection and OCR on a 12 MP photo and on a scanned page, with two
+//! baselines measured in the same run: decoding the photo (what every
+//! analysis pays anyway) and the `tesseract` command on the scanned page (what
+//! a service shelling out to it would pay per request, model load included).
+//!
+//! The 12 MP photo is built deterministically from a corpus portrait
+//! (face_fr_obama.jpg, upscaled to 4000 px high, JPEG q92) and cached under
+//! the target directory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use extract::{faces, ocr};
+use image::{codecs::jpeg::JpegEncoder, imageops::FilterType, DynamicImage};
+
+const PORTRAIT: &str = "face_fr_obama.jpg";
+const SCANNED_PAGE: &str = "text_unlv_8071_093.tif";
+const PHOTO_HEIGHT: u32 = 4000;
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+}
+
+fn corpus_file(name: &str) -> PathBuf {
+    let shared = std::env::var_os("ASSAY_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let path = shared.join("corpus").join(name);
+    assert!(
+        path.is_file(),
+        "{} missing (set ASSAY_SHARED)",
+        path.display()
+    );
+    path
+}
+
+/// The corpus portrait upscaled to a 12.8 MP JPEG (3201x4000), made once.
+fn twelve_megapixel_photo() -> PathBuf {
+    let path = target_dir().join("bench-inputs/face_fr_obama_3201x4000.jpg");
+    if !path.is_file() {
+        let portrait = image::open(corpus_file(PORTRAIT)).expect("the portrait decodes");
+        let width = portrait.width() * PHOTO_HEIGHT / portrait.height();
+        let photo = portrait
+            .resize_exact(width, PHOTO_HEIGHT, FilterType::Lanczos3)
+            .to_rgb8();
+        std::fs::create_dir_all(path.parent().unwrap()).expect("target dir is writable");
+        let mut jpeg = Vec::new();
+        JpegEncoder::new_with_quality(&mut jpeg, 92)
+            .encode_image(&photo)
+            .expect("JPEG encodes");
+        std::fs::write(&path, jpeg).expect("target dir is writable");
+    }
+    path
+}
+
+fn decode(path: &Path) -> DynamicImage {
+    image::load_from_memory(&std::fs::read(path).expect("bench input is readable"))
+        .expect("bench input decodes")
+}
+
+fn bench(c: &mut Criterion) {
+    let photo_path = twelve_megapixel_photo();
+    let photo_bytes = std::fs::read(&photo_path).expect("bench input is readable");
+    let photo = decode(&photo_path);
+    let page_path = corpus_file(SCANNED_PAGE);
+    let page = decode(&page_path);
+    let options = ocr::OcrOptions::default();
+    assert!(
+        !faces::detect(&photo).is_empty(),
+        "the bench photo should show a face"
+    );
+
+    let mut group = c.benchmark_group("vision");
+    group.sample_size(10);
+    group.bench_function("decode_photo", |b| {
+        b.iter(|| image::load_from_memory(&photo_bytes).unwrap())
+    });
+    group.bench_function("faces_photo", |b| {
+        b.iter(|| faces::detect(std::hint::black_box(&photo)))
+    });
+    group.bench_function("faces_page", |b| {
+        b.iter(|| faces::detect(std::hint::black_box(&page)))
+    });
+    group.bench_function("ocr_photo", |b| {
+        b.iter(|| ocr::recognize(std::hint::black_box(&photo), 1.0, &options))
+    });
+    group.bench_function("ocr_page", |b| {
+        b.iter(|| ocr::recognize(std::hint::black_box(&page), 1.0, &options))
+    });
+    group.bench_function("tesseract_cli_page", |b| {
+        b.iter(|| {
+            let out = Command::new("tesseract")
+                .arg(&page_path)
+                .args(["-", "--psm", "1", "tsv"])
+                .output()
+                .expect("tesseract is installed");
+            assert!(out.status.success());
+            out.stdout
+        })
+    });
+    group.finish();
+}
+
+/// Criterion's median point estimate (ns) for one benchmark of this run.
+fn median_ns(id: &str) -> Option<f64> {
+    let file = target_dir()
+        .join("criterion/vision")
+        .join(id)
+        .join("new/estimates.json");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
+    json["median"]["point_estimate"].as_f64()
+}
+
+fn report(_: &mut Criterion) {
+    let ms = |id: &str| median_ns(id).map(|ns| ns / 1e6);
+    if let (Some(decode), Some(faces_photo), Some(faces_page)) =
+        (ms("decode_photo"), ms("faces_photo"), ms("faces_page"))
+    {
+        println!(
+            "faces (median): 12 MP photo {faces_photo:.0} ms = {:.1}x its decode ({decode:.0} ms); scanned page {faces_page:.0} ms",
+            faces_photo / decode
+        );
+    }
+    if let (Some(photo), Some(page), Some(cli)) =
+        (ms("ocr_photo"), ms("ocr_page"), ms("tesseract_cli_page"))
+    {
+        println!(
+            "OCR (median): 12 MP photo {photo:.0} ms; scanned page {page:.0} ms vs `tesseract` command {cli:.0} ms -> {:.2}x",
+            cli / page
+        );
+    }
+}
+
+criterion_group!(benches, bench, report);
+criterion_main!(benches);
