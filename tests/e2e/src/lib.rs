@@ -153,17 +153,7 @@ impl TestApp {
         secret: &str,
         timestamp: i64,
     ) -> Vec<(String, String)> {
-        let timestamp = timestamp.to_string();
-        let mut all: Vec<(&str, &str)> = params.to_vec();
-        all.push(("timestamp", &timestamp));
-        let signature = sign::signature(&all, secret, false);
-        let mut out: Vec<(String, String)> = all
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        out.push(("api_key".into(), API_KEY.into()));
-        out.push(("signature".into(), signature));
-        out
+        signed_params(params, secret, timestamp)
     }
 
     /// POSTs a multipart form of `fields` (and `file`) to `/v1_1/demo/image/<action>`.
@@ -173,19 +163,7 @@ impl TestApp {
         fields: Vec<(String, String)>,
         file: Option<FilePart>,
     ) -> reqwest::Response {
-        let mut form = Form::new();
-        for (name, value) in fields {
-            form = form.text(name, value);
-        }
-        if let Some(file) = file {
-            form = form.part("file", Part::bytes(file.bytes).file_name(file.filename));
-        }
-        self.client
-            .post(self.url(&format!("/v1_1/{CLOUD}/image/{action}")))
-            .multipart(form)
-            .send()
-            .await
-            .expect("request sent")
+        post_form_to(&self.client, &self.base_url, action, fields, file).await
     }
 
     /// A signed upload of `file` with `params`; the raw response.
@@ -224,6 +202,50 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         stop(&self.server);
     }
+}
+
+/// `params` plus `timestamp`, our api_key and their signature with `secret`.
+/// Free of any [`TestApp`], for services started some other way.
+pub fn signed_params(
+    params: &[(&str, &str)],
+    secret: &str,
+    timestamp: i64,
+) -> Vec<(String, String)> {
+    let timestamp = timestamp.to_string();
+    let mut all: Vec<(&str, &str)> = params.to_vec();
+    all.push(("timestamp", &timestamp));
+    let signature = sign::signature(&all, secret, false);
+    let mut out: Vec<(String, String)> = all
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    out.push(("api_key".into(), API_KEY.into()));
+    out.push(("signature".into(), signature));
+    out
+}
+
+/// POSTs a multipart form of `fields` (and `file`) to
+/// `<base_url>/v1_1/demo/image/<action>`.
+pub async fn post_form_to(
+    client: &reqwest::Client,
+    base_url: &str,
+    action: &str,
+    fields: Vec<(String, String)>,
+    file: Option<FilePart>,
+) -> reqwest::Response {
+    let mut form = Form::new();
+    for (name, value) in fields {
+        form = form.text(name, value);
+    }
+    if let Some(file) = file {
+        form = form.part("file", Part::bytes(file.bytes).file_name(file.filename));
+    }
+    client
+        .post(format!("{base_url}/v1_1/{CLOUD}/image/{action}"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("request sent")
 }
 
 /// The JSON body of a response that must be 200 (the body is shown otherwise).

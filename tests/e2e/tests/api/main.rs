@@ -30,6 +30,7 @@ mod admin_update;
 mod delivery;
 mod explicit;
 mod health;
+mod multi_process;
 mod sdk_node;
 mod sdk_python;
 mod upload;

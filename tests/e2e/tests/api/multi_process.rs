@@ -11,8 +11,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use assay_e2e::{json_ok, md5_hex, sign, Backend, FilePart, Sandbox, API_KEY, API_SECRET, CLOUD};
-use reqwest::multipart::{Form, Part};
+use assay_e2e::{
+    json_ok, md5_hex, post_form_to, signed_params, Backend, FilePart, Sandbox, API_KEY, API_SECRET,
+    CLOUD,
+};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -203,13 +205,18 @@ impl Cluster {
 
     /// A signed upload of `file` as `public_id` through `replica`.
     async fn upload(&self, replica: &Replica, file: FilePart, public_id: &str) -> Value {
-        let mut form = Form::new();
-        for (name, value) in signed_upload_fields(public_id) {
-            form = form.text(name, value);
-        }
-        let form = form.part("file", Part::bytes(file.bytes).file_name(file.filename));
-        let url = format!("{}/v1_1/{CLOUD}/image/upload", replica.base_url);
-        json_ok(self.client.post(url).multipart(form).send().await.unwrap()).await
+        let fields = signed_upload_fields(public_id);
+        json_ok(
+            post_form_to(
+                &self.client,
+                &replica.base_url,
+                "upload",
+                fields,
+                Some(file),
+            )
+            .await,
+        )
+        .await
     }
 
     /// The original's bytes, fetched through `replica` at the path of the
@@ -234,19 +241,12 @@ impl Cluster {
 }
 
 /// The form fields of a signed upload as `public_id`.
-fn signed_upload_fields(public_id: &str) -> Vec<(&'static str, String)> {
-    let timestamp = chrono::Utc::now().timestamp().to_string();
-    let signature = sign::signature(
-        &[("public_id", public_id), ("timestamp", &timestamp)],
+fn signed_upload_fields(public_id: &str) -> Vec<(String, String)> {
+    signed_params(
+        &[("public_id", public_id)],
         API_SECRET,
-        false,
-    );
-    vec![
-        ("public_id", public_id.to_owned()),
-        ("timestamp", timestamp),
-        ("api_key", API_KEY.to_owned()),
-        ("signature", signature),
-    ]
+        chrono::Utc::now().timestamp(),
+    )
 }
 
 /// An upload written by hand over one connection, so that it can stop half
