@@ -915,6 +915,20 @@ async fn connecting_twice_runs_migrations_once_and_keeps_data() {
 }
 
 #[tokio::test]
+async fn replicas_starting_together_on_a_fresh_database_all_come_up() {
+    for backend in Backend::ALL {
+        for _ in 0..5 {
+            let sandbox = Sandbox::new(backend).await;
+            let (a, b, c) = tokio::join!(sandbox.store(), sandbox.store(), sandbox.store());
+            for started in [a, b, c] {
+                let store = started.unwrap_or_else(|e| panic!("{backend}: {e}"));
+                store.health().await.unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_sqlite_file_and_its_directories_are_created_on_first_start() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!(

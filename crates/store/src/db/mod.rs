@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::Connection;
 
 use crate::StoreError;
 
@@ -64,8 +65,8 @@ impl Database {
     }
 
     /// Applies the migrations of this database kind that have not run yet.
-    /// Safe to call from several replicas at once: sqlx takes an advisory lock
-    /// on PostgreSQL.
+    /// Safe to call from several processes at once: sqlx takes an advisory
+    /// lock on PostgreSQL, and SQLite runs them under its write lock.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
             Database::Postgres(pool) => {
@@ -73,7 +74,19 @@ impl Database {
                     .run(pool)
                     .await?
             }
-            Database::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
+            Database::Sqlite(pool) => {
+                // SQLite has no advisory lock: two processes starting on a new
+                // file would both apply migration 1. Running them inside one
+                // `BEGIN IMMEDIATE` holds the write lock throughout (each
+                // migration becomes a savepoint); the other process waits,
+                // then finds them applied.
+                let mut conn = pool.acquire().await?;
+                let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+                sqlx::migrate!("../../migrations/sqlite")
+                    .run(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
         }
         Ok(())
     }
