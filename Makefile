@@ -31,6 +31,7 @@ build:
 ## Benchmarks: medians and ratios against baselines measured in the same run.
 bench: setup
 	$(CARGO) bench -p extract
+	$(CARGO) bench -p store --bench phash_index
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

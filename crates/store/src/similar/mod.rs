@@ -5,15 +5,16 @@
 //!
 //! The bands are generated columns computed from `analysis.phash`, so every
 //! insert, overwrite, update and delete keeps the index in step without any
-//! code on the write paths. Candidates are verified here, in Rust: SQLite has
-//! no popcount, and one verification serves both databases.
+//! code on the write paths. Candidates are verified here, in Rust, on both
+//! databases (SQLite has no popcount); PostgreSQL also drops the far ones
+//! itself with `bit_count`, so only matches cross the wire.
 
 mod bands;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::db::{with_pool, AssetRow, COLUMNS};
+use crate::db::{with_pool, AssetRow, Database, COLUMNS};
 use crate::model::{Asset, AssetKey};
 use crate::{Store, StoreError};
 
@@ -85,7 +86,11 @@ impl Store {
 
     /// Every asset within the distance, as (row id, distance), nearest first.
     async fn matches(&self, query: &SimilarQuery) -> Result<Vec<Match>, StoreError> {
-        let sql = candidates_sql(query.phash, query.max_distance);
+        let prefilter = match self.database() {
+            Database::Postgres(_) => postgres_distance_filter(query.phash, query.max_distance),
+            Database::Sqlite(_) => String::new(),
+        };
+        let sql = candidates_sql(query.phash, query.max_distance, &prefilter);
         let candidates: Vec<(i64, String)> = with_pool!(self.database(), pool => {
             // Each search has its own value lists: not worth a cached statement.
             sqlx::query_as(&sql).bind(&query.resource_type).persistent(false).fetch_all(pool).await?
@@ -120,10 +125,11 @@ impl Store {
 }
 
 /// `(id, phash)` of every row of resource type `$1` with a band within its
-/// radius of the query's: one indexed lookup per band, united. The band
-/// values are inlined: they are hex digits formatted here, and a search at
-/// distance 16 looks up thousands of them, more than is pleasant to bind.
-fn candidates_sql(phash: u64, max_distance: u32) -> String {
+/// radius of the query's (and passing `filter`, SQL starting with ` AND`):
+/// one indexed lookup per band, united. The band values are inlined: they are
+/// hex digits formatted here, and a search at distance 16 looks up thousands
+/// of them, more than is pleasant to bind.
+fn candidates_sql(phash: u64, max_distance: u32, filter: &str) -> String {
     let mut arms = Vec::with_capacity(BANDS);
     for (index, radius) in band_radii(max_distance).into_iter().enumerate() {
         let Some(radius) = radius else { continue };
@@ -136,9 +142,16 @@ fn candidates_sql(phash: u64, max_distance: u32) -> String {
             let _ = write!(sql, "{separator}'{value:04x}'");
         }
         sql.push(')');
+        sql.push_str(filter);
         arms.push(sql);
     }
     arms.join(" UNION ")
+}
+
+/// PostgreSQL's own distance check on a candidate's `phash` (still inside the
+/// band index, so no table rows are read).
+fn postgres_distance_filter(phash: u64, max_distance: u32) -> String {
+    format!(" AND bit_count(('x' || phash)::bit(64) # x'{phash:016x}') <= {max_distance}")
 }
 
 #[cfg(test)]
@@ -147,9 +160,9 @@ mod tests {
 
     #[test]
     fn looks_up_each_band_that_can_hold_a_match() {
-        let sql = candidates_sql(0xffc9_26d5_c28b_6c67, 0);
+        let sql = candidates_sql(0xffc9_26d5_c28b_6c67, 0, "");
         assert_eq!(sql, "SELECT id, phash FROM assets WHERE resource_type = $1 AND phash_band0 IN ('ffc9')");
-        let sql = candidates_sql(0xffc9_26d5_c28b_6c67, 3);
+        let sql = candidates_sql(0xffc9_26d5_c28b_6c67, 3, "");
         assert_eq!(sql.matches(" UNION ").count(), 3);
         assert!(sql.contains("phash_band3 IN ('6c67')"));
     }
