@@ -22,22 +22,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         // Without a fetcher only remote-URL uploads fail, each with a 500 that is logged.
         Err(err) => tracing::error!(error = %err, "remote fetching is unavailable"),
     }
-    cfg.route("/healthz", web::get().to(routes::health::healthz))
-        .route("/readyz", web::get().to(routes::health::readyz))
-        .route(
-            "/v1_1/{cloud}/{resource_type}/upload",
-            web::post().to(routes::upload::upload),
-        )
-        .route(
-            "/v1_1/{cloud}/{resource_type}/explicit",
-            web::post().to(routes::explicit::explicit),
-        )
-        .route(
-            "/{cloud}/{resource_type:image|video|raw}/{type}/{tail:.+}",
-            web::get().to(routes::deliver::deliver),
-        )
-        .route(
-            "/{cloud}/{resource_type:image|video|raw}/{type}/{tail:.+}",
-            web::head().to(routes::deliver::deliver),
-        );
+    cfg.route(
+        "/v1_1/{cloud}/{resource_type}/upload",
+        web::post().to(routes::upload::upload),
+    )
+    .route(
+        "/v1_1/{cloud}/{resource_type}/explicit",
+        web::post().to(routes::explicit::explicit),
+    )
+    .route(
+        "/{cloud}/{resource_type:image|video|raw}/{type}/{tail:.+}",
+        web::get().to(routes::deliver::deliver),
+    )
+    .route(
+        "/{cloud}/{resource_type:image|video|raw}/{type}/{tail:.+}",
+        web::head().to(routes::deliver::deliver),
+    );
 }

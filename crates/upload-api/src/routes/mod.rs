@@ -2,7 +2,6 @@
 
 pub mod deliver;
 pub mod explicit;
-pub mod health;
 pub mod upload;
 
 use common::signing::{response_signature, Algorithm};

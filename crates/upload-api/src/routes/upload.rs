@@ -16,7 +16,8 @@ pub async fn upload(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
-    fetcher: web::Data<RemoteFetcher>,
+    // Absent only if the HTTP client could not be built (logged at start-up).
+    fetcher: Option<web::Data<RemoteFetcher>>,
 ) -> Result<HttpResponse, ApiError> {
     let (cloud, resource_type) = path.into_inner();
     check_cloud(&state, &cloud)?;
@@ -28,7 +29,7 @@ pub async fn upload(
     let file = form
         .file
         .ok_or_else(|| ApiError::missing_parameter("file"))?;
-    let file = source::load(file, &fetcher, max_bytes).await?;
+    let file = source::load(file, fetcher.as_ref().map(|f| f.get_ref()), max_bytes).await?;
     let ingested = ingest(&state, &upload, file.bytes, file.original_filename).await?;
 
     let base = PublicBase::for_request(state.config.public_url.as_deref(), &request);

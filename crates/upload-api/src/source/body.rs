@@ -9,7 +9,6 @@ use actix_web::{web, HttpRequest};
 use bytes::BytesMut;
 use futures_util::StreamExt;
 use serde_json::Value;
-use service::params::Params;
 use service::ApiError;
 
 use super::multipart::{self, FilePart, UploadForm};
@@ -108,6 +107,7 @@ fn json_param(value: Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+    use service::params::Params;
 
     #[test]
     fn json_values_become_wire_strings() {

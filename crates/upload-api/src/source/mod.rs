@@ -26,7 +26,7 @@ pub struct SourceFile {
 /// Loads the bytes of `file`, whichever way it arrived.
 pub async fn load(
     file: FilePart,
-    fetcher: &RemoteFetcher,
+    fetcher: Option<&RemoteFetcher>,
     max_bytes: u64,
 ) -> Result<SourceFile, ApiError> {
     match file {
@@ -44,6 +44,9 @@ pub async fn load(
             original_filename: None,
         }),
         FilePart::Text(url) if is_http_url(&url) => {
+            let fetcher = fetcher.ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("remote fetching is unavailable"))
+            })?;
             let bytes = fetcher.fetch(&url).await?;
             let path = url.split(['?', '#']).next().unwrap_or_default();
             let name = path.rsplit('/').next().and_then(file_stem);
