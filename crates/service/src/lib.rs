@@ -6,11 +6,13 @@
 //! - [`ops`]: ingest a new file, re-extract a stored one;
 //! - [`resource`]: the Cloudinary resource JSON;
 //! - [`ApiError`]: the one mapping of failures to HTTP statuses and bodies;
-//! - [`server`]: the HTTP server all entry points run, given their routes.
+//! - [`server`]: the HTTP server all entry points run, given their routes;
+//! - [`health`]: the liveness and readiness probes every server answers.
 
 mod analyzer;
 pub mod clock;
 mod error;
+pub mod health;
 pub mod ops;
 pub mod params;
 pub mod resource;

@@ -8,13 +8,14 @@ use actix_web::dev::Server;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
-use crate::{ApiError, AppState};
+use crate::{health, ApiError, AppState};
 
 /// How an API adds its routes (and any per-worker data of its own) to an app.
 pub type Mount = fn(&mut web::ServiceConfig, &AppState);
 
-/// Serves `mount`'s routes on `listener` with `state` shared by all workers.
-/// Extractor failures and unknown routes answer in the Cloudinary error shape.
+/// Serves `mount`'s routes, plus the [`health`] probes, on `listener` with
+/// `state` shared by all workers. Extractor failures and unknown routes answer
+/// in the Cloudinary error shape.
 pub fn http_server(
     listener: TcpListener,
     state: AppState,
@@ -35,6 +36,7 @@ pub fn http_server(
                 web::QueryConfig::default().error_handler(|e: QueryPayloadError, _| bad_request(e)),
             )
             .app_data(web::PathConfig::default().error_handler(|e: PathError, _| bad_request(e)))
+            .configure(health::configure)
             .configure(|cfg| mount(cfg, &state))
             .default_service(web::to(unknown_route))
     })

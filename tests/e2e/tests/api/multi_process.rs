@@ -106,34 +106,25 @@ impl Replica {
         }
     }
 
-    /// Waits until it answers HTTP at all (a 404 will do): the listener is
-    /// bound before migrations run, so the first request may wait for them.
-    async fn wait_until_serving(&mut self) {
+    /// Waits until `/readyz` answers 200, as Kubernetes does before it sends
+    /// the pod traffic. The listener is bound before migrations run, so the
+    /// first probes may wait for them.
+    async fn wait_until_ready(&mut self) {
         let client = reqwest::Client::new();
+        let probe = format!("{}/readyz", self.base_url);
         for _ in 0..600 {
             if let Some(status) = self.process.try_wait().unwrap() {
                 let output = std::fs::read_to_string(&self.log).unwrap_or_default();
                 panic!("{} exited with {status}:\n{output}", self.binary.display());
             }
-            if client
-                .get(format!("{}/healthz", self.base_url))
-                .send()
-                .await
-                .is_ok()
-            {
-                return;
+            match client.get(&probe).send().await {
+                Ok(response) if response.status() == 200 => return,
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!(
-            "{} never answered on {}",
-            self.binary.display(),
-            self.base_url
-        );
+        panic!("{} never became ready at {probe}", self.binary.display());
     }
-}
 
-impl Replica {
     /// `127.0.0.1:<port>`
     fn address(&self) -> &str {
         self.base_url.trim_start_matches("http://")
@@ -193,7 +184,7 @@ impl Cluster {
             .map(|_| Replica::spawn(&binaries.admin_api, &sandbox))
             .collect();
         for replica in uploads.iter_mut().chain(admins.iter_mut()) {
-            replica.wait_until_serving().await;
+            replica.wait_until_ready().await;
         }
         Cluster {
             uploads,
