@@ -19,6 +19,7 @@ on_both_backends!(
     use_filename_names_the_asset,
     overwrite_makes_a_new_version_and_overwrite_0_keeps_the_old,
     raw_http_clients_may_send_form_or_json_bodies,
+    ocr_text_is_returned_under_info,
 );
 
 fn is_hex(value: &Value, len: usize) -> bool {
@@ -461,5 +462,32 @@ async fn raw_http_clients_may_send_form_or_json_bodies(backend: Backend) {
     assert!(
         message.starts_with("Unsupported Content-Type text/plain"),
         "{message}"
+    );
+}
+
+async fn ocr_text_is_returned_under_info(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let body = app
+        .upload_ok(
+            FilePart::corpus("text_phototest.tif"),
+            &[("ocr", "adv_ocr")],
+        )
+        .await;
+    let adv_ocr = &body["info"]["ocr"]["adv_ocr"];
+    assert_eq!(adv_ocr["status"], "complete", "{adv_ocr}");
+    let annotations = adv_ocr["data"][0]["textAnnotations"]
+        .as_array()
+        .expect("textAnnotations");
+    let full_text = annotations[0]["description"].as_str().expect("full text");
+    // The page's first line (tesseract's own test page).
+    assert!(
+        full_text.contains("This is a lot of 12 point text"),
+        "{full_text}"
+    );
+    assert_eq!(
+        annotations[1]["boundingPoly"]["vertices"]
+            .as_array()
+            .map(Vec::len),
+        Some(4)
     );
 }
