@@ -4,7 +4,7 @@ use md5::{Digest, Md5};
 use serde::Serialize;
 
 use crate::colors::{self, ColorReport};
-use crate::decode::{self, Pixels};
+use crate::decode::{self, Needs, Pixels};
 use crate::limits::Limits;
 use crate::metadata::{self, MediaMetadata};
 use crate::ocr::{self, AdvOcr, OcrOptions};
@@ -15,10 +15,15 @@ use crate::{faces, ExtractError, Format, Rect};
 /// What to compute beyond the basic facts (always present), and the input limits.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
+    /// `colors`, `predominant` and the keys that come with them.
     pub colors: bool,
+    /// `phash`.
     pub phash: bool,
+    /// `media_metadata` (Exif, IPTC, XMP, GPS).
     pub media_metadata: bool,
+    /// `faces` and `coordinates.faces`.
     pub faces: bool,
+    /// `info.ocr.adv_ocr` when set.
     pub ocr: Option<OcrOptions>,
     /// Regions in the displayed frame, echoed (clamped to the image) as `coordinates.custom`.
     pub custom_coordinates: Option<Vec<Rect>>,
@@ -104,8 +109,11 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError
     }
     let format = Format::sniff(bytes).ok_or(ExtractError::Unsupported)?;
     let header = probe::probe(bytes, format, limits)?;
-    let keep_full_resolution = options.faces || options.ocr.is_some();
-    let pixels = decode::decode(bytes, &header, limits, keep_full_resolution)?;
+    let needs = Needs {
+        working: options.colors || options.phash,
+        full_resolution: options.faces || options.ocr.is_some(),
+    };
+    let pixels = decode::decode(bytes, &header, limits, needs)?;
     if pixels.is_none() {
         if let Some(analysis) = options.first_pixel_analysis() {
             return Err(ExtractError::PixelsUnavailable { format, analysis });
@@ -149,11 +157,13 @@ fn run_pixel_analyses(
     options: &Options,
 ) {
     let (width, height) = header.displayed_size();
-    if options.colors {
-        analysis.colors = Some(colors::analyze(&pixels.working.to_rgba8()));
-    }
-    if options.phash {
-        analysis.phash = Some(Phash::of(&pixels.working));
+    if let Some(working) = &pixels.working {
+        if options.colors {
+            analysis.colors = Some(colors::analyze(&working.to_rgba8()));
+        }
+        if options.phash {
+            analysis.phash = Some(Phash::of(working));
+        }
     }
     let Some(full) = &pixels.full else { return };
     // Boxes come back in `full`'s pixels; this maps them to the displayed frame.

@@ -9,7 +9,7 @@ use image::{DynamicImage, ImageError};
 
 use crate::limits::Limits;
 use crate::probe::Header;
-use crate::ExtractError;
+use crate::{shrink, ExtractError};
 
 /// Longest side of the working copy that colors and pHash read. pHash looks at
 /// 16x16 and colour shares settle long before 256 px; larger only costs time.
@@ -19,17 +19,26 @@ pub(crate) const WORKING_MAX_SIDE: u32 = 256;
 pub(crate) struct Pixels {
     /// Full resolution; kept only when an analysis needs the detail (faces, OCR).
     pub full: Option<DynamicImage>,
-    /// Downscaled to at most [`WORKING_MAX_SIDE`] on its longest side.
-    pub working: DynamicImage,
+    /// At most [`WORKING_MAX_SIDE`] on its longest side; made only when an
+    /// analysis reads it (colors, pHash).
+    pub working: Option<DynamicImage>,
 }
 
-/// Decodes the first frame or page of a raster file under `limits`. Returns
-/// `Ok(None)` for formats this build cannot decode (the header facts stand).
+/// Which images the requested analyses read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Needs {
+    pub working: bool,
+    pub full_resolution: bool,
+}
+
+/// Decodes the first frame or page of a raster file under `limits`, which also
+/// validates it: a corrupt or truncated file fails here. Returns `Ok(None)` for
+/// formats this build cannot decode (the header facts stand).
 pub(crate) fn decode(
     bytes: &[u8],
     header: &Header,
     limits: &Limits,
-    keep_full_resolution: bool,
+    needs: Needs,
 ) -> Result<Option<Pixels>, ExtractError> {
     let Some(codec) = header.format.raster_codec() else {
         return Ok(None);
@@ -38,15 +47,13 @@ pub(crate) fn decode(
     reader.limits(limits.decoder_limits());
     let full = reader.decode().map_err(image_error)?;
 
-    // `thumbnail` averages whole source areas: no aliasing, and much faster than
-    // a windowed filter at these ratios. Orienting after shrinking is cheaper.
-    let mut working = if full.width().max(full.height()) > WORKING_MAX_SIDE {
-        full.thumbnail(WORKING_MAX_SIDE, WORKING_MAX_SIDE)
-    } else {
-        full.clone()
-    };
-    working.apply_orientation(header.orientation);
-    let full = keep_full_resolution.then(|| {
+    // Orienting after shrinking is cheaper.
+    let working = needs.working.then(|| {
+        let mut working = shrink::shrink_to_fit(&full, WORKING_MAX_SIDE);
+        working.apply_orientation(header.orientation);
+        working
+    });
+    let full = needs.full_resolution.then(|| {
         let mut full = full;
         full.apply_orientation(header.orientation);
         full

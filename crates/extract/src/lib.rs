@@ -15,6 +15,12 @@
 //! header (size, orientation, pages) and enforces [`Limits`] before any pixel
 //! memory exists; `decode` decodes the first frame once into a full-size and a
 //! small working image; colors, pHash, faces and OCR read those.
+//!
+//! Formats: JPEG, PNG (and APNG), GIF, WebP, TIFF, BMP and ICO are decoded by
+//! the `image` crate. HEIC and AVIF get their basic facts from the container
+//! (`isobmff`), since their pixel codecs need system libraries this build does
+//! without; a pixel analysis on them is [`ExtractError::PixelsUnavailable`]. PDF
+//! is recognised and refused ([`ExtractError::UnsupportedFormat`]).
 
 mod analysis;
 pub mod colors;
@@ -30,6 +36,7 @@ pub mod ocr;
 mod pages;
 pub mod phash;
 mod probe;
+mod shrink;
 
 pub use analysis::{analyze, Analysis, Coordinates, Info, OcrInfo, Options};
 pub use coordinates::{format_rects, parse_rects, Rect};
