@@ -127,3 +127,26 @@ fn a_photo_without_text_gives_no_words() {
         ocr.data[0].text_annotations
     );
 }
+
+/// An engine failure is this analysis's only: the other fields still come back.
+#[test]
+fn an_ocr_failure_leaves_the_rest_of_the_analysis_intact() {
+    let name = "face_fr_two_people.jpg";
+    let options = extract::Options {
+        faces: true,
+        ocr: Some(OcrOptions {
+            language: "zzz_not_installed".to_owned(),
+        }),
+        ..Default::default()
+    };
+    let analysis = extract::analyze(&corpus_support::read_file(name), &options)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let ocr = analysis.info.expect("`info` is present").ocr.adv_ocr;
+    assert_eq!(ocr.status, OcrStatus::Failed);
+    assert!(
+        ocr.message.as_deref().unwrap_or_default().contains("zzz_not_installed"),
+        "{:?}",
+        ocr.message
+    );
+    assert!(!analysis.faces.expect("`faces` is present").is_empty());
+}

@@ -74,7 +74,7 @@ pub struct Vertex {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FullTextAnnotation {
-    /// Lines joined with `\n`, each paragraph ending in a newline.
+    /// Every line followed by `\n`, in reading order.
     pub text: String,
     pub pages: Vec<Page>,
 }

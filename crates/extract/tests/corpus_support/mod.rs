@@ -1,5 +1,8 @@
 //! Locating the shared real-image corpus and its oracle facts, for the corpus tests.
 
+// Compiled into each test crate that declares it; each uses only some helpers.
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 
 use serde_json::Value;
