@@ -130,12 +130,13 @@ impl Replica {
         self.base_url.trim_start_matches("http://")
     }
 
-    /// Sends SIGTERM, as Kubernetes does when it stops a pod.
+    /// Sends SIGTERM, as Kubernetes does when it stops a pod (through the
+    /// shell's built-in `kill`: no procps needed).
     fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.process.id().to_string()])
+        let status = Command::new("sh")
+            .args(["-c", "kill -TERM \"$0\"", &self.process.id().to_string()])
             .status()
-            .expect("running kill");
+            .expect("running sh");
         assert!(status.success(), "kill -TERM failed");
     }
 
