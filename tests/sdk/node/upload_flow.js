@@ -2,7 +2,7 @@
 //
 // Run by the e2e tests (tests/e2e/tests/api/sdk_node.rs) against a live server:
 //   CLOUDINARY_URL='cloudinary://KEY:SECRET@CLOUD?upload_prefix=http://127.0.0.1:PORT' \
-//   node upload_flow.js <image> <small png> <remote url> <public_id>
+//   node upload_flow.js <image> <small png> <remote url> <public_id> <corrupt file>
 //
 // CLOUDINARY_URL must be in the environment before `require('cloudinary')`:
 // the SDK picks its http or https transport when it loads (cloudinary-api.md §8).
@@ -47,7 +47,7 @@ async function delivered(publicId, result) {
 }
 
 async function main() {
-  const [image, smallPng, remoteUrl, publicId] = process.argv.slice(2);
+  const [image, smallPng, remoteUrl, publicId, corrupt] = process.argv.slice(2);
   const report = {};
   report.upload = await outcome(() => cloudinary.uploader.upload(image, {
     public_id: publicId, colors: true, phash: true, media_metadata: true, faces: true,
@@ -67,6 +67,7 @@ async function main() {
   }));
   report.explicit_missing = await outcome(() => cloudinary.uploader.explicit(
     `${publicId}-never-uploaded`, { type: 'upload', phash: true }));
+  report.corrupt = await outcome(() => cloudinary.uploader.upload(corrupt, { public_id: `${publicId}-corrupt` }));
   report.sha256 = await outcome(() => cloudinary.uploader.upload(image, {
     public_id: `${publicId}-sha256`, signature_algorithm: 'sha256',
   }));

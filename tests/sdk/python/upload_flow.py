@@ -2,7 +2,7 @@
 
 Run by the e2e tests (tests/e2e/tests/api/sdk_python.rs) against a live server:
     ASSAY_BASE_URL=http://127.0.0.1:PORT ASSAY_CLOUD=demo ASSAY_API_KEY=... \
-    ASSAY_API_SECRET=... python upload_flow.py <image> <small png> <remote url> <public_id>
+    ASSAY_API_SECRET=... python upload_flow.py <image> <small png> <remote url> <public_id> <corrupt file>
 
 Prints one JSON object: what each call returned (or which SDK error it
 raised), plus the MD5 of each delivered original. The Rust test asserts on
@@ -45,7 +45,7 @@ def delivered(public_id, result):
 
 
 def main():
-    image, small_png, remote_url, public_id = sys.argv[1:5]
+    image, small_png, remote_url, public_id, corrupt = sys.argv[1:6]
     cloudinary.config(
         cloud_name=os.environ["ASSAY_CLOUD"],
         api_key=os.environ["ASSAY_API_KEY"],
@@ -72,6 +72,7 @@ def main():
         custom_coordinates="1,2,3,4"))
     report["explicit_missing"] = outcome(lambda: cloudinary.uploader.explicit(
         public_id + "-never-uploaded", type="upload", phash=True))
+    report["corrupt"] = outcome(lambda: cloudinary.uploader.upload(corrupt, public_id=public_id + "-corrupt"))
     cloudinary.config(signature_algorithm="sha256")
     report["sha256"] = outcome(lambda: cloudinary.uploader.upload(image, public_id=public_id + "-sha256"))
     cloudinary.config(signature_algorithm="sha1", api_secret="not-the-secret")

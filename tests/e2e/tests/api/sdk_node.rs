@@ -16,6 +16,7 @@ async fn node_sdk_upload_flow(backend: Backend) {
     })
     .await;
     let (image_path, png_path) = (corpus::path(image), corpus::path("png_exiftool_tiny.png"));
+    let corrupt_path = corpus::path("bad_broken.png");
     let remote = origin.url("/file");
     let public_id = "sdk/node pic+1";
     let args = [
@@ -23,6 +24,7 @@ async fn node_sdk_upload_flow(backend: Backend) {
         png_path.to_str().unwrap(),
         remote.as_str(),
         public_id,
+        corrupt_path.to_str().unwrap(),
     ];
     let report = sdk::run_node(&app, "upload_flow.js", &args).await;
 
@@ -47,6 +49,11 @@ async fn node_sdk_upload_flow(backend: Backend) {
         "{}",
         report["explicit_missing"]
     );
+    // A 400 is one of the statuses whose body Node reads: our message arrives.
+    assert_eq!(report["corrupt"]["http_code"], 400, "{}", report["corrupt"]);
+    assert!(report["corrupt"]["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("Invalid image file")));
 }
 
 /// What both SDKs' upload flows must show (see tests/sdk/*/upload_flow.*).

@@ -17,6 +17,7 @@ async fn python_sdk_upload_flow(backend: Backend) {
     })
     .await;
     let (image_path, png_path) = (corpus::path(image), corpus::path("png_exiftool_tiny.png"));
+    let corrupt_path = corpus::path("bad_broken.png");
     let remote = origin.url("/file");
     let public_id = "sdk/python pic+1";
     let args = [
@@ -24,6 +25,7 @@ async fn python_sdk_upload_flow(backend: Backend) {
         png_path.to_str().unwrap(),
         remote.as_str(),
         public_id,
+        corrupt_path.to_str().unwrap(),
     ];
     let report = sdk::run_python(&app, "upload_flow.py", &args).await;
 
@@ -46,5 +48,10 @@ async fn python_sdk_upload_flow(backend: Backend) {
         report["explicit_missing"]["error"], "NotFound",
         "{}",
         report["explicit_missing"]
+    );
+    assert_eq!(
+        report["corrupt"]["error"], "BadRequest",
+        "{}",
+        report["corrupt"]
     );
 }
