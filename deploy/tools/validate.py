@@ -20,8 +20,9 @@ import yaml
 from kubernetes_validate import utils as schemas
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job")
-ADMIN_ROUTE_PREFIX = "/v1_1/"
-ADMIN_ROUTE_SUFFIX = "/resources"
+API_PREFIX = "/v1_1/"
+ADMIN_ENDPOINTS = ("resources", "ping")
+ADMIN_SERVICE = "admin-api"
 
 
 def main() -> int:
@@ -131,22 +132,26 @@ def pod_hardening_problems(workload):
 
 
 def admin_route_problems(ingress, configmaps):
-    """The admin route `/v1_1/<cloud>/resources` must name the configured cloud."""
+    """Paths under `/v1_1/<cloud>/` must name the configured cloud, and the
+    Admin API's (`resources`, `ping`) must reach admin-api: the SDKs use one
+    base URL for both APIs."""
     clouds = {cm.get("data", {}).get("ASSAY_CLOUD_NAME") for cm in configmaps} - {None}
-    admin_paths = [
-        route["path"]
+    routes = {
+        route["path"]: route["backend"]["service"]["name"]
         for rule in ingress["spec"].get("rules", [])
         for route in rule["http"]["paths"]
-        if route["path"].startswith(ADMIN_ROUTE_PREFIX) and route["path"].endswith(ADMIN_ROUTE_SUFFIX)
-    ]
-    if not admin_paths:
-        return [f"{name_of(ingress)}: no {ADMIN_ROUTE_PREFIX}<cloud>{ADMIN_ROUTE_SUFFIX} route"]
-    expected = {f"{ADMIN_ROUTE_PREFIX}{cloud}{ADMIN_ROUTE_SUFFIX}" for cloud in clouds}
-    return [
-        f"{name_of(ingress)}: route {path} does not match ASSAY_CLOUD_NAME {sorted(clouds)}"
-        for path in admin_paths
-        if path not in expected
-    ]
+    }
+    problems = []
+    for path in routes:
+        segments = path.split("/")
+        if path.startswith(API_PREFIX) and (len(segments) < 3 or segments[2] not in clouds):
+            problems.append(f"{name_of(ingress)}: route {path} does not match ASSAY_CLOUD_NAME {sorted(clouds)}")
+    for cloud in clouds:
+        for endpoint in ADMIN_ENDPOINTS:
+            path = f"{API_PREFIX}{cloud}/{endpoint}"
+            if routes.get(path) != ADMIN_SERVICE:
+                problems.append(f"{name_of(ingress)}: {path} must route to {ADMIN_SERVICE}")
+    return problems
 
 
 def containers_of(workload):
