@@ -7,7 +7,8 @@ Two layers:
      `kubernetes-validate` wheel, so no network is needed;
   2. what schemas cannot see: references between objects (Service selectors,
      Ingress backends, autoscaler targets, ConfigMaps), the hardening every
-     pod must carry, and the admin route matching the configured cloud name.
+     pod must carry, and the Ingress sending the Admin API (under the
+     configured cloud name) to admin-api.
 
 Exit status 1 and one line per problem if anything fails.
 Usage: validate.py --kubernetes-version 1.31.0 FILE...
