@@ -1,7 +1,8 @@
 //! `GET /{cloud}/{resource_type}/{type}[/v{version}]/{public_id}.{format}`:
 //! the stored original, byte for byte, with its ETag and conditional GET.
 //! No transformations: a path with any other format than the stored one is
-//! not found.
+//! not found. As at Cloudinary's CDN, the version segment only busts caches:
+//! the current version is served whatever number it carries.
 
 use actix_web::http::header::{self, CacheControl, CacheDirective, ETag, EntityTag, IfNoneMatch};
 use actix_web::{web, HttpRequest, HttpResponse};
