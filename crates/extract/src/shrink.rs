@@ -36,55 +36,64 @@ fn block_average(image: &DynamicImage, block: u32) -> Option<DynamicImage> {
     if width == 0 || height == 0 {
         return None;
     }
-    let reduce = |raw: &[u8], channels: usize| {
-        average_blocks(raw, image.width(), channels, block, width, height)
-    };
+    let source_width = image.width() as usize;
+    let (w, h, k) = (width as usize, height as usize, block as usize);
     Some(match image {
-        DynamicImage::ImageLuma8(i) => {
-            GrayImage::from_raw(width, height, reduce(i.as_raw(), 1))?.into()
-        }
-        DynamicImage::ImageLumaA8(i) => {
-            GrayAlphaImage::from_raw(width, height, reduce(i.as_raw(), 2))?.into()
-        }
-        DynamicImage::ImageRgb8(i) => {
-            RgbImage::from_raw(width, height, reduce(i.as_raw(), 3))?.into()
-        }
-        DynamicImage::ImageRgba8(i) => {
-            RgbaImage::from_raw(width, height, reduce(i.as_raw(), 4))?.into()
-        }
+        DynamicImage::ImageLuma8(i) => GrayImage::from_raw(
+            width,
+            height,
+            average_blocks::<1>(i.as_raw(), source_width, k, w, h),
+        )?
+        .into(),
+        DynamicImage::ImageLumaA8(i) => GrayAlphaImage::from_raw(
+            width,
+            height,
+            average_blocks::<2>(i.as_raw(), source_width, k, w, h),
+        )?
+        .into(),
+        DynamicImage::ImageRgb8(i) => RgbImage::from_raw(
+            width,
+            height,
+            average_blocks::<3>(i.as_raw(), source_width, k, w, h),
+        )?
+        .into(),
+        DynamicImage::ImageRgba8(i) => RgbaImage::from_raw(
+            width,
+            height,
+            average_blocks::<4>(i.as_raw(), source_width, k, w, h),
+        )?
+        .into(),
         _ => return None,
     })
 }
 
-fn average_blocks(
+/// The block averages of an 8-bit image with `C` channels per pixel, row-major.
+/// `C` is a constant so that the per-pixel loop compiles to straight-line adds.
+fn average_blocks<const C: usize>(
     raw: &[u8],
-    source_width: u32,
-    channels: usize,
-    block: u32,
-    width: u32,
-    height: u32,
+    source_width: usize,
+    block: usize,
+    width: usize,
+    height: usize,
 ) -> Vec<u8> {
-    let (block, width, source_width) = (block as usize, width as usize, source_width as usize);
-    let row_len = source_width * channels;
     let area = (block * block) as u32;
-    let mut out = Vec::with_capacity(width * height as usize * channels);
-    let mut sums = vec![0u32; width * channels];
-    for out_y in 0..height as usize {
-        sums.fill(0);
-        for source_row in raw.chunks_exact(row_len).skip(out_y * block).take(block) {
-            for (x, pixels) in source_row[..width * block * channels]
-                .chunks_exact(block * channels)
-                .enumerate()
-            {
-                let sum = &mut sums[x * channels..(x + 1) * channels];
-                for pixel in pixels.chunks_exact(channels) {
-                    for (s, &v) in sum.iter_mut().zip(pixel) {
-                        *s += u32::from(v);
+    let mut out = Vec::with_capacity(width * height * C);
+    let mut sums = vec![[0u32; C]; width];
+    for source_rows in raw.chunks_exact(source_width * C * block).take(height) {
+        sums.fill([0; C]);
+        for row in source_rows.chunks_exact(source_width * C) {
+            let used = &row[..width * block * C];
+            for (sum, pixels) in sums.iter_mut().zip(used.chunks_exact(block * C)) {
+                for pixel in pixels.chunks_exact(C) {
+                    for c in 0..C {
+                        sum[c] += u32::from(pixel[c]);
                     }
                 }
             }
         }
-        out.extend(sums.iter().map(|&s| ((s + area / 2) / area) as u8));
+        for sum in &sums {
+            out.extend(sum.iter().map(|&s| ((s + area / 2) / area) as u8));
+        }
     }
     out
 }
