@@ -46,7 +46,7 @@ pub async fn list_resources(
 }
 
 /// 1 or more; above the cap (500) is capped, as Cloudinary does.
-fn max_results(params: &Params) -> Result<u32, ApiError> {
+pub(super) fn max_results(params: &Params) -> Result<u32, ApiError> {
     let Some(value) = params.get("max_results") else {
         return Ok(DEFAULT_MAX_RESULTS);
     };

@@ -4,6 +4,7 @@ pub mod delete;
 pub mod details;
 pub mod list;
 pub mod ping;
+pub mod similar;
 pub mod update;
 
 use actix_web::{web, HttpRequest};
@@ -20,6 +21,11 @@ const DELIVERY_TYPES: [&str; 3] = ["upload", "private", "authenticated"];
 /// The routes under `/v1_1/{cloud}/resources`.
 pub fn resources(cfg: &mut web::ServiceConfig) {
     cfg.route("/{resource_type}", web::get().to(list::list_resources))
+        // Before `/{resource_type}/{type}`, which would take `similar` for a type.
+        .route(
+            "/{resource_type}/similar",
+            web::get().to(similar::similar_resources),
+        )
         .route(
             "/{resource_type}/{type}",
             web::get().to(list::list_resources),

@@ -2,6 +2,7 @@
 
 mod ingest;
 mod reextract;
+pub mod similar;
 
 pub use ingest::{ingest, Upload};
 pub use reextract::{reextract, ResourceChanges};

@@ -2,6 +2,7 @@
 //! extractions on a stored asset and answers like an upload.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use service::ops::similar::{duplicates_of, duplicates_requested};
 use service::ops::{reextract, ResourceChanges};
 use service::params::validate_public_id;
 use service::resource::{render_resource, PublicBase};
@@ -31,10 +32,14 @@ pub async fn explicit(
     let delivery_type = params.get("type").unwrap_or("upload");
     let key = AssetKey::new(&resource_type, delivery_type, public_id);
     let changes = ResourceChanges::from_params(params)?;
+    let duplicates = duplicates_requested(params)?;
     let asset = reextract(&state, &key, &changes).await?;
 
     let base = PublicBase::for_request(state.config.public_url.as_deref(), &request);
     let urls = base.delivery_urls(&state.config.cloud_name, &asset);
-    let body = render_resource(&asset, &changes.extraction, urls);
+    let mut body = render_resource(&asset, &changes.extraction, urls);
+    if duplicates {
+        body.insert("duplicates".into(), serde_json::json!(duplicates_of(&state, &asset).await?));
+    }
     Ok(HttpResponse::Ok().json(sign_response(&state, body)))
 }

@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
+use service::ops::similar::{duplicates_of, duplicates_requested};
 use service::ops::{ingest, Upload};
 use service::resource::{render_resource, PublicBase};
 use service::{ApiError, AppState};
@@ -26,6 +27,7 @@ pub async fn upload(
     verify_signed_request(&form.params, &state.config.credentials, unix_now())?;
 
     let upload = Upload::from_params(&resource_type, &form.params)?;
+    let duplicates = duplicates_requested(&form.params)?;
     let file = form
         .file
         .ok_or_else(|| ApiError::missing_parameter("file"))?;
@@ -37,6 +39,9 @@ pub async fn upload(
     let mut body = render_resource(&ingested.asset, &upload.extraction, urls);
     if ingested.existing {
         body.insert("existing".into(), json!(true));
+    }
+    if duplicates {
+        body.insert("duplicates".into(), json!(duplicates_of(&state, &ingested.asset).await?));
     }
     Ok(HttpResponse::Ok().json(sign_response(&state, body)))
 }

@@ -33,5 +33,6 @@ mod health;
 mod multi_process;
 mod sdk_node;
 mod sdk_python;
+mod similar;
 mod upload;
 mod upload_errors;
