@@ -230,7 +230,8 @@ fn date(value: &str) -> String {
 fn time(value: &str) -> String {
     let t = value.trim();
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if t.len() >= 6 && digits(&t[..6]) {
+    // `get`, not `[..6]`: byte 6 may fall inside a multi-byte character.
+    if t.get(..6).is_some_and(digits) {
         let hms = format!("{}:{}:{}", &t[..2], &t[2..4], &t[4..6]);
         let zone = &t[6..];
         if zone.len() == 5 && (zone.starts_with('+') || zone.starts_with('-')) && digits(&zone[1..])
@@ -313,5 +314,12 @@ mod tests {
         let tags = read_block(&block);
         assert_eq!(tags["ObjectName"], "title");
         assert!(read_block(&[0x1c, 2, 5, 0x80, 0x09]).is_empty());
+    }
+
+    #[test]
+    fn a_time_with_a_multibyte_character_at_byte_six_is_kept_as_text() {
+        // Found by the `iptc` fuzz target: slicing the first six bytes panicked.
+        let tags = read_block(&dataset(2, 60, "00000é00".as_bytes()));
+        assert_eq!(tags["TimeCreated"], "00000é00");
     }
 }

@@ -13,6 +13,8 @@
 mod container;
 mod exif;
 mod exif_tags;
+#[doc(hidden)]
+pub mod fuzzing;
 mod gps;
 mod iptc;
 mod print;

@@ -191,6 +191,8 @@ pub(crate) enum Conv {
     TimeStamp,
     /// "n m" for GPSAltitude as stored (the Composite adds the reference).
     Altitude,
+    /// UCS-2 little-endian text in BYTE values (Windows XP* tags).
+    Utf16Le,
     /// A single undefined byte looked up in a table (FileSource, SceneType).
     ByteEnum(&'static [(i64, &'static str)]),
 }
@@ -263,6 +265,23 @@ pub(crate) fn print(raw: &Raw, conv: Conv) -> String {
         },
         Conv::TimeStamp => time_stamp(raw).unwrap_or_else(|| raw.plain()),
         Conv::Altitude => Conv::Metres.apply(raw),
+        Conv::Utf16Le => {
+            let bytes: Vec<u8> = match raw {
+                Raw::Bytes(b) => b.clone(),
+                Raw::Nums(n) => n
+                    .iter()
+                    .filter_map(|n| n.as_int())
+                    .map(|i| i as u8)
+                    .collect(),
+                Raw::Text(t) => return t.clone(),
+            };
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .take_while(|&u| u != 0)
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
         Conv::ByteEnum(table) => match raw {
             Raw::Bytes(b) if !b.is_empty() => lookup(table, b[0] as i64),
             _ => print(raw, Conv::Enum(table)),
@@ -521,6 +540,18 @@ mod tests {
             Num::Real(0.0),
         ]);
         assert_eq!(Conv::LensInfo.apply(&raw), "24-70mm f/0");
+    }
+
+    #[test]
+    fn windows_xp_tags_are_utf16() {
+        let raw = Raw::Nums(
+            "Hé"
+                .encode_utf16()
+                .flat_map(|u| u.to_le_bytes())
+                .map(|b| Num::Int(b as i64))
+                .collect(),
+        );
+        assert_eq!(Conv::Utf16Le.apply(&raw), "Hé");
     }
 
     #[test]

@@ -114,6 +114,11 @@ fn element(reader: &NsReader<&[u8]>, ns: String, start: &BytesStart<'_>) -> Elem
     let attrs = start
         .attributes()
         .filter_map(Result::ok)
+        // Namespace declarations are syntax, not properties.
+        .filter(|a| {
+            let key = a.key.as_ref();
+            key != "xmlns" && !key.starts_with("xmlns:")
+        })
         .filter_map(|a| {
             let (ns, local) = reader.resolver().resolve_attribute(a.key);
             let value = a
@@ -384,6 +389,10 @@ mod tests {
         assert_eq!(tags["HistoryAction"], "created, saved");
         assert_eq!(tags["HistoryWhen"], "2010:04:13 09:37:22+02:00");
         assert_eq!(tags["CreatorCity"], "Mainz");
+        assert!(
+            !tags.contains_key("Dc") && !tags.contains_key("Xmp"),
+            "xmlns leaked: {tags:?}"
+        );
     }
 
     #[test]
