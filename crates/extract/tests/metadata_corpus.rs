@@ -119,6 +119,35 @@ fn media_metadata_agrees_with_exiftool_per_family() {
     }
 }
 
+/// Keys we add on purpose: signed decimal GPS values (exiftool's `-n` view).
+const OUR_ADDITIONS: [&str; 3] = [
+    "GPSLatitudeDecimal",
+    "GPSLongitudeDecimal",
+    "GPSAltitudeDecimal",
+];
+
+#[test]
+fn media_metadata_holds_no_tag_exiftool_does_not_show() {
+    let mut invented = Vec::new();
+    for name in corpus_images() {
+        let bytes = read_file(&name);
+        let Some(format) = Format::sniff(&bytes) else {
+            continue;
+        };
+        let oracle = expected_tags(&name);
+        for (tag, value) in metadata::extract(&bytes, format) {
+            if !oracle.contains_key(&tag) && !OUR_ADDITIONS.contains(&tag.as_str()) {
+                invented.push(format!("{name}: {tag} = {value:?}"));
+            }
+        }
+    }
+    assert!(
+        invented.is_empty(),
+        "tags exiftool does not print:\n{}",
+        invented.join("\n")
+    );
+}
+
 #[test]
 fn orientation_matches_the_oracle_for_every_image() {
     for name in corpus_images() {
