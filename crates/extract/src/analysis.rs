@@ -111,7 +111,8 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError
     let header = probe::probe(bytes, format, limits)?;
     let needs = Needs {
         working: options.colors || options.phash,
-        full_resolution: options.faces || options.ocr.is_some(),
+        faces: options.faces,
+        full_resolution: options.ocr.is_some(),
     };
     let pixels = decode::decode(bytes, &header, limits, needs)?;
     if pixels.is_none() {
@@ -165,7 +166,7 @@ fn run_pixel_analyses(
             analysis.phash = Some(Phash::of(working));
         }
     }
-    let Some(full) = &pixels.full else { return };
+    let Some(full) = &pixels.detail else { return };
     // Boxes come back in `full`'s pixels; this maps them to the displayed frame.
     let scale = f64::from(width) / f64::from(full.width().max(1));
     if options.faces {

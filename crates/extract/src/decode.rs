@@ -1,7 +1,10 @@
 //! The one pixel decode per call, and the images every analysis shares.
 //!
-//! This is the seam for faster decoders: a JPEG path that decodes straight at
-//! 1/8 scale (DCT scaling) only has to produce the same [`Pixels`].
+//! JPEG goes through libjpeg-turbo at the smallest DCT scale the requested
+//! analyses can use ([`jpeg_scaled`]); everything else, and any JPEG it
+//! declines, through the `image` crate at full size.
+
+mod jpeg_scaled;
 
 use std::io::Cursor;
 
@@ -9,7 +12,7 @@ use image::{DynamicImage, ImageError};
 
 use crate::limits::Limits;
 use crate::probe::Header;
-use crate::{shrink, ExtractError};
+use crate::{faces, shrink, ExtractError, Format};
 
 /// Longest side of the working copy that colors and pHash read. pHash looks at
 /// 16x16 and colour shares settle long before 256 px; larger only costs time.
@@ -17,8 +20,10 @@ pub(crate) const WORKING_MAX_SIDE: u32 = 256;
 
 /// The decoded first frame or page, turned to the displayed orientation.
 pub(crate) struct Pixels {
-    /// Full resolution; kept only when an analysis needs the detail (faces, OCR).
-    pub full: Option<DynamicImage>,
+    /// For the analyses that need detail: native resolution for OCR; for
+    /// faces alone, possibly DCT-scaled but never below what they scan
+    /// ([`faces::SCAN_LONG_SIDE`]). Kept only when one of them is asked for.
+    pub detail: Option<DynamicImage>,
     /// At most [`WORKING_MAX_SIDE`] on its longest side; made only when an
     /// analysis reads it (colors, pHash).
     pub working: Option<DynamicImage>,
@@ -28,7 +33,22 @@ pub(crate) struct Pixels {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Needs {
     pub working: bool,
+    pub faces: bool,
+    /// Every stored pixel (OCR reads small print).
     pub full_resolution: bool,
+}
+
+impl Needs {
+    /// Longest side the decoded image must keep for these analyses.
+    fn min_long_side(self) -> u32 {
+        if self.full_resolution {
+            u32::MAX
+        } else if self.faces {
+            faces::SCAN_LONG_SIDE
+        } else {
+            WORKING_MAX_SIDE
+        }
+    }
 }
 
 /// Decodes the first frame or page of a raster file under `limits`, which also
@@ -43,22 +63,30 @@ pub(crate) fn decode(
     let Some(codec) = header.format.raster_codec() else {
         return Ok(None);
     };
-    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), codec);
-    reader.limits(limits.decoder_limits());
-    let full = reader.decode().map_err(image_error)?;
+    let scaled = (header.format == Format::Jpg)
+        .then(|| jpeg_scaled::decode_at_least(bytes, needs.min_long_side()))
+        .flatten();
+    let decoded = match scaled {
+        Some(decoded) => decoded,
+        None => {
+            let mut reader = image::ImageReader::with_format(Cursor::new(bytes), codec);
+            reader.limits(limits.decoder_limits());
+            reader.decode().map_err(image_error)?
+        }
+    };
 
     // Orienting after shrinking is cheaper.
     let working = needs.working.then(|| {
-        let mut working = shrink::shrink_to_fit(&full, WORKING_MAX_SIDE);
+        let mut working = shrink::shrink_to_fit(&decoded, WORKING_MAX_SIDE);
         working.apply_orientation(header.orientation);
         working
     });
-    let full = needs.full_resolution.then(|| {
-        let mut full = full;
-        full.apply_orientation(header.orientation);
-        full
+    let detail = (needs.faces || needs.full_resolution).then(|| {
+        let mut detail = decoded;
+        detail.apply_orientation(header.orientation);
+        detail
     });
-    Ok(Some(Pixels { full, working }))
+    Ok(Some(Pixels { detail, working }))
 }
 
 /// Maps the `image` crate's errors onto ours by fault.

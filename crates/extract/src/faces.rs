@@ -15,6 +15,14 @@ use image::DynamicImage;
 
 use crate::Rect;
 
+/// Longest side of the grey image the cascade scans. The detector's smallest
+/// window is 20 px, so at 1280 px faces down to ~1.6% of the photo's long side
+/// are found (e.g. ~60 px on a 4000 px photo): smaller faces are noise for
+/// face-aware cropping, and scanning costs grow with the square of this side.
+/// Smaller images are scanned as they are. The decoder may hand over any image
+/// at least this long (a DCT-scaled JPEG) without changing what is found.
+pub(crate) const SCAN_LONG_SIDE: u32 = 1280;
+
 /// Detects faces in `image` (already turned to the displayed orientation, at
 /// whatever scale the caller decoded). Boxes are in `image`'s own pixels; the
 /// caller scales them to the displayed frame. No face is an empty list.
@@ -42,12 +50,7 @@ mod seeta {
     /// The SeetaFace frontal model, compiled in: nothing is read or fetched at run time.
     const MODEL_BYTES: &[u8] = include_bytes!("../models/seeta_fd_frontal_v1.0.bin");
 
-    /// Longest side of the grey image the cascade scans. The detector's
-    /// smallest window is 20 px, so at 1280 px faces down to ~1.6% of the
-    /// photo's long side are found (e.g. ~60 px on a 4000 px photo): smaller
-    /// faces are noise for face-aware cropping, and scanning costs grow with
-    /// the square of this side. Smaller images are scanned as they are.
-    const WORKING_LONG_SIDE: u32 = 1280;
+    use super::SCAN_LONG_SIDE;
 
     /// The cascade's own lower limit for its sliding window.
     const MIN_FACE: u32 = 20;
@@ -101,14 +104,14 @@ mod seeta {
             .collect()
     }
 
-    /// A grey copy no longer than [`WORKING_LONG_SIDE`], and the factor that
+    /// A grey copy no longer than [`SCAN_LONG_SIDE`], and the factor that
     /// takes its pixels back to `image`'s.
     fn working_copy(image: &DynamicImage) -> (GrayImage, f64) {
         let long_side = image.width().max(image.height());
-        if long_side <= WORKING_LONG_SIDE {
+        if long_side <= SCAN_LONG_SIDE {
             return (image.to_luma8(), 1.0);
         }
-        let factor = f64::from(long_side) / f64::from(WORKING_LONG_SIDE);
+        let factor = f64::from(long_side) / f64::from(SCAN_LONG_SIDE);
         let w = ((f64::from(image.width()) / factor).round() as u32).max(1);
         let h = ((f64::from(image.height()) / factor).round() as u32).max(1);
         // Area-averaging shrink (`thumbnail`) before the grey conversion:
