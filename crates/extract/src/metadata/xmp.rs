@@ -12,6 +12,8 @@
 //! [`MAX_DEPTH`] elements deep and keeps at most [`MAX_ELEMENTS`] elements, so
 //! hostile packets cost time and memory linear in their size.
 
+use std::collections::HashMap;
+
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, XmlVersion};
@@ -316,8 +318,10 @@ fn emit(leaves: Vec<Leaf>, tags: &mut Tags, fix: &mut gps::Fix) {
         return;
     };
     let priority = property_priority(top_ns, top_local);
-    // (name, values), in first-seen order
+    // (name, values) in first-seen order, indexed by name: a hostile packet
+    // may hold many thousand distinct field names in one property.
     let mut named: Vec<(String, Vec<String>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for leaf in leaves {
         let Some(((top_ns, top_local), rest)) = leaf.path.split_first() else {
             continue;
@@ -338,9 +342,12 @@ fn emit(leaves: Vec<Leaf>, tags: &mut Tags, fix: &mut gps::Fix) {
             Some(lang) => format!("{name}-{lang}"),
             None => name,
         };
-        match named.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, values)) => values.push(value),
-            None => named.push((name, vec![value])),
+        match index.get(&name) {
+            Some(&at) => named[at].1.push(value),
+            None => {
+                index.insert(name.clone(), named.len());
+                named.push((name, vec![value]));
+            }
         }
     }
     for (name, values) in named {
