@@ -1,6 +1,7 @@
 //! `assay`: analyse image files offline, or serve the APIs.
 
 mod analyze;
+mod dedupe;
 
 use std::process::ExitCode;
 
@@ -17,6 +18,8 @@ struct Cli {
 enum Command {
     /// Print, for each file, one JSON line with the upload response's analysis fields.
     Analyze(analyze::AnalyzeArgs),
+    /// Group the near-duplicate images under a folder by pHash.
+    Dedupe(dedupe::DedupeArgs),
     /// Serve the Upload and Admin APIs on one port (ASSAY_* environment variables).
     Serve,
     /// Apply pending database migrations (DATABASE_URL), then exit.
@@ -26,6 +29,7 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Analyze(args) => analyze::run(&args),
+        Command::Dedupe(args) => dedupe::run(&args),
         Command::Serve => match cli::serve::run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
