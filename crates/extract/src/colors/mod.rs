@@ -176,7 +176,7 @@ fn named_shares(
 fn ranked<K: Ord>(counts: BTreeMap<K, u64>, total: u64) -> Vec<(K, Percent)> {
     let mut entries: Vec<(K, u64)> = counts.into_iter().collect();
     // Stable sort: equal counts keep the map's key order.
-    entries.sort_by(|a, b| b.1.cmp(&a.1));
+    entries.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
     entries
         .into_iter()
         .map(|(key, count)| (key, Percent::of(count, total)))

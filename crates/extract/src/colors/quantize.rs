@@ -81,11 +81,8 @@ fn assign(entries: &[Entry], centres: &[[u8; 4]]) -> Vec<Cluster> {
             .min_by_key(|&c| squared_distance(entry.rgba, centres[c]))
             .unwrap_or(0);
         let (channels, pixels) = &mut sums[nearest];
-        let count = u64::from(entry.count);
-        *pixels += count;
-        for c in 0..4 {
-            channels[c] += u64::from(entry.rgba[c]) * count;
-        }
+        *pixels += u64::from(entry.count);
+        accumulate(channels, entry);
     }
     sums.into_iter()
         .filter(|&(_, pixels)| pixels > 0)
@@ -181,11 +178,16 @@ fn mean_color(members: &[Entry]) -> Cluster {
     let mut pixels = 0u64;
     for entry in members {
         pixels += u64::from(entry.count);
-        for c in 0..4 {
-            sums[c] += u64::from(entry.rgba[c]) * u64::from(entry.count);
-        }
+        accumulate(&mut sums, entry);
     }
     mean(sums, pixels)
+}
+
+/// Adds `entry`'s channels, weighted by its pixel count, to `sums`.
+fn accumulate(sums: &mut [u64; 4], entry: &Entry) {
+    for (sum, &value) in sums.iter_mut().zip(&entry.rgba) {
+        *sum += u64::from(value) * u64::from(entry.count);
+    }
 }
 
 /// The rounded mean colour of `pixels` pixels whose channels add up to `sums`.
