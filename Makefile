@@ -6,7 +6,7 @@ export ASSAY_SHARED ?= $(abspath ../shared)
 # of 4.2 s. One thread per OCR call; concurrent requests supply the parallelism.
 export OMP_THREAD_LIMIT ?= 1
 
-.PHONY: run test setup deploy-check build bench lint fmt
+.PHONY: run test setup deploy-check build bench lint fmt fuzz fuzz-smoke
 
 ## Start both APIs on 127.0.0.1:8080 on the embedded default (SQLite + ./data).
 run:
@@ -16,6 +16,20 @@ run:
 ## The whole suite, exactly what .ci/run runs.
 test: setup deploy-check
 	$(CARGO) test --workspace --no-fail-fast
+	$(MAKE) fuzz-smoke
+
+## Every fuzz target (fuzz/) on stable Rust for FUZZ_SECONDS (60) in all:
+## seeds from the shared corpus, then seeded mutations; fails on any panic.
+## Shares the workspace's target dir, so the decoders are not rebuilt.
+FUZZ_SECONDS ?= 60
+fuzz-smoke:
+	CARGO_TARGET_DIR=$(CURDIR)/target $(CARGO) run --manifest-path fuzz/Cargo.toml \
+		--no-default-features --bin replay -- --seconds $(FUZZ_SECONDS)
+
+## The longer run: 30 minutes of the same. libFuzzer (coverage-guided) runs
+## are `cargo fuzz run <target>`: see fuzz/README.md.
+fuzz:
+	$(MAKE) fuzz-smoke FUZZ_SECONDS=1800
 
 ## Install and start what the tests need (idempotent).
 setup:
@@ -32,6 +46,7 @@ build:
 bench: setup
 	$(CARGO) bench -p extract
 	$(CARGO) bench -p store --bench phash_index
+	CARGO=$(CARGO) bash bench/run.sh
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
