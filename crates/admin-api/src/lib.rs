@@ -1,16 +1,15 @@
 //! The Admin API: resource details, update, list, delete and ping under
 //! `/v1_1/<cloud>/`, for back-office code holding the API key and secret.
 //!
-//! Every call passes, in order: [`request_id`] (an `X-Request-Id` on every
-//! answer), [`auth`] (HTTP Basic, 401 otherwise) and [`rate_limit`] (one unit
-//! of the key's hourly budget, 420 past it). [`configure`] mounts the routes;
+//! Every call passes, in order: [`auth`] (HTTP Basic, 401 otherwise) and
+//! [`rate_limit`] (one unit of the key's hourly budget, 420 past it); the
+//! server around every API adds the `X-Request-Id` (`service::request_id`). [`configure`] mounts the routes;
 //! the `admin-api` binary, `assay serve` and the end-to-end tests all serve
 //! them through `service::server::http_server`.
 
 pub mod auth;
 mod body;
 pub mod rate_limit;
-pub mod request_id;
 pub mod routes;
 
 use actix_web::body::MessageBody;
@@ -21,7 +20,6 @@ use service::AppState;
 
 use crate::auth::{require_credentials, Authenticator};
 use crate::rate_limit::{enforce_budget, AdminRateLimiter};
-use crate::request_id::tag_with_request_id;
 
 /// Mounts the Admin API's routes, with the authenticator and rate limiter
 /// they run behind.
@@ -38,8 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         );
 }
 
-/// A scope whose every request passes the request id, credentials and
-/// budget checks, in that order (the last `wrap` runs first).
+/// A scope whose every request passes the credentials and budget checks, in
+/// that order (the last `wrap` runs first).
 fn behind_admin_checks(
     path: &str,
 ) -> Scope<
@@ -54,5 +52,4 @@ fn behind_admin_checks(
     web::scope(path)
         .wrap(from_fn(enforce_budget))
         .wrap(from_fn(require_credentials))
-        .wrap(from_fn(tag_with_request_id))
 }

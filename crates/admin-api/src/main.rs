@@ -1,21 +1,8 @@
-//! The `admin-api` production binary: configuration from the environment,
-//! then the Admin API on `ASSAY_LISTEN`.
-
-use std::net::TcpListener;
-
-use anyhow::Context;
-use common::Config;
-use service::server::{http_server, init_logging};
-use service::AppState;
+//! The `admin-api` production binary: configuration from the environment
+//! (real credentials required), then the Admin API on `ASSAY_LISTEN` until
+//! SIGTERM; JSON logs.
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    init_logging();
-    let config = Config::from_env()?;
-    let listener =
-        TcpListener::bind(config.listen).with_context(|| format!("binding {}", config.listen))?;
-    tracing::info!(address = %config.listen, "admin-api listening");
-    let state = AppState::from_config(config).await?;
-    http_server(listener, state, admin_api::configure)?.await?;
-    Ok(())
+    service::server::run_production("admin-api", admin_api::configure).await
 }

@@ -161,8 +161,9 @@ impl AdminRateLimiter {
 }
 
 /// Middleware (inside `auth::require_credentials`): spends one unit of the
-/// caller's budget, answers 420 when none is left, and puts the rate-limit
-/// headers on every response it lets through, errors included.
+/// caller's budget, answers 420 when none is left (counted in the app's
+/// metrics), and puts the rate-limit headers on every response it lets
+/// through, errors included.
 pub async fn enforce_budget(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -189,6 +190,9 @@ pub async fn enforce_budget(
     let mut response = if verdict.admitted {
         next.call(req).await?.map_into_left_body()
     } else {
+        if let Some(state) = req.app_data::<web::Data<AppState>>() {
+            state.metrics.count_rate_limit_rejection();
+        }
         req.into_response(verdict.refusal().error_response())
             .map_into_right_body()
     };

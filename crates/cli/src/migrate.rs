@@ -6,10 +6,10 @@
 
 use anyhow::Context;
 use common::Config;
-use service::server::init_logging;
+use service::telemetry::{self, LogFormat};
 
 pub fn run() -> anyhow::Result<()> {
-    init_logging();
+    telemetry::init(LogFormat::Pretty);
     let config = Config::from_env().context("reading the configuration")?;
     actix_web::rt::System::new().block_on(async {
         let database = store::Database::connect(&config.database_url)

@@ -7,7 +7,8 @@ use std::net::TcpListener;
 use actix_web::web;
 use anyhow::Context;
 use common::Config;
-use service::server::{http_server, init_logging};
+use service::server::serve_until_stopped;
+use service::telemetry::{self, LogFormat};
 use service::AppState;
 
 /// Both APIs' routes. The Admin API's scope (`/v1_1/<cloud>/resources`) and
@@ -18,9 +19,10 @@ pub fn mount_both_apis(cfg: &mut web::ServiceConfig, state: &AppState) {
 }
 
 /// Reads the configuration, prints where to reach the service and with which
-/// credentials, then serves until interrupted.
+/// credentials (the development ones when none are set), then serves until
+/// interrupted.
 pub fn run() -> anyhow::Result<()> {
-    init_logging();
+    telemetry::init(LogFormat::Pretty);
     let config = Config::from_env().context("reading the configuration")?;
     actix_web::rt::System::new().block_on(serve(config))
 }
@@ -32,8 +34,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::from_config(config)
         .await
         .context("opening the store")?;
-    http_server(listener, state, mount_both_apis)?.await?;
-    Ok(())
+    serve_until_stopped(listener, state, mount_both_apis).await
 }
 
 /// What a developer needs to point an SDK at us.

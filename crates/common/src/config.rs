@@ -127,6 +127,23 @@ pub struct ConfigError {
 }
 
 impl Config {
+    /// Refuses the built-in development secret, which is public: the
+    /// production binaries call this at start-up, so an unset (or empty)
+    /// `ASSAY_API_SECRET` stops them with this error instead of serving an
+    /// account anyone can sign for. `assay serve` keeps the defaults. The API
+    /// key is not checked: it identifies the account (every request carries it
+    /// in clear); the secret is what authenticates.
+    pub fn refuse_dev_credentials(&self) -> Result<(), ConfigError> {
+        use secrecy::ExposeSecret;
+        if self.credentials.api_secret.expose_secret() == DEV_API_SECRET {
+            return Err(invalid(
+                "ASSAY_API_SECRET",
+                "is unset, empty or the development default; production binaries need the account's own secret",
+            ));
+        }
+        Ok(())
+    }
+
     /// Reads the process environment. Call once, at start-up.
     pub fn from_env() -> Result<Config, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -386,6 +403,32 @@ mod tests {
             let err = config_from(&[(variable, value)]).unwrap_err();
             assert_eq!(err.variable, variable, "{value:?}");
             assert!(err.to_string().contains(variable));
+        }
+    }
+
+    #[test]
+    fn production_refuses_an_unset_empty_or_development_secret() {
+        let unset: &[(&str, &str)] = &[("ASSAY_API_KEY", "key")];
+        let empty = &[("ASSAY_API_KEY", "key"), ("ASSAY_API_SECRET", "  ")];
+        let dev = &[
+            ("ASSAY_API_KEY", "key"),
+            ("ASSAY_API_SECRET", DEV_API_SECRET),
+        ];
+        for vars in [unset, empty, dev] {
+            let err = config_from(vars)
+                .unwrap()
+                .refuse_dev_credentials()
+                .unwrap_err();
+            assert_eq!(err.variable, "ASSAY_API_SECRET", "{vars:?}");
+            assert!(!err.to_string().contains(DEV_API_SECRET), "{err}");
+        }
+    }
+
+    #[test]
+    fn production_accepts_the_accounts_own_secret() {
+        for key in ["key", DEV_API_KEY] {
+            let config = config_from(&[("ASSAY_API_KEY", key), ("ASSAY_API_SECRET", "s3cr3t")]);
+            assert!(config.unwrap().refuse_dev_credentials().is_ok(), "{key}");
         }
     }
 

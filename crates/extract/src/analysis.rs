@@ -10,6 +10,7 @@ use crate::metadata::{self, MediaMetadata};
 use crate::ocr::{self, AdvOcr, OcrOptions};
 use crate::phash::Phash;
 use crate::probe::{self, Header};
+use crate::timings::{Stage, StageTimings};
 use crate::{faces, ExtractError, Format, Rect};
 
 /// What to compute beyond the basic facts (always present), and the input limits.
@@ -91,6 +92,9 @@ pub struct Analysis {
     pub coordinates: Option<Coordinates>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<Info>,
+    /// How long each stage took (for the caller's metrics; not part of the JSON).
+    #[serde(skip)]
+    pub timings: StageTimings,
 }
 
 /// Analyses one file: reads its header (refusing it there if it breaks the
@@ -108,13 +112,17 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError
         return Err(ExtractError::Empty);
     }
     let format = Format::sniff(bytes).ok_or(ExtractError::Unsupported)?;
-    let header = probe::probe(bytes, format, limits)?;
     let needs = Needs {
         working: options.colors || options.phash,
         faces: options.faces,
         full_resolution: options.ocr.is_some(),
     };
-    let pixels = decode::decode(bytes, &header, limits, needs)?;
+    let mut timings = StageTimings::default();
+    let (header, pixels) = timings.time(Stage::Decode, || {
+        let header = probe::probe(bytes, format, limits)?;
+        let pixels = decode::decode(bytes, &header, limits, needs)?;
+        Ok::<_, ExtractError>((header, pixels))
+    })?;
     if pixels.is_none() {
         if let Some(analysis) = options.first_pixel_analysis() {
             return Err(ExtractError::PixelsUnavailable { format, analysis });
@@ -122,6 +130,9 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError
     }
 
     let (width, height) = header.displayed_size();
+    let media_metadata = options
+        .media_metadata
+        .then(|| timings.time(Stage::Metadata, || metadata::extract(bytes, format)));
     let mut analysis = Analysis {
         width,
         height,
@@ -129,14 +140,13 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError
         bytes: bytes.len() as u64,
         etag: hex::encode(Md5::digest(bytes)),
         pages: header.pages,
-        media_metadata: options
-            .media_metadata
-            .then(|| metadata::extract(bytes, format)),
+        media_metadata,
         colors: None,
         phash: None,
         faces: None,
         coordinates: None,
         info: None,
+        timings,
     };
     if let Some(pixels) = &pixels {
         run_pixel_analyses(&mut analysis, pixels, &header, options);
@@ -160,17 +170,22 @@ fn run_pixel_analyses(
     let (width, height) = header.displayed_size();
     if let Some(working) = &pixels.working {
         if options.colors {
-            analysis.colors = Some(colors::analyze(&working.to_rgba8()));
+            let report = analysis
+                .timings
+                .time(Stage::Colors, || colors::analyze(&working.to_rgba8()));
+            analysis.colors = Some(report);
         }
         if options.phash {
-            analysis.phash = Some(Phash::of(working));
+            analysis.phash = Some(analysis.timings.time(Stage::Phash, || Phash::of(working)));
         }
     }
     let Some(full) = &pixels.detail else { return };
     // Boxes come back in `full`'s pixels; this maps them to the displayed frame.
     let scale = f64::from(width) / f64::from(full.width().max(1));
     if options.faces {
-        let found: Vec<Rect> = faces::detect(full)
+        let found: Vec<Rect> = analysis
+            .timings
+            .time(Stage::Faces, || faces::detect(full))
             .into_iter()
             .map(|r| r.scaled(scale).clamp_to(width, height))
             .collect();
@@ -183,7 +198,9 @@ fn run_pixel_analyses(
     if let Some(ocr_options) = &options.ocr {
         analysis.info = Some(Info {
             ocr: OcrInfo {
-                adv_ocr: ocr::recognize(full, scale, ocr_options),
+                adv_ocr: analysis
+                    .timings
+                    .time(Stage::Ocr, || ocr::recognize(full, scale, ocr_options)),
             },
         });
     }

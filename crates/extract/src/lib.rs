@@ -37,9 +37,11 @@ mod pages;
 pub mod phash;
 mod probe;
 mod shrink;
+mod timings;
 
 pub use analysis::{analyze, Analysis, Coordinates, Info, OcrInfo, Options};
 pub use coordinates::{format_rects, parse_rects, Rect};
+pub use timings::{Stage, StageTimings};
 pub use error::{ExtractError, LimitKind};
 pub use format::Format;
 pub use limits::Limits;

@@ -7,17 +7,22 @@
 //! - [`resource`]: the Cloudinary resource JSON;
 //! - [`ApiError`]: the one mapping of failures to HTTP statuses and bodies;
 //! - [`server`]: the HTTP server all entry points run, given their routes;
-//! - [`health`]: the liveness and readiness probes every server answers.
+//! - [`health`]: the liveness and readiness probes every server answers;
+//! - [`metrics`], [`request_id`], [`telemetry`]: what operators see: the
+//!   Prometheus metrics, the id and log span of each request, the log format.
 
 mod analyzer;
 pub mod clock;
 mod error;
 pub mod health;
+pub mod metrics;
 pub mod ops;
 pub mod params;
+pub mod request_id;
 pub mod resource;
 pub mod server;
 mod state;
+pub mod telemetry;
 
 pub use analyzer::Analyzer;
 pub use error::ApiError;

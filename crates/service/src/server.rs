@@ -3,19 +3,33 @@
 //! routes they mount.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use anyhow::Context;
+use common::Config;
 
+use crate::request_id::tag_with_request_id;
+use crate::telemetry::{self, LogFormat};
 use crate::{health, ApiError, AppState};
+
+/// How long a stopping server (SIGTERM, SIGINT) lets requests in flight
+/// finish before dropping them. Fits the shortest pod grace period
+/// (`admin-api`: 30 s, less the 5 s `preStop` pause).
+pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(25);
 
 /// How an API adds its routes (and any per-worker data of its own) to an app.
 pub type Mount = fn(&mut web::ServiceConfig, &AppState);
 
-/// Serves `mount`'s routes, plus the [`health`] probes, on `listener` with
-/// `state` shared by all workers. Extractor failures and unknown routes answer
-/// in the Cloudinary error shape.
+/// Serves `mount`'s routes, plus the [`health`] probes and `GET /metrics`, on
+/// `listener` with `state` shared by all workers. Every request gets an
+/// `X-Request-Id` and a log span, and is counted in the state's metrics.
+/// Extractor failures and unknown routes answer in the Cloudinary error shape.
+/// On SIGTERM or SIGINT it stops accepting and waits up to
+/// [`SHUTDOWN_TIMEOUT`] for requests in flight.
 pub fn http_server(
     listener: TcpListener,
     state: AppState,
@@ -25,6 +39,9 @@ pub fn http_server(
     let server = HttpServer::new(move || {
         let state = data.clone();
         App::new()
+            // The last `wrap` runs first: the request id encloses everything.
+            .wrap(state.metrics.http_middleware())
+            .wrap(from_fn(tag_with_request_id))
             .app_data(state.clone())
             .app_data(
                 web::JsonConfig::default().error_handler(|e: JsonPayloadError, _| bad_request(e)),
@@ -40,9 +57,37 @@ pub fn http_server(
             .configure(|cfg| mount(cfg, &state))
             .default_service(web::to(unknown_route))
     })
+    .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Serves until stopped (see [`http_server`]), then closes the database pool.
+pub async fn serve_until_stopped(
+    listener: TcpListener,
+    state: AppState,
+    mount: Mount,
+) -> anyhow::Result<()> {
+    let database = state.store.database().clone();
+    http_server(listener, state, mount)?.await?;
+    database.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The whole `main` of a production binary (`upload-api`, `admin-api`): JSON
+/// logs, the configuration from the environment (refusing the development
+/// credentials), then `mount`'s API on `ASSAY_LISTEN` until stopped.
+pub async fn run_production(binary: &str, mount: Mount) -> anyhow::Result<()> {
+    telemetry::init(LogFormat::Json);
+    let config = Config::from_env()?;
+    config.refuse_dev_credentials()?;
+    let listener =
+        TcpListener::bind(config.listen).with_context(|| format!("binding {}", config.listen))?;
+    tracing::info!(address = %config.listen, "{binary} listening");
+    let state = AppState::from_config(config).await?;
+    serve_until_stopped(listener, state, mount).await
 }
 
 fn bad_request(err: impl std::fmt::Display) -> actix_web::Error {
@@ -55,15 +100,4 @@ async fn unknown_route(request: HttpRequest) -> Result<HttpResponse, ApiError> {
         request.method(),
         request.path()
     )))
-}
-
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`). Call once from `main`.
-pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // A second call (tests, embedded use) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

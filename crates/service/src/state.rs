@@ -6,15 +6,19 @@ use common::Config;
 use store::Store;
 
 use crate::clock::{Clock, SystemClock};
+use crate::metrics::Metrics;
 use crate::Analyzer;
 
-/// The application state: configuration, the asset store and the analyzer.
+/// The application state: configuration, the asset store, the analyzer and
+/// the metrics.
 /// Cheap to clone; register it once with `web::Data`.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub store: Store,
     pub analyzer: Analyzer,
+    /// This app's own registry (see [`crate::metrics`]).
+    pub metrics: Metrics,
     /// The wall clock (tests replace it to move time forward).
     pub clock: Arc<dyn Clock>,
 }
@@ -33,10 +37,12 @@ impl AppState {
             max_pixels: config.max_pixels,
             ..extract::Limits::default()
         };
+        let metrics = Metrics::new();
         AppState {
             config: Arc::new(config),
             store,
-            analyzer: Analyzer::per_core(limits),
+            analyzer: Analyzer::per_core(limits, metrics.clone()),
+            metrics,
             clock: Arc::new(SystemClock),
         }
     }

@@ -31,6 +31,7 @@ mod delivery;
 mod explicit;
 mod health;
 mod multi_process;
+mod observability;
 mod sdk_node;
 mod sdk_python;
 mod similar;
