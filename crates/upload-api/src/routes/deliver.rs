@@ -95,9 +95,17 @@ pub async fn deliver(
             .status(actix_web::http::StatusCode::NOT_MODIFIED)
             .finish());
     }
-    let bytes = state.store.read_original(&asset).await?;
+    // Not `read_original(&asset)`: an overwrite committing since `get` has
+    // deleted that version's blob; this reads the version now current.
+    let (current, bytes) = state.store.get_with_original(&key).await?;
+    if current.version_id != asset.version_id {
+        if !format_matches(&wanted.format, &current.format) {
+            return Err(ApiError::resource_not_found(&wanted.public_id));
+        }
+        response.insert_header(ETag(EntityTag::new_strong(current.etag.clone())));
+    }
     Ok(response
-        .insert_header((header::CONTENT_TYPE, content_type(&asset.format)))
+        .insert_header((header::CONTENT_TYPE, content_type(&current.format)))
         .body(bytes))
 }
 
