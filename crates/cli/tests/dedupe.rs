@@ -14,12 +14,20 @@ fn benchmark_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
     let dir = shared.join("corpus/phash");
-    assert!(dir.is_dir(), "near-duplicate benchmark not found at {} (set ASSAY_SHARED)", dir.display());
+    assert!(
+        dir.is_dir(),
+        "near-duplicate benchmark not found at {} (set ASSAY_SHARED)",
+        dir.display()
+    );
     dir
 }
 
 fn assay_dedupe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay")).arg("dedupe").args(args).output().expect("assay runs")
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .arg("dedupe")
+        .args(args)
+        .output()
+        .expect("assay runs")
 }
 
 /// The `groups` of a successful `--json` run.
@@ -32,8 +40,13 @@ fn groups_of(output: &Output) -> Vec<Vec<String>> {
 
 /// `<source>` of `<dir>/<source>__<edit>.<ext>`.
 fn source_of(path: &str) -> String {
-    let name = Path::new(path).file_name().and_then(|n| n.to_str()).expect("file name");
-    name.split_once("__").map(|(source, _)| source.to_owned()).unwrap_or_else(|| panic!("{name} has no source"))
+    let name = Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("file name");
+    name.split_once("__")
+        .map(|(source, _)| source.to_owned())
+        .unwrap_or_else(|| panic!("{name} has no source"))
 }
 
 /// Same-source pairs found (true positives) and all pairs put together.
@@ -73,8 +86,14 @@ fn the_benchmark_photos_fall_into_one_pure_group_per_source() {
         let mixed: BTreeSet<String> = group.iter().map(|path| source_of(path)).collect();
         assert_eq!(mixed.len(), 1, "a group mixes sources: {group:?}");
     }
-    let found: BTreeMap<String, usize> = groups.iter().map(|group| (source_of(&group[0]), group.len())).collect();
-    assert_eq!(found, sources, "one group per source, holding all its edits");
+    let found: BTreeMap<String, usize> = groups
+        .iter()
+        .map(|group| (source_of(&group[0]), group.len()))
+        .collect();
+    assert_eq!(
+        found, sources,
+        "one group per source, holding all its edits"
+    );
 
     let (true_pairs, grouped_pairs) = pairs_in(&groups);
     let same_source_pairs: usize = sources.values().map(|n| n * (n - 1) / 2).sum();
@@ -93,8 +112,16 @@ fn unreadable_files_are_reported_and_skipped() {
     let nested = dir.path().join("nested/deeper");
     std::fs::create_dir_all(&nested).unwrap();
     let benchmark = benchmark_dir();
-    std::fs::copy(benchmark.join("webp_photo1__base.jpg"), dir.path().join("photo.jpg")).unwrap();
-    std::fs::copy(benchmark.join("webp_photo1__q40.jpg"), nested.join("photo-q40.jpg")).unwrap();
+    std::fs::copy(
+        benchmark.join("webp_photo1__base.jpg"),
+        dir.path().join("photo.jpg"),
+    )
+    .unwrap();
+    std::fs::copy(
+        benchmark.join("webp_photo1__q40.jpg"),
+        nested.join("photo-q40.jpg"),
+    )
+    .unwrap();
     // A JPEG signature followed by no JPEG at all.
     let mut broken = vec![0xFF, 0xD8, 0xFF, 0xE0];
     broken.extend(b"this is not image data".repeat(40));
@@ -105,12 +132,27 @@ fn unreadable_files_are_reported_and_skipped() {
     let groups = groups_of(&output);
     let names: Vec<Vec<&str>> = groups
         .iter()
-        .map(|group| group.iter().map(|p| Path::new(p).file_name().unwrap().to_str().unwrap()).collect())
+        .map(|group| {
+            group
+                .iter()
+                .map(|p| Path::new(p).file_name().unwrap().to_str().unwrap())
+                .collect()
+        })
         .collect();
-    assert_eq!(names, [["photo-q40.jpg", "photo.jpg"]], "found in subfolders too");
+    assert_eq!(
+        names,
+        [["photo-q40.jpg", "photo.jpg"]],
+        "found in subfolders too"
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("broken.jpg"), "the broken image is reported: {stderr}");
-    assert!(!stderr.contains("notes.txt"), "other files are only counted: {stderr}");
+    assert!(
+        stderr.contains("broken.jpg"),
+        "the broken image is reported: {stderr}"
+    );
+    assert!(
+        !stderr.contains("notes.txt"),
+        "other files are only counted: {stderr}"
+    );
 }
 
 #[test]

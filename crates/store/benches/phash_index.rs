@@ -39,16 +39,26 @@ fn main() {
 async fn run() {
     let sandbox = Sandbox::new(Backend::Postgres).await;
     let store = sandbox.store().await.expect("store");
-    let Database::Postgres(pool) = store.database().clone() else { unreachable!("a PostgreSQL sandbox") };
+    let Database::Postgres(pool) = store.database().clone() else {
+        unreachable!("a PostgreSQL sandbox")
+    };
 
     let mut rng = StdRng::seed_from_u64(1);
     let probes: Vec<u64> = (0..PROBES).map(|_| rng.random()).collect();
     let started = Instant::now();
     load_library(&pool, &probes, &mut rng).await;
-    eprintln!("loaded {LIBRARY_SIZE} hashes in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "loaded {LIBRARY_SIZE} hashes in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
-    println!("phash_index: {LIBRARY_SIZE} hashes in PostgreSQL, 10 nearest, median of {PROBES} probes");
-    println!("{:>8} {:>14} {:>14} {:>8}", "distance", "index (ms)", "full scan (ms)", "ratio");
+    println!(
+        "phash_index: {LIBRARY_SIZE} hashes in PostgreSQL, 10 nearest, median of {PROBES} probes"
+    );
+    println!(
+        "{:>8} {:>14} {:>14} {:>8}",
+        "distance", "index (ms)", "full scan (ms)", "ratio"
+    );
     for distance in DISTANCES {
         let indexed = median(time_indexed(&store, &probes, distance).await);
         let scanned = median(time_full_scan(&pool, &probes, distance).await);
@@ -87,12 +97,17 @@ async fn load_library(pool: &PgPool, probes: &[u64], rng: &mut StdRng) {
              0123456789abcdef0123456789abcdef\t1\t{{\"phash\":\"{hash:016x}\"}}\n"
         ));
         if batch.len() > 1 << 20 {
-            copy.send(std::mem::take(&mut batch).into_bytes()).await.expect("COPY data");
+            copy.send(std::mem::take(&mut batch).into_bytes())
+                .await
+                .expect("COPY data");
         }
     }
     copy.send(batch.into_bytes()).await.expect("COPY data");
     copy.finish().await.expect("COPY done");
-    sqlx::query("VACUUM ANALYZE assets").execute(pool).await.expect("VACUUM ANALYZE");
+    sqlx::query("VACUUM ANALYZE assets")
+        .execute(pool)
+        .await
+        .expect("VACUUM ANALYZE");
 }
 
 async fn time_indexed(store: &Store, probes: &[u64], max_distance: u32) -> Vec<Duration> {

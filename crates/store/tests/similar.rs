@@ -20,7 +20,10 @@ fn key(public_id: &str) -> AssetKey {
 
 fn phash_analysis(phash: Option<u64>) -> Map<String, Value> {
     match phash {
-        Some(hash) => json!({ "phash": format!("{hash:016x}") }).as_object().cloned().unwrap(),
+        Some(hash) => json!({ "phash": format!("{hash:016x}") })
+            .as_object()
+            .cloned()
+            .unwrap(),
         None => Map::new(),
     }
 }
@@ -98,8 +101,10 @@ async fn search(store: &Store, query: &SimilarQuery) -> Vec<(String, u32)> {
     let results = store.similar(query).await.expect("similar");
     let distances: Vec<u32> = results.iter().map(|r| r.distance).collect();
     assert!(distances.is_sorted(), "nearest first: {distances:?}");
-    let mut found: Vec<(String, u32)> =
-        results.into_iter().map(|r| (r.asset.public_id, r.distance)).collect();
+    let mut found: Vec<(String, u32)> = results
+        .into_iter()
+        .map(|r| (r.asset.public_id, r.distance))
+        .collect();
     // Equal distances may come in any order; compare them sorted by public_id.
     found.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
     found
@@ -107,7 +112,11 @@ async fn search(store: &Store, query: &SimilarQuery) -> Vec<(String, u32)> {
 
 async fn ingest(store: &Store, key: AssetKey, phash: Option<u64>) {
     store
-        .ingest(asset(key, phash), Bytes::from_static(b"png"), OnExisting::Overwrite)
+        .ingest(
+            asset(key, phash),
+            Bytes::from_static(b"png"),
+            OnExisting::Overwrite,
+        )
         .await
         .expect("ingest");
 }
@@ -134,11 +143,22 @@ async fn index_answers_like_a_full_scan(backend: Backend) {
     }
     // Never found: images without a pHash, and other resource types.
     ingest(&store, key("no-phash"), None).await;
-    ingest(&store, AssetKey::new("raw", "upload", "raw-twin"), Some(centres[0])).await;
+    ingest(
+        &store,
+        AssetKey::new("raw", "upload", "raw-twin"),
+        Some(centres[0]),
+    )
+    .await;
 
     let stored: Vec<u64> = library.values().step_by(300).copied().collect();
     let random: Vec<u64> = (0..4).map(|_| rng.random()).collect();
-    let probes: Vec<u64> = centres.iter().take(8).chain(&stored).chain(&random).copied().collect();
+    let probes: Vec<u64> = centres
+        .iter()
+        .take(8)
+        .chain(&stored)
+        .chain(&random)
+        .copied()
+        .collect();
     assert_matches_brute_force(&store, &library, &probes).await;
 
     // The index follows every write: overwrite with a new hash, an analysis
@@ -149,8 +169,14 @@ async fn index_answers_like_a_full_scan(backend: Backend) {
         match i % 3 {
             0 => ingest(&store, key(public_id), Some(moved)).await,
             1 => {
-                let update = AssetUpdate { analysis: phash_analysis(Some(moved)), ..AssetUpdate::default() };
-                store.update(&key(public_id), &update).await.expect("update");
+                let update = AssetUpdate {
+                    analysis: phash_analysis(Some(moved)),
+                    ..AssetUpdate::default()
+                };
+                store
+                    .update(&key(public_id), &update)
+                    .await
+                    .expect("update");
             }
             _ => {
                 store.delete(&[key(public_id)]).await.expect("delete");
@@ -160,8 +186,14 @@ async fn index_answers_like_a_full_scan(backend: Backend) {
         }
         library.insert(public_id.clone(), moved);
     }
-    let update = AssetUpdate { analysis: phash_analysis(Some(centres[1])), ..AssetUpdate::default() };
-    store.update(&key("no-phash"), &update).await.expect("update");
+    let update = AssetUpdate {
+        analysis: phash_analysis(Some(centres[1])),
+        ..AssetUpdate::default()
+    };
+    store
+        .update(&key("no-phash"), &update)
+        .await
+        .expect("update");
     library.insert("no-phash".into(), centres[1]);
     assert_matches_brute_force(&store, &library, &centres[..3]).await;
 }
@@ -185,13 +217,35 @@ async fn results_are_capped_and_leave_out_the_asset_searched_from() {
         for (i, bits) in [0u64, 0b1, 0b11, 0b111, 0b1111].into_iter().enumerate() {
             ingest(&store, key(&format!("p{i}")), Some(base ^ bits)).await;
         }
-        let nearest_two = SimilarQuery { max_results: 2, ..query(base, 8) };
-        let got: Vec<(String, u32)> = store.similar(&nearest_two).await.unwrap().into_iter()
-            .map(|r| (r.asset.public_id, r.distance)).collect();
-        assert_eq!(got, [("p0".to_string(), 0), ("p1".to_string(), 1)], "{backend}");
+        let nearest_two = SimilarQuery {
+            max_results: 2,
+            ..query(base, 8)
+        };
+        let got: Vec<(String, u32)> = store
+            .similar(&nearest_two)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.asset.public_id, r.distance))
+            .collect();
+        assert_eq!(
+            got,
+            [("p0".to_string(), 0), ("p1".to_string(), 1)],
+            "{backend}"
+        );
 
-        let from_p0 = SimilarQuery { max_results: 2, exclude: Some(key("p0")), ..query(base, 8) };
-        let got: Vec<String> = store.similar(&from_p0).await.unwrap().into_iter().map(|r| r.asset.public_id).collect();
+        let from_p0 = SimilarQuery {
+            max_results: 2,
+            exclude: Some(key("p0")),
+            ..query(base, 8)
+        };
+        let got: Vec<String> = store
+            .similar(&from_p0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.asset.public_id)
+            .collect();
         assert_eq!(got, ["p1", "p2"], "{backend}");
     }
 }
@@ -205,7 +259,15 @@ async fn assets_without_a_phash_are_listed_for_the_background_job() {
         ingest(&store, key("bare-1"), None).await;
         ingest(&store, key("bare-2"), None).await;
         ingest(&store, AssetKey::new("raw", "upload", "doc"), None).await;
-        assert_eq!(store.without_phash("image", 10).await.unwrap(), [key("bare-1"), key("bare-2")], "{backend}");
-        assert_eq!(store.without_phash("image", 1).await.unwrap(), [key("bare-1")], "{backend}");
+        assert_eq!(
+            store.without_phash("image", 10).await.unwrap(),
+            [key("bare-1"), key("bare-2")],
+            "{backend}"
+        );
+        assert_eq!(
+            store.without_phash("image", 1).await.unwrap(),
+            [key("bare-1")],
+            "{backend}"
+        );
     }
 }

@@ -8,7 +8,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use extract::Phash;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use service::ops::similar::{find_similar, Probe, SimilarSearch, DEFAULT_MAX_DISTANCE, MAX_DISTANCE};
+use service::ops::similar::{
+    find_similar, Probe, SimilarSearch, DEFAULT_MAX_DISTANCE, MAX_DISTANCE,
+};
 use service::params::{validate_public_id, ExtractionRequest, Params};
 use service::{ApiError, AppState};
 use store::AssetKey;
@@ -39,7 +41,10 @@ pub async fn similar_resources(
     let found = find_similar(&state, &search).await?;
 
     // The hash each result was matched on is part of its answer.
-    let shown = ExtractionRequest { phash: true, ..ExtractionRequest::default() };
+    let shown = ExtractionRequest {
+        phash: true,
+        ..ExtractionRequest::default()
+    };
     let resources: Vec<Value> = found
         .iter()
         .map(|similar| {
@@ -58,13 +63,19 @@ fn probe(resource_type: &str, params: &Params) -> Result<Probe, ApiError> {
             validate_public_id(public_id)?;
             let delivery_type = params.get("type").unwrap_or("upload");
             check_delivery_type(delivery_type)?;
-            Ok(Probe::Asset(AssetKey::new(resource_type, delivery_type, public_id)))
+            Ok(Probe::Asset(AssetKey::new(
+                resource_type,
+                delivery_type,
+                public_id,
+            )))
         }
         (None, Some(phash)) => phash
             .parse::<Phash>()
             .map(Probe::Phash)
             .map_err(|e| ApiError::invalid_parameter("phash", e)),
-        (Some(_), Some(_)) => Err(ApiError::BadRequest("Give either public_id or phash, not both".into())),
+        (Some(_), Some(_)) => Err(ApiError::BadRequest(
+            "Give either public_id or phash, not both".into(),
+        )),
         (None, None) => Err(ApiError::missing_parameter("public_id or phash")),
     }
 }
@@ -115,7 +126,10 @@ mod tests {
             &[("phash", "not-hex-at-all!!")],
             &[("public_id", "tom"), ("type", "nope")],
         ] {
-            assert!(matches!(probe_of(pairs), Err(ApiError::BadRequest(_))), "{pairs:?}");
+            assert!(
+                matches!(probe_of(pairs), Err(ApiError::BadRequest(_))),
+                "{pairs:?}"
+            );
         }
     }
 

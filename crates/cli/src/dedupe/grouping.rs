@@ -40,7 +40,9 @@ struct DisjointSets {
 
 impl DisjointSets {
     fn new(len: usize) -> Self {
-        DisjointSets { parent: (0..len).collect() }
+        DisjointSets {
+            parent: (0..len).collect(),
+        }
     }
 
     fn find(&mut self, mut i: usize) -> usize {

@@ -67,12 +67,19 @@ pub fn run(args: &DedupeArgs) -> ExitCode {
                 hashes.push(phash);
             }
             Hashed::NotAnImage => not_images += 1,
-            Hashed::Failed(reason) => eprintln!("assay dedupe: skipped {}: {reason}", path.display()),
+            Hashed::Failed(reason) => {
+                eprintln!("assay dedupe: skipped {}: {reason}", path.display())
+            }
         }
     }
     let groups: Vec<Vec<String>> = near_duplicate_groups(&hashes, args.max_distance)
         .into_iter()
-        .map(|group| group.into_iter().map(|i| images[i].display().to_string()).collect())
+        .map(|group| {
+            group
+                .into_iter()
+                .map(|i| images[i].display().to_string())
+                .collect()
+        })
         .collect();
     eprintln!(
         "assay dedupe: {} images hashed ({not_images} other files skipped), {} groups, {:.1} s",
@@ -112,7 +119,9 @@ fn files_under(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// Hashes the files on every core (rayon's pool), in input order.
 fn hash_all(files: &[PathBuf]) -> Vec<Hashed> {
     let progress = ProgressBar::new(files.len() as u64);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} files hashed, {per_sec}, eta {eta}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files hashed, {per_sec}, eta {eta}")
+    {
         progress.set_style(style);
     }
     let hashed = files
@@ -133,7 +142,10 @@ fn hash_file(path: &Path) -> Hashed {
         Ok(bytes) => bytes,
         Err(e) => return Hashed::Failed(e.to_string()),
     };
-    let options = Options { phash: true, ..Options::default() };
+    let options = Options {
+        phash: true,
+        ..Options::default()
+    };
     match extract::analyze(&bytes, &options) {
         Ok(analysis) => match analysis.phash {
             Some(phash) => Hashed::Image(phash),

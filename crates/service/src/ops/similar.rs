@@ -53,7 +53,10 @@ pub struct SimilarSearch {
 
 /// The assets within the search's distance, nearest first. An unknown probe
 /// asset is a 404.
-pub async fn find_similar(state: &AppState, search: &SimilarSearch) -> Result<Vec<SimilarAsset>, ApiError> {
+pub async fn find_similar(
+    state: &AppState,
+    search: &SimilarSearch,
+) -> Result<Vec<SimilarAsset>, ApiError> {
     let (phash, exclude) = match &search.probe {
         Probe::Phash(phash) => (*phash, None),
         Probe::Asset(key) => {
@@ -96,7 +99,10 @@ pub async fn duplicates_of(state: &AppState, asset: &Asset) -> Result<Vec<Duplic
     let found = find_similar(state, &search).await?;
     Ok(found
         .into_iter()
-        .map(|similar| Duplicate { public_id: similar.asset.public_id, distance: similar.distance })
+        .map(|similar| Duplicate {
+            public_id: similar.asset.public_id,
+            distance: similar.distance,
+        })
         .collect())
 }
 
@@ -107,7 +113,12 @@ async fn phash_of(state: &AppState, asset: &Asset) -> Result<Phash, ApiError> {
         return Ok(phash);
     }
     let hashed = reextract(state, &asset.key(), &phash_only()).await?;
-    stored_phash(&hashed).ok_or_else(|| ApiError::internal(anyhow::anyhow!("no pHash stored after hashing {}", asset.public_id)))
+    stored_phash(&hashed).ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!(
+            "no pHash stored after hashing {}",
+            asset.public_id
+        ))
+    })
 }
 
 fn stored_phash(asset: &Asset) -> Option<Phash> {
@@ -115,7 +126,13 @@ fn stored_phash(asset: &Asset) -> Option<Phash> {
 }
 
 fn phash_only() -> ResourceChanges {
-    ResourceChanges { extraction: ExtractionRequest { phash: true, ..ExtractionRequest::default() }, ..ResourceChanges::default() }
+    ResourceChanges {
+        extraction: ExtractionRequest {
+            phash: true,
+            ..ExtractionRequest::default()
+        },
+        ..ResourceChanges::default()
+    }
 }
 
 /// Libraries (database and resource type) with a backfill running in this
@@ -129,14 +146,19 @@ fn spawn_phash_backfill(state: &AppState, resource_type: &str) {
         return;
     }
     let library = (state.config.database_url.clone(), resource_type.to_owned());
-    let mut running = BACKFILLS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut running = BACKFILLS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if !running.insert(library.clone()) {
         return;
     }
     let state = state.clone();
     tokio::spawn(async move {
         backfill_phashes(&state, &library.1).await;
-        BACKFILLS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&library);
+        BACKFILLS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&library);
     });
 }
 
@@ -145,7 +167,11 @@ fn spawn_phash_backfill(state: &AppState, resource_type: &str) {
 /// next search tries them again).
 async fn backfill_phashes(state: &AppState, resource_type: &str) {
     loop {
-        let keys = match state.store.without_phash(resource_type, BACKFILL_BATCH).await {
+        let keys = match state
+            .store
+            .without_phash(resource_type, BACKFILL_BATCH)
+            .await
+        {
             Ok(keys) if !keys.is_empty() => keys,
             Ok(_) => return,
             Err(e) => return tracing::warn!(error = %e, "pHash backfill: listing failed"),
@@ -154,7 +180,9 @@ async fn backfill_phashes(state: &AppState, resource_type: &str) {
         for key in &keys {
             match reextract(state, key, &phash_only()).await {
                 Ok(_) => hashed += 1,
-                Err(e) => tracing::warn!(public_id = %key.public_id, error = %e, "pHash backfill: could not hash"),
+                Err(e) => {
+                    tracing::warn!(public_id = %key.public_id, error = %e, "pHash backfill: could not hash")
+                }
             }
         }
         tracing::info!(hashed, of = keys.len(), "pHash backfill: batch done");

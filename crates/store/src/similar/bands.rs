@@ -33,7 +33,13 @@ pub fn band(hash: u64, index: usize) -> u16 {
 pub fn band_radii(max_distance: u32) -> [Option<u32>; BANDS] {
     let bands = BANDS as u32;
     let (q, a) = (max_distance / bands, max_distance % bands);
-    std::array::from_fn(|index| if index as u32 <= a { Some(q) } else { q.checked_sub(1) })
+    std::array::from_fn(|index| {
+        if index as u32 <= a {
+            Some(q)
+        } else {
+            q.checked_sub(1)
+        }
+    })
 }
 
 /// Every 16-bit value within `radius` bits of `value`, `value` first.
@@ -50,7 +56,9 @@ mod tests {
     #[test]
     fn bands_are_the_hex_digits_four_by_four() {
         let hash = 0xffc9_26d5_c28b_6c67;
-        let bands: Vec<String> = (0..BANDS).map(|i| format!("{:04x}", band(hash, i))).collect();
+        let bands: Vec<String> = (0..BANDS)
+            .map(|i| format!("{:04x}", band(hash, i)))
+            .collect();
         assert_eq!(bands, ["ffc9", "26d5", "c28b", "6c67"]);
     }
 

@@ -60,9 +60,14 @@ impl Store {
         let mut results = Vec::with_capacity(matches.len());
         for found in matches {
             // A row deleted since the candidate query is simply gone.
-            let Some(asset) = assets.remove(&found.id) else { continue };
+            let Some(asset) = assets.remove(&found.id) else {
+                continue;
+            };
             if query.exclude.as_ref() != Some(&asset.key()) {
-                results.push(SimilarAsset { asset, distance: found.distance });
+                results.push(SimilarAsset {
+                    asset,
+                    distance: found.distance,
+                });
             }
         }
         results.truncate(query.max_results as usize);
@@ -72,7 +77,11 @@ impl Store {
     /// Up to `limit` assets of `resource_type` that have no pHash yet, oldest
     /// first: what a background job computes so that [`Store::similar`] can
     /// find them.
-    pub async fn without_phash(&self, resource_type: &str, limit: u32) -> Result<Vec<AssetKey>, StoreError> {
+    pub async fn without_phash(
+        &self,
+        resource_type: &str,
+        limit: u32,
+    ) -> Result<Vec<AssetKey>, StoreError> {
         let sql = "SELECT delivery_type, public_id FROM assets \
                    WHERE resource_type = $1 AND phash IS NULL ORDER BY id LIMIT $2";
         let rows: Vec<(String, String)> = with_pool!(self.database(), pool => {
@@ -80,7 +89,9 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(delivery_type, public_id)| AssetKey::new(resource_type, delivery_type, public_id))
+            .map(|(delivery_type, public_id)| {
+                AssetKey::new(resource_type, delivery_type, public_id)
+            })
             .collect())
     }
 
@@ -116,11 +127,16 @@ impl Store {
             return Ok(HashMap::new());
         }
         let ids: Vec<String> = matches.iter().map(|m| m.id.to_string()).collect();
-        let sql = format!("SELECT {COLUMNS} FROM assets WHERE id IN ({})", ids.join(", "));
+        let sql = format!(
+            "SELECT {COLUMNS} FROM assets WHERE id IN ({})",
+            ids.join(", ")
+        );
         let rows: Vec<AssetRow> = with_pool!(self.database(), pool => {
             sqlx::query_as(&sql).persistent(false).fetch_all(pool).await?
         });
-        rows.into_iter().map(|row| Ok((row.id, Asset::try_from(row)?))).collect()
+        rows.into_iter()
+            .map(|row| Ok((row.id, Asset::try_from(row)?)))
+            .collect()
     }
 }
 
@@ -136,7 +152,10 @@ fn candidates_sql(phash: u64, max_distance: u32, filter: &str) -> String {
         let mut sql = format!(
             "SELECT id, phash FROM assets WHERE resource_type = $1 AND phash_band{index} IN ("
         );
-        for (i, value) in values_within(band(phash, index), radius).into_iter().enumerate() {
+        for (i, value) in values_within(band(phash, index), radius)
+            .into_iter()
+            .enumerate()
+        {
             let separator = if i == 0 { "" } else { ", " };
             // Writing to a String cannot fail.
             let _ = write!(sql, "{separator}'{value:04x}'");
@@ -161,7 +180,10 @@ mod tests {
     #[test]
     fn looks_up_each_band_that_can_hold_a_match() {
         let sql = candidates_sql(0xffc9_26d5_c28b_6c67, 0, "");
-        assert_eq!(sql, "SELECT id, phash FROM assets WHERE resource_type = $1 AND phash_band0 IN ('ffc9')");
+        assert_eq!(
+            sql,
+            "SELECT id, phash FROM assets WHERE resource_type = $1 AND phash_band0 IN ('ffc9')"
+        );
         let sql = candidates_sql(0xffc9_26d5_c28b_6c67, 3, "");
         assert_eq!(sql.matches(" UNION ").count(), 3);
         assert!(sql.contains("phash_band3 IN ('6c67')"));

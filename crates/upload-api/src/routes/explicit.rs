@@ -39,7 +39,10 @@ pub async fn explicit(
     let urls = base.delivery_urls(&state.config.cloud_name, &asset);
     let mut body = render_resource(&asset, &changes.extraction, urls);
     if duplicates {
-        body.insert("duplicates".into(), serde_json::json!(duplicates_of(&state, &asset).await?));
+        body.insert(
+            "duplicates".into(),
+            serde_json::json!(duplicates_of(&state, &asset).await?),
+        );
     }
     Ok(HttpResponse::Ok().json(sign_response(&state, body)))
 }

@@ -41,7 +41,10 @@ pub async fn upload(
         body.insert("existing".into(), json!(true));
     }
     if duplicates {
-        body.insert("duplicates".into(), json!(duplicates_of(&state, &ingested.asset).await?));
+        body.insert(
+            "duplicates".into(),
+            json!(duplicates_of(&state, &ingested.asset).await?),
+        );
     }
     Ok(HttpResponse::Ok().json(sign_response(&state, body)))
 }
