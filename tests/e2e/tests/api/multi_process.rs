@@ -25,7 +25,7 @@ use crate::admin_client::{rate_limit_headers, AdminClient};
 /// (cargo only builds a package's binaries for its own integration tests).
 struct Binaries {
     upload_api: PathBuf,
-    admin_api: PathBuf,
+    pub(crate) admin_api: PathBuf,
 }
 
 fn binaries() -> &'static Binaries {

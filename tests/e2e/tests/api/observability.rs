@@ -3,11 +3,14 @@
 //! an `X-Request-Id` on every answer of both APIs.
 
 use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use assay_e2e::{Backend, FilePart, TestApp};
+use assay_e2e::{Backend, FilePart, TestApp, API_KEY};
 use reqwest::Response;
 
 use crate::admin_client::AdminClient;
+use crate::multi_process::binaries;
 
 on_both_backends!(
     requests_are_counted_and_timed_per_route_pattern,
@@ -138,6 +141,42 @@ async fn every_answer_carries_a_request_id_and_a_callers_is_kept(backend: Backen
         .await
         .expect("request sent");
     assert_eq!(request_id(&delivery), "lb-0001");
+}
+
+/// `upload-api` and `admin-api` stop at start-up, naming the variable, rather
+/// than serve an account anyone can sign for with the public development
+/// secret (`assay serve` keeps it, for development).
+#[tokio::test]
+async fn production_binaries_refuse_the_development_secret() {
+    let binaries = binaries();
+    for binary in [&binaries.upload_api, &binaries.admin_api] {
+        let mut process = Command::new(binary)
+            .env_clear()
+            .env("ASSAY_LISTEN", "127.0.0.1:0")
+            .env("ASSAY_API_KEY", API_KEY)
+            .env("DATABASE_URL", "sqlite::memory:")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting the binary");
+        // Only a guard against a server that wrongly starts (and never exits).
+        let mut status = None;
+        for _ in 0..300 {
+            status = process.try_wait().expect("polling the process");
+            if status.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if status.is_none() {
+            let _ = process.kill();
+            panic!("{} started without an API secret", binary.display());
+        }
+        let output = process.wait_with_output().expect("its output");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{}", binary.display());
+        assert!(stderr.contains("ASSAY_API_SECRET"), "{stderr}");
+    }
 }
 
 fn request_id(response: &Response) -> String {
