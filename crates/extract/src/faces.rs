@@ -114,10 +114,11 @@ mod seeta {
         let factor = f64::from(long_side) / f64::from(SCAN_LONG_SIDE);
         let w = ((f64::from(image.width()) / factor).round() as u32).max(1);
         let h = ((f64::from(image.height()) / factor).round() as u32).max(1);
-        // Area-averaging shrink (`thumbnail`) before the grey conversion:
-        // cheaper than converting 12 MP first, and no aliasing on fine texture.
-        let small = image.thumbnail_exact(w, h);
-        (small.to_luma8(), factor)
+        // Grey first, then the area-averaging shrink (`thumbnail`: no aliasing
+        // on fine texture): averaging one channel instead of three is the larger
+        // saving (perf: the RGB shrink was 16% of a 12 MP faces analysis).
+        let gray = image.to_luma8();
+        (image::imageops::thumbnail(&gray, w, h), factor)
     }
 
     /// Scales a detector box back to `image` pixels and clips it to the
