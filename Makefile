@@ -47,7 +47,6 @@ bench: setup
 	$(CARGO) bench -p extract
 	$(CARGO) bench -p store --bench phash_index
 	CARGO=$(CARGO) bash bench/run.sh
-	CARGO=$(CARGO) bash bench/run.sh
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
