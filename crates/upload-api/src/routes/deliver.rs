@@ -7,6 +7,7 @@
 use actix_web::http::header::{self, CacheControl, CacheDirective, ETag, EntityTag, IfNoneMatch};
 use actix_web::{web, HttpRequest, HttpResponse};
 use percent_encoding::percent_decode_str;
+use service::params::validate_public_id;
 use service::{ApiError, AppState};
 use store::AssetKey;
 
@@ -35,6 +36,9 @@ impl DeliveryPath {
             return None;
         }
         let public_id = percent_decode_str(id).decode_utf8().ok()?.into_owned();
+        // No asset can have an invalid id (uploads refuse them), and the
+        // databases must not see one: PostgreSQL refuses a NUL in text (500).
+        validate_public_id(&public_id).ok()?;
         Some(DeliveryPath {
             version,
             public_id,
@@ -154,6 +158,13 @@ mod tests {
 
     fn parsed(tail: &str) -> Option<(Option<i64>, String, String)> {
         DeliveryPath::parse(tail).map(|p| (p.version, p.public_id, p.format))
+    }
+
+    #[test]
+    fn ids_no_upload_could_create_are_not_looked_up() {
+        for tail in ["%00.jpg", "a%0Ab.jpg", "..%2Fescape.jpg", "a%5Cb.jpg"] {
+            assert_eq!(parsed(tail), None, "{tail}");
+        }
     }
 
     #[test]

@@ -23,12 +23,12 @@ use crate::admin_client::{rate_limit_headers, AdminClient};
 
 /// The `upload-api` and `admin-api` executables, built once per test run
 /// (cargo only builds a package's binaries for its own integration tests).
-struct Binaries {
-    upload_api: PathBuf,
+pub(crate) struct Binaries {
+    pub(crate) upload_api: PathBuf,
     pub(crate) admin_api: PathBuf,
 }
 
-fn binaries() -> &'static Binaries {
+pub(crate) fn binaries() -> &'static Binaries {
     static BINARIES: OnceLock<Binaries> = OnceLock::new();
     BINARIES.get_or_init(|| {
         let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -67,17 +67,17 @@ fn binaries() -> &'static Binaries {
 }
 
 /// One service process on a random loopback port, stopped when dropped.
-struct Replica {
+pub(crate) struct Replica {
     binary: PathBuf,
-    process: Child,
-    base_url: String,
+    pub(crate) process: Child,
+    pub(crate) base_url: String,
     /// Its stderr, shown if it dies.
     log: PathBuf,
 }
 
 impl Replica {
     /// Starts `binary` on the sandbox's database and blob directory.
-    fn spawn(binary: &Path, sandbox: &Sandbox) -> Replica {
+    pub(crate) fn spawn(binary: &Path, sandbox: &Sandbox) -> Replica {
         // The services bind ASSAY_LISTEN themselves: reserve a free port.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -109,7 +109,7 @@ impl Replica {
     /// Waits until `/readyz` answers 200, as Kubernetes does before it sends
     /// the pod traffic. The listener is bound before migrations run, so the
     /// first probes may wait for them.
-    async fn wait_until_ready(&mut self) {
+    pub(crate) async fn wait_until_ready(&mut self) {
         let client = reqwest::Client::new();
         let probe = format!("{}/readyz", self.base_url);
         for _ in 0..600 {
