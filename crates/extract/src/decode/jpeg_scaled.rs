@@ -52,7 +52,9 @@ pub(super) fn decode_at_least(bytes: &[u8], min_long_side: u32) -> Option<Dynami
     decompressor.decompress(bytes, output).ok()?;
     let (width, height) = (u32::try_from(width).ok()?, u32::try_from(height).ok()?);
     match format {
-        PixelFormat::GRAY => GrayImage::from_raw(width, height, pixels).map(DynamicImage::ImageLuma8),
+        PixelFormat::GRAY => {
+            GrayImage::from_raw(width, height, pixels).map(DynamicImage::ImageLuma8)
+        }
         _ => RgbImage::from_raw(width, height, pixels).map(DynamicImage::ImageRgb8),
     }
 }
