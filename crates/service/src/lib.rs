@@ -22,6 +22,7 @@ pub mod request_id;
 pub mod resource;
 pub mod server;
 mod state;
+pub mod time_limit;
 pub mod telemetry;
 
 pub use analyzer::Analyzer;

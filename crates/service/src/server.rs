@@ -13,6 +13,7 @@ use anyhow::Context;
 use common::Config;
 
 use crate::request_id::tag_with_request_id;
+use crate::time_limit::limit_request_time;
 use crate::telemetry::{self, LogFormat};
 use crate::{health, ApiError, AppState};
 
@@ -40,6 +41,7 @@ pub fn http_server(
         let state = data.clone();
         App::new()
             // The last `wrap` runs first: the request id encloses everything.
+            .wrap(from_fn(limit_request_time))
             .wrap(state.metrics.http_middleware())
             .wrap(from_fn(tag_with_request_id))
             .app_data(state.clone())

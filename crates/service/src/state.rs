@@ -24,9 +24,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Connects the store (running migrations) and sizes the analyzer.
+    /// Connects the store (running migrations), starts the orphan sweep that
+    /// clears what a killed process left behind, and sizes the analyzer.
+    /// Every server binary starts here, so every start sweeps.
     pub async fn from_config(config: Config) -> anyhow::Result<Self> {
         let store = Store::from_config(&config).await?;
+        // Detached: serving does not wait for it; it logs its own outcome.
+        drop(store.spawn_startup_sweep());
         Ok(Self::with_store(config, store))
     }
 
