@@ -45,8 +45,11 @@ impl Needs {
             u32::MAX
         } else if self.faces {
             faces::SCAN_LONG_SIDE
-        } else {
+        } else if self.working {
             WORKING_MAX_SIDE
+        } else {
+            // Nothing reads the pixels: the decode only validates the file.
+            1
         }
     }
 }
