@@ -11,8 +11,7 @@ pub enum ExtractError {
     /// The bytes are not an image format we know.
     #[error("Invalid image file: unsupported or unrecognised format")]
     Unsupported,
-    /// The format is recognised but this build cannot read it at all (PDF: no
-    /// parser or rasteriser is built in yet).
+    /// The format is recognised but this build cannot read it at all.
     #[error("Invalid image file: {0} files are not supported by this server")]
     UnsupportedFormat(Format),
     /// The file claims a known format but cannot be read (corrupt, truncated).

@@ -19,8 +19,9 @@
 //! Formats: JPEG, PNG (and APNG), GIF, WebP, TIFF, BMP and ICO are decoded by
 //! the `image` crate. HEIC and AVIF get their basic facts from the container
 //! (`isobmff`), since their pixel codecs need system libraries this build does
-//! without; a pixel analysis on them is [`ExtractError::PixelsUnavailable`]. PDF
-//! is recognised and refused ([`ExtractError::UnsupportedFormat`]).
+//! without; a pixel analysis on them is [`ExtractError::PixelsUnavailable`]. PDF gets
+//! its page count and first-page size from the page tree (`pdf`), and likewise
+//! no pixels: there is no rasteriser in this build.
 
 mod analysis;
 pub mod colors;
@@ -34,6 +35,7 @@ mod limits;
 pub mod metadata;
 pub mod ocr;
 mod pages;
+mod pdf;
 pub mod phash;
 mod probe;
 mod shrink;

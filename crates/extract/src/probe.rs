@@ -7,7 +7,7 @@ use std::io::Cursor;
 use image::metadata::Orientation;
 
 use crate::limits::Limits;
-use crate::{isobmff, metadata, pages, ExtractError, Format};
+use crate::{isobmff, metadata, pages, pdf, ExtractError, Format};
 
 /// The header facts of one file.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +34,9 @@ impl Header {
 
 /// Reads the header of `bytes` (already recognised as `format`) and enforces `limits`.
 pub(crate) fn probe(bytes: &[u8], format: Format, limits: &Limits) -> Result<Header, ExtractError> {
+    if format == Format::Pdf {
+        return probe_pdf(bytes, limits);
+    }
     // Frames first: their descriptors are where a GIF bomb declares its size,
     // and a frame list can be damaged past where a decoder reads the size.
     let pages = pages::count(bytes, format, limits)?;
@@ -60,6 +63,21 @@ pub(crate) fn probe(bytes: &[u8], format: Format, limits: &Limits) -> Result<Hea
         height,
         orientation,
         pages,
+    })
+}
+
+/// A PDF's page tree gives both its page count and its first page's size, in
+/// one parse; `/Rotate` is already applied to the size.
+fn probe_pdf(bytes: &[u8], limits: &Limits) -> Result<Header, ExtractError> {
+    let pdf = pdf::read_header(bytes, limits)?;
+    limits.check_frames(pdf.pages)?;
+    limits.check_dimensions(pdf.width, pdf.height)?;
+    Ok(Header {
+        format: Format::Pdf,
+        width: pdf.width,
+        height: pdf.height,
+        orientation: Orientation::NoTransforms,
+        pages: pdf.pages,
     })
 }
 
