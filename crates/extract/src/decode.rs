@@ -95,15 +95,15 @@ pub(crate) fn decode(
 /// Maps the `image` crate's errors onto ours by fault.
 pub(crate) fn image_error(error: ImageError) -> ExtractError {
     match error {
-        ImageError::Decoding(e) => ExtractError::Corrupt(e.to_string()),
-        ImageError::Unsupported(e) => ExtractError::Corrupt(e.to_string()),
+        ImageError::Decoding(e) => ExtractError::corrupt(e),
+        ImageError::Unsupported(e) => ExtractError::corrupt(e),
         ImageError::Limits(_) => ExtractError::Corrupt(
             "decoding would need more memory than the pixel limit allows".to_owned(),
         ),
         ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             ExtractError::Corrupt("file is truncated".to_owned())
         }
-        ImageError::IoError(e) => ExtractError::Corrupt(e.to_string()),
+        ImageError::IoError(e) => ExtractError::corrupt(e),
         e @ (ImageError::Parameter(_) | ImageError::Encoding(_)) => {
             ExtractError::Internal(e.to_string())
         }

@@ -62,15 +62,51 @@ fn over_limit_message(limit: LimitKind, actual: u64, max: u64) -> String {
 }
 
 impl ExtractError {
+    /// A third-party decoder's complaint about a file, made printable: their
+    /// messages may quote raw bytes of the file (the png crate prints a damaged
+    /// chunk's type as characters), which must not reach a JSON response or a
+    /// terminal as control or garbled characters.
+    pub(crate) fn corrupt(message: impl std::fmt::Display) -> Self {
+        ExtractError::Corrupt(printable(&message.to_string()))
+    }
+
     /// True when the input or the request, not the service, is at fault (maps to a 4xx).
     pub fn is_client_error(&self) -> bool {
         !matches!(self, ExtractError::Internal(_))
     }
 }
 
+/// Keeps printable ASCII; anything else is written as its `\u{..}` escape.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c.to_string()
+            } else {
+                c.escape_unicode().to_string()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoder_messages_become_printable_ascii() {
+        let quoted_bytes = "chunk \u{1b}[31m\u{b4}\u{81}\ttype\nbefore IHDR";
+        let e = ExtractError::corrupt(quoted_bytes);
+        let message = e.to_string();
+        assert!(
+            message.chars().all(|c| c.is_ascii_graphic() || c == ' '),
+            "{message}"
+        );
+        assert_eq!(
+            message,
+            "Invalid image file: chunk \\u{1b}[31m\\u{b4}\\u{81}\\u{9}type\\u{a}before IHDR"
+        );
+    }
 
     #[test]
     fn messages_name_the_problem() {

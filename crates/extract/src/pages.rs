@@ -28,7 +28,9 @@ fn gif_frames(bytes: &[u8], limits: &Limits) -> Result<u32, ExtractError> {
     let mut options = gif::DecodeOptions::new();
     // Walk the frame descriptors and skip their LZW data instead of decoding it.
     options.skip_frame_decoding(true);
-    let mut decoder = options.read_info(Cursor::new(bytes)).map_err(corrupt)?;
+    let mut decoder = options
+        .read_info(Cursor::new(bytes))
+        .map_err(ExtractError::corrupt)?;
     let mut frames = 0;
     while frames <= limits.max_frames {
         match decoder.next_frame_info() {
@@ -45,7 +47,7 @@ fn gif_frames(bytes: &[u8], limits: &Limits) -> Result<u32, ExtractError> {
             // A damaged tail after complete frames: count what is there, as
             // viewers show those frames.
             Err(_) if frames > 0 => break,
-            Err(e) => return Err(corrupt(e)),
+            Err(e) => return Err(ExtractError::corrupt(e)),
         }
     }
     Ok(frames.max(1))
@@ -54,7 +56,7 @@ fn gif_frames(bytes: &[u8], limits: &Limits) -> Result<u32, ExtractError> {
 fn apng_frames(bytes: &[u8]) -> Result<u32, ExtractError> {
     let reader = png::Decoder::new(Cursor::new(bytes))
         .read_info()
-        .map_err(corrupt)?;
+        .map_err(ExtractError::corrupt)?;
     // `acTL` counts every frame of the animation, including a default image that is
     // also its first frame; a default image outside the animation is not counted,
     // matching what browsers play.
@@ -65,12 +67,14 @@ fn apng_frames(bytes: &[u8]) -> Result<u32, ExtractError> {
 }
 
 fn webp_frames(bytes: &[u8]) -> Result<u32, ExtractError> {
-    let decoder = image_webp::WebPDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
+    let decoder =
+        image_webp::WebPDecoder::new(Cursor::new(bytes)).map_err(ExtractError::corrupt)?;
     Ok(decoder.num_frames().max(1))
 }
 
 fn tiff_pages(bytes: &[u8], cap: u32) -> Result<u32, ExtractError> {
-    let mut decoder = tiff::decoder::Decoder::new(Cursor::new(bytes)).map_err(corrupt)?;
+    let mut decoder =
+        tiff::decoder::Decoder::new(Cursor::new(bytes)).map_err(ExtractError::corrupt)?;
     let mut pages = 1;
     // The decoder refuses IFD chains that loop back on themselves.
     while decoder.more_images() && pages <= cap {
@@ -81,8 +85,4 @@ fn tiff_pages(bytes: &[u8], cap: u32) -> Result<u32, ExtractError> {
         pages += 1;
     }
     Ok(pages)
-}
-
-fn corrupt(error: impl std::fmt::Display) -> ExtractError {
-    ExtractError::Corrupt(error.to_string())
 }

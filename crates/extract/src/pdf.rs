@@ -26,7 +26,7 @@ const INHERITED_DEPTH_LIMIT: usize = 64;
 /// `limits.max_frames` is exceeded; the caller turns the count into a limit error.
 pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<PdfHeader, ExtractError> {
     let document = Document::load_mem(bytes)
-        .map_err(|e| ExtractError::Corrupt(format!("PDF cannot be read: {e}")))?;
+        .map_err(|e| ExtractError::corrupt(format!("PDF cannot be read: {e}")))?;
     let cap = usize::try_from(limits.max_frames).unwrap_or(usize::MAX);
     let pages = document.page_iter().take(cap.saturating_add(1)).count();
     let first = document
@@ -35,7 +35,7 @@ pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<PdfHeader, Ex
         .ok_or_else(|| ExtractError::Corrupt("PDF has no pages".to_owned()))?;
     let page = document
         .get_dictionary(first)
-        .map_err(|e| ExtractError::Corrupt(format!("PDF first page cannot be read: {e}")))?;
+        .map_err(|e| ExtractError::corrupt(format!("PDF first page cannot be read: {e}")))?;
 
     let media_box = inherited(&document, page, b"MediaBox")
         .and_then(|object| rectangle(&document, object))
