@@ -36,6 +36,7 @@ mod multi_process;
 mod observability;
 mod sdk_node;
 mod sdk_python;
+mod sdk_upload_flow;
 mod similar;
 mod upload;
 mod upload_errors;
