@@ -225,7 +225,10 @@ mod tests {
         assert!(limiter.admit("key").await.unwrap().admitted);
 
         store.database().close().await;
-        let verdict = limiter.admit("key").await.expect("answered by governor alone");
+        let verdict = limiter
+            .admit("key")
+            .await
+            .expect("answered by governor alone");
         assert!(!verdict.admitted);
         assert_eq!(verdict.remaining, 0);
         assert!(
