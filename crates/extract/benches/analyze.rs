@@ -12,35 +12,17 @@
 //! camera photo rather than a smooth upscale, JPEG q90) and cached under the
 //! target directory.
 
-use std::path::PathBuf;
-
 use criterion::{criterion_group, criterion_main, Criterion};
 use extract::{analyze, Options};
 use image::{codecs::jpeg::JpegEncoder, imageops::FilterType, ImageFormat};
 use turbojpeg::PixelFormat;
 
+mod support;
+use support::{corpus_file, median_ns, target_dir};
+
 const SOURCE: &str = "jpeg_plain_jfif_2352x1568.jpg";
 const SIZE: (u32, u32) = (4000, 3000);
 const GROUP: &str = "analyze_12mp";
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
-}
-
-fn corpus_file(name: &str) -> PathBuf {
-    let shared = std::env::var_os("ASSAY_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = shared.join("corpus").join(name);
-    assert!(
-        path.is_file(),
-        "{} missing (set ASSAY_SHARED)",
-        path.display()
-    );
-    path
-}
 
 /// The 12 MP bench photo, made once.
 fn twelve_megapixel_jpeg() -> Vec<u8> {
@@ -112,19 +94,8 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// Criterion's median point estimate (ns) for one benchmark of this run.
-fn median_ns(id: &str) -> Option<f64> {
-    let file = target_dir()
-        .join("criterion")
-        .join(GROUP)
-        .join(id)
-        .join("new/estimates.json");
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
-}
-
 fn report(_: &mut Criterion) {
-    let ms = |id| median_ns(id).map_or(f64::NAN, |ns| ns / 1e6);
+    let ms = |id| median_ns(GROUP, id).map_or(f64::NAN, |ns| ns / 1e6);
     let turbo = ms("turbojpeg_full_decode");
     let all = ms("analyze_all");
     println!(

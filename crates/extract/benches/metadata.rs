@@ -3,26 +3,15 @@
 //! run. exiftool runs as a process, as a service shelling out to it would;
 //! the ratio printed at the end is exiftool's median over ours.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use extract::{metadata, Format};
 
-const FILE: &str = "exif_canon_t3i.jpg";
+mod support;
+use support::{corpus_file, median_ns};
 
-fn corpus_file(name: &str) -> PathBuf {
-    let shared = std::env::var_os("ASSAY_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = shared.join("corpus").join(name);
-    assert!(
-        path.is_file(),
-        "{} missing (set ASSAY_SHARED)",
-        path.display()
-    );
-    path
-}
+const FILE: &str = "exif_canon_t3i.jpg";
 
 fn bench(c: &mut Criterion) {
     let path = corpus_file(FILE);
@@ -52,21 +41,11 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// Criterion's median point estimate (ns) for one benchmark of this run.
-fn median_ns(id: &str) -> Option<f64> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let file = target
-        .join("criterion/metadata")
-        .join(id)
-        .join("new/estimates.json");
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
-}
-
 fn report(_: &mut Criterion) {
-    if let (Some(ours), Some(exiftool)) = (median_ns("assay_extract"), median_ns("exiftool_j")) {
+    if let (Some(ours), Some(exiftool)) = (
+        median_ns("metadata", "assay_extract"),
+        median_ns("metadata", "exiftool_j"),
+    ) {
         println!(
             "metadata of {FILE}: assay {:.1} µs, exiftool -j {:.1} ms (median) -> exiftool takes {:.0}x as long",
             ours / 1e3,

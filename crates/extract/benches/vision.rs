@@ -14,28 +14,12 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use extract::{faces, ocr};
 use image::{codecs::jpeg::JpegEncoder, imageops::FilterType, DynamicImage};
 
+mod support;
+use support::{corpus_file, median_ns, target_dir};
+
 const PORTRAIT: &str = "face_fr_obama.jpg";
 const SCANNED_PAGE: &str = "text_unlv_8071_093.tif";
 const PHOTO_HEIGHT: u32 = 4000;
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
-}
-
-fn corpus_file(name: &str) -> PathBuf {
-    let shared = std::env::var_os("ASSAY_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = shared.join("corpus").join(name);
-    assert!(
-        path.is_file(),
-        "{} missing (set ASSAY_SHARED)",
-        path.display()
-    );
-    path
-}
 
 /// The corpus portrait upscaled to a 12.8 MP JPEG (3201x4000), made once.
 fn twelve_megapixel_photo() -> PathBuf {
@@ -104,18 +88,8 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// Criterion's median point estimate (ns) for one benchmark of this run.
-fn median_ns(id: &str) -> Option<f64> {
-    let file = target_dir()
-        .join("criterion/vision")
-        .join(id)
-        .join("new/estimates.json");
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
-}
-
 fn report(_: &mut Criterion) {
-    let ms = |id: &str| median_ns(id).map(|ns| ns / 1e6);
+    let ms = |id: &str| median_ns("vision", id).map(|ns| ns / 1e6);
     if let (Some(decode), Some(faces_photo), Some(faces_page)) =
         (ms("decode_photo"), ms("faces_photo"), ms("faces_page"))
     {

@@ -43,8 +43,8 @@ mod timings;
 
 pub use analysis::{analyze, Analysis, Coordinates, Info, OcrInfo, Options};
 pub use coordinates::{format_rects, parse_rects, Rect};
-pub use timings::{Stage, StageTimings};
 pub use error::{ExtractError, LimitKind};
 pub use format::Format;
 pub use limits::Limits;
 pub use phash::Phash;
+pub use timings::{Stage, StageTimings};

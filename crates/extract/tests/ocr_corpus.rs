@@ -144,7 +144,10 @@ fn an_ocr_failure_leaves_the_rest_of_the_analysis_intact() {
     let ocr = analysis.info.expect("`info` is present").ocr.adv_ocr;
     assert_eq!(ocr.status, OcrStatus::Failed);
     assert!(
-        ocr.message.as_deref().unwrap_or_default().contains("zzz_not_installed"),
+        ocr.message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("zzz_not_installed"),
         "{:?}",
         ocr.message
     );
