@@ -15,6 +15,10 @@ apt_packages=(
   libimage-exiftool-perl
   postgresql postgresql-contrib
 )
+# The SDKs' runtimes, when the machine has none of its own (a bare Debian).
+command -v node >/dev/null || apt_packages+=(nodejs npm)
+command -v python3 >/dev/null || apt_packages+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
