@@ -98,6 +98,16 @@ impl TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
+    /// The stored `image/upload` asset, read straight from the database
+    /// (what was persisted, not what a response claimed).
+    pub async fn stored_asset(&self, public_id: &str) -> store::Asset {
+        let store = self.sandbox.store().await.expect("opening the store");
+        store
+            .get(&store::AssetKey::new("image", "upload", public_id))
+            .await
+            .expect("stored asset")
+    }
+
     /// Spawns with the configuration adjusted first (limits, allow lists...).
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         Self::spawn_with_clock(backend, adjust, Arc::new(SystemClock)).await

@@ -4,7 +4,6 @@
 
 use assay_e2e::{corpus, error_of, json_ok, Backend, FilePart, TestApp, API_KEY};
 use serde_json::Value;
-use store::AssetKey;
 
 use crate::admin_client::AdminClient;
 
@@ -19,15 +18,6 @@ on_both_backends!(
     malformed_parameters_are_400,
     every_answer_carries_a_request_id,
 );
-
-/// The stored asset, read straight from the database.
-async fn stored(app: &TestApp, public_id: &str) -> store::Asset {
-    let store = app.sandbox.store().await.expect("opening the store");
-    store
-        .get(&AssetKey::new("image", "upload", public_id))
-        .await
-        .expect("stored asset")
-}
 
 fn oracle_make(file: &str) -> String {
     let path = corpus::dir()
@@ -47,7 +37,11 @@ async fn details_compute_the_missing_analyses_and_keep_them(backend: Backend) {
     app.upload_ok(FilePart::corpus(PHOTO), &[("public_id", "photo")])
         .await;
     assert!(
-        stored(&app, "photo").await.analysis.get("phash").is_none(),
+        app.stored_asset("photo")
+            .await
+            .analysis
+            .get("phash")
+            .is_none(),
         "the upload asked for no analysis"
     );
 
@@ -67,7 +61,7 @@ async fn details_compute_the_missing_analyses_and_keep_them(backend: Backend) {
     assert!(details["faces"].is_array());
     assert_eq!(details["pages"], 1);
 
-    let kept = stored(&app, "photo").await;
+    let kept = app.stored_asset("photo").await;
     assert_eq!(
         kept.analysis["phash"], phash,
         "the computed pHash is stored"

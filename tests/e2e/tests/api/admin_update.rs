@@ -3,7 +3,6 @@
 
 use assay_e2e::{error_of, json_ok, Backend, FilePart, TestApp};
 use serde_json::{json, Value};
-use store::AssetKey;
 
 use crate::admin_client::AdminClient;
 
@@ -16,14 +15,6 @@ on_both_backends!(
     updating_an_unknown_asset_is_404,
     parameters_this_server_cannot_apply_are_refused,
 );
-
-async fn stored(app: &TestApp, public_id: &str) -> store::Asset {
-    let store = app.sandbox.store().await.expect("opening the store");
-    store
-        .get(&AssetKey::new("image", "upload", public_id))
-        .await
-        .expect("stored asset")
-}
 
 async fn a_json_update_sets_tags_context_and_regions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -73,7 +64,7 @@ async fn a_form_update_runs_extractions_and_keeps_them(backend: Backend) {
     let faces = updated["faces"].as_array().expect("faces").clone();
     assert_eq!(updated["tags"], json!(["t1"]));
 
-    let kept = stored(&app, "hopper").await;
+    let kept = app.stored_asset("hopper").await;
     assert_eq!(kept.analysis["phash"], phash);
     assert!(kept.analysis.contains_key("colors") && kept.analysis.contains_key("media_metadata"));
     let kept_faces: Vec<Value> = kept
@@ -96,7 +87,7 @@ async fn a_failed_update_changes_nothing(backend: Backend) {
     )
     .await;
     let admin = AdminClient::new(&app.base_url);
-    let before = stored(&app, "steady").await;
+    let before = app.stored_asset("steady").await;
 
     let malformed = [
         json!({"tags": "after", "custom_coordinates": "1,2,3"}),
@@ -109,7 +100,7 @@ async fn a_failed_update_changes_nothing(backend: Backend) {
         assert_eq!(status, 400, "{body}");
     }
     assert_eq!(
-        stored(&app, "steady").await,
+        app.stored_asset("steady").await,
         before,
         "no change from any refused update"
     );
@@ -150,5 +141,5 @@ async fn parameters_this_server_cannot_apply_are_refused(backend: Backend) {
     .await;
     assert_eq!(status, 400);
     assert!(message.contains("moderation_status"), "{message}");
-    assert_eq!(stored(&app, "addons").await.tags, ["kept"]);
+    assert_eq!(app.stored_asset("addons").await.tags, ["kept"]);
 }
