@@ -56,7 +56,7 @@ impl Database {
                 .await?;
             Database::Postgres(pool)
         } else if database_url.starts_with("sqlite:") {
-            Database::Sqlite(connect_sqlite(database_url).await?)
+            return open_sqlite(database_url).await;
         } else {
             return Err(StoreError::UnsupportedDatabase);
         };
@@ -101,6 +101,46 @@ impl Database {
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
     }
+}
+
+/// How often a SQLite start that met a lock deadlock is tried again.
+const SQLITE_START_RETRIES: u32 = 20;
+
+/// Opens and migrates a SQLite database. Processes starting together on a new
+/// file can deadlock in SQLite's lock upgrade (one switching the file to WAL
+/// while another holds the migration's write lock); SQLite breaks that with an
+/// immediate SQLITE_BUSY rather than waiting out the busy timeout, so such a
+/// start is tried again after a short pause.
+async fn open_sqlite(database_url: &str) -> Result<Database, StoreError> {
+    let mut attempt = 0;
+    loop {
+        let opened = async {
+            let database = Database::Sqlite(connect_sqlite(database_url).await?);
+            database.migrate().await?;
+            Ok(database)
+        }
+        .await;
+        match opened {
+            Err(error) if attempt < SQLITE_START_RETRIES && is_sqlite_busy(&error) => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(25 * u64::from(attempt))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// SQLITE_BUSY (5) or SQLITE_LOCKED (6), however the error reached us.
+fn is_sqlite_busy(error: &StoreError) -> bool {
+    let database_error = match error {
+        StoreError::Database(sqlx::Error::Database(e)) => e,
+        StoreError::Migration(
+            sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(e))
+            | sqlx::migrate::MigrateError::ExecuteMigration(sqlx::Error::Database(e), _),
+        ) => e,
+        _ => return false,
+    };
+    matches!(database_error.code().as_deref(), Some("5" | "6"))
 }
 
 async fn connect_sqlite(database_url: &str) -> Result<SqlitePool, StoreError> {
