@@ -20,8 +20,8 @@ pub use assets::{Store, ORPHAN_GRACE};
 pub use blob::{BlobKey, BlobStore};
 pub use db::Database;
 pub use error::{BlobError, StoreError};
-pub use similar::{SimilarAsset, SimilarQuery};
 pub use model::{
     Asset, AssetKey, AssetUpdate, Coordinates, DeleteOutcome, Ingested, ListQuery, NewAsset,
     OnExisting, Page, Rect, SweepReport, MAX_PAGE_SIZE,
 };
+pub use similar::{SimilarAsset, SimilarQuery};
