@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "assay", version, about = "Self-hosted, Cloudinary-compatible image analysis")]
+#[command(
+    name = "assay",
+    version,
+    about = "Self-hosted, Cloudinary-compatible image analysis"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

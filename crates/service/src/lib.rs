@@ -22,8 +22,8 @@ pub mod request_id;
 pub mod resource;
 pub mod server;
 mod state;
-pub mod time_limit;
 pub mod telemetry;
+pub mod time_limit;
 
 pub use analyzer::Analyzer;
 pub use error::ApiError;

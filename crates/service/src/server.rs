@@ -13,8 +13,8 @@ use anyhow::Context;
 use common::Config;
 
 use crate::request_id::tag_with_request_id;
-use crate::time_limit::limit_request_time;
 use crate::telemetry::{self, LogFormat};
+use crate::time_limit::limit_request_time;
 use crate::{health, ApiError, AppState};
 
 /// How long a stopping server (SIGTERM, SIGINT) lets requests in flight
