@@ -23,6 +23,20 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in declaration order.
+    pub const ALL: [Format; 10] = [
+        Format::Jpg,
+        Format::Png,
+        Format::Gif,
+        Format::Webp,
+        Format::Tiff,
+        Format::Bmp,
+        Format::Ico,
+        Format::Avif,
+        Format::Heic,
+        Format::Pdf,
+    ];
+
     /// Recognises the format from the leading bytes. The file name's extension
     /// is never consulted: uploads are routinely misnamed.
     pub fn sniff(bytes: &[u8]) -> Option<Format> {

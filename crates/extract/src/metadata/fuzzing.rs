@@ -5,20 +5,6 @@
 use super::{container, exif, gps, iptc, xmp, Tags};
 use crate::Format;
 
-/// Every format whose container walk `extract` knows.
-const FORMATS: [Format; 10] = [
-    Format::Jpg,
-    Format::Png,
-    Format::Gif,
-    Format::Webp,
-    Format::Tiff,
-    Format::Bmp,
-    Format::Ico,
-    Format::Avif,
-    Format::Heic,
-    Format::Pdf,
-];
-
 /// A TIFF structure as an Exif block (both placements), plus the
 /// orientation probe and the Composite GPS tags that read the same fields.
 pub fn exif(tiff: &[u8]) {
@@ -48,7 +34,7 @@ pub fn xmp(packet: &[u8]) {
 /// The whole pipeline (container walk, then every parser) with the bytes read
 /// as each format, whatever they really are.
 pub fn container(bytes: &[u8]) {
-    for format in FORMATS {
+    for format in Format::ALL {
         let _ = super::extract(bytes, format);
     }
     let _ = super::orientation(bytes);
