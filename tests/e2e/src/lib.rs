@@ -281,3 +281,21 @@ pub fn md5_hex(bytes: &[u8]) -> String {
     use md5::Digest;
     hex::encode(md5::Md5::digest(bytes))
 }
+
+/// How many files lie under `dir`, recursively (0 when it does not exist).
+pub fn files_under(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        files_under(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}

@@ -169,22 +169,6 @@ fn age_files(dir: &Path, age: Duration) {
 
 /// (blobs, temporaries) under the blob root; temporaries live in `.tmp`.
 fn blob_files(root: &Path) -> (usize, usize) {
-    fn count(dir: &Path) -> usize {
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .map(|e| {
-                        if e.path().is_dir() {
-                            count(&e.path())
-                        } else {
-                            1
-                        }
-                    })
-                    .sum()
-            })
-            .unwrap_or(0)
-    }
-    let temporaries = count(&root.join(".tmp"));
-    (count(root) - temporaries, temporaries)
+    let temporaries = assay_e2e::files_under(&root.join(".tmp"));
+    (assay_e2e::files_under(root) - temporaries, temporaries)
 }

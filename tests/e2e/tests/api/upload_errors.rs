@@ -271,21 +271,5 @@ async fn an_unknown_cloud_is_refused(backend: Backend) {
 
 /// Files under the sandbox's blob directory.
 fn blob_count(app: &TestApp) -> usize {
-    fn count(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .map(|e| {
-                        if e.path().is_dir() {
-                            count(&e.path())
-                        } else {
-                            1
-                        }
-                    })
-                    .sum()
-            })
-            .unwrap_or(0)
-    }
-    count(&app.sandbox.blob_root)
+    assay_e2e::files_under(&app.sandbox.blob_root)
 }
