@@ -22,7 +22,7 @@ pub(crate) const WORKING_MAX_SIDE: u32 = 256;
 pub(crate) struct Pixels {
     /// For the analyses that need detail: native resolution for OCR; for
     /// faces alone, possibly DCT-scaled but never below what they scan
-    /// ([`faces::SCAN_LONG_SIDE`]). Kept only when one of them is asked for.
+    /// ([`faces::SCAN_MIN_LONG_SIDE`]). Kept only when one of them is asked for.
     pub detail: Option<DynamicImage>,
     /// At most [`WORKING_MAX_SIDE`] on its longest side; made only when an
     /// analysis reads it (colors, pHash).
@@ -44,7 +44,7 @@ impl Needs {
         if self.full_resolution {
             u32::MAX
         } else if self.faces {
-            faces::SCAN_LONG_SIDE
+            faces::SCAN_MIN_LONG_SIDE
         } else if self.working {
             WORKING_MAX_SIDE
         } else {
