@@ -2,7 +2,8 @@
 # Installs and starts what the build and the tests need, on this machine or a
 # bare Debian one. Idempotent: a second run only checks.
 #   system packages: tesseract (OCR, with English and orientation-detection data) and what its bindings
-#   build with (clang for bindgen), cmake + nasm (vendored libjpeg-turbo),
+#   build with (clang for bindgen), cmake + nasm (vendored libjpeg-turbo and libheif),
+#   libde265 (HEVC for HEIC pixels),
 #   exiftool (oracle in benchmarks), PostgreSQL (the production database).
 #   SDKs of record: Python `cloudinary` (pinned) in .venv, Node `cloudinary`
 #   (pinned) in tests/sdk/node/node_modules.
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev libleptonica-dev
-  clang libclang-dev cmake nasm pkg-config
+  clang libclang-dev cmake nasm pkg-config libde265-dev
   libimage-exiftool-perl
   postgresql postgresql-contrib
 )

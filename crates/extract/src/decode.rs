@@ -1,13 +1,17 @@
 //! The one pixel decode per call, and the images every analysis shares.
 //!
 //! JPEG goes through libjpeg-turbo at the smallest DCT scale the requested
-//! analyses can use ([`jpeg_scaled`]); everything else, and any JPEG it
-//! declines, through the `image` crate at full size.
+//! analyses can use ([`jpeg_scaled`]); HEIC through libheif ([`heif`]);
+//! everything else, and any JPEG libjpeg-turbo declines, through the `image`
+//! crate at full size.
 
+#[cfg(feature = "heif")]
+mod heif;
 mod jpeg_scaled;
 
 use std::io::Cursor;
 
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageError};
 
 use crate::limits::Limits;
@@ -63,30 +67,38 @@ pub(crate) fn decode(
     limits: &Limits,
     needs: Needs,
 ) -> Result<Option<Pixels>, ExtractError> {
-    let Some(codec) = header.format.raster_codec() else {
-        return Ok(None);
-    };
-    let scaled = (header.format == Format::Jpg)
-        .then(|| jpeg_scaled::decode_at_least(bytes, needs.min_long_side()))
-        .flatten();
-    let decoded = match scaled {
-        Some(decoded) => decoded,
-        None => {
-            let mut reader = image::ImageReader::with_format(Cursor::new(bytes), codec);
-            reader.limits(limits.decoder_limits());
-            reader.decode().map_err(image_error)?
+    // libheif applies the file's own rotation and mirroring as it decodes.
+    let (decoded, orientation) = match header.format {
+        #[cfg(feature = "heif")]
+        Format::Heic => (heif::decode(bytes, limits)?, Orientation::NoTransforms),
+        format => {
+            let Some(codec) = format.raster_codec() else {
+                return Ok(None);
+            };
+            let scaled = (format == Format::Jpg)
+                .then(|| jpeg_scaled::decode_at_least(bytes, needs.min_long_side()))
+                .flatten();
+            let decoded = match scaled {
+                Some(decoded) => decoded,
+                None => {
+                    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), codec);
+                    reader.limits(limits.decoder_limits());
+                    reader.decode().map_err(image_error)?
+                }
+            };
+            (decoded, header.orientation)
         }
     };
 
     // Orienting after shrinking is cheaper.
     let working = needs.working.then(|| {
         let mut working = shrink::shrink_to_fit(&decoded, WORKING_MAX_SIDE);
-        working.apply_orientation(header.orientation);
+        working.apply_orientation(orientation);
         working
     });
     let detail = (needs.faces || needs.full_resolution).then(|| {
         let mut detail = decoded;
-        detail.apply_orientation(header.orientation);
+        detail.apply_orientation(orientation);
         detail
     });
     Ok(Some(Pixels { detail, working }))

@@ -88,8 +88,9 @@ impl Format {
             Format::Tiff => Some(image::ImageFormat::Tiff),
             Format::Bmp => Some(image::ImageFormat::Bmp),
             Format::Ico => Some(image::ImageFormat::Ico),
-            // HEVC and AV1 decoders need system libraries (libheif/libde265, dav1d) that
-            // this build does without; PDF would need a rasteriser.
+            // HEIC is decoded by libheif (`decode::heif`), not by `image`; AV1
+            // would need dav1d, which this build does without; PDF would need
+            // a rasteriser.
             Format::Avif | Format::Heic | Format::Pdf => None,
         }
     }

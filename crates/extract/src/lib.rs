@@ -17,9 +17,10 @@
 //! small working image; colors, pHash, faces and OCR read those.
 //!
 //! Formats: JPEG, PNG (and APNG), GIF, WebP, TIFF, BMP and ICO are decoded by
-//! the `image` crate. HEIC and AVIF get their basic facts from the container
-//! (`isobmff`), since their pixel codecs need system libraries this build does
-//! without; a pixel analysis on them is [`ExtractError::PixelsUnavailable`]. PDF gets
+//! the `image` crate (JPEG by libjpeg-turbo first), HEIC by libheif (feature
+//! `heif`). HEIC and AVIF get their basic facts from the container
+//! (`isobmff`); AVIF pixels need an AV1 decoder this build does without, so a
+//! pixel analysis on AVIF is [`ExtractError::PixelsUnavailable`]. PDF gets
 //! its page count and first-page size from the page tree (`pdf`), and likewise
 //! no pixels: there is no rasteriser in this build.
 
