@@ -10,7 +10,8 @@ The Python stack is timed written two ways:
   as it is), the exiftool command once per file; colours from a 256 px
   thumbnail (as in the careful version, so that this part is not a straw man).
 - careful: one decode per file shared by every analysis, colours from a
-  256 px thumbnail, faces on a grey copy shrunk to 1280 px, exiftool kept
+  256 px thumbnail, faces on a grey copy shrunk to 960 px with 40 px as the
+  smallest face (the same smallest face as assay's scan), exiftool kept
   running (-stay_open, as PyExifTool does) so Perl starts once.
 assay runs in one process, file after file; its per-file time is the gap
 between the JSON lines it prints (a warm-up file absorbs its start-up).
@@ -29,7 +30,8 @@ import imagehash
 import numpy as np
 from PIL import Image, ImageOps
 
-FACE_SCAN_LONG_SIDE = 1280
+FACE_SCAN_LONG_SIDE = 960
+MIN_FACE = 40
 COLOR_THUMBNAIL = 256
 
 
@@ -75,7 +77,7 @@ def careful_stack(path, exiftool):
     if factor < 1:
         size = (round(width * factor), round(height * factor))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    faces = CASCADE.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(20, 20))
+    faces = CASCADE.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(MIN_FACE, MIN_FACE))
     metadata = exiftool.metadata(path)
     return phash, colors, faces, metadata
 
