@@ -10,6 +10,7 @@ on_both_backends!(
     extraction_keys_appear_only_when_requested,
     metadata_is_returned_under_the_requested_name,
     width_and_height_are_the_displayed_size,
+    heic_photos_get_every_pixel_analysis,
     animated_files_report_their_pages,
     data_uri_uploads_are_stored,
     remote_url_uploads_are_fetched_from_allowed_hosts,
@@ -175,6 +176,29 @@ async fn width_and_height_are_the_displayed_size(backend: Backend) {
         (&body["width"], &body["height"]),
         (&expected["display_width"], &expected["display_height"])
     );
+}
+
+async fn heic_photos_get_every_pixel_analysis(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let name = "heic_iphone_img2927.heic";
+    let expected = corpus::expected(name);
+    let body = app
+        .upload_ok(
+            FilePart::corpus(name),
+            &[("colors", "1"), ("phash", "1"), ("faces", "1")],
+        )
+        .await;
+    assert_eq!(body["format"], "heic");
+    assert_eq!(
+        (&body["width"], &body["height"]),
+        (&expected["display_width"], &expected["display_height"])
+    );
+    assert!(
+        !body["colors"].as_array().expect("colors array").is_empty(),
+        "{body}"
+    );
+    assert!(is_hex(&body["phash"], 16), "phash {}", body["phash"]);
+    assert!(body["faces"].is_array(), "{body}");
 }
 
 async fn animated_files_report_their_pages(backend: Backend) {
