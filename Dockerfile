@@ -9,11 +9,11 @@ ARG DEBIAN_RELEASE=bookworm
 
 FROM rust:${RUST_VERSION}-${DEBIAN_RELEASE} AS builder
 # clang/libclang: bindgen for the tesseract bindings; cmake + nasm: the
-# vendored libjpeg-turbo and libheif; libtesseract/libleptonica and libde265
-# (HEVC, for HEIC): linked dynamically.
+# vendored libjpeg-turbo and libheif; libtesseract/libleptonica, libde265 and
+# dav1d (HEVC and AV1, for HEIC and AVIF): linked dynamically.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      clang libclang-dev cmake nasm pkg-config libtesseract-dev libleptonica-dev libde265-dev \
+      clang libclang-dev cmake nasm pkg-config libtesseract-dev libleptonica-dev libde265-dev libdav1d-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -30,7 +30,7 @@ FROM debian:${DEBIAN_RELEASE}-slim AS runtime
 # and remote-URL uploads.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libtesseract5 libde265-0 tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd ca-certificates \
+      libtesseract5 libde265-0 libdav1d6 tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 # A numeric user, so Kubernetes' runAsNonRoot can verify it without /etc/passwd.
 RUN groupadd --system --gid 10001 assay \

@@ -3,7 +3,7 @@
 # bare Debian one. Idempotent: a second run only checks.
 #   system packages: tesseract (OCR, with English and orientation-detection data) and what its bindings
 #   build with (clang for bindgen), cmake + nasm (vendored libjpeg-turbo and libheif),
-#   libde265 (HEVC for HEIC pixels),
+#   libde265 and dav1d (HEVC and AV1 for HEIC and AVIF pixels), avifenc (AVIF test files),
 #   exiftool (oracle in benchmarks), PostgreSQL (the production database).
 #   SDKs of record: Python `cloudinary` (pinned) in .venv, Node `cloudinary`
 #   (pinned) in tests/sdk/node/node_modules.
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev libleptonica-dev
-  clang libclang-dev cmake nasm pkg-config libde265-dev
+  clang libclang-dev cmake nasm pkg-config libde265-dev libdav1d-dev libavif-bin
   libimage-exiftool-perl
   postgresql postgresql-contrib
 )

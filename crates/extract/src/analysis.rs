@@ -103,7 +103,7 @@ pub struct Analysis {
 ///
 /// Raster files are always decoded, so a corrupt or truncated file is refused
 /// even when only the basic facts are asked for. Formats this build cannot
-/// decode (AVIF; HEIC without the `heif` feature) still get their basic facts and metadata; asking for a
+/// decode (HEIC and AVIF without the `heif` feature) still get their basic facts and metadata; asking for a
 /// pixel analysis on them is an [`ExtractError::PixelsUnavailable`].
 pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError> {
     let limits = &options.limits;

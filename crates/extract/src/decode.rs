@@ -1,7 +1,7 @@
 //! The one pixel decode per call, and the images every analysis shares.
 //!
 //! JPEG goes through libjpeg-turbo at the smallest DCT scale the requested
-//! analyses can use ([`jpeg_scaled`]); HEIC through libheif ([`heif`]);
+//! analyses can use ([`jpeg_scaled`]); HEIC and AVIF through libheif ([`heif`]);
 //! everything else, and any JPEG libjpeg-turbo declines, through the `image`
 //! crate at full size.
 
@@ -70,7 +70,7 @@ pub(crate) fn decode(
     // libheif applies the file's own rotation and mirroring as it decodes.
     let (decoded, orientation) = match header.format {
         #[cfg(feature = "heif")]
-        Format::Heic => (heif::decode(bytes, limits)?, Orientation::NoTransforms),
+        Format::Heic | Format::Avif => (heif::decode(bytes, limits)?, Orientation::NoTransforms),
         format => {
             let Some(codec) = format.raster_codec() else {
                 return Ok(None);

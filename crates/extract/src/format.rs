@@ -88,9 +88,8 @@ impl Format {
             Format::Tiff => Some(image::ImageFormat::Tiff),
             Format::Bmp => Some(image::ImageFormat::Bmp),
             Format::Ico => Some(image::ImageFormat::Ico),
-            // HEIC is decoded by libheif (`decode::heif`), not by `image`; AV1
-            // would need dav1d, which this build does without; PDF would need
-            // a rasteriser.
+            // HEIC and AVIF are decoded by libheif (`decode::heif`), not by
+            // `image`; PDF would need a rasteriser.
             Format::Avif | Format::Heic | Format::Pdf => None,
         }
     }

@@ -17,10 +17,10 @@
 //! small working image; colors, pHash, faces and OCR read those.
 //!
 //! Formats: JPEG, PNG (and APNG), GIF, WebP, TIFF, BMP and ICO are decoded by
-//! the `image` crate (JPEG by libjpeg-turbo first), HEIC by libheif (feature
-//! `heif`). HEIC and AVIF get their basic facts from the container
-//! (`isobmff`); AVIF pixels need an AV1 decoder this build does without, so a
-//! pixel analysis on AVIF is [`ExtractError::PixelsUnavailable`]. PDF gets
+//! the `image` crate (JPEG by libjpeg-turbo first), HEIC and AVIF by libheif
+//! (feature `heif`; without it a pixel analysis on them is
+//! [`ExtractError::PixelsUnavailable`]); their basic facts come from the
+//! container (`isobmff`). PDF gets
 //! its page count and first-page size from the page tree (`pdf`), and likewise
 //! no pixels: there is no rasteriser in this build.
 

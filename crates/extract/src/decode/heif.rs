@@ -1,7 +1,7 @@
-//! HEIC pixels through libheif (`libheif-rs`, whose build compiles libheif
-//! from the sources it embeds and links it statically; HEVC decoding comes
-//! from Debian's libde265). Debian's own libheif (1.15) is older than any
-//! maintained binding accepts. The image comes back with the file's own
+//! HEIC and AVIF pixels through libheif (`libheif-rs`, whose build compiles
+//! libheif from the sources it embeds and links it statically; HEVC decoding
+//! comes from Debian's libde265, AV1 from Debian's dav1d). Debian's own
+//! libheif (1.15) is older than any maintained binding accepts. The image comes back with the file's own
 //! transformations (`irot`, `imir`, clean aperture) applied: already in the
 //! displayed frame.
 
