@@ -103,8 +103,9 @@ pub struct Analysis {
 ///
 /// Raster files are always decoded, so a corrupt or truncated file is refused
 /// even when only the basic facts are asked for. Formats this build cannot
-/// decode (HEIC and AVIF without the `heif` feature) still get their basic facts and metadata; asking for a
-/// pixel analysis on them is an [`ExtractError::PixelsUnavailable`].
+/// decode (HEIC and AVIF without the `heif` feature) still get their basic
+/// facts and metadata; asking for a pixel analysis on them is an
+/// [`ExtractError::PixelsUnavailable`].
 pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError> {
     let limits = &options.limits;
     limits.check_bytes(bytes.len())?;
