@@ -70,7 +70,10 @@ pub(crate) fn decode(
     // libheif applies the file's own rotation and mirroring as it decodes.
     let (decoded, orientation) = match header.format {
         #[cfg(feature = "heif")]
-        Format::Heic | Format::Avif => (heif::decode(bytes, limits)?, Orientation::NoTransforms),
+        Format::Heic | Format::Avif => match heif::decode(bytes, limits)? {
+            Some(decoded) => (decoded, Orientation::NoTransforms),
+            None => return Ok(None),
+        },
         format => {
             let Some(codec) = format.raster_codec() else {
                 return Ok(None);
