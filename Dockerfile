@@ -4,16 +4,15 @@
 #   docker build -t assay .
 #   docker run -p 8080:8080 assay            # `assay serve`, SQLite under /var/lib/assay
 
-ARG RUST_VERSION=1.95
+# Same release as rust-toolchain.toml.
+ARG RUST_VERSION=1.95.0
 ARG DEBIAN_RELEASE=bookworm
 
 FROM rust:${RUST_VERSION}-${DEBIAN_RELEASE} AS builder
-# clang/libclang: bindgen for the tesseract bindings; cmake + nasm: the
-# vendored libjpeg-turbo and libheif; libtesseract/libleptonica, libde265 and
-# dav1d (HEVC and AV1, for HEIC and AVIF): linked dynamically.
+# The build's Debian packages, from the one list `make run`/`make test` install too.
+COPY scripts/packages/build.txt /tmp/build-packages.txt
 RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-      clang libclang-dev cmake nasm pkg-config libtesseract-dev libleptonica-dev libde265-dev libdav1d-dev \
+ && sed -e 's/#.*//' -e '/^\s*$/d' /tmp/build-packages.txt | xargs apt-get install -y --no-install-recommends \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -25,12 +24,11 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
  && install -D -t /out target/release/assay target/release/upload-api target/release/admin-api
 
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
-# Runtime libraries of the build deps above, the OCR data (English, and the
-# orientation/script detection model), and CA certificates for HTTPS to S3
-# and remote-URL uploads.
+# Runtime libraries of the build deps above, the OCR data and CA certificates
+# for HTTPS to S3 and remote-URL uploads: scripts/packages/runtime.txt.
+COPY scripts/packages/runtime.txt /tmp/runtime-packages.txt
 RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-      libtesseract5 libde265-0 libdav1d6 tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd ca-certificates \
+ && sed -e 's/#.*//' -e '/^\s*$/d' /tmp/runtime-packages.txt | xargs apt-get install -y --no-install-recommends \
  && rm -rf /var/lib/apt/lists/*
 # A numeric user, so Kubernetes' runAsNonRoot can verify it without /etc/passwd.
 RUN groupadd --system --gid 10001 assay \

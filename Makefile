@@ -6,15 +6,18 @@ export ASSAY_SHARED ?= $(abspath ../shared)
 # of 4.2 s. One thread per OCR call; concurrent requests supply the parallelism.
 export OMP_THREAD_LIMIT ?= 1
 
-.PHONY: run test setup deploy-check build bench lint fmt fuzz fuzz-smoke
+.PHONY: run test setup setup-build deploy-check build bench lint fmt fuzz fuzz-smoke
 
 ## Start both APIs on 127.0.0.1:8080 on the embedded default (SQLite + ./data).
-run:
+run: setup-build
 	$(CARGO) build --release -p cli
 	./target/release/assay serve
 
-## The whole suite, exactly what .ci/run runs.
+## The whole suite, exactly what .ci/run runs: formatting and lints first
+## (both fail the run), then every test, then a bounded fuzz run.
 test: setup deploy-check
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace --no-fail-fast
 	$(MAKE) fuzz-smoke
 
@@ -30,6 +33,10 @@ fuzz-smoke:
 ## are `cargo fuzz run <target>`: see fuzz/README.md.
 fuzz:
 	$(MAKE) fuzz-smoke FUZZ_SECONDS=1800
+
+## Install the Debian packages the build and the binaries need (idempotent, quick when done).
+setup-build:
+	bash scripts/setup-build.sh
 
 ## Install and start what the tests need (idempotent).
 setup:

@@ -1,35 +1,25 @@
 #!/usr/bin/env bash
 # Installs and starts what the build and the tests need, on this machine or a
 # bare Debian one. Idempotent: a second run only checks.
-#   system packages: tesseract (OCR, with English and orientation-detection data) and what its bindings
-#   build with (clang for bindgen), cmake + nasm (vendored libjpeg-turbo and libheif),
-#   libde265 and dav1d (HEVC and AV1 for HEIC and AVIF pixels), avifenc (AVIF test files),
-#   exiftool (oracle in benchmarks), PostgreSQL (the production database).
+#   system packages: the build's and the binaries' (scripts/packages/*.txt, through
+#   scripts/setup-build.sh), avifenc (AVIF test files), exiftool (oracle), PostgreSQL.
 #   SDKs of record: Python `cloudinary` (pinned) in .venv, Node `cloudinary`
 #   (pinned) in tests/sdk/node/node_modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# What the tests use beyond the build's packages (scripts/packages/*.txt):
+# avifenc (AVIF test files), exiftool (oracle), PostgreSQL (the production database).
 apt_packages=(
-  tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd libtesseract-dev libleptonica-dev
-  clang libclang-dev cmake nasm pkg-config libde265-dev libdav1d-dev libavif-bin
-  libimage-exiftool-perl
+  libavif-bin libimage-exiftool-perl
   postgresql postgresql-contrib
 )
 # The SDKs' runtimes, when the machine has none of its own (a bare Debian).
 command -v node >/dev/null || apt_packages+=(nodejs npm)
 command -v python3 >/dev/null || apt_packages+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
-missing=()
-for p in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+source scripts/setup-build.sh
+install_packages scripts/packages/build.txt scripts/packages/runtime.txt "${apt_packages[@]}"
 
 # PostgreSQL at 127.0.0.1:5432 with trust auth for local tests.
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
