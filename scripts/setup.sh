@@ -39,8 +39,9 @@ if ! .venv/bin/python -c 'import cloudinary' 2>/dev/null; then
   .venv/bin/pip install -q -r tests/sdk/python/requirements.txt
 fi
 
-# S3-compatible server for the S3 blob store's tests (moto's stand-in: no real
-# S3 server is installable from our registries), pinned.
+# S3-compatible server for the S3 blob store's tests, pinned: moto's stand-in,
+# because no real S3 server installs from our registries (tests/s3-server/requirements.txt
+# says what was tried and why each failed).
 if [ ! -x .venv/bin/moto_server ]; then
   .venv/bin/pip install -q -r tests/s3-server/requirements.txt
 fi

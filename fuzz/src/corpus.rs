@@ -12,13 +12,10 @@ pub struct Seed {
     pub bytes: Vec<u8>,
 }
 
-/// `$ASSAY_SHARED/corpus`, by default `<repo>/../shared/corpus`.
+/// `$ASSAY_SHARED/corpus`, by default `<repo>/../shared/corpus`
+/// (`test_support::corpus`); missing, it is reported by [`shared_files`].
 pub fn shared_corpus_dir() -> PathBuf {
-    let shared = std::env::var_os("ASSAY_SHARED").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-        PathBuf::from,
-    );
-    shared.join("corpus")
+    test_support::corpus::shared_dir().join("corpus")
 }
 
 /// This package's own folder (`fuzz/`).

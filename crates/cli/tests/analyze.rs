@@ -1,22 +1,9 @@
 //! `assay analyze` as a user runs it: the built binary on real corpus files.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
-
-fn corpus_dir() -> PathBuf {
-    let shared = std::env::var_os("ASSAY_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let dir = shared.join("corpus");
-    assert!(
-        dir.is_dir(),
-        "corpus not found at {} (set ASSAY_SHARED)",
-        dir.display()
-    );
-    dir
-}
+use test_support::corpus;
 
 /// Runs `assay analyze <args>`; returns the exit success and one JSON value per stdout line.
 fn assay_analyze(args: &[&str]) -> (bool, Vec<Value>) {
@@ -34,7 +21,7 @@ fn assay_analyze(args: &[&str]) -> (bool, Vec<Value>) {
 }
 
 fn corpus_file(name: &str) -> String {
-    corpus_dir().join(name).display().to_string()
+    corpus::dir().join(name).display().to_string()
 }
 
 #[test]
@@ -95,7 +82,7 @@ fn a_bad_file_gets_an_error_line_and_the_others_still_print() {
 fn the_content_decides_the_format_not_the_extension() {
     let dir = tempfile::tempdir().expect("temp dir");
     let misnamed = dir.path().join("really_a_png.jpg");
-    std::fs::copy(corpus_dir().join("png_exiftool_tiny.png"), &misnamed).expect("copy");
+    std::fs::copy(corpus::path("png_exiftool_tiny.png"), &misnamed).expect("copy");
     let (ok, lines) = assay_analyze(&[misnamed.to_str().expect("UTF-8 path")]);
     assert!(ok);
     assert_eq!(lines[0]["format"], "png");

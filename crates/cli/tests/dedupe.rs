@@ -10,16 +10,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 fn benchmark_dir() -> PathBuf {
-    let shared = std::env::var_os("ASSAY_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let dir = shared.join("corpus/phash");
-    assert!(
-        dir.is_dir(),
-        "near-duplicate benchmark not found at {} (set ASSAY_SHARED)",
-        dir.display()
-    );
-    dir
+    test_support::corpus::phash_dir()
 }
 
 fn assay_dedupe(args: &[&str]) -> Output {

@@ -1,19 +1,14 @@
-//! Paths the benches share: corpus files (through the corpus tests' own
-//! locator) and the target directory where generated bench inputs are cached.
+//! Paths the benches share: corpus files (through `test_support::corpus`) and
+//! the target directory where generated bench inputs are cached.
 
 // Compiled into each bench that declares it; each uses only some helpers.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
-#[path = "../../tests/corpus_support/mod.rs"]
-mod corpus_support;
-
 /// A file of the shared corpus; fails loudly when the corpus is missing.
 pub fn corpus_file(name: &str) -> PathBuf {
-    let path = corpus_support::corpus_dir().join(name);
-    assert!(path.is_file(), "{} missing", path.display());
-    path
+    test_support::corpus::path(name)
 }
 
 /// The cargo target directory (generated bench inputs are cached under it).

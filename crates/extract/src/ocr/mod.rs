@@ -10,6 +10,10 @@
 
 mod shape;
 #[cfg(feature = "ocr")]
+// The one place extract calls C: libtesseract's C API, through raw handles
+// whose lifetimes the module's types own (its comments give each call's safety
+// argument). No maintained safe binding covers the TSV/monitor calls we use.
+#[allow(unsafe_code)]
 mod tesseract;
 
 use image::DynamicImage;
