@@ -4,4 +4,6 @@
 // Compiled into each test crate that declares it; each uses only some helpers.
 #![allow(dead_code, unused_imports)]
 
-pub use test_support::corpus::{bytes as read_file, dir as corpus_dir, expected, files_with_prefix};
+pub use test_support::corpus::{
+    bytes as read_file, dir as corpus_dir, expected, files_with_prefix,
+};
