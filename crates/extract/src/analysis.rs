@@ -1,8 +1,11 @@
-//! One call, one decode: assembles every requested analysis into [`Analysis`].
+//! One call, one answer per analysis: assembles every requested analysis into
+//! [`Analysis`], each computed from its own canonical input.
 
+use image::DynamicImage;
 use md5::{Digest, Md5};
 use serde::Serialize;
 
+use crate::cancel::Cancel;
 use crate::colors::{self, ColorReport};
 use crate::decode::{self, Needs, Pixels};
 use crate::limits::Limits;
@@ -98,15 +101,29 @@ pub struct Analysis {
 }
 
 /// Analyses one file: reads its header (refusing it there if it breaks the
-/// limits), decodes its first frame once, and runs the requested analyses on
-/// the shared pixels.
+/// limits), decodes its first frame into the canonical input of each
+/// requested pixel analysis (`decode::Input`: made from the file alone, so an
+/// analysis answers the same whatever else is asked), and runs the analyses.
 ///
 /// Raster files are always decoded, so a corrupt or truncated file is refused
-/// even when only the basic facts are asked for. Formats this build cannot
-/// decode (HEIC and AVIF without the `heif` feature) still get their basic
-/// facts and metadata; asking for a pixel analysis on them is an
+/// even when only the basic facts are asked for. Formats and variants this
+/// build cannot decode (HEIC and AVIF without the `heif` feature, a TIFF
+/// sample layout the decoder lacks) still get their basic facts and
+/// metadata; asking for a pixel analysis on them is an
 /// [`ExtractError::PixelsUnavailable`].
 pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError> {
+    analyze_until(bytes, options, &Cancel::new())
+}
+
+/// [`analyze`] that stops with [`ExtractError::Stopped`] at its next check
+/// once `cancel` is cancelled or its deadline passes: before the decode,
+/// between stages and before each analysis (see [`Cancel`]).
+pub fn analyze_until(
+    bytes: &[u8],
+    options: &Options,
+    cancel: &Cancel,
+) -> Result<Analysis, ExtractError> {
+    cancel.check()?;
     let limits = &options.limits;
     limits.check_bytes(bytes.len())?;
     if bytes.is_empty() {
@@ -131,6 +148,7 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError
         (decoded, etag.join().expect("MD5 does not panic"))
     });
     let (header, pixels) = decoded?;
+    cancel.check()?;
     if pixels.is_none() {
         if let Some(analysis) = options.first_pixel_analysis() {
             return Err(ExtractError::PixelsUnavailable { format, analysis });
@@ -157,7 +175,7 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Analysis, ExtractError
         timings,
     };
     if let Some(pixels) = &pixels {
-        run_pixel_analyses(&mut analysis, pixels, &header, options);
+        run_pixel_analyses(&mut analysis, pixels, &header, options, cancel)?;
     }
     if let Some(custom) = &options.custom_coordinates {
         let clamped = custom.iter().map(|r| r.clamp_to(width, height)).collect();
@@ -174,26 +192,30 @@ fn run_pixel_analyses(
     pixels: &Pixels,
     header: &Header,
     options: &Options,
-) {
+    cancel: &Cancel,
+) -> Result<(), ExtractError> {
     let (width, height) = header.displayed_size();
     if let Some(working) = &pixels.working {
         if options.colors {
+            cancel.check()?;
             let report = analysis
                 .timings
                 .time(Stage::Colors, || colors::analyze(&working.to_rgba8()));
             analysis.colors = Some(report);
         }
         if options.phash {
+            cancel.check()?;
             analysis.phash = Some(analysis.timings.time(Stage::Phash, || Phash::of(working)));
         }
     }
-    let Some(full) = &pixels.detail else { return };
-    // Boxes come back in `full`'s pixels; this maps them to the displayed frame.
-    let scale = f64::from(width) / f64::from(full.width().max(1));
-    if options.faces {
+    // Boxes come back in the input's pixels; this maps them to the displayed frame.
+    let to_displayed = |input: &DynamicImage| f64::from(width) / f64::from(input.width().max(1));
+    if let (true, Some(input)) = (options.faces, &pixels.faces) {
+        cancel.check()?;
+        let scale = to_displayed(input);
         let found: Vec<Rect> = analysis
             .timings
-            .time(Stage::Faces, || faces::detect(full))
+            .time(Stage::Faces, || faces::detect(input))
             .into_iter()
             .map(|r| r.scaled(scale).clamp_to(width, height))
             .collect();
@@ -203,7 +225,9 @@ fn run_pixel_analyses(
             .faces = Some(found.clone());
         analysis.faces = Some(found);
     }
-    if let Some(ocr_options) = &options.ocr {
+    if let (Some(ocr_options), Some(full)) = (&options.ocr, &pixels.full) {
+        cancel.check()?;
+        let scale = to_displayed(full);
         analysis.info = Some(Info {
             ocr: OcrInfo {
                 adv_ocr: analysis
@@ -212,4 +236,5 @@ fn run_pixel_analyses(
             },
         });
     }
+    Ok(())
 }

@@ -1,15 +1,23 @@
-//! The one pixel decode per call, and the images every analysis shares.
+//! Pixel decoding, and the images the analyses read.
 //!
-//! JPEG goes through libjpeg-turbo at the smallest DCT scale the requested
-//! analyses can use ([`jpeg_scaled`]); HEIC and AVIF through libheif ([`heif`]);
-//! everything else, and any JPEG libjpeg-turbo declines, through the `image`
-//! crate at full size.
+//! One image, one answer: each pixel analysis reads a *canonical input*
+//! defined by the file alone, never by which other analyses the same call
+//! asks for (see [`Input`]). For JPEG the input sizes are reached by
+//! libjpeg-turbo scaling in the inverse DCT ([`jpeg_scaled`]): each input is
+//! decoded at its own scale, and inputs whose scales coincide share one
+//! decode; distinct scales are decoded side by side on scoped threads, so a
+//! call that needs two sizes costs the larger decode's wall time. Every
+//! other format (HEIC and AVIF through libheif, [`heif`]; the rest through
+//! the `image` crate) has a single full-size decode that every input derives
+//! from.
 
 #[cfg(feature = "heif")]
 mod heif;
 mod jpeg_scaled;
+mod jpeg_scans;
 
 use std::io::Cursor;
+use std::sync::Arc;
 
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageError};
@@ -18,23 +26,40 @@ use crate::limits::Limits;
 use crate::probe::Header;
 use crate::{faces, shrink, ExtractError, Format};
 
+pub(crate) use jpeg_scans::check_scan_count as check_jpeg_scans;
+
 /// Longest side of the working copy that colors and pHash read. pHash looks at
 /// 16x16 and colour shares settle long before 256 px; larger only costs time.
 pub(crate) const WORKING_MAX_SIDE: u32 = 256;
 
-/// The decoded first frame or page, turned to the displayed orientation.
-pub(crate) struct Pixels {
-    /// For the analyses that need detail: native resolution for OCR; for
-    /// faces alone, possibly DCT-scaled but never below what they scan
-    /// ([`faces::SCAN_MIN_LONG_SIDE`]). Kept only when one of them is asked for.
-    pub detail: Option<DynamicImage>,
-    /// At most [`WORKING_MAX_SIDE`] on its longest side; made only when an
-    /// analysis reads it (colors, pHash).
-    pub working: Option<DynamicImage>,
+/// An image an analysis reads. Each is a function of the file alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Input {
+    /// colors and pHash: the decode at the smallest scale whose long side
+    /// reaches [`WORKING_MAX_SIDE`] (a JPEG's 1/8 DCT decode, an 8x8 block
+    /// average, for any photo over 2048 px), shrunk to fit it, then oriented.
+    Working,
+    /// faces: the decode at the smallest scale whose long side reaches the
+    /// size the detector declares ([`faces::SCAN_MIN_LONG_SIDE`]), oriented;
+    /// the detector shrinks it further its own fixed way.
+    Faces,
+    /// OCR: every stored pixel, oriented.
+    Full,
 }
 
-/// Which images the requested analyses read.
-#[derive(Debug, Clone, Copy)]
+impl Input {
+    /// The long side the decode behind this input must keep.
+    fn min_long_side(self) -> u32 {
+        match self {
+            Input::Working => WORKING_MAX_SIDE,
+            Input::Faces => faces::SCAN_MIN_LONG_SIDE,
+            Input::Full => u32::MAX,
+        }
+    }
+}
+
+/// Which inputs the requested analyses read.
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Needs {
     pub working: bool,
     pub faces: bool,
@@ -43,68 +68,183 @@ pub(crate) struct Needs {
 }
 
 impl Needs {
-    /// Longest side the decoded image must keep for these analyses.
-    fn min_long_side(self) -> u32 {
-        if self.full_resolution {
-            u32::MAX
-        } else if self.faces {
-            faces::SCAN_MIN_LONG_SIDE
-        } else if self.working {
-            WORKING_MAX_SIDE
-        } else {
-            // Nothing reads the pixels: the decode only validates the file.
-            1
-        }
+    fn inputs(self) -> Vec<Input> {
+        [
+            (Input::Working, self.working),
+            (Input::Faces, self.faces),
+            (Input::Full, self.full_resolution),
+        ]
+        .into_iter()
+        .filter_map(|(input, wanted)| wanted.then_some(input))
+        .collect()
     }
 }
 
-/// Decodes the first frame or page of a raster file under `limits`, which also
-/// validates it: a corrupt or truncated file fails here. Returns `Ok(None)` for
-/// formats this build cannot decode (the header facts stand).
+/// The canonical inputs of one file, each in the displayed orientation; only
+/// those asked for are made. Inputs made from one decode share it.
+#[derive(Default)]
+pub(crate) struct Pixels {
+    pub working: Option<DynamicImage>,
+    pub faces: Option<Arc<DynamicImage>>,
+    pub full: Option<Arc<DynamicImage>>,
+}
+
+/// Decodes the first frame or page of a raster file under `limits` into the
+/// inputs `needs` asks for. The decode also validates the file: a corrupt or
+/// truncated one fails here even when no input is asked for (it is then
+/// decoded at the cheapest scale and dropped). Returns `Ok(None)` for formats
+/// or variants this build cannot decode (the header facts stand).
 pub(crate) fn decode(
     bytes: &[u8],
     header: &Header,
     limits: &Limits,
     needs: Needs,
 ) -> Result<Option<Pixels>, ExtractError> {
+    let inputs = needs.inputs();
     // libheif applies the file's own rotation and mirroring as it decodes.
-    let (decoded, orientation) = match header.format {
+    let (decodes, orientation) = match header.format {
         #[cfg(feature = "heif")]
         Format::Heic | Format::Avif => match heif::decode(bytes, limits)? {
-            Some(decoded) => (decoded, Orientation::NoTransforms),
+            Some(decoded) => (Decodes::single(decoded, &inputs), Orientation::NoTransforms),
+            None => return Ok(None),
+        },
+        Format::Jpg => match decode_jpeg(bytes, limits, &inputs)? {
+            Some(decodes) => (decodes, header.orientation),
             None => return Ok(None),
         },
         format => {
             let Some(codec) = format.raster_codec() else {
                 return Ok(None);
             };
-            let scaled = (format == Format::Jpg)
-                .then(|| jpeg_scaled::decode_at_least(bytes, needs.min_long_side()))
-                .flatten();
-            let decoded = match scaled {
-                Some(decoded) => decoded,
-                None => {
-                    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), codec);
-                    reader.limits(limits.decoder_limits());
-                    reader.decode().map_err(image_error)?
-                }
+            let Some(decoded) = decode_general(bytes, codec, limits)? else {
+                return Ok(None);
             };
-            (decoded, header.orientation)
+            (Decodes::single(decoded, &inputs), header.orientation)
         }
     };
+    Ok(Some(decodes.into_pixels(orientation)))
+}
 
-    // Orienting after shrinking is cheaper.
-    let working = needs.working.then(|| {
-        let mut working = shrink::shrink_to_fit(&decoded, WORKING_MAX_SIDE);
-        working.apply_orientation(orientation);
-        working
+/// Decoded images, each with the inputs it serves (in the stored orientation).
+struct Decodes(Vec<(DynamicImage, Vec<Input>)>);
+
+impl Decodes {
+    fn single(decoded: DynamicImage, inputs: &[Input]) -> Self {
+        Decodes(vec![(decoded, inputs.to_vec())])
+    }
+
+    fn into_pixels(self, orientation: Orientation) -> Pixels {
+        let mut pixels = Pixels::default();
+        for (mut decoded, inputs) in self.0 {
+            // Shrink, then orient: cheaper, and the one order every call uses
+            // (block averaging drops the right and bottom remainders, so the
+            // two orders differ).
+            if inputs.contains(&Input::Working) {
+                let mut working = shrink::shrink_to_fit(&decoded, WORKING_MAX_SIDE);
+                working.apply_orientation(orientation);
+                pixels.working = Some(working);
+            }
+            if inputs.iter().any(|&i| i != Input::Working) {
+                decoded.apply_orientation(orientation);
+                let detail = Arc::new(decoded);
+                for input in inputs {
+                    match input {
+                        Input::Faces => pixels.faces = Some(Arc::clone(&detail)),
+                        Input::Full => pixels.full = Some(Arc::clone(&detail)),
+                        Input::Working => {}
+                    }
+                }
+            }
+        }
+        pixels
+    }
+}
+
+/// A JPEG's inputs: libjpeg-turbo at each input's scale (inputs at the same
+/// scale share a decode, distinct scales run side by side). An input whose
+/// scaled decode libjpeg-turbo declines is made from the general decoder's
+/// full-size image instead, which then also has the final word on whether
+/// the file is corrupt.
+fn decode_jpeg(
+    bytes: &[u8],
+    limits: &Limits,
+    inputs: &[Input],
+) -> Result<Option<Decodes>, ExtractError> {
+    let Some(jpeg) = jpeg_scaled::ScaledJpeg::open(bytes) else {
+        return Ok(decode_general(bytes, image::ImageFormat::Jpeg, limits)?
+            .map(|decoded| Decodes::single(decoded, inputs)));
+    };
+    // With nothing to read, the cheapest decode still validates the file.
+    let validate_only = [Input::Working];
+    let wanted = if inputs.is_empty() {
+        &validate_only[..]
+    } else {
+        inputs
+    };
+    let mut by_scale: Vec<(jpeg_scaled::Scale, Vec<Input>)> = Vec::new();
+    for &input in wanted {
+        let scale = jpeg.scale_for(input.min_long_side());
+        match by_scale.iter_mut().find(|(s, _)| *s == scale) {
+            Some((_, served)) => served.push(input),
+            None => by_scale.push((scale, vec![input])),
+        }
+    }
+    let decoded: Vec<Option<DynamicImage>> = std::thread::scope(|threads| {
+        let (first, rest) = by_scale.split_first().expect("at least one input");
+        let others: Vec<_> = rest
+            .iter()
+            .map(|(scale, _)| threads.spawn(|| jpeg.decode(*scale)))
+            .collect();
+        let mut decoded = vec![jpeg.decode(first.0)];
+        decoded.extend(
+            others
+                .into_iter()
+                .map(|other| other.join().expect("a JPEG decode does not panic")),
+        );
+        decoded
     });
-    let detail = (needs.faces || needs.full_resolution).then(|| {
-        let mut detail = decoded;
-        detail.apply_orientation(orientation);
-        detail
-    });
-    Ok(Some(Pixels { detail, working }))
+    let mut decodes = Vec::new();
+    let mut declined = Vec::new();
+    for (image, (_, served)) in decoded.into_iter().zip(by_scale) {
+        match image {
+            Some(image) => decodes.push((image, served)),
+            None => declined.extend(served),
+        }
+    }
+    if !declined.is_empty() {
+        let Some(decoded) = decode_general(bytes, image::ImageFormat::Jpeg, limits)? else {
+            return Ok(None);
+        };
+        decodes.push((decoded, declined));
+    }
+    if inputs.is_empty() {
+        decodes.clear();
+    }
+    Ok(Some(Decodes(decodes)))
+}
+
+/// True when libjpeg-turbo will decode this JPEG at DCT scales (not a CMYK
+/// or YCCK file, which go to the general decoder at full size).
+pub(crate) fn jpeg_scales_down(bytes: &[u8]) -> bool {
+    jpeg_scaled::ScaledJpeg::open(bytes).is_some()
+}
+
+/// The `image` crate's full-size decode, its allocations capped by `limits`.
+/// `None` when the decoder lacks the file's variant (a TIFF in CIELab or
+/// with float samples, say): the file is not at fault, and only its pixels
+/// are unavailable; a damaged file is still an error.
+fn decode_general(
+    bytes: &[u8],
+    codec: image::ImageFormat,
+    limits: &Limits,
+) -> Result<Option<DynamicImage>, ExtractError> {
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), codec);
+    reader.limits(limits.decoder_limits());
+    match reader.decode() {
+        Ok(decoded) => Ok(Some(decoded)),
+        Err(ImageError::Unsupported(_)) => Ok(None),
+        Err(e) => Err(image_error(e)),
+    }
 }
 
 /// Maps the `image` crate's errors onto ours by fault.

@@ -34,6 +34,10 @@ pub enum ExtractError {
         format: Format,
         analysis: &'static str,
     },
+    /// The analysis was stopped before it finished: its caller cancelled it
+    /// or its deadline passed (`crate::Cancel`).
+    #[error("Analysis stopped: {0}")]
+    Stopped(&'static str),
     /// A caller-supplied parameter is malformed; names the parameter.
     #[error("Invalid {param}: {reason}")]
     InvalidParameter { param: &'static str, reason: String },
@@ -48,6 +52,8 @@ pub enum LimitKind {
     Bytes,
     Pixels,
     Frames,
+    /// Scans of a progressive JPEG.
+    JpegScans,
 }
 
 fn over_limit_message(limit: LimitKind, actual: u64, max: u64) -> String {
@@ -58,6 +64,8 @@ fn over_limit_message(limit: LimitKind, actual: u64, max: u64) -> String {
             format!("Image too large: {actual} pixels. Maximum is {max} pixels.")
         }
         LimitKind::Frames => format!("Too many frames or pages: {actual}. Maximum is {max}."),
+        // Counting stops at the first scan over the limit.
+        LimitKind::JpegScans => format!("Too many JPEG scans: more than the maximum of {max}."),
     }
 }
 

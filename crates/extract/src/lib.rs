@@ -13,8 +13,9 @@
 //!
 //! How a call flows: [`Format::sniff`] recognises the bytes; `probe` reads the
 //! header (size, orientation, pages) and enforces [`Limits`] before any pixel
-//! memory exists; `decode` decodes the first frame once into a full-size and a
-//! small working image; colors, pHash, faces and OCR read those.
+//! memory exists; `decode` decodes the first frame into the canonical input
+//! of each requested analysis (defined by the file alone, shared when two
+//! coincide); colors, pHash, faces and OCR read those.
 //!
 //! Formats: JPEG, PNG (and APNG), GIF, WebP, TIFF, BMP and ICO are decoded by
 //! the `image` crate (JPEG by libjpeg-turbo first), HEIC and AVIF by libheif
@@ -24,7 +25,9 @@
 //! its page count and first-page size from the page tree (`pdf`), and likewise
 //! no pixels: there is no rasteriser in this build.
 
+mod admission;
 mod analysis;
+mod cancel;
 pub mod colors;
 pub mod coordinates;
 mod decode;
@@ -42,7 +45,9 @@ mod probe;
 mod shrink;
 mod timings;
 
-pub use analysis::{analyze, Analysis, Coordinates, Info, OcrInfo, Options};
+pub use admission::memory_estimate;
+pub use analysis::{analyze, analyze_until, Analysis, Coordinates, Info, OcrInfo, Options};
+pub use cancel::{Cancel, CancelOnDrop};
 pub use coordinates::{format_rects, parse_rects, Rect};
 pub use error::{ExtractError, LimitKind};
 pub use format::Format;

@@ -12,16 +12,22 @@ pub struct Limits {
     pub max_pixels: u64,
     /// Most frames or pages accepted in one file.
     pub max_frames: u32,
+    /// Most scans accepted in one JPEG (counted before decoding; see
+    /// `decode::jpeg_scans`).
+    pub max_jpeg_scans: u32,
 }
 
 impl Default for Limits {
     /// The contract's defaults: 100 MB and 100 megapixels. The frame cap keeps a
-    /// file of a million one-pixel frames from costing a million iterations.
+    /// file of a million one-pixel frames from costing a million iterations;
+    /// the scan cap is ten times what real encoders write (libjpeg's default
+    /// progression has 10 scans).
     fn default() -> Self {
         Self {
             max_bytes: 100 * 1024 * 1024,
             max_pixels: 100_000_000,
             max_frames: 10_000,
+            max_jpeg_scans: 100,
         }
     }
 }

@@ -1,13 +1,13 @@
 //! What a file says about itself before any pixel is decoded: format, stored
 //! size, orientation and page count. Limits are checked here, so a decompression
-//! bomb is refused on its header's word.
+//! bomb is refused on its header's word (and a JPEG scan bomb on its marker count).
 
 use std::io::Cursor;
 
 use image::metadata::Orientation;
 
 use crate::limits::Limits;
-use crate::{isobmff, metadata, pages, pdf, ExtractError, Format};
+use crate::{decode, isobmff, metadata, pages, pdf, ExtractError, Format};
 
 /// The header facts of one file.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +19,8 @@ pub(crate) struct Header {
     /// How a viewer turns the stored pixels to show them.
     pub orientation: Orientation,
     pub pages: u32,
+    /// Bytes per pixel of the full-size decode (8 for 16-bit RGBA).
+    pub bytes_per_pixel: u8,
 }
 
 impl Header {
@@ -41,10 +43,25 @@ pub(crate) fn probe(bytes: &[u8], format: Format, limits: &Limits) -> Result<Hea
     // and a frame list can be damaged past where a decoder reads the size.
     let pages = pages::count(bytes, format, limits)?;
     limits.check_frames(pages)?;
-    let (width, height, orientation) = match format.raster_codec() {
+    if format == Format::Jpg {
+        decode::check_jpeg_scans(bytes, limits.max_jpeg_scans)?;
+    }
+    let (width, height, orientation, bytes_per_pixel) = match format.raster_codec() {
         Some(codec) => {
-            let (width, height) = raster_dimensions(bytes, codec)?;
-            (width, height, exif_orientation(bytes))
+            let (width, height, bytes_per_pixel) = match raster_header(bytes, codec) {
+                Ok(header) => header,
+                // Basic facts never depend on pixel support: a TIFF whose
+                // pixel variant the decoder lacks still states its size.
+                Err(image::ImageError::Unsupported(_)) if format == Format::Tiff => {
+                    let (width, height) = tiff_tag_dimensions(bytes).ok_or_else(|| {
+                        ExtractError::Corrupt("TIFF has no readable image size".to_owned())
+                    })?;
+                    // Unknown sample layout: assume the widest the decoders make.
+                    (width, height, 8)
+                }
+                Err(e) => return Err(decode::image_error(e)),
+            };
+            (width, height, exif_orientation(bytes), bytes_per_pixel)
         }
         None if matches!(format, Format::Heic | Format::Avif) => {
             let heif = isobmff::read_header(bytes)?;
@@ -52,6 +69,8 @@ pub(crate) fn probe(bytes: &[u8], format: Format, limits: &Limits) -> Result<Hea
                 heif.width,
                 heif.height,
                 heif_orientation(heif.quarter_turns),
+                // libheif decodes to 8-bit RGB(A).
+                4,
             )
         }
         None => return Err(ExtractError::UnsupportedFormat(format)),
@@ -63,6 +82,7 @@ pub(crate) fn probe(bytes: &[u8], format: Format, limits: &Limits) -> Result<Hea
         height,
         orientation,
         pages,
+        bytes_per_pixel,
     })
 }
 
@@ -78,14 +98,34 @@ fn probe_pdf(bytes: &[u8], limits: &Limits) -> Result<Header, ExtractError> {
         height: pdf.height,
         orientation: Orientation::NoTransforms,
         pages: pdf.pages,
+        // A rendered page is 8-bit RGBA at most.
+        bytes_per_pixel: 4,
     })
 }
 
-fn raster_dimensions(bytes: &[u8], codec: image::ImageFormat) -> Result<(u32, u32), ExtractError> {
+/// Stored size and decoded bytes per pixel, from the `image` crate's header reader.
+fn raster_header(
+    bytes: &[u8],
+    codec: image::ImageFormat,
+) -> Result<(u32, u32, u8), image::ImageError> {
+    use image::ImageDecoder;
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), codec);
     // Reading a header allocates next to nothing; size is judged by our own limits.
     reader.no_limits();
-    reader.into_dimensions().map_err(crate::decode::image_error)
+    let decoder = reader.into_decoder()?;
+    let (width, height) = decoder.dimensions();
+    Ok((width, height, decoder.color_type().bytes_per_pixel()))
+}
+
+/// `ImageWidth` and `ImageLength` of a TIFF's first IFD, read by
+/// kamadak-exif's TIFF parser, which needs no knowledge of the pixel layout.
+fn tiff_tag_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    let tiff = ::exif::Reader::new().read_raw(bytes.to_vec()).ok()?;
+    let tag = |tag| tiff.get_field(tag, ::exif::In::PRIMARY)?.value.get_uint(0);
+    Some((
+        tag(::exif::Tag::ImageWidth)?,
+        tag(::exif::Tag::ImageLength)?,
+    ))
 }
 
 /// Exif orientation, as browsers honour it; 1 (none) when absent or invalid.

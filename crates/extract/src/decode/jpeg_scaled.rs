@@ -13,50 +13,88 @@ const SCALES: [ScalingFactor; 3] = [
     ScalingFactor::ONE_HALF,
 ];
 
-/// Decodes `bytes` at the smallest DCT scale whose longest side is still at
-/// least `min_long_side` (full size if the image is smaller than that).
-///
-/// `None` when libjpeg-turbo declines the file: CMYK/YCCK (left to the general
-/// decoder's colour conversion so results do not depend on the path), or any
-/// warning or error such as a truncated scan. The caller then decodes it with
-/// the general decoder, which keeps the final word on what is corrupt.
-pub(super) fn decode_at_least(bytes: &[u8], min_long_side: u32) -> Option<DynamicImage> {
-    let mut decompressor = Decompressor::new().ok()?;
-    let header = decompressor.read_header(bytes).ok()?;
-    let format = match header.colorspace {
-        Colorspace::Gray => PixelFormat::GRAY,
-        Colorspace::RGB | Colorspace::YCbCr => PixelFormat::RGB,
-        _ => return None,
-    };
-    let long_side = header.width.max(header.height);
-    let wanted = usize::try_from(min_long_side).unwrap_or(usize::MAX);
-    let scale = if header.is_lossless {
-        ScalingFactor::ONE // lossless JPEG has no DCT to scale in
-    } else {
+/// A DCT scale libjpeg-turbo decodes at.
+pub(super) type Scale = ScalingFactor;
+
+/// A JPEG whose header libjpeg-turbo read, ready to decode at any scale.
+pub(super) struct ScaledJpeg<'a> {
+    bytes: &'a [u8],
+    width: usize,
+    height: usize,
+    lossless: bool,
+    format: PixelFormat,
+}
+
+impl<'a> ScaledJpeg<'a> {
+    /// `None` when libjpeg-turbo cannot read the header, or the file is
+    /// CMYK/YCCK (left to the general decoder's colour conversion so that
+    /// results do not depend on the path).
+    pub(super) fn open(bytes: &'a [u8]) -> Option<Self> {
+        let header = Decompressor::new().ok()?.read_header(bytes).ok()?;
+        let format = match header.colorspace {
+            Colorspace::Gray => PixelFormat::GRAY,
+            Colorspace::RGB | Colorspace::YCbCr => PixelFormat::RGB,
+            _ => return None,
+        };
+        Some(ScaledJpeg {
+            bytes,
+            width: header.width,
+            height: header.height,
+            lossless: header.is_lossless,
+            format,
+        })
+    }
+
+    /// The smallest DCT scale whose longest side is still at least
+    /// `min_long_side` (full size if the image is smaller than that).
+    pub(super) fn scale_for(&self, min_long_side: u32) -> Scale {
+        if self.lossless {
+            return ScalingFactor::ONE; // lossless JPEG has no DCT to scale in
+        }
+        let long_side = self.width.max(self.height);
+        let wanted = usize::try_from(min_long_side).unwrap_or(usize::MAX);
         SCALES
             .into_iter()
             .find(|scale| scale.scale(long_side) >= wanted)
             .unwrap_or(ScalingFactor::ONE)
-    };
-    decompressor.set_scaling_factor(scale).ok()?;
-    let (width, height) = (scale.scale(header.width), scale.scale(header.height));
-    let pitch = width.checked_mul(format.size())?;
-    let mut pixels = vec![0; pitch.checked_mul(height)?];
-    let output = Image {
-        pixels: pixels.as_mut_slice(),
-        width,
-        pitch,
-        height,
-        format,
-    };
-    decompressor.decompress(bytes, output).ok()?;
-    let (width, height) = (u32::try_from(width).ok()?, u32::try_from(height).ok()?);
-    match format {
-        PixelFormat::GRAY => {
-            GrayImage::from_raw(width, height, pixels).map(DynamicImage::ImageLuma8)
-        }
-        _ => RgbImage::from_raw(width, height, pixels).map(DynamicImage::ImageRgb8),
     }
+
+    /// Decodes at `scale`. `None` when libjpeg-turbo reports any warning or
+    /// error (such as a truncated scan): the caller then decodes the file
+    /// with the general decoder, which keeps the final word on what is
+    /// corrupt.
+    pub(super) fn decode(&self, scale: Scale) -> Option<DynamicImage> {
+        let mut decompressor = Decompressor::new().ok()?;
+        decompressor.set_scaling_factor(scale).ok()?;
+        let format = self.format;
+        let (width, height) = (scale.scale(self.width), scale.scale(self.height));
+        let pitch = width.checked_mul(format.size())?;
+        let mut pixels = vec![0; pitch.checked_mul(height)?];
+        let output = Image {
+            pixels: pixels.as_mut_slice(),
+            width,
+            pitch,
+            height,
+            format,
+        };
+        decompressor.decompress(self.bytes, output).ok()?;
+        let (width, height) = (u32::try_from(width).ok()?, u32::try_from(height).ok()?);
+        match format {
+            PixelFormat::GRAY => {
+                GrayImage::from_raw(width, height, pixels).map(DynamicImage::ImageLuma8)
+            }
+            _ => RgbImage::from_raw(width, height, pixels).map(DynamicImage::ImageRgb8),
+        }
+    }
+}
+
+/// Decodes `bytes` at the smallest DCT scale whose longest side is still at
+/// least `min_long_side`; `None` as [`ScaledJpeg::open`] and
+/// [`ScaledJpeg::decode`] say.
+#[cfg(test)]
+fn decode_at_least(bytes: &[u8], min_long_side: u32) -> Option<DynamicImage> {
+    let jpeg = ScaledJpeg::open(bytes)?;
+    jpeg.decode(jpeg.scale_for(min_long_side))
 }
 
 #[cfg(test)]

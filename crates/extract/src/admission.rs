@@ -1,0 +1,104 @@
+//! How much memory one analysis will hold at its peak, judged from the header
+//! alone, so that a caller running several at once can admit them by memory
+//! instead of by count: a 777 KB 16-bit PNG of 10000x10000 px decodes to
+//! 800 MB, a few-KB lossless WebP of the same size to 400 MB, while a 12 MP
+//! photo analysed from its DCT-scaled decode needs a few tens of MB.
+
+use crate::analysis::Options;
+use crate::probe::{self, Header};
+use crate::{decode, ExtractError, Format};
+
+/// Copies of the full-size image a general decoder may hold at once (its own
+/// buffers, the decoded image, the oriented copy), over the decoded size.
+const GENERAL_DECODE_COPIES: u64 = 3;
+/// libjpeg-turbo writes straight into the one buffer; orientation may copy it.
+const SCALED_JPEG_COPIES: u64 = 2;
+
+/// Peak bytes [`crate::analyze`] will hold for `bytes` with `options`: the
+/// file itself plus its decodes. Reads only the header (the same probe
+/// `analyze` starts with), so a file over a limit is refused here already.
+pub fn memory_estimate(bytes: &[u8], options: &Options) -> Result<u64, ExtractError> {
+    let limits = &options.limits;
+    limits.check_bytes(bytes.len())?;
+    let format = Format::sniff(bytes).ok_or(ExtractError::Unsupported)?;
+    let header = probe::probe(bytes, format, limits)?;
+    Ok(bytes.len() as u64 + decode_estimate(bytes, &header, options))
+}
+
+fn decode_estimate(bytes: &[u8], header: &Header, options: &Options) -> u64 {
+    let pixels = u64::from(header.width) * u64::from(header.height);
+    let full = pixels * u64::from(header.bytes_per_pixel);
+    match header.format {
+        // Only OCR reads every pixel; the other inputs are DCT-scaled
+        // decodes, at most half size (a quarter of the area) once the photo
+        // is large enough for that to matter.
+        Format::Jpg if decode::jpeg_scales_down(bytes) => {
+            let largest = if options.ocr.is_some() {
+                full
+            } else {
+                full / 4
+            };
+            largest * SCALED_JPEG_COPIES
+        }
+        _ => full * GENERAL_DECODE_COPIES,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PNG whose header declares `width` x `height` 16-bit RGBA pixels and
+    /// whose pixel data is missing: only the header is read.
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        let mut ihdr = Vec::new();
+        ihdr.extend(width.to_be_bytes());
+        ihdr.extend(height.to_be_bytes());
+        ihdr.extend([16, 6, 0, 0, 0]); // 16-bit, RGBA
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        // The header, then an empty start of pixel data where readers stop.
+        for (kind, data) in [(b"IHDR", ihdr.as_slice()), (b"IDAT", &[]), (b"IEND", &[])] {
+            png.extend((data.len() as u32).to_be_bytes());
+            let chunk: Vec<u8> = kind.iter().chain(data).copied().collect();
+            png.extend(&chunk);
+            png.extend(crc32(&chunk).to_be_bytes());
+        }
+        png
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &byte in data {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn a_deep_png_is_weighted_by_its_decoded_size() {
+        let estimate = memory_estimate(&png_header(10_000, 10_000), &Options::default()).unwrap();
+        // 100 MP x 8 bytes, in the general decoder's copies.
+        assert!(
+            estimate >= 10_000 * 10_000 * 8 * GENERAL_DECODE_COPIES,
+            "{estimate}"
+        );
+        let small = memory_estimate(&png_header(100, 100), &Options::default()).unwrap();
+        assert!(small < 1 << 20, "{small}");
+    }
+
+    #[test]
+    fn a_file_over_the_pixel_limit_is_refused_before_admission() {
+        let error = memory_estimate(&png_header(20_000, 20_000), &Options::default());
+        assert!(
+            matches!(error, Err(ExtractError::TooLarge { .. })),
+            "{error:?}"
+        );
+    }
+}
