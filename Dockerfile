@@ -4,7 +4,7 @@
 #   docker build -t assay .
 #   docker run -p 8080:8080 assay            # `assay serve`, SQLite under /var/lib/assay
 
-# Same release as rust-toolchain.toml.
+# The release the machines here build with (see README: no rust-toolchain.toml).
 ARG RUST_VERSION=1.95.0
 ARG DEBIAN_RELEASE=bookworm
 
