@@ -9,6 +9,8 @@ ARG RUST_VERSION=1.95.0
 ARG DEBIAN_RELEASE=bookworm
 
 FROM rust:${RUST_VERSION}-${DEBIAN_RELEASE} AS builder
+# A failing command inside a pipe (the package lists are piped) fails the build.
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # The build's Debian packages, from the one list `make run`/`make test` install too.
 COPY scripts/packages/build.txt /tmp/build-packages.txt
 RUN apt-get update \
@@ -24,6 +26,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
  && install -D -t /out target/release/assay target/release/upload-api target/release/admin-api
 
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # Runtime libraries of the build deps above, the OCR data and CA certificates
 # for HTTPS to S3 and remote-URL uploads: scripts/packages/runtime.txt.
 COPY scripts/packages/runtime.txt /tmp/runtime-packages.txt
