@@ -114,6 +114,15 @@ impl From<store::StoreError> for ApiError {
             store::StoreError::InvalidCursor => {
                 ApiError::invalid_parameter("next_cursor", "not a cursor this server issued")
             }
+            store::StoreError::VersionChanged { key, .. } => ApiError::Conflict(format!(
+                "Resource {} was replaced by another version while it was being analysed; \
+                 nothing was stored, retry the request",
+                key.public_id
+            )),
+            // A budget, like the admin API's: both SDKs read 420 as "rate limited".
+            too_many @ store::StoreError::TooManyVersions { .. } => {
+                ApiError::RateLimited(too_many.to_string())
+            }
             other => ApiError::internal(other),
         }
     }

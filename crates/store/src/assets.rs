@@ -26,11 +26,20 @@ use crate::StoreError;
 /// blob and committing its row, on any replica.
 pub const ORPHAN_GRACE: Duration = Duration::from_secs(60 * 60);
 
+/// How many versions a snapshot read tries before giving up: each retry means
+/// another overwrite committed during the previous attempt's blob read, so
+/// running out takes a writer replacing the asset faster than it can be read.
+const SNAPSHOT_ATTEMPTS: u32 = 4;
+
 /// The asset store. Cheap to clone; share one per process.
 #[derive(Debug, Clone)]
 pub struct Store {
     repo: AssetRepo,
     blobs: Arc<dyn BlobStore>,
+    /// Tests only: where a write conditional on a version stops, between the
+    /// analysis it carries and its transaction (see [`Store::with_write_hold`]).
+    #[cfg(feature = "testing")]
+    write_hold: Option<Arc<crate::testing::Hold>>,
 }
 
 impl Store {
@@ -55,6 +64,19 @@ impl Store {
         Store {
             repo: AssetRepo::new(database),
             blobs,
+            #[cfg(feature = "testing")]
+            write_hold: None,
+        }
+    }
+
+    /// Tests only: every [`Store::update`] conditional on a version passes
+    /// `hold` first, so a test can commit an overwrite after an analysis read
+    /// its version and before the analysis is written.
+    #[cfg(feature = "testing")]
+    pub fn with_write_hold(self, hold: Arc<crate::testing::Hold>) -> Store {
+        Store {
+            write_hold: Some(hold),
+            ..self
         }
     }
 
@@ -144,26 +166,60 @@ impl Store {
         Ok(self.blobs.get(&BlobKey::parse(&asset.blob_key)?).await?)
     }
 
-    /// The current version and its original. If an overwrite commits between
-    /// reading the row and reading the bytes (so the old blob is gone), reads
-    /// the new version instead of failing.
+    /// The current version and its original, read as one snapshot: the row,
+    /// then the blob its `blob_key` names. If an overwrite (or a delete and a
+    /// new upload) commits in between, that blob is gone: the row is read
+    /// again and the new version's blob is read instead, a bounded number of
+    /// times, so a reader never mixes two versions and never fails because a
+    /// writer won. `NotFound` if the asset is gone.
     pub async fn get_with_original(&self, key: &AssetKey) -> Result<(Asset, Bytes), StoreError> {
-        let asset = self.get(key).await?;
-        match self.read_original(&asset).await {
-            Err(StoreError::Blob(BlobError::NotFound(_))) => {
-                let current = self.get(key).await?;
-                if current.version_id == asset.version_id {
-                    return Err(StoreError::Blob(BlobError::NotFound(asset.blob_key)));
-                }
-                let original = self.read_original(&current).await?;
-                Ok((current, original))
+        let (asset, original) = self.get_with_original_if(key, |_| true).await?;
+        // Always `Some`: every version wants its original here.
+        let original =
+            original.ok_or_else(|| StoreError::Blob(BlobError::NotFound(asset.blob_key.clone())))?;
+        Ok((asset, original))
+    }
+
+    /// [`Store::get_with_original`] for readers that need the bytes only for
+    /// some versions (delivery skips them for a conditional GET that matches):
+    /// `wants_original` sees the row read and says whether to read its blob.
+    /// The row returned is always the one the bytes (if any) belong to.
+    pub async fn get_with_original_if(
+        &self,
+        key: &AssetKey,
+        wants_original: impl Fn(&Asset) -> bool,
+    ) -> Result<(Asset, Option<Bytes>), StoreError> {
+        let mut asset = self.get(key).await?;
+        let mut attempt = 1;
+        loop {
+            if !wants_original(&asset) {
+                return Ok((asset, None));
             }
-            result => Ok((asset, result?)),
+            match self.read_original(&asset).await {
+                Ok(original) => return Ok((asset, Some(original))),
+                Err(StoreError::Blob(BlobError::NotFound(_))) if attempt < SNAPSHOT_ATTEMPTS => {
+                    let current = self.get(key).await?;
+                    if current.version_id == asset.version_id {
+                        // Nothing replaced it: the blob of a current row is
+                        // really missing, which no retry mends.
+                        return Err(StoreError::Blob(BlobError::NotFound(asset.blob_key)));
+                    }
+                    asset = current;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 
-    /// Applies all of `update` atomically; `NotFound` if the asset is gone.
+    /// Applies all of `update` atomically; `NotFound` if the asset is gone,
+    /// `VersionChanged` (and nothing written) if `update.only_if_version` is
+    /// set and no longer the current version.
     pub async fn update(&self, key: &AssetKey, update: &AssetUpdate) -> Result<Asset, StoreError> {
+        #[cfg(feature = "testing")]
+        if let (Some(hold), Some(_)) = (&self.write_hold, &update.only_if_version) {
+            hold.pass().await;
+        }
         self.repo.update(key, update).await
     }
 

@@ -10,6 +10,18 @@ pub enum StoreError {
     NotFound(AssetKey),
     #[error("invalid next_cursor")]
     InvalidCursor,
+    /// A write conditional on the version the caller read (and analysed)
+    /// found another version current: an overwrite, or a delete and a new
+    /// upload, committed in between. Nothing was written.
+    #[error("{} was replaced by another version while it was being analysed", .key.public_id)]
+    VersionChanged { key: AssetKey, expected: String },
+    /// An overwrite would number its version further ahead of the clock than
+    /// the store allows (see `db::repo::MAX_VERSION_LEAD`). Nothing was written.
+    #[error(
+        "Too many new versions of {} in a short time: retry in {retry_after_secs} s",
+        .key.public_id
+    )]
+    TooManyVersions { key: AssetKey, retry_after_secs: i64 },
     #[error("unsupported DATABASE_URL: expected postgres:// or sqlite:")]
     UnsupportedDatabase,
     #[error("database: {0}")]

@@ -24,4 +24,4 @@ pub use model::{
     Asset, AssetKey, AssetUpdate, Coordinates, DeleteOutcome, Ingested, ListQuery, NewAsset,
     OnExisting, Page, Rect, SweepReport, MAX_PAGE_SIZE,
 };
-pub use similar::{SimilarAsset, SimilarQuery};
+pub use similar::{SimilarAsset, SimilarQuery, Unhashed};

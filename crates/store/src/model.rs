@@ -141,6 +141,12 @@ pub struct AssetUpdate {
     /// Merged into the stored analysis key by key (a key given here replaces
     /// the stored value of that key; other keys stay).
     pub analysis: Map<String, Value>,
+    /// The `version_id` this update was computed from. When set, the update
+    /// is applied only if that version is still the current one, else nothing
+    /// is written and the store answers `StoreError::VersionChanged`. Every
+    /// update carrying analysis results (or regions detected in them) sets
+    /// it, so no version is ever given another version's analysis.
+    pub only_if_version: Option<String>,
 }
 
 /// The largest page `list` returns (the wire caps `max_results` at 500).

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use serde_json::json;
 use store::blob::{BlobEntry, FsBlobStore};
-use store::testing::{Backend, Sandbox};
+use store::testing::{Backend, Hold, Sandbox};
 use store::{
     AssetKey, AssetUpdate, BlobError, BlobKey, BlobStore, Coordinates, Database, DeleteOutcome,
     ListQuery, NewAsset, OnExisting, Store, StoreError,
@@ -441,6 +441,7 @@ async fn an_update_changes_what_it_names_and_merges_analysis() {
                 .as_object()
                 .cloned()
                 .unwrap(),
+            only_if_version: None,
         };
 
         let updated = store.update(&key("upd"), &update).await.unwrap();
@@ -517,6 +518,197 @@ async fn concurrent_updates_lose_no_change() {
                 "{backend}: key{i} lost"
             );
         }
+    }
+}
+
+/// The race rule of analysis writes: an update computed from one version is
+/// written only while that version is current, whether the version was
+/// replaced by an overwrite or by a delete and a new upload.
+#[tokio::test]
+async fn an_update_for_a_replaced_version_writes_nothing() {
+    for backend in Backend::ALL {
+        let (_sandbox, store) = sandbox_and_store(backend).await;
+        let analysed = store
+            .ingest(new_asset("v"), Bytes::from_static(b"a"), OnExisting::Overwrite)
+            .await
+            .unwrap()
+            .asset;
+        let mut update = AssetUpdate {
+            face_coordinates: Some(vec![[9, 9, 9, 9]]),
+            only_if_version: Some(analysed.version_id.clone()),
+            ..AssetUpdate::default()
+        };
+        update.analysis.insert("phash".into(), json!("0000000000000001"));
+
+        let written = store.update(&key("v"), &update).await.unwrap();
+        assert_eq!(written.analysis["phash"], "0000000000000001", "{backend}");
+
+        for replace in ["overwrite", "delete and upload"] {
+            if replace == "overwrite" {
+                store
+                    .ingest(new_asset("v"), Bytes::from_static(b"b"), OnExisting::Overwrite)
+                    .await
+                    .unwrap();
+            } else {
+                store.delete(&[key("v")]).await.unwrap();
+                store
+                    .ingest(new_asset("v"), Bytes::from_static(b"c"), OnExisting::Overwrite)
+                    .await
+                    .unwrap();
+            }
+            let current = store.get(&key("v")).await.unwrap();
+            let err = store.update(&key("v"), &update).await.unwrap_err();
+            assert!(
+                matches!(&err, StoreError::VersionChanged { expected, .. } if *expected == analysed.version_id),
+                "{backend} {replace}: {err}"
+            );
+            assert_eq!(
+                store.get(&key("v")).await.unwrap(),
+                current,
+                "{backend} {replace}: nothing written"
+            );
+        }
+    }
+}
+
+/// A blob store whose `get` stops at a [`Hold`] first, so a test can commit
+/// an overwrite between a reader's row and its blob.
+#[derive(Debug)]
+struct HeldReads {
+    inner: FsBlobStore,
+    hold: Arc<Hold>,
+}
+
+#[async_trait]
+impl BlobStore for HeldReads {
+    async fn put(&self, key: &BlobKey, data: Bytes) -> Result<(), BlobError> {
+        self.inner.put(key, data).await
+    }
+    async fn get(&self, key: &BlobKey) -> Result<Bytes, BlobError> {
+        self.hold.pass().await;
+        self.inner.get(key).await
+    }
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
+        self.inner.delete(key).await
+    }
+    async fn list(&self) -> Result<Vec<BlobEntry>, BlobError> {
+        self.inner.list().await
+    }
+    async fn health(&self) -> Result<(), BlobError> {
+        self.inner.health().await
+    }
+}
+
+/// A snapshot read that loses its blob to an overwrite reads the new version,
+/// row and bytes together, instead of failing with "blob not found"; a
+/// conditional GET that needs no bytes reads no blob.
+#[tokio::test]
+async fn a_snapshot_read_follows_an_overwrite_that_removed_its_blob() {
+    for backend in Backend::ALL {
+        let sandbox = Sandbox::new(backend).await;
+        let hold = Arc::new(Hold::new());
+        let blobs = HeldReads {
+            inner: FsBlobStore::open(&sandbox.blob_root).await.unwrap(),
+            hold: hold.clone(),
+        };
+        let store = Store::new(
+            Database::connect(&sandbox.database_url).await.unwrap(),
+            Arc::new(blobs),
+        );
+        let old = store
+            .ingest(new_asset("snap"), Bytes::from_static(b"old"), OnExisting::Overwrite)
+            .await
+            .unwrap()
+            .asset;
+
+        // Twice: each read meets one overwrite, so it needs a third attempt.
+        hold.arm(2);
+        let reader = {
+            let store = store.clone();
+            tokio::spawn(async move { store.get_with_original(&key("snap")).await })
+        };
+        let mut newest = old.clone();
+        for contents in ["new", "newer"] {
+            hold.arrived().await;
+            newest = store
+                .ingest(
+                    new_asset("snap"),
+                    Bytes::from(contents),
+                    OnExisting::Overwrite,
+                )
+                .await
+                .unwrap()
+                .asset;
+            hold.release();
+        }
+        let (asset, bytes) = reader.await.unwrap().unwrap();
+        assert_eq!(
+            (asset.version_id.as_str(), &bytes[..]),
+            (newest.version_id.as_str(), &b"newer"[..]),
+            "{backend}"
+        );
+
+        let (asset, bytes) = store
+            .get_with_original_if(&key("snap"), |asset| asset.version_id != newest.version_id)
+            .await
+            .unwrap();
+        assert_eq!((asset, bytes), (newest, None), "{backend}");
+    }
+}
+
+/// Versions stay unique per public_id (delivery URLs carry them) and run at
+/// most `MAX_VERSION_LEAD` (10) seconds ahead of the clock: a burst of
+/// overwrites is refused, with nothing written, once the next version would
+/// be further ahead.
+#[tokio::test]
+async fn rapid_overwrites_never_run_far_ahead_of_the_clock() {
+    const MAX_VERSION_LEAD: i64 = 10;
+    for backend in Backend::ALL {
+        let (sandbox, store) = sandbox_and_store(backend).await;
+        let mut versions = BTreeSet::new();
+        let mut refusal = None;
+        // Far more than fit in the lead: they are written within a few seconds.
+        for i in 0..40 {
+            let result = store
+                .ingest(
+                    new_asset("burst"),
+                    Bytes::from(format!("v{i}")),
+                    OnExisting::Overwrite,
+                )
+                .await;
+            let after = chrono::Utc::now().timestamp();
+            match result {
+                Ok(ingested) => {
+                    let version = ingested.asset.version;
+                    assert!(
+                        version <= after + MAX_VERSION_LEAD,
+                        "{backend}: version {version} at {after}"
+                    );
+                    assert!(versions.insert(version), "{backend}: {version} twice");
+                }
+                Err(err) => {
+                    refusal = Some(err);
+                    break;
+                }
+            }
+        }
+        let Some(StoreError::TooManyVersions {
+            key: refused,
+            retry_after_secs,
+        }) = refusal
+        else {
+            panic!("{backend}: 40 overwrites in a burst were all accepted: {refusal:?}");
+        };
+        assert_eq!(refused, key("burst"));
+        assert!((1..=MAX_VERSION_LEAD).contains(&retry_after_secs), "{backend}");
+        assert!(versions.len() > MAX_VERSION_LEAD as usize, "{backend}: a burst fits");
+        let current = store.get(&key("burst")).await.unwrap();
+        assert_eq!(Some(&current.version), versions.last(), "{backend}");
+        assert_eq!(
+            stored_blobs(&sandbox).await,
+            [current.blob_key.as_str()],
+            "{backend}: the refused version left no blob"
+        );
     }
 }
 

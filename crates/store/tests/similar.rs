@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
 use store::testing::{Backend, Sandbox};
-use store::{AssetKey, AssetUpdate, NewAsset, OnExisting, SimilarQuery, Store};
+use store::{AssetKey, AssetUpdate, NewAsset, OnExisting, SimilarQuery, Store, Unhashed};
 
 const LIBRARY_SIZE: usize = 3_000;
 const CLUSTERS: usize = 60;
@@ -259,15 +259,59 @@ async fn assets_without_a_phash_are_listed_for_the_background_job() {
         ingest(&store, key("bare-1"), None).await;
         ingest(&store, key("bare-2"), None).await;
         ingest(&store, AssetKey::new("raw", "upload", "doc"), None).await;
-        assert_eq!(
-            store.without_phash("image", 10).await.unwrap(),
-            [key("bare-1"), key("bare-2")],
-            "{backend}"
+        let listed = store.without_phash("image", 0, 10).await.unwrap();
+        assert_eq!(keys_of(&listed), [key("bare-1"), key("bare-2")], "{backend}");
+        let current = store.get(&key("bare-1")).await.unwrap();
+        assert_eq!(listed[0].version_id, current.version_id, "{backend}");
+
+        let first = store.without_phash("image", 0, 1).await.unwrap();
+        assert_eq!(keys_of(&first), [key("bare-1")], "{backend}");
+        let next = store
+            .without_phash("image", first[0].position, 10)
+            .await
+            .unwrap();
+        assert_eq!(keys_of(&next), [key("bare-2")], "{backend}: continues after");
+    }
+}
+
+/// The backfill's starvation fix: a version marked unhashable is no longer
+/// listed, so unhashable files cannot fill every batch ahead of hashable ones;
+/// a mark names one version, so a newer version is listed again, and a stale
+/// mark (for a version already replaced) is not written.
+#[tokio::test]
+async fn a_version_marked_unhashable_is_skipped_until_it_is_replaced() {
+    for backend in Backend::ALL {
+        let sandbox = Sandbox::new(backend).await;
+        let store = sandbox.store().await.expect("store");
+        for i in 0..3 {
+            ingest(&store, key(&format!("pdf-{i}")), None).await;
+        }
+        ingest(&store, key("photo"), None).await;
+        for entry in store.without_phash("image", 0, 3).await.unwrap() {
+            assert!(
+                store.mark_unhashable(&entry.key, &entry.version_id).await.unwrap(),
+                "{backend}"
+            );
+        }
+        let listed = store.without_phash("image", 0, 3).await.unwrap();
+        assert_eq!(keys_of(&listed), [key("photo")], "{backend}");
+
+        let stale = store.get(&key("pdf-0")).await.unwrap().version_id;
+        ingest(&store, key("pdf-0"), None).await;
+        let listed = store.without_phash("image", 0, 10).await.unwrap();
+        assert_eq!(keys_of(&listed), [key("pdf-0"), key("photo")], "{backend}");
+        assert!(
+            !store.mark_unhashable(&key("pdf-0"), &stale).await.unwrap(),
+            "{backend}: a replaced version is not marked"
         );
         assert_eq!(
-            store.without_phash("image", 1).await.unwrap(),
-            [key("bare-1")],
+            keys_of(&store.without_phash("image", 0, 10).await.unwrap()),
+            [key("pdf-0"), key("photo")],
             "{backend}"
         );
     }
+}
+
+fn keys_of(listed: &[Unhashed]) -> Vec<AssetKey> {
+    listed.iter().map(|entry| entry.key.clone()).collect()
 }

@@ -17,7 +17,7 @@ use serde_json::Value;
 use service::clock::{Clock, SystemClock};
 use service::server::http_server;
 use service::AppState;
-pub use store::testing::{Backend, Sandbox};
+pub use store::testing::{Backend, Hold, Sandbox};
 
 pub const CLOUD: &str = "demo";
 pub const API_KEY: &str = "123456789012345";
@@ -45,14 +45,22 @@ pub struct Replica {
 }
 
 /// Serves both APIs, as `assay serve` does, on a random port of 127.0.0.1.
-async fn start_server(mut config: Config, clock: Arc<dyn Clock>) -> (String, ServerHandle) {
+/// With `write_hold`, analysis writes stop there (see [`TestApp::spawn_holding_writes`]).
+async fn start_server(
+    mut config: Config,
+    clock: Arc<dyn Clock>,
+    write_hold: Option<Arc<Hold>>,
+) -> (String, ServerHandle) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("binding a random port");
     config.listen = listener.local_addr().expect("bound address");
     let base_url = format!("http://{}", config.listen);
-    let state = AppState::from_config(config)
+    let mut state = AppState::from_config(config)
         .await
         .expect("starting the app state")
         .with_clock(clock);
+    if let Some(hold) = write_hold {
+        state.store = state.store.with_write_hold(hold);
+    }
     let server =
         http_server(listener, state, cli::serve::mount_both_apis).expect("starting the server");
     let handle = server.handle();
@@ -120,6 +128,25 @@ impl TestApp {
         adjust: impl FnOnce(&mut Config),
         clock: Arc<dyn Clock>,
     ) -> TestApp {
+        Self::start(backend, adjust, clock, None).await
+    }
+
+    /// Spawns a server whose analysis writes (every store update conditional
+    /// on the version analysed) stop at the returned [`Hold`] while it is
+    /// armed: a test can then commit an overwrite or a delete between an
+    /// analysis and its write.
+    pub async fn spawn_holding_writes(backend: Backend) -> (TestApp, Arc<Hold>) {
+        let hold = Arc::new(Hold::new());
+        let app = Self::start(backend, |_| {}, Arc::new(SystemClock), Some(hold.clone())).await;
+        (app, hold)
+    }
+
+    async fn start(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Config),
+        clock: Arc<dyn Clock>,
+        write_hold: Option<Arc<Hold>>,
+    ) -> TestApp {
         let sandbox = Sandbox::new(backend).await;
         let mut config = Config::defaults();
         config.database_url = sandbox.database_url.clone();
@@ -128,7 +155,7 @@ impl TestApp {
         config.credentials = Credentials::new(API_KEY, API_SECRET);
         adjust(&mut config);
 
-        let (base_url, server) = start_server(config.clone(), clock.clone()).await;
+        let (base_url, server) = start_server(config.clone(), clock.clone(), write_hold).await;
         TestApp {
             base_url,
             backend,
@@ -143,7 +170,7 @@ impl TestApp {
     /// A second server on this app's database and blobs, as another replica
     /// behind the same load balancer would be.
     pub async fn replica(&self) -> Replica {
-        let (base_url, server) = start_server(self.config.clone(), self.clock.clone()).await;
+        let (base_url, server) = start_server(self.config.clone(), self.clock.clone(), None).await;
         Replica { base_url, server }
     }
 

@@ -11,7 +11,7 @@ use service::params::Params;
 use service::{ApiError, AppState};
 use store::{AssetKey, ListQuery, MAX_PAGE_SIZE};
 
-use super::{array_values, CollectionPath};
+use super::{array_values, check_id_filter, CollectionPath};
 use crate::body;
 
 /// Cloudinary's limit on public_ids per call.
@@ -38,8 +38,14 @@ pub async fn delete_resources(
         ));
     }
 
+    for public_id in &public_ids {
+        check_id_filter("public_ids", public_id)?;
+    }
     // `all=true` is the empty prefix: every public_id starts with it.
     let prefix = params.get("prefix").or(params.is_set("all")?.then_some(""));
+    if let Some(prefix) = prefix {
+        check_id_filter("prefix", prefix)?;
+    }
     let (keys, partial) = match (public_ids.is_empty(), prefix) {
         (false, _) if public_ids.len() > MAX_PUBLIC_IDS => {
             return Err(ApiError::invalid_parameter(

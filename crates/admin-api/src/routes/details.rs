@@ -35,13 +35,10 @@ pub async fn resource_details(
     let wanted = requested_analyses(&params)?;
 
     let mut asset = state.store.get(&key).await?;
-    let missing = missing_analyses(&asset, &wanted);
-    if missing.needs_analysis() {
-        let changes = ResourceChanges {
-            extraction: missing,
-            ..ResourceChanges::default()
-        };
-        asset = reextract(&state, &key, &changes).await?;
+    if missing_analyses(&asset, &wanted).needs_analysis() {
+        // What is missing is decided again on the version analysed: an
+        // overwrite may commit after the read above.
+        asset = reextract(&state, &key, &ResourceChanges::missing_only(wanted.clone())).await?;
     }
     // Stored OCR text is part of the resource once recognised (wire spec §10).
     let shown = ExtractionRequest {

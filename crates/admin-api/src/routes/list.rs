@@ -8,7 +8,7 @@ use service::params::{ExtractionRequest, Params};
 use service::{ApiError, AppState};
 use store::{ListQuery, MAX_PAGE_SIZE};
 
-use super::{array_values, resource_json, CollectionPath};
+use super::{array_values, check_id_filter, resource_json, CollectionPath};
 
 const DEFAULT_MAX_RESULTS: u32 = 10;
 
@@ -22,6 +22,12 @@ pub async fn list_resources(
     let pairs = query.into_inner();
     let public_ids = array_values(&pairs, "public_ids");
     let params = Params::from_pairs(pairs);
+    for public_id in &public_ids {
+        check_id_filter("public_ids", public_id)?;
+    }
+    if let Some(prefix) = params.get("prefix") {
+        check_id_filter("prefix", prefix)?;
+    }
     let list = ListQuery {
         resource_type,
         delivery_type,

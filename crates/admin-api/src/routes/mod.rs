@@ -136,3 +136,17 @@ fn array_values(pairs: &[(String, String)], name: &str) -> Vec<String> {
         .map(|(_, value)| value.clone())
         .collect()
 }
+
+/// Checks a value that selects assets by public_id (`prefix`, an entry of
+/// `public_ids`). One with a control character matches nothing (uploads
+/// refuse them in public_ids), and PostgreSQL cannot even take a NUL in a text
+/// parameter: both databases answer the same 400, naming `name`.
+fn check_id_filter(name: &str, value: &str) -> Result<(), ApiError> {
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::invalid_parameter(
+            name,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}

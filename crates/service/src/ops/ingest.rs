@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use store::{AssetKey, Coordinates, Ingested, NewAsset, OnExisting};
 
+use super::similar::duplicates_requested;
 use super::{context_param, stored_analysis, tags_param};
 use crate::params::{ExtractionRequest, Naming, Params};
 use crate::resource::to_store_rects;
@@ -18,6 +19,9 @@ pub struct Upload {
     pub extraction: ExtractionRequest,
     pub tags: Vec<String>,
     pub context: BTreeMap<String, String>,
+    /// `duplicates=true`: the pHash is computed (and stored) with the
+    /// other analyses, for the search the response carries.
+    pub duplicates: bool,
 }
 
 impl Upload {
@@ -29,6 +33,7 @@ impl Upload {
             extraction: ExtractionRequest::from_params(params)?,
             tags: tags_param(params).unwrap_or_default(),
             context: context_param(params)?.unwrap_or_default(),
+            duplicates: duplicates_requested(params)?,
         })
     }
 }
@@ -43,7 +48,11 @@ pub async fn ingest(
 ) -> Result<Ingested, ApiError> {
     // Naming errors are cheap to find: report them before analysing.
     let public_id = upload.naming.resolve(original_filename.as_deref())?;
-    let options = upload.extraction.options(state.analyzer.limits());
+    let analysed = ExtractionRequest {
+        phash: upload.extraction.phash || upload.duplicates,
+        ..upload.extraction.clone()
+    };
+    let options = analysed.options(state.analyzer.limits());
     let analysis = state.analyzer.analyze(file.clone(), options).await?;
 
     let faces = match &upload.extraction.face_coordinates {

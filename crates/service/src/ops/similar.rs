@@ -60,10 +60,20 @@ pub async fn find_similar(
     let (phash, exclude) = match &search.probe {
         Probe::Phash(phash) => (*phash, None),
         Probe::Asset(key) => {
-            let asset = state.store.get(key).await?;
-            (phash_of(state, &asset).await?, Some(key.clone()))
+            let (_, phash) = hashed(state, state.store.get(key).await?).await?;
+            (phash, Some(key.clone()))
         }
     };
+    search_near(state, search, phash, exclude).await
+}
+
+/// The search itself, once the pHash to start from is known.
+async fn search_near(
+    state: &AppState,
+    search: &SimilarSearch,
+    phash: Phash,
+    exclude: Option<AssetKey>,
+) -> Result<Vec<SimilarAsset>, ApiError> {
     spawn_phash_backfill(state, &search.resource_type);
     let query = SimilarQuery {
         resource_type: search.resource_type.clone(),
@@ -88,51 +98,58 @@ pub fn duplicates_requested(params: &Params) -> Result<bool, ApiError> {
 }
 
 /// The other stored assets within [`DEFAULT_MAX_DISTANCE`] of `asset`,
-/// nearest first (at most a list page's worth).
-pub async fn duplicates_of(state: &AppState, asset: &Asset) -> Result<Vec<Duplicate>, ApiError> {
+/// nearest first (at most a list page's worth), and the asset they are near:
+/// `asset` itself when it has a stored pHash (upload and explicit store one
+/// when `duplicates=true`), else the current version, hashed and stored now.
+pub async fn duplicates_of(
+    state: &AppState,
+    asset: &Asset,
+) -> Result<(Asset, Vec<Duplicate>), ApiError> {
+    let (asset, phash) = hashed(state, asset.clone()).await?;
     let search = SimilarSearch {
         resource_type: asset.resource_type.clone(),
         probe: Probe::Asset(asset.key()),
         max_distance: DEFAULT_MAX_DISTANCE,
         max_results: MAX_PAGE_SIZE,
     };
-    let found = find_similar(state, &search).await?;
-    Ok(found
+    let found = search_near(state, &search, phash, Some(asset.key())).await?;
+    let duplicates = found
         .into_iter()
         .map(|similar| Duplicate {
             public_id: similar.asset.public_id,
             distance: similar.distance,
         })
-        .collect())
+        .collect();
+    Ok((asset, duplicates))
 }
 
-/// The stored pHash of `asset`, computed from its original (and stored) first
-/// if it has none.
-async fn phash_of(state: &AppState, asset: &Asset) -> Result<Phash, ApiError> {
-    if let Some(phash) = stored_phash(asset) {
-        return Ok(phash);
+/// `asset` and its stored pHash; when it has none, the asset's current
+/// version with the pHash computed from its own original and stored with it
+/// (see [`reextract`] for why that may be a newer version than `asset`).
+async fn hashed(state: &AppState, asset: Asset) -> Result<(Asset, Phash), ApiError> {
+    if let Some(phash) = stored_phash(&asset) {
+        return Ok((asset, phash));
     }
     let hashed = reextract(state, &asset.key(), &phash_only()).await?;
-    stored_phash(&hashed).ok_or_else(|| {
+    let phash = stored_phash(&hashed).ok_or_else(|| {
         ApiError::internal(anyhow::anyhow!(
             "no pHash stored after hashing {}",
             asset.public_id
         ))
-    })
+    })?;
+    Ok((hashed, phash))
 }
 
 fn stored_phash(asset: &Asset) -> Option<Phash> {
     asset.analysis.get(PHASH_KEY)?.as_str()?.parse().ok()
 }
 
+/// The pHash, computed only for a version that has none stored.
 fn phash_only() -> ResourceChanges {
-    ResourceChanges {
-        extraction: ExtractionRequest {
-            phash: true,
-            ..ExtractionRequest::default()
-        },
-        ..ResourceChanges::default()
-    }
+    ResourceChanges::missing_only(ExtractionRequest {
+        phash: true,
+        ..ExtractionRequest::default()
+    })
 }
 
 /// Libraries (database and resource type) with a backfill running in this
@@ -162,32 +179,41 @@ fn spawn_phash_backfill(state: &AppState, resource_type: &str) {
     });
 }
 
-/// Hashes batch after batch until none is left. Stops at a batch in which
-/// nothing could be hashed (files the analyser rejects stay unhashed; the
-/// next search tries them again).
+/// Hashes batch after batch until none is left. A version the analyser
+/// refuses (a file it cannot hash, such as a PDF) is marked so that later
+/// listings skip it; one that fails for another reason (a server error, an
+/// overwrite racing the hashing) is passed over and tried by the next job.
 async fn backfill_phashes(state: &AppState, resource_type: &str) {
+    let mut after = 0;
     loop {
-        let keys = match state
+        let batch = match state
             .store
-            .without_phash(resource_type, BACKFILL_BATCH)
+            .without_phash(resource_type, after, BACKFILL_BATCH)
             .await
         {
-            Ok(keys) if !keys.is_empty() => keys,
+            Ok(batch) if !batch.is_empty() => batch,
             Ok(_) => return,
             Err(e) => return tracing::warn!(error = %e, "pHash backfill: listing failed"),
         };
-        let mut hashed = 0;
-        for key in &keys {
-            match reextract(state, key, &phash_only()).await {
+        let (mut hashed, mut unhashable) = (0, 0);
+        for entry in &batch {
+            after = entry.position;
+            match reextract(state, &entry.key, &phash_only()).await {
                 Ok(_) => hashed += 1,
+                Err(ApiError::BadRequest(reason)) => {
+                    unhashable += 1;
+                    tracing::info!(public_id = %entry.key.public_id, %reason, "pHash backfill: cannot hash; skipped from now on");
+                    // Marks only the version listed: if an overwrite replaced
+                    // it, the new version gets its own try.
+                    if let Err(e) = state.store.mark_unhashable(&entry.key, &entry.version_id).await {
+                        tracing::warn!(public_id = %entry.key.public_id, error = %e, "pHash backfill: could not mark");
+                    }
+                }
                 Err(e) => {
-                    tracing::warn!(public_id = %key.public_id, error = %e, "pHash backfill: could not hash")
+                    tracing::warn!(public_id = %entry.key.public_id, error = %e, "pHash backfill: could not hash")
                 }
             }
         }
-        tracing::info!(hashed, of = keys.len(), "pHash backfill: batch done");
-        if hashed == 0 {
-            return;
-        }
+        tracing::info!(hashed, unhashable, of = batch.len(), "pHash backfill: batch done");
     }
 }

@@ -15,6 +15,28 @@ use super::{with_pool, Database};
 use crate::model::{Asset, AssetKey, AssetUpdate, ListQuery, NewAsset, Page, MAX_PAGE_SIZE};
 use crate::StoreError;
 
+/// How far ahead of the clock (in seconds) an overwrite may number its version.
+///
+/// The rule: a new version is numbered `max(now, previous + 1)` (see
+/// [`next_version`]). Versions are unix seconds (the wire's `version` is the
+/// epoch of `created_at`, which the store derives from it) and each version of
+/// a public_id needs its own number, because delivery URLs carry
+/// `/v<version>/` as a cache key that must never name two contents. So two
+/// overwrites within one second take consecutive seconds, and a burst runs
+/// ahead of the clock by one second per extra version. Past this lead an
+/// overwrite is refused (`StoreError::TooManyVersions`, nothing written) until
+/// the clock catches up: bursts of up to `MAX_VERSION_LEAD + 1` versions, then
+/// one new version per second and public_id, and no `created_at` more than
+/// this far in the future.
+pub(crate) const MAX_VERSION_LEAD: i64 = 10;
+
+/// The version number of an overwrite at unix second `now` of a public_id
+/// whose current version is `previous`: the clock, unless that would not be
+/// newer than `previous`.
+fn next_version(now: i64, previous: i64) -> i64 {
+    now.max(previous + 1)
+}
+
 /// A version to write: the caller has already stored its blob under `blob_key`.
 pub(crate) struct VersionRecord<'a> {
     pub new_asset_id: &'a str,
@@ -66,7 +88,8 @@ impl AssetRepo {
 
     /// Inserts the first version or replaces the current one, in one
     /// transaction. Version numbers strictly increase per public_id even when
-    /// two writes fall in the same second.
+    /// two writes fall in the same second, and run at most
+    /// [`MAX_VERSION_LEAD`] seconds ahead of `record.now`.
     pub async fn write_version(
         &self,
         record: &VersionRecord<'_>,
@@ -133,7 +156,14 @@ impl AssetRepo {
                         tx.rollback().await?;
                         break Ok(Written::Kept(Asset::try_from(current)?));
                     }
-                    let version = record.now.max(current.version + 1);
+                    let version = next_version(record.now, current.version);
+                    if version - record.now > MAX_VERSION_LEAD {
+                        tx.rollback().await?;
+                        break Err(StoreError::TooManyVersions {
+                            key: key.clone(),
+                            retry_after_secs: version - record.now - MAX_VERSION_LEAD,
+                        });
+                    }
                     let row: AssetRow = bind_version!(sqlx::query_as(&replace_sql), version)
                         .bind(current.id)
                         .fetch_one(&mut *tx).await?;
@@ -158,7 +188,9 @@ impl AssetRepo {
         })
     }
 
-    /// Applies every change of `update` in one transaction, or none.
+    /// Applies every change of `update` in one transaction, or none; none
+    /// either when `update.only_if_version` is set and another version is
+    /// current (`StoreError::VersionChanged`).
     pub async fn update(&self, key: &AssetKey, update: &AssetUpdate) -> Result<Asset, StoreError> {
         let claim_sql = claim_sql();
         let update_sql = format!(
@@ -174,6 +206,15 @@ impl AssetRepo {
                 tx.rollback().await?;
                 return Err(StoreError::NotFound(key.clone()));
             };
+            if let Some(expected) = &update.only_if_version {
+                if *expected != current.version_id {
+                    tx.rollback().await?;
+                    return Err(StoreError::VersionChanged {
+                        key: key.clone(),
+                        expected: expected.clone(),
+                    });
+                }
+            }
             let id = current.id;
             let mut asset = Asset::try_from(current)?;
             apply(&mut asset, update);

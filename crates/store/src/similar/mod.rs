@@ -41,6 +41,16 @@ pub struct SimilarAsset {
     pub distance: u32,
 }
 
+/// An asset [`Store::without_phash`] lists: which version lacks a pHash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unhashed {
+    pub key: AssetKey,
+    /// The version listed (an overwrite may replace it before it is hashed).
+    pub version_id: String,
+    /// Where the listing continues: pass it as `after` for the next batch.
+    pub position: i64,
+}
+
 /// A verified match before its row is read.
 #[derive(Debug, Clone, Copy)]
 struct Match {
@@ -75,24 +85,53 @@ impl Store {
     }
 
     /// Up to `limit` assets of `resource_type` that have no pHash yet, oldest
-    /// first: what a background job computes so that [`Store::similar`] can
-    /// find them.
+    /// first, after the listing position `after` (0 for the start; then the
+    /// last entry's `position`): what a background job computes so that
+    /// [`Store::similar`] can find them. Versions marked with
+    /// [`Store::mark_unhashable`] are left out.
     pub async fn without_phash(
         &self,
         resource_type: &str,
+        after: i64,
         limit: u32,
-    ) -> Result<Vec<AssetKey>, StoreError> {
-        let sql = "SELECT delivery_type, public_id FROM assets \
-                   WHERE resource_type = $1 AND phash IS NULL ORDER BY id LIMIT $2";
-        let rows: Vec<(String, String)> = with_pool!(self.database(), pool => {
-            sqlx::query_as(sql).bind(resource_type).bind(i64::from(limit)).fetch_all(pool).await?
+    ) -> Result<Vec<Unhashed>, StoreError> {
+        let sql = "SELECT id, delivery_type, public_id, version_id FROM assets \
+                   WHERE resource_type = $1 AND phash IS NULL AND id > $2 \
+                   AND (unhashable_version_id IS NULL OR unhashable_version_id <> version_id) \
+                   ORDER BY id LIMIT $3";
+        let rows: Vec<(i64, String, String, String)> = with_pool!(self.database(), pool => {
+            sqlx::query_as(sql)
+                .bind(resource_type).bind(after).bind(i64::from(limit))
+                .fetch_all(pool).await?
         });
         Ok(rows
             .into_iter()
-            .map(|(delivery_type, public_id)| {
-                AssetKey::new(resource_type, delivery_type, public_id)
+            .map(|(position, delivery_type, public_id, version_id)| Unhashed {
+                key: AssetKey::new(resource_type, delivery_type, public_id),
+                version_id,
+                position,
             })
             .collect())
+    }
+
+    /// Records that version `version_id` of `key` cannot be hashed, so that
+    /// [`Store::without_phash`] skips it. Only if that version is still the
+    /// current one (a newer version gets its own try); returns whether it was.
+    pub async fn mark_unhashable(
+        &self,
+        key: &AssetKey,
+        version_id: &str,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE assets SET unhashable_version_id = $4 \
+                   WHERE resource_type = $1 AND delivery_type = $2 AND public_id = $3 \
+                   AND version_id = $4";
+        let marked = with_pool!(self.database(), pool => {
+            sqlx::query(sql)
+                .bind(&key.resource_type).bind(&key.delivery_type).bind(&key.public_id)
+                .bind(version_id)
+                .execute(pool).await?.rows_affected()
+        });
+        Ok(marked > 0)
     }
 
     /// Every asset within the distance, as (row id, distance), nearest first.

@@ -16,7 +16,9 @@ use tempfile::TempDir;
 use crate::{Store, StoreError};
 
 mod crash;
+mod hold;
 pub use crash::{crash_asset, crash_original, parse_crash_original};
+pub use hold::Hold;
 
 const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 

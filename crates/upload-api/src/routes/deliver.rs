@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use percent_encoding::percent_decode_str;
 use service::params::validate_public_id;
 use service::{ApiError, AppState};
-use store::AssetKey;
+use store::{Asset, AssetKey};
 
 /// A versioned URL never changes content; an unversioned one may, on overwrite.
 const VERSIONED_MAX_AGE: u32 = 365 * 24 * 3600;
@@ -75,13 +75,20 @@ pub async fn deliver(
     }
     let wanted = DeliveryPath::parse(raw_tail).ok_or_else(not_found)?;
     let key = AssetKey::new(resource_type, delivery_type, &wanted.public_id);
-    let asset = state.store.get(&key).await?;
+    // One snapshot: the row, and its original only when it will be sent. The
+    // store reads the row again if an overwrite replaces it meanwhile, so the
+    // headers below always describe the bytes sent.
+    let (asset, original) = state
+        .store
+        .get_with_original_if(&key, |asset| {
+            deliverable(asset, &wanted.format) && !is_fresh(&request, &etag_of(asset))
+        })
+        .await?;
     // Only public originals are delivered without a signed URL.
-    if asset.delivery_type != "upload" || !format_matches(&wanted.format, &asset.format) {
+    if !deliverable(&asset, &wanted.format) {
         return Err(ApiError::resource_not_found(&wanted.public_id));
     }
 
-    let etag = EntityTag::new_strong(asset.etag.clone());
     let max_age = if wanted.version.is_some() {
         VERSIONED_MAX_AGE
     } else {
@@ -89,28 +96,28 @@ pub async fn deliver(
     };
     let mut response = HttpResponse::Ok();
     response
-        .insert_header(ETag(etag.clone()))
+        .insert_header(ETag(etag_of(&asset)))
         .insert_header(CacheControl(vec![
             CacheDirective::Public,
             CacheDirective::MaxAge(max_age),
         ]));
-    if is_fresh(&request, &etag) {
-        return Ok(response
+    match original {
+        Some(bytes) => Ok(response
+            .insert_header((header::CONTENT_TYPE, content_type(&asset.format)))
+            .body(bytes)),
+        None => Ok(response
             .status(actix_web::http::StatusCode::NOT_MODIFIED)
-            .finish());
+            .finish()),
     }
-    // Not `read_original(&asset)`: an overwrite committing since `get` has
-    // deleted that version's blob; this reads the version now current.
-    let (current, bytes) = state.store.get_with_original(&key).await?;
-    if current.version_id != asset.version_id {
-        if !format_matches(&wanted.format, &current.format) {
-            return Err(ApiError::resource_not_found(&wanted.public_id));
-        }
-        response.insert_header(ETag(EntityTag::new_strong(current.etag.clone())));
-    }
-    Ok(response
-        .insert_header((header::CONTENT_TYPE, content_type(&current.format)))
-        .body(bytes))
+}
+
+/// True when `asset` is served at a delivery URL ending in `.<format>`.
+fn deliverable(asset: &Asset, format: &str) -> bool {
+    asset.delivery_type == "upload" && format_matches(format, &asset.format)
+}
+
+fn etag_of(asset: &Asset) -> EntityTag {
+    EntityTag::new_strong(asset.etag.clone())
 }
 
 /// True when the client's `If-None-Match` already names this ETag.

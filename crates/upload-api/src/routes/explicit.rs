@@ -31,18 +31,25 @@ pub async fn explicit(
     validate_public_id(public_id)?;
     let delivery_type = params.get("type").unwrap_or("upload");
     let key = AssetKey::new(&resource_type, delivery_type, public_id);
-    let changes = ResourceChanges::from_params(params)?;
+    let mut changes = ResourceChanges::from_params(params)?;
     let duplicates = duplicates_requested(params)?;
-    let asset = reextract(&state, &key, &changes).await?;
+    // The search needs the pHash of the version this call writes to: computed
+    // with the other analyses, onto that version, when it has none stored.
+    changes.fill_missing.phash |= duplicates;
+    let mut asset = reextract(&state, &key, &changes).await?;
+    let duplicates = if duplicates {
+        let (near, found) = duplicates_of(&state, &asset).await?;
+        asset = near;
+        Some(found)
+    } else {
+        None
+    };
 
     let base = PublicBase::for_request(state.config.public_url.as_deref(), &request);
     let urls = base.delivery_urls(&state.config.cloud_name, &asset);
     let mut body = render_resource(&asset, &changes.extraction, urls);
-    if duplicates {
-        body.insert(
-            "duplicates".into(),
-            serde_json::json!(duplicates_of(&state, &asset).await?),
-        );
+    if let Some(found) = duplicates {
+        body.insert("duplicates".into(), serde_json::json!(found));
     }
     Ok(HttpResponse::Ok().json(sign_response(&state, body)))
 }

@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
-use service::ops::similar::{duplicates_of, duplicates_requested};
+use service::ops::similar::duplicates_of;
 use service::ops::{ingest, Upload};
 use service::resource::{render_resource, PublicBase};
 use service::{ApiError, AppState};
@@ -27,24 +27,30 @@ pub async fn upload(
     verify_signed_request(&form.params, &state.config.credentials, unix_now())?;
 
     let upload = Upload::from_params(&resource_type, &form.params)?;
-    let duplicates = duplicates_requested(&form.params)?;
     let file = form
         .file
         .ok_or_else(|| ApiError::missing_parameter("file"))?;
     let file = source::load(file, fetcher.as_ref().map(|f| f.get_ref()), max_bytes).await?;
     let ingested = ingest(&state, &upload, file.bytes, file.original_filename).await?;
+    let mut asset = ingested.asset;
+    // A new version was hashed by `ingest`; an existing one kept by
+    // `overwrite=0` may have to be hashed now.
+    let duplicates = if upload.duplicates {
+        let (near, found) = duplicates_of(&state, &asset).await?;
+        asset = near;
+        Some(found)
+    } else {
+        None
+    };
 
     let base = PublicBase::for_request(state.config.public_url.as_deref(), &request);
-    let urls = base.delivery_urls(&state.config.cloud_name, &ingested.asset);
-    let mut body = render_resource(&ingested.asset, &upload.extraction, urls);
+    let urls = base.delivery_urls(&state.config.cloud_name, &asset);
+    let mut body = render_resource(&asset, &upload.extraction, urls);
     if ingested.existing {
         body.insert("existing".into(), json!(true));
     }
-    if duplicates {
-        body.insert(
-            "duplicates".into(),
-            json!(duplicates_of(&state, &ingested.asset).await?),
-        );
+    if let Some(found) = duplicates {
+        body.insert("duplicates".into(), json!(found));
     }
     Ok(HttpResponse::Ok().json(sign_response(&state, body)))
 }

@@ -16,6 +16,7 @@ on_both_backends!(
     deleting_by_public_ids_from_json_or_form_bodies,
     deleting_by_prefix_or_all,
     malformed_list_and_delete_calls_are_400,
+    control_characters_in_id_filters_are_400_naming_the_parameter,
     ping_answers_ok,
 );
 
@@ -214,6 +215,46 @@ async fn malformed_list_and_delete_calls_are_400(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(error_of(broken).await.0, 400);
+}
+
+/// No stored public_id holds a control character (uploads refuse them), and
+/// PostgreSQL cannot take a NUL in text at all: a `prefix` or `public_ids`
+/// entry with one is the same 400 on both databases, naming the parameter,
+/// and deletes nothing.
+async fn control_characters_in_id_filters_are_400_naming_the_parameter(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    upload_all(&app, &["a"]).await;
+    let admin = AdminClient::new(&app.base_url);
+
+    for (query, name) in [
+        ("prefix=a%00", "prefix"),
+        ("prefix=%0A", "prefix"),
+        ("public_ids%5B%5D=a&public_ids%5B%5D=a%00b", "public_ids"),
+    ] {
+        let (status, message) =
+            error_of(admin.get(&format!("/resources/image/upload?{query}")).await).await;
+        assert_eq!(status, 400, "list {query}: {message}");
+        assert!(message.contains(name), "list {query}: {message}");
+    }
+    for (body, name) in [
+        (json!({"prefix": "a\u{0}"}), "prefix"),
+        (json!({"public_ids": ["a", "\u{0}"]}), "public_ids"),
+    ] {
+        let response = admin
+            .request(Method::DELETE, "/resources/image/upload")
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
+        let (status, message) = error_of(response).await;
+        assert_eq!(status, 400, "delete {body}: {message}");
+        assert!(message.contains(name), "delete {body}: {message}");
+    }
+    assert_eq!(
+        public_ids(&json_ok(admin.get("/resources/image/upload").await).await),
+        ["a"],
+        "nothing deleted"
+    );
 }
 
 async fn ping_answers_ok(backend: Backend) {

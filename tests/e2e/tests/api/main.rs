@@ -34,6 +34,7 @@ mod health;
 mod kill_restart;
 mod multi_process;
 mod observability;
+mod races;
 mod sdk_node;
 mod sdk_python;
 mod sdk_upload_flow;
