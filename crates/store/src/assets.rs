@@ -175,8 +175,8 @@ impl Store {
     pub async fn get_with_original(&self, key: &AssetKey) -> Result<(Asset, Bytes), StoreError> {
         let (asset, original) = self.get_with_original_if(key, |_| true).await?;
         // Always `Some`: every version wants its original here.
-        let original =
-            original.ok_or_else(|| StoreError::Blob(BlobError::NotFound(asset.blob_key.clone())))?;
+        let original = original
+            .ok_or_else(|| StoreError::Blob(BlobError::NotFound(asset.blob_key.clone())))?;
         Ok((asset, original))
     }
 

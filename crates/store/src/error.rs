@@ -21,7 +21,10 @@ pub enum StoreError {
         "Too many new versions of {} in a short time: retry in {retry_after_secs} s",
         .key.public_id
     )]
-    TooManyVersions { key: AssetKey, retry_after_secs: i64 },
+    TooManyVersions {
+        key: AssetKey,
+        retry_after_secs: i64,
+    },
     #[error("unsupported DATABASE_URL: expected postgres:// or sqlite:")]
     UnsupportedDatabase,
     #[error("database: {0}")]

@@ -529,7 +529,11 @@ async fn an_update_for_a_replaced_version_writes_nothing() {
     for backend in Backend::ALL {
         let (_sandbox, store) = sandbox_and_store(backend).await;
         let analysed = store
-            .ingest(new_asset("v"), Bytes::from_static(b"a"), OnExisting::Overwrite)
+            .ingest(
+                new_asset("v"),
+                Bytes::from_static(b"a"),
+                OnExisting::Overwrite,
+            )
             .await
             .unwrap()
             .asset;
@@ -538,7 +542,9 @@ async fn an_update_for_a_replaced_version_writes_nothing() {
             only_if_version: Some(analysed.version_id.clone()),
             ..AssetUpdate::default()
         };
-        update.analysis.insert("phash".into(), json!("0000000000000001"));
+        update
+            .analysis
+            .insert("phash".into(), json!("0000000000000001"));
 
         let written = store.update(&key("v"), &update).await.unwrap();
         assert_eq!(written.analysis["phash"], "0000000000000001", "{backend}");
@@ -546,13 +552,21 @@ async fn an_update_for_a_replaced_version_writes_nothing() {
         for replace in ["overwrite", "delete and upload"] {
             if replace == "overwrite" {
                 store
-                    .ingest(new_asset("v"), Bytes::from_static(b"b"), OnExisting::Overwrite)
+                    .ingest(
+                        new_asset("v"),
+                        Bytes::from_static(b"b"),
+                        OnExisting::Overwrite,
+                    )
                     .await
                     .unwrap();
             } else {
                 store.delete(&[key("v")]).await.unwrap();
                 store
-                    .ingest(new_asset("v"), Bytes::from_static(b"c"), OnExisting::Overwrite)
+                    .ingest(
+                        new_asset("v"),
+                        Bytes::from_static(b"c"),
+                        OnExisting::Overwrite,
+                    )
                     .await
                     .unwrap();
             }
@@ -616,7 +630,11 @@ async fn a_snapshot_read_follows_an_overwrite_that_removed_its_blob() {
             Arc::new(blobs),
         );
         let old = store
-            .ingest(new_asset("snap"), Bytes::from_static(b"old"), OnExisting::Overwrite)
+            .ingest(
+                new_asset("snap"),
+                Bytes::from_static(b"old"),
+                OnExisting::Overwrite,
+            )
             .await
             .unwrap()
             .asset;
@@ -700,8 +718,14 @@ async fn rapid_overwrites_never_run_far_ahead_of_the_clock() {
             panic!("{backend}: 40 overwrites in a burst were all accepted: {refusal:?}");
         };
         assert_eq!(refused, key("burst"));
-        assert!((1..=MAX_VERSION_LEAD).contains(&retry_after_secs), "{backend}");
-        assert!(versions.len() > MAX_VERSION_LEAD as usize, "{backend}: a burst fits");
+        assert!(
+            (1..=MAX_VERSION_LEAD).contains(&retry_after_secs),
+            "{backend}"
+        );
+        assert!(
+            versions.len() > MAX_VERSION_LEAD as usize,
+            "{backend}: a burst fits"
+        );
         let current = store.get(&key("burst")).await.unwrap();
         assert_eq!(Some(&current.version), versions.last(), "{backend}");
         assert_eq!(

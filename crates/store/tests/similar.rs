@@ -260,7 +260,11 @@ async fn assets_without_a_phash_are_listed_for_the_background_job() {
         ingest(&store, key("bare-2"), None).await;
         ingest(&store, AssetKey::new("raw", "upload", "doc"), None).await;
         let listed = store.without_phash("image", 0, 10).await.unwrap();
-        assert_eq!(keys_of(&listed), [key("bare-1"), key("bare-2")], "{backend}");
+        assert_eq!(
+            keys_of(&listed),
+            [key("bare-1"), key("bare-2")],
+            "{backend}"
+        );
         let current = store.get(&key("bare-1")).await.unwrap();
         assert_eq!(listed[0].version_id, current.version_id, "{backend}");
 
@@ -270,7 +274,11 @@ async fn assets_without_a_phash_are_listed_for_the_background_job() {
             .without_phash("image", first[0].position, 10)
             .await
             .unwrap();
-        assert_eq!(keys_of(&next), [key("bare-2")], "{backend}: continues after");
+        assert_eq!(
+            keys_of(&next),
+            [key("bare-2")],
+            "{backend}: continues after"
+        );
     }
 }
 
@@ -289,7 +297,10 @@ async fn a_version_marked_unhashable_is_skipped_until_it_is_replaced() {
         ingest(&store, key("photo"), None).await;
         for entry in store.without_phash("image", 0, 3).await.unwrap() {
             assert!(
-                store.mark_unhashable(&entry.key, &entry.version_id).await.unwrap(),
+                store
+                    .mark_unhashable(&entry.key, &entry.version_id)
+                    .await
+                    .unwrap(),
                 "{backend}"
             );
         }

@@ -205,7 +205,11 @@ async fn backfill_phashes(state: &AppState, resource_type: &str) {
                     tracing::info!(public_id = %entry.key.public_id, %reason, "pHash backfill: cannot hash; skipped from now on");
                     // Marks only the version listed: if an overwrite replaced
                     // it, the new version gets its own try.
-                    if let Err(e) = state.store.mark_unhashable(&entry.key, &entry.version_id).await {
+                    if let Err(e) = state
+                        .store
+                        .mark_unhashable(&entry.key, &entry.version_id)
+                        .await
+                    {
                         tracing::warn!(public_id = %entry.key.public_id, error = %e, "pHash backfill: could not mark");
                     }
                 }
@@ -214,6 +218,11 @@ async fn backfill_phashes(state: &AppState, resource_type: &str) {
                 }
             }
         }
-        tracing::info!(hashed, unhashable, of = batch.len(), "pHash backfill: batch done");
+        tracing::info!(
+            hashed,
+            unhashable,
+            of = batch.len(),
+            "pHash backfill: batch done"
+        );
     }
 }

@@ -106,11 +106,13 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(position, delivery_type, public_id, version_id)| Unhashed {
-                key: AssetKey::new(resource_type, delivery_type, public_id),
-                version_id,
-                position,
-            })
+            .map(
+                |(position, delivery_type, public_id, version_id)| Unhashed {
+                    key: AssetKey::new(resource_type, delivery_type, public_id),
+                    version_id,
+                    position,
+                },
+            )
             .collect())
     }
 

@@ -201,7 +201,9 @@ async fn duplicates_are_searched_with_the_hash_of_the_version_stored(backend: Ba
         "{body}"
     );
     assert!(
-        duplicates.iter().all(|d| d["public_id"] != "first-reference"),
+        duplicates
+            .iter()
+            .all(|d| d["public_id"] != "first-reference"),
         "{body}"
     );
     assert_eq!(
@@ -290,7 +292,12 @@ async fn the_backfill_gets_past_files_it_cannot_hash(backend: Backend) {
     }
     upload_as(&app, SECOND, "photo").await;
 
-    json_ok(admin.get("/resources/image/similar?phash=0000000000000000").await).await;
+    json_ok(
+        admin
+            .get("/resources/image/similar?phash=0000000000000000")
+            .await,
+    )
+    .await;
     wait_for_phash(&app, "photo").await;
     let listed = store
         .without_phash("image", 0, 1000)
