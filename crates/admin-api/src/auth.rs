@@ -42,7 +42,7 @@ impl Authenticator {
         presented: Option<&Basic>,
     ) -> Result<AuthenticatedKey, ApiError> {
         let Some(presented) = presented else {
-            return Err(ApiError::Unauthorized("Must supply api_key".into()));
+            return Err(ApiError::must_supply("api_key"));
         };
         let secret = presented
             .password()
@@ -59,9 +59,7 @@ impl Authenticator {
             return Err(ApiError::Unauthorized("Invalid credentials".into()));
         }
         if cloud != self.cloud_name {
-            return Err(ApiError::Unauthorized(format!(
-                "Invalid cloud_name {cloud}"
-            )));
+            return Err(ApiError::invalid_cloud_name(cloud));
         }
         Ok(AuthenticatedKey(self.credentials.api_key.clone()))
     }

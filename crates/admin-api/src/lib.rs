@@ -8,7 +8,6 @@
 //! them through `service::server::http_server`.
 
 pub mod auth;
-mod body;
 pub mod rate_limit;
 pub mod routes;
 

@@ -5,6 +5,12 @@
 //! (200, 400, 401, 403, 404, 409, 420, 429, 500). The Node upload client
 //! reports anything else (413, 415, 422, 503...) as an opaque "unexpected
 //! status", so oversized or unsupported files are 400s here, as at Cloudinary.
+//! The one exception is 413 for a request body over the decoder's caps (too
+//! many fields, too much text, too many bytes): no SDK sends such a body, and
+//! a raw client gets the HTTP status that says what happened.
+//!
+//! Each sentence Cloudinary answers with has one constructor here, so its
+//! wording lives in one place.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -21,15 +27,15 @@ pub enum ApiError {
     /// Missing, unknown or wrong credentials or signature.
     #[error("{0}")]
     Unauthorized(String),
-    /// Authenticated, but not allowed to do this.
-    #[error("{0}")]
-    Forbidden(String),
     /// No asset with this public_id (or no such route).
     #[error("{0}")]
     NotFound(String),
     /// The request conflicts with what is stored.
     #[error("{0}")]
     Conflict(String),
+    /// The request body is over the decoder's caps (see [`crate::body`]).
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Over the admin API budget; 420 is what both SDKs map to their rate-limit error.
     #[error("{0}")]
     RateLimited(String),
@@ -42,6 +48,35 @@ impl ApiError {
     /// `Missing required parameter - <name>`, Cloudinary's wording.
     pub fn missing_parameter(name: &str) -> Self {
         ApiError::BadRequest(format!("Missing required parameter - {name}"))
+    }
+
+    /// `File size too large. Got <n>. Maximum is <max>.`, Cloudinary's
+    /// wording; without `Got` when the size is not known.
+    pub fn file_too_large(got: Option<u64>, max: u64) -> Self {
+        ApiError::BadRequest(match got {
+            Some(got) => format!("File size too large. Got {got}. Maximum is {max}."),
+            None => format!("File size too large. Maximum is {max}."),
+        })
+    }
+
+    /// `Must supply <what>` (api_key, signature...): 401, Cloudinary's wording.
+    pub fn must_supply(what: &str) -> Self {
+        ApiError::Unauthorized(format!("Must supply {what}"))
+    }
+
+    /// `Unknown API key <key>`: 401, Cloudinary's wording.
+    pub fn unknown_api_key(api_key: &str) -> Self {
+        ApiError::Unauthorized(format!("Unknown API key {api_key}"))
+    }
+
+    /// `Invalid cloud_name <cloud>`: 401, Cloudinary's wording.
+    pub fn invalid_cloud_name(cloud: &str) -> Self {
+        ApiError::Unauthorized(format!("Invalid cloud_name {cloud}"))
+    }
+
+    /// A request body over one of the decoder's caps; `what` says which.
+    pub fn body_too_large(what: impl std::fmt::Display) -> Self {
+        ApiError::PayloadTooLarge(format!("Request body too large: {what}"))
     }
 
     /// A parameter that is present but unusable; the message names it.
@@ -65,9 +100,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited(_) => {
                 StatusCode::from_u16(420).unwrap_or(StatusCode::TOO_MANY_REQUESTS)
             }
@@ -147,6 +182,28 @@ mod tests {
         assert_eq!(
             body,
             json!({"error": {"message": "Missing required parameter - file"}})
+        );
+    }
+
+    #[actix_web::test]
+    async fn oversized_bodies_answer_a_json_413() {
+        let (status, body) = body_of(ApiError::body_too_large("more than 1000 fields")).await;
+        assert_eq!(status, 413);
+        assert_eq!(
+            body,
+            json!({"error": {"message": "Request body too large: more than 1000 fields"}})
+        );
+    }
+
+    #[test]
+    fn the_file_size_sentence_with_and_without_the_size() {
+        assert_eq!(
+            ApiError::file_too_large(Some(11), 10).to_string(),
+            "File size too large. Got 11. Maximum is 10."
+        );
+        assert_eq!(
+            ApiError::file_too_large(None, 10).to_string(),
+            "File size too large. Maximum is 10."
         );
     }
 

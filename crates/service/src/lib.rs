@@ -1,7 +1,10 @@
 //! What the upload and admin APIs share, so neither duplicates the other:
 //!
-//! - [`params`]: request parameters as the SDKs send them (booleans, tags,
-//!   context, coordinates, public_id rules);
+//! - [`body`]: the one request-body decoder (multipart, form, JSON), bounded
+//!   before authentication;
+//! - [`params`]: request parameters as the SDKs send them (the one rule for
+//!   names, repeats and empty values; booleans, tags, context, coordinates,
+//!   public_id rules);
 //! - [`Analyzer`]: extraction off the async executor, a bounded number at a time;
 //! - [`ops`]: ingest a new file, re-extract a stored one;
 //! - [`resource`]: the Cloudinary resource JSON;
@@ -12,6 +15,7 @@
 //!   Prometheus metrics, the id and log span of each request, the log format.
 
 mod analyzer;
+pub mod body;
 pub mod clock;
 mod error;
 pub mod health;

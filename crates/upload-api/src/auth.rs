@@ -1,5 +1,6 @@
 //! Signed requests (upload, explicit): `api_key`, `timestamp` and `signature`
-//! checked exactly as the SDKs sign (common::signing).
+//! checked exactly as the SDKs sign (common::signing), over exactly the
+//! parameter map the handlers then read ([`Params`]).
 
 use common::signing;
 use common::Credentials;
@@ -16,13 +17,13 @@ pub fn verify_signed_request(
 ) -> Result<(), ApiError> {
     let api_key = params
         .get("api_key")
-        .ok_or_else(|| ApiError::Unauthorized("Must supply api_key".into()))?;
+        .ok_or_else(|| ApiError::must_supply("api_key"))?;
     if api_key != credentials.api_key {
-        return Err(ApiError::Unauthorized(format!("Unknown API key {api_key}")));
+        return Err(ApiError::unknown_api_key(api_key));
     }
     let signature = params
         .get("signature")
-        .ok_or_else(|| ApiError::Unauthorized("Must supply signature".into()))?;
+        .ok_or_else(|| ApiError::must_supply("signature"))?;
     signing::check_timestamp(params.get("timestamp"), now)?;
     signing::verify(
         params.iter(),
@@ -30,6 +31,22 @@ pub fn verify_signed_request(
         signature,
     )?;
     Ok(())
+}
+
+/// The check run when a multipart `file` part begins: a request that
+/// already carries its `signature` must verify with the fields sent so far,
+/// so a forged or replayed-and-altered one is refused before its file is
+/// read. Without a signature yet, the full check after the body decides.
+pub fn verify_before_file(
+    params: &Params,
+    credentials: &Credentials,
+    now: i64,
+) -> Result<(), ApiError> {
+    if params.get("signature").is_some() {
+        verify_signed_request(params, credentials, now)
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -44,13 +61,13 @@ mod tests {
 
     /// The Python SDK's data-URI upload captured on the wire (cloudinary-api.md §3.5).
     fn captured(signature: &str) -> Params {
-        Params::from_pairs([
+        Params::parse([
             ("public_id", "b64"),
             ("timestamp", "1700000000"),
             ("signature", signature),
             ("api_key", "123456789012345"),
-            ("file", "data:image/png;base64,iVBORw0KGgo="),
         ])
+        .unwrap()
     }
 
     #[test]
@@ -93,12 +110,12 @@ mod tests {
 
     #[test]
     fn missing_or_unknown_keys_are_401() {
-        let mut params = Params::from_pairs([("timestamp", "1700000000"), ("signature", "x")]);
+        let mut params = Params::parse([("timestamp", "1700000000"), ("signature", "x")]).unwrap();
         assert!(matches!(
             verify_signed_request(&params, &credentials(), NOW),
             Err(ApiError::Unauthorized(_))
         ));
-        params.push("api_key".into(), "999".into());
+        params.insert("api_key".into(), "999".into()).unwrap();
         let err = verify_signed_request(&params, &credentials(), NOW).unwrap_err();
         assert_eq!(err.to_string(), "Unknown API key 999");
     }

@@ -7,12 +7,11 @@ use std::collections::BTreeMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
-use service::params::Params;
+use service::body;
 use service::{ApiError, AppState};
 use store::{AssetKey, ListQuery, MAX_PAGE_SIZE};
 
-use super::{array_values, check_id_filter, CollectionPath};
-use crate::body;
+use super::{check_id_filter, CollectionPath};
 
 /// Cloudinary's limit on public_ids per call.
 const MAX_PUBLIC_IDS: usize = 100;
@@ -23,14 +22,13 @@ const MAX_DELETED_BY_PREFIX: usize = 1000;
 pub async fn delete_resources(
     path: web::Path<CollectionPath>,
     request: HttpRequest,
-    payload: web::Bytes,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (resource_type, delivery_type) = path.into_inner().checked()?;
     let delivery_type = delivery_type.unwrap_or_else(|| "upload".to_owned());
-    let pairs = body::pairs(&request, &payload)?;
-    let public_ids = array_values(&pairs, "public_ids");
-    let params = Params::from_pairs(pairs);
+    let params = body::read_params(request.headers(), payload).await?;
+    let public_ids = params.list("public_ids");
     if params.is_set("keep_original")? {
         return Err(ApiError::invalid_parameter(
             "keep_original",
@@ -56,7 +54,7 @@ pub async fn delete_resources(
         (false, _) => (
             public_ids
                 .iter()
-                .map(|id| AssetKey::new(&resource_type, &delivery_type, id))
+                .map(|id| AssetKey::new(&resource_type, &delivery_type, *id))
                 .collect(),
             false,
         ),

@@ -4,6 +4,7 @@
 //! stored, so the next call answers from the database.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use service::body;
 use service::ops::{reextract, ResourceChanges};
 use service::params::{ExtractionRequest, Params};
 use service::resource::missing_analyses;
@@ -26,12 +27,11 @@ const SHOWN_ANYWAY: [&str; 7] = [
 
 pub async fn resource_details(
     path: web::Path<AssetPath>,
-    query: web::Query<Vec<(String, String)>>,
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let key = path.into_inner().key()?;
-    let params = Params::from_pairs(query.into_inner());
+    let params = body::query_params(request.query_string())?;
     let wanted = requested_analyses(&params)?;
 
     let mut asset = state.store.get(&key).await?;

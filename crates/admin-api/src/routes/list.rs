@@ -4,24 +4,27 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
+use service::body;
 use service::params::{ExtractionRequest, Params};
 use service::{ApiError, AppState};
 use store::{ListQuery, MAX_PAGE_SIZE};
 
-use super::{array_values, check_id_filter, resource_json, CollectionPath};
+use super::{check_id_filter, resource_json, CollectionPath};
 
 const DEFAULT_MAX_RESULTS: u32 = 10;
 
 pub async fn list_resources(
     path: web::Path<CollectionPath>,
-    query: web::Query<Vec<(String, String)>>,
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (resource_type, delivery_type) = path.into_inner().checked()?;
-    let pairs = query.into_inner();
-    let public_ids = array_values(&pairs, "public_ids");
-    let params = Params::from_pairs(pairs);
+    let params = body::query_params(request.query_string())?;
+    let public_ids: Vec<String> = params
+        .list("public_ids")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     for public_id in &public_ids {
         check_id_filter("public_ids", public_id)?;
     }
@@ -70,7 +73,7 @@ mod tests {
     use super::*;
 
     fn max_results_of(value: &str) -> Result<u32, ApiError> {
-        max_results(&Params::from_pairs([("max_results", value)]))
+        max_results(&Params::parse([("max_results", value)]).unwrap())
     }
 
     #[test]

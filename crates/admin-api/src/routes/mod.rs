@@ -126,17 +126,6 @@ fn resource_json(
     )
 }
 
-/// All values of an array parameter, in order: `name[]` pairs (SDK arrays)
-/// and plain `name` pairs alike. Unlike `Params`, values are kept apart, so
-/// public_ids containing commas survive.
-fn array_values(pairs: &[(String, String)], name: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(key, value)| key.strip_suffix("[]").unwrap_or(key) == name && !value.is_empty())
-        .map(|(_, value)| value.clone())
-        .collect()
-}
-
 /// Checks a value that selects assets by public_id (`prefix`, an entry of
 /// `public_ids`). One with a control character matches nothing (uploads
 /// refuse them in public_ids), and PostgreSQL cannot even take a NUL in a text

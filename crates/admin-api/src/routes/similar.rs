@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use extract::Phash;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use service::body;
 use service::ops::similar::{
     find_similar, Probe, SimilarSearch, DEFAULT_MAX_DISTANCE, MAX_DISTANCE,
 };
@@ -25,13 +26,12 @@ pub struct SimilarPath {
 
 pub async fn similar_resources(
     path: web::Path<SimilarPath>,
-    query: web::Query<Vec<(String, String)>>,
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let resource_type = path.into_inner().resource_type;
     check_resource_type(&resource_type)?;
-    let params = Params::from_pairs(query.into_inner());
+    let params = body::query_params(request.query_string())?;
     let search = SimilarSearch {
         probe: probe(&resource_type, &params)?,
         resource_type,
@@ -98,7 +98,7 @@ mod tests {
     use super::*;
 
     fn probe_of(pairs: &[(&str, &str)]) -> Result<Probe, ApiError> {
-        probe("image", &Params::from_pairs(pairs.iter().copied()))
+        probe("image", &Params::parse(pairs.iter().copied()).unwrap())
     }
 
     #[test]
@@ -135,7 +135,7 @@ mod tests {
 
     #[test]
     fn max_distance_defaults_to_8_and_stops_at_16() {
-        let of = |value: &str| max_distance(&Params::from_pairs([("max_distance", value)]));
+        let of = |value: &str| max_distance(&Params::parse([("max_distance", value)]).unwrap());
         assert_eq!(max_distance(&Params::default()).unwrap(), 8);
         assert_eq!(of("0").unwrap(), 0);
         assert_eq!(of("16").unwrap(), 16);

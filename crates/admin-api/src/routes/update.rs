@@ -6,12 +6,11 @@
 //! one store update; any failure leaves the asset as it was.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use service::body;
 use service::ops::{reextract, ResourceChanges};
-use service::params::Params;
 use service::{ApiError, AppState};
 
 use super::{resource_json, AssetPath};
-use crate::body;
 
 /// Update parameters the SDKs document whose effect this server does not
 /// implement (add-ons, moderation, structured metadata, display names).
@@ -42,14 +41,14 @@ const ACCEPTED_FLAGS: [&str; 2] = ["quality_analysis", "accessibility_analysis"]
 pub async fn update_resource(
     path: web::Path<AssetPath>,
     request: HttpRequest,
-    payload: web::Bytes,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let key = path.into_inner().key()?;
-    let params = Params::from_pairs(body::pairs(&request, &payload)?);
+    let params = body::read_params(request.headers(), payload).await?;
     if let Some(name) = NOT_IMPLEMENTED
         .into_iter()
-        .find(|name| params.contains(name))
+        .find(|name| params.get(name).is_some())
     {
         return Err(ApiError::invalid_parameter(
             name,

@@ -34,17 +34,13 @@ fn stored_analysis(analysis: &Analysis) -> Result<Map<String, Value>, ApiError> 
     Ok(map)
 }
 
-/// `tags` when given (an empty value clears them).
+/// `tags` when given. An empty value is no value (see [`crate::params`]):
+/// it leaves stored tags alone.
 fn tags_param(params: &Params) -> Option<Vec<String>> {
-    params
-        .contains("tags")
-        .then(|| parse_tags(params.get("tags").unwrap_or_default()))
+    params.get("tags").map(parse_tags)
 }
 
-/// `context` when given (an empty value clears it).
+/// `context` when given; like `tags`, an empty value leaves it alone.
 fn context_param(params: &Params) -> Result<Option<BTreeMap<String, String>>, ApiError> {
-    if !params.contains("context") {
-        return Ok(None);
-    }
-    parse_context(params.get("context").unwrap_or_default()).map(Some)
+    params.get("context").map(parse_context).transpose()
 }

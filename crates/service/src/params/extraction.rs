@@ -30,9 +30,9 @@ pub struct ExtractionRequest {
     pub metadata: MetadataKeys,
     /// `ocr=adv_ocr`.
     pub ocr: bool,
-    /// `Some(empty)` clears the stored regions.
+    /// Replaces the stored regions when given.
     pub custom_coordinates: Option<Vec<Rect>>,
-    /// Replaces detected faces; `Some(empty)` clears them.
+    /// Replaces detected faces when given.
     pub face_coordinates: Option<Vec<Rect>>,
 }
 
@@ -84,15 +84,13 @@ impl ExtractionRequest {
     }
 }
 
-/// A coordinates parameter: absent is `None`, sent empty is `Some(vec![])`.
+/// A coordinates parameter; `None` when absent or empty (an empty value is
+/// no value, see [`crate::params`]).
 fn coordinates(params: &Params, name: &'static str) -> Result<Option<Vec<Rect>>, ApiError> {
-    if !params.contains(name) {
-        return Ok(None);
-    }
-    match params.get(name) {
-        None => Ok(Some(Vec::new())),
-        Some(value) => parse_rects(name, value).map(Some).map_err(ApiError::from),
-    }
+    params
+        .get(name)
+        .map(|value| parse_rects(name, value).map_err(ApiError::from))
+        .transpose()
 }
 
 #[cfg(test)]
@@ -101,14 +99,15 @@ mod tests {
 
     #[test]
     fn reads_every_extraction_flag() {
-        let params = Params::from_pairs([
+        let params = Params::parse([
             ("colors", "1"),
             ("phash", "true"),
             ("faces", "0"),
             ("image_metadata", "1"),
             ("ocr", "adv_ocr"),
             ("custom_coordinates", "10,20,30,40|50,60,70,80"),
-        ]);
+        ])
+        .unwrap();
         let request = ExtractionRequest::from_params(&params).unwrap();
         assert!(request.colors && request.phash && !request.faces && request.ocr);
         assert_eq!(
@@ -141,7 +140,7 @@ mod tests {
 
     #[test]
     fn given_faces_are_not_detected() {
-        let params = Params::from_pairs([("faces", "1"), ("face_coordinates", "1,2,3,4")]);
+        let params = Params::parse([("faces", "1"), ("face_coordinates", "1,2,3,4")]).unwrap();
         let options = ExtractionRequest::from_params(&params)
             .unwrap()
             .options(extract::Limits::default());
@@ -149,14 +148,11 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_coordinates_parameter_clears() {
-        let params = Params::from_pairs([("face_coordinates", "")]);
-        assert_eq!(
-            ExtractionRequest::from_params(&params)
-                .unwrap()
-                .face_coordinates,
-            Some(vec![])
-        );
+    fn an_empty_coordinates_parameter_is_no_parameter() {
+        let params = Params::parse([("face_coordinates", ""), ("custom_coordinates", "")]).unwrap();
+        let request = ExtractionRequest::from_params(&params).unwrap();
+        assert_eq!(request.face_coordinates, None);
+        assert_eq!(request.custom_coordinates, None);
     }
 
     #[test]
@@ -167,8 +163,8 @@ mod tests {
             ("ocr", "magic"),
             ("phash", "maybe"),
         ] {
-            let err =
-                ExtractionRequest::from_params(&Params::from_pairs([(name, value)])).unwrap_err();
+            let err = ExtractionRequest::from_params(&Params::parse([(name, value)]).unwrap())
+                .unwrap_err();
             assert!(err.to_string().contains(name), "{name}: {err}");
         }
     }

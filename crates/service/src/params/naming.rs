@@ -141,7 +141,7 @@ mod tests {
     use super::*;
 
     fn naming(pairs: &[(&str, &str)]) -> Naming {
-        Naming::from_params(&Params::from_pairs(pairs.iter().copied())).unwrap()
+        Naming::from_params(&Params::parse(pairs.iter().copied()).unwrap()).unwrap()
     }
 
     #[test]

@@ -9,9 +9,7 @@ use service::resource::{render_resource, PublicBase};
 use service::{ApiError, AppState};
 use store::AssetKey;
 
-use super::{check_cloud, sign_response, unix_now};
-use crate::auth::verify_signed_request;
-use crate::source;
+use super::{check_cloud, read_signed_body, sign_response};
 
 pub async fn explicit(
     path: web::Path<(String, String)>,
@@ -21,9 +19,8 @@ pub async fn explicit(
 ) -> Result<HttpResponse, ApiError> {
     let (cloud, resource_type) = path.into_inner();
     check_cloud(&state, &cloud)?;
-    let form = source::read_request(&request, payload, state.config.max_upload_bytes).await?;
+    let form = read_signed_body(&state, &request, payload).await?;
     let params = &form.params;
-    verify_signed_request(params, &state.config.credentials, unix_now())?;
 
     let public_id = params
         .get("public_id")

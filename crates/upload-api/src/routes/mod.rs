@@ -4,10 +4,37 @@ pub mod deliver;
 pub mod explicit;
 pub mod upload;
 
+use actix_web::{web, HttpRequest};
 use common::signing::{response_signature, Algorithm};
 use secrecy::ExposeSecret;
 use serde_json::{json, Map, Value};
+use service::body::{self, UploadBody};
+use service::params::Params;
 use service::{ApiError, AppState};
+
+use crate::auth::{verify_before_file, verify_signed_request};
+
+/// Reads a signed request's body and verifies its signature over exactly the
+/// parameters the handler will read; a forged multipart upload is refused
+/// when its file part begins (see `service::body`).
+async fn read_signed_body(
+    state: &AppState,
+    request: &HttpRequest,
+    payload: web::Payload,
+) -> Result<UploadBody, ApiError> {
+    let credentials = &state.config.credentials;
+    let now = unix_now();
+    let before_file = |params: &Params| verify_before_file(params, credentials, now);
+    let form = body::read_upload(
+        request.headers(),
+        payload,
+        state.config.max_upload_bytes,
+        &before_file,
+    )
+    .await?;
+    verify_signed_request(&form.params, credentials, now)?;
+    Ok(form)
+}
 
 /// Requests name our cloud in their path; any other is refused as an
 /// unknown account would be.
@@ -15,9 +42,7 @@ fn check_cloud(state: &AppState, cloud: &str) -> Result<(), ApiError> {
     if cloud == state.config.cloud_name {
         Ok(())
     } else {
-        Err(ApiError::Unauthorized(format!(
-            "Invalid cloud_name {cloud}"
-        )))
+        Err(ApiError::invalid_cloud_name(cloud))
     }
 }
 

@@ -8,8 +8,7 @@ use service::ops::{ingest, Upload};
 use service::resource::{render_resource, PublicBase};
 use service::{ApiError, AppState};
 
-use super::{check_cloud, sign_response, unix_now};
-use crate::auth::verify_signed_request;
+use super::{check_cloud, read_signed_body, sign_response};
 use crate::source::{self, RemoteFetcher};
 
 pub async fn upload(
@@ -23,8 +22,7 @@ pub async fn upload(
     let (cloud, resource_type) = path.into_inner();
     check_cloud(&state, &cloud)?;
     let max_bytes = state.config.max_upload_bytes;
-    let form = source::read_request(&request, payload, max_bytes).await?;
-    verify_signed_request(&form.params, &state.config.credentials, unix_now())?;
+    let form = read_signed_body(&state, &request, payload).await?;
 
     let upload = Upload::from_params(&resource_type, &form.params)?;
     let file = form

@@ -37,9 +37,7 @@ pub fn decode(value: &str, max_bytes: u64) -> Result<Bytes, ApiError> {
     // Each 4 base64 characters carry 3 bytes: refuse before decoding a huge one.
     let decoded_len = (data.len() as u64) / 4 * 3;
     if decoded_len > max_bytes {
-        return Err(ApiError::BadRequest(format!(
-            "File size too large. Got {decoded_len}. Maximum is {max_bytes}."
-        )));
+        return Err(ApiError::file_too_large(Some(decoded_len), max_bytes));
     }
     let compact: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     LENIENT_BASE64

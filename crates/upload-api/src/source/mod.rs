@@ -1,18 +1,15 @@
 //! Where an upload's bytes come from: a multipart file part, a data URI or a
 //! remote URL.
 
-mod body;
 pub mod data_uri;
-pub mod multipart;
 pub mod remote;
 
 use std::path::Path;
 
 use bytes::Bytes;
+use service::body::FileField;
 use service::ApiError;
 
-pub use body::read_request;
-pub use multipart::{FilePart, UploadForm};
 pub use remote::RemoteFetcher;
 
 /// An original ready to analyse.
@@ -25,12 +22,12 @@ pub struct SourceFile {
 
 /// Loads the bytes of `file`, whichever way it arrived.
 pub async fn load(
-    file: FilePart,
+    file: FileField,
     fetcher: Option<&RemoteFetcher>,
     max_bytes: u64,
 ) -> Result<SourceFile, ApiError> {
     match file {
-        FilePart::Uploaded { spooled, filename } => {
+        FileField::Spooled { spooled, filename } => {
             let bytes = tokio::fs::read(spooled.path())
                 .await
                 .map_err(ApiError::internal)?;
@@ -39,11 +36,11 @@ pub async fn load(
                 original_filename: filename.as_deref().and_then(file_stem),
             })
         }
-        FilePart::Text(text) if data_uri::is_data_uri(&text) => Ok(SourceFile {
+        FileField::Text(text) if data_uri::is_data_uri(&text) => Ok(SourceFile {
             bytes: data_uri::decode(&text, max_bytes)?,
             original_filename: None,
         }),
-        FilePart::Text(url) if is_http_url(&url) => {
+        FileField::Text(url) if is_http_url(&url) => {
             let fetcher = fetcher.ok_or_else(|| {
                 ApiError::internal(anyhow::anyhow!("remote fetching is unavailable"))
             })?;
@@ -55,11 +52,11 @@ pub async fn load(
                 original_filename: name,
             })
         }
-        FilePart::Text(other) if other.contains("://") => Err(ApiError::invalid_parameter(
+        FileField::Text(other) if other.contains("://") => Err(ApiError::invalid_parameter(
             "file",
             "remote URLs must use http or https",
         )),
-        FilePart::Text(_) => Err(ApiError::invalid_parameter(
+        FileField::Text(_) => Err(ApiError::invalid_parameter(
             "file",
             "expected a file part, a data URI or an http(s) URL",
         )),

@@ -173,10 +173,7 @@ impl RemoteFetcher {
 
     fn check_size(&self, bytes: u64) -> Result<(), ApiError> {
         if bytes > self.max_bytes {
-            Err(ApiError::BadRequest(format!(
-                "File size too large. Got {bytes}. Maximum is {}.",
-                self.max_bytes
-            )))
+            Err(ApiError::file_too_large(Some(bytes), self.max_bytes))
         } else {
             Ok(())
         }
@@ -235,14 +232,39 @@ fn is_internal_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_internal_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let segments = ip.segments();
+    let first = segments[0];
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00 // fc00::/7 unique local (holds AWS's fd00:ec2::254)
         || (first & 0xffc0) == 0xfe80 // fe80::/10 link-local
-        || ip.to_ipv4().is_some_and(|v4| ip.segments()[..6] == [0; 6] && is_internal_v4(v4))
-    // IPv4-compatible
+        || (first & 0xffc0) == 0xfec0 // fec0::/10 site-local (deprecated, still routed inside some sites)
+        || segments[..3] == [0x64, 0xff9b, 1] // 64:ff9b:1::/48 local-use NAT64
+        || segments[..4] == [0x100, 0, 0, 0] // 100::/64 discard-only
+        || segments[..2] == [0x2001, 0xdb8] // 2001:db8::/32 documentation
+        || embedded_ipv4(ip).is_some_and(is_internal_v4)
+}
+
+/// The IPv4 address an IPv6 address carries to reach it through a
+/// translator or tunnel, judged like the IPv4 address itself: a NAT64
+/// gateway turns `64:ff9b::a9fe:a9fe` into 169.254.169.254.
+fn embedded_ipv4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let v4 = |high: u16, low: u16| Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
+    match s {
+        // ::a.b.c.d IPv4-compatible (deprecated) and ::ffff:a.b.c.d mapped.
+        [0, 0, 0, 0, 0, 0 | 0xffff, high, low] => Some(v4(high, low)),
+        // ::ffff:0:a.b.c.d IPv4-translated (SIIT, ::ffff:0:0:0/96).
+        [0, 0, 0, 0, 0xffff, 0, high, low] => Some(v4(high, low)),
+        // 64:ff9b::a.b.c.d well-known NAT64 prefix (RFC 6052).
+        [0x64, 0xff9b, 0, 0, 0, 0, high, low] => Some(v4(high, low)),
+        // 2002:aabb:ccdd::/48 6to4: the relay's IPv4 is bits 16 to 48.
+        [0x2002, high, low, ..] => Some(v4(high, low)),
+        // 2001:0:server:flags:port:client Teredo: the client's IPv4, inverted.
+        [0x2001, 0, _, _, _, _, high, low] => Some(v4(!high, !low)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -269,6 +291,20 @@ mod tests {
             "fd00:ec2::254",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "64:ff9b::169.254.169.254",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b:1::8.8.8.8",
+            "2002:a9fe:a9fe::1",
+            "2002:7f00:1::",
+            "2002:c0a8:101:1::1",
+            "fec0::1",
+            "feff::1",
+            "::ffff:0:127.0.0.1",
+            "::ffff:0:169.254.169.254",
+            "2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo, client 127.0.0.1
+            "100::1",
+            "2001:db8::1",
         ] {
             assert!(!policy.permits(ip(internal)), "{internal} permitted");
         }
@@ -276,6 +312,9 @@ mod tests {
             "93.184.216.34",
             "8.8.8.8",
             "2606:2800:220:1:248:1893:25c8:1946",
+            "64:ff9b::8.8.8.8",
+            "2002:808:808::1",
+            "::ffff:0:8.8.8.8",
         ] {
             assert!(policy.permits(ip(public)), "{public} refused");
         }

@@ -1,7 +1,8 @@
 //! A campaign of malformed requests against the running app: corrupt and
 //! truncated corpus files, random bytes, decompression bombs, bad signatures,
-//! bad parameters, oversized bodies, hostile remote URLs, garbage bodies, bad
-//! admin credentials and delivery paths that try to escape. Every request
+//! bad parameters, polluted and malformed parameter names, field floods,
+//! oversized bodies, hostile remote URLs, garbage bodies, bad admin
+//! credentials and delivery paths that try to escape. Every request
 //! must get a 4xx the SDKs understand with a `{"error":{"message":...}}`
 //! body; afterwards the service still answers and the assets stored before
 //! the campaign are delivered byte for byte.
@@ -17,8 +18,9 @@ use serde_json::Value;
 
 on_both_backends!(malformed_requests_get_json_4xx_and_stored_assets_survive);
 
-/// The statuses both SDKs read an error body from (cloudinary-api.md 5.2).
-const CLIENT_ERRORS: [u16; 7] = [400, 401, 403, 404, 409, 420, 429];
+/// The statuses both SDKs read an error body from (cloudinary-api.md 5.2),
+/// and 413 for a body over the decoder's caps (which no SDK sends).
+const CLIENT_ERRORS: [u16; 8] = [400, 401, 403, 404, 409, 413, 420, 429];
 const MAX_UPLOAD_BYTES: u64 = 256 * 1024;
 const MIN_REQUESTS: usize = 1000;
 /// Requests in flight at once: enough to overlap, few enough for 2 cores.
@@ -182,6 +184,7 @@ fn campaign(app: &TestApp, rng: &mut StdRng) -> Vec<Attack> {
     bombs(app, &mut attacks);
     bad_signatures(app, rng, &mut attacks);
     bad_parameters(app, &mut attacks);
+    polluted_parameters(app, &mut attacks);
     oversized_bodies(app, &mut attacks);
     hostile_urls(app, &mut attacks);
     garbage_bodies(rng, &mut attacks);
@@ -438,6 +441,70 @@ fn bad_parameters(app: &TestApp, attacks: &mut Vec<Attack>) {
     }
 }
 
+/// Captured signed requests re-sent with parts added before or after (empty
+/// or not), repeated names, names outside `[a-z_]` (the `=` of a signed
+/// `context=caption=x` moved into the name), and floods of fields.
+fn polluted_parameters(app: &TestApp, attacks: &mut Vec<Attack>) {
+    let signed = || {
+        app.signed(&[
+            ("public_id", "kept/exif_canon_40d_jpg"),
+            ("folder", "users/alice"),
+            ("overwrite", "0"),
+            ("context", "caption=x"),
+        ])
+    };
+    let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let extras: [&[(&str, &str)]; 8] = [
+        &[("folder", ""), ("overwrite", "")],
+        &[("overwrite", "1")],
+        &[("public_id", "")],
+        &[("folder[]", "")],
+        &[("context=caption", "x")],
+        &[("Folder", "x")],
+        &[("tags[0]", "x")],
+        &[("a1", "")],
+    ];
+    for _ in 0..3 {
+        for extra in extras {
+            for before in [true, false] {
+                let fields = if before {
+                    [owned(extra), signed()].concat()
+                } else {
+                    [signed(), owned(extra)].concat()
+                };
+                attacks.push(Attack::upload(
+                    "polluted parameters",
+                    fields,
+                    Some(FilePart::corpus("png_exiftool_tiny.png")),
+                ));
+            }
+        }
+        let flood: Vec<(String, String)> = (0..5000)
+            .map(|_| ("a[]".to_owned(), String::new()))
+            .collect();
+        attacks.push(Attack::upload(
+            "field flood",
+            [flood, signed()].concat(),
+            None,
+        ));
+        attacks.push(Attack {
+            kind: "field flood",
+            method: Method::POST,
+            path: "/v1_1/demo/image/upload".into(),
+            body: Body::Raw(
+                "application/x-www-form-urlencoded",
+                "a%5B%5D=&".repeat(5000).into_bytes(),
+            ),
+            basic_auth: None,
+        });
+    }
+}
+
 /// Files over `ASSAY_MAX_UPLOAD_BYTES`, as a part and as a data URI, and
 /// text parameters far larger than any real one.
 fn oversized_bodies(app: &TestApp, attacks: &mut Vec<Attack>) {
@@ -482,6 +549,14 @@ fn hostile_urls(app: &TestApp, attacks: &mut Vec<Attack>) {
         "http://172.16.5.4/".into(),
         "http://192.168.0.1/admin".into(),
         "http://[fe80::1]/".into(),
+        // IPv6 forms that reach an internal IPv4 address, and site-local.
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/".into(),
+        "http://[64:ff9b::7f00:1]/".into(),
+        "http://[2002:a9fe:a9fe::1]/".into(),
+        "http://[2002:7f00:1::1]/".into(),
+        "http://[fec0::1]/".into(),
+        "http://[::ffff:0:a9fe:a9fe]/".into(),
+        "http://[::ffff:0:7f00:1]/".into(),
         "https://127.0.0.1/".into(),
         "file:///etc/passwd".into(),
         "ftp://example.com/a.jpg".into(),
@@ -525,9 +600,31 @@ fn garbage_bodies(rng: &mut StdRng, attacks: &mut Vec<Attack>) {
     }
 }
 
-/// Admin calls with wrong or missing credentials, and bad query parameters.
+/// Admin calls with wrong or missing credentials, bad query parameters and
+/// bodies over the decoder's cap.
 fn bad_admin_calls(attacks: &mut Vec<Attack>) {
     let path = "/v1_1/demo/resources/image";
+    let credentials = || Some((API_KEY.to_owned(), API_SECRET.to_owned()));
+    let huge_tags = format!("{{\"tags\": \"{}\"}}", "t,".repeat(600_000));
+    for _ in 0..3 {
+        attacks.push(Attack {
+            kind: "oversized admin body",
+            method: Method::POST,
+            path: format!("{path}/upload/kept/exif_canon_40d_jpg"),
+            body: Body::Raw("application/json", huge_tags.clone().into_bytes()),
+            basic_auth: credentials(),
+        });
+        attacks.push(Attack {
+            kind: "oversized admin body",
+            method: Method::DELETE,
+            path: format!("{path}/upload"),
+            body: Body::Raw(
+                "application/x-www-form-urlencoded",
+                "public_ids%5B%5D=kept&".repeat(60_000).into_bytes(),
+            ),
+            basic_auth: credentials(),
+        });
+    }
     for i in 0..20 {
         let credentials = match i % 3 {
             0 => Some((API_KEY.to_owned(), "wrong".to_owned())),
@@ -546,6 +643,9 @@ fn bad_admin_calls(attacks: &mut Vec<Attack>) {
         "/upload/a%00b",
         "/upload/missing%0Aid",
         "/similar?public_id=a%00b",
+        "?max_results=1&max_results=2",
+        "?Prefix=kept",
+        "?prefix=&prefix=kept",
     ] {
         for _ in 0..5 {
             attacks.push(Attack {

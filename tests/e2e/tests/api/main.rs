@@ -35,6 +35,7 @@ mod kill_restart;
 mod multi_process;
 mod observability;
 mod races;
+mod request_rules;
 mod sdk_node;
 mod sdk_python;
 mod sdk_upload_flow;
