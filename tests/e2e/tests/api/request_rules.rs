@@ -4,7 +4,7 @@
 //! field floods, oversized admin bodies, and forged uploads refused before
 //! their file is read.
 
-use assay_e2e::{error_of, json_ok, post_form_to, Backend, FilePart, TestApp};
+use assay_e2e::{error_of, json_ok, Backend, FilePart, TestApp};
 use futures_util::future::join_all;
 use serde_json::json;
 
@@ -163,7 +163,7 @@ async fn names_outside_the_alphabet_are_refused(backend: Backend) {
         message.starts_with("Invalid parameter name \"context=caption\""),
         "{message}"
     );
-    for name in ["Public_id", "tags[0]", "x-y", "t\u{e4}gs", "a1"] {
+    for name in ["Public_id", "tags[0]", "x-y", "a1"] {
         let mut fields = app.signed(&[("public_id", "n")]);
         fields.push((name.to_owned(), "v".to_owned()));
         let (status, message) = error_of(
@@ -234,14 +234,26 @@ async fn empty_values_leave_stored_tags_context_and_regions_alone(backend: Backe
     assert!(!after.coordinates.custom.is_empty() && !after.coordinates.faces.is_empty());
 }
 
-/// `count` multipart parts named `name`, then a valid signature's fields.
-fn flood(app: &TestApp, name: &str, count: usize) -> Vec<(String, String)> {
+/// A raw multipart body of `count` empty parts named `name` (`{i}` numbered),
+/// then a valid signature's fields. Built by hand: a client's multipart
+/// builder chains one stream per part and overflows its stack on 120,000.
+fn flood(app: &TestApp, name: &str, count: usize) -> Vec<u8> {
     let mut fields: Vec<(String, String)> = (0..count)
         .map(|i| (name.replace("{i}", &i.to_string()), String::new()))
         .collect();
     fields.extend(app.signed(&[("public_id", "flood")]));
-    fields
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .bytes(),
+        );
+    }
+    body.extend(format!("--{BOUNDARY}--\r\n").bytes());
+    body
 }
+
+const BOUNDARY: &str = "fLoOdBoUnDaRy";
 
 async fn field_floods_are_refused_at_the_cap_and_health_stays_up(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -253,10 +265,21 @@ async fn field_floods_are_refused_at_the_cap_and_health_stays_up(backend: Backen
         ("a{i}[]", 400, "Invalid parameter name \"a0[]\""),
         ("a[]", 413, "Request body too large: more than 1000 fields"),
     ];
+    let app = &app;
     let floods = requests.iter().map(|(name, status, message)| {
-        let fields = flood(&app, name, 120_000);
+        let body = flood(app, name, 120_000);
         async move {
-            let response = post_form_to(&app.client, &app.base_url, "upload", fields, None).await;
+            let response = app
+                .client
+                .post(app.url("/v1_1/demo/image/upload"))
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .body(body)
+                .send()
+                .await
+                .expect("request sent");
             let (got_status, got_message) = error_of(response).await;
             assert_eq!(got_status, *status, "{name}: {got_message}");
             assert!(got_message.starts_with(message), "{name}: {got_message}");
