@@ -14,7 +14,7 @@ use super::fields::{field_too_long, FieldSink};
 use super::{BeforeFile, FileField, MAX_FIELD_BYTES};
 use crate::ApiError;
 
-/// After the file cap is hit the rest of that part is read and dropped (so
+/// After a part's cap is hit the rest of that part is read and dropped (so
 /// the client sees our 400 rather than a reset connection), up to this many
 /// times the cap.
 const DRAIN_FACTOR: u64 = 4;
@@ -113,8 +113,7 @@ async fn drain(mut field: Field, mut seen: u64, ceiling: u64) -> u64 {
     seen
 }
 
-/// A text part, refused with `too_long(bytes seen)` as soon as it passes
-/// `max_bytes` (the rest of the part is not read).
+/// A text part, refused with `too_long(bytes seen)` once it passes `max_bytes`.
 async fn read_text(
     mut field: Field,
     max_bytes: usize,
@@ -124,7 +123,11 @@ async fn read_text(
     let mut buffer = Vec::new();
     while let Some(chunk) = field.try_next().await.map_err(malformed)? {
         if buffer.len() + chunk.len() > max_bytes {
-            return Err(too_long(buffer.len() + chunk.len()));
+            // The rest of this part is read and dropped (bounded), so the
+            // client reads our answer instead of a broken pipe.
+            let seen = (buffer.len() + chunk.len()) as u64;
+            let ceiling = (max_bytes as u64).saturating_mul(DRAIN_FACTOR);
+            return Err(too_long(drain(field, seen, ceiling).await as usize));
         }
         buffer.extend_from_slice(&chunk);
     }
