@@ -22,6 +22,9 @@ const DEFAULT_ADMIN_RATE_LIMIT: u32 = 500;
 /// "100 MB" in Cloudinary's sense: their limits are binary (10485760 for "10 MB").
 const DEFAULT_MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
 const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
+/// Room for one 100 MP 8-bit image in the general decoder's copies, or for
+/// a few dozen 12 MP photos from their DCT-scaled decodes.
+const DEFAULT_ANALYSIS_MEMORY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 /// Everything the services need to start.
 #[derive(Debug, Clone)]
@@ -42,6 +45,9 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// `ASSAY_MAX_PIXELS`: largest accepted width × height.
     pub max_pixels: u64,
+    /// `ASSAY_ANALYSIS_MEMORY_BYTES`: memory the analyses running at once
+    /// may take together, as estimated from each file's header.
+    pub analysis_memory_bytes: u64,
     /// `ASSAY_PUBLIC_URL`: base of `url`/`secure_url`, without a trailing
     /// slash; `None` means "the scheme and Host of the request".
     pub public_url: Option<String>,
@@ -192,6 +198,11 @@ impl Config {
         let max_upload_bytes =
             parse_number(&var, "ASSAY_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)?;
         let max_pixels = parse_number(&var, "ASSAY_MAX_PIXELS", DEFAULT_MAX_PIXELS)?;
+        let analysis_memory_bytes = parse_number(
+            &var,
+            "ASSAY_ANALYSIS_MEMORY_BYTES",
+            DEFAULT_ANALYSIS_MEMORY_BYTES,
+        )?;
         let public_url = var("ASSAY_PUBLIC_URL")
             .map(|v| parse_public_url(&v).map_err(|reason| invalid("ASSAY_PUBLIC_URL", reason)))
             .transpose()?;
@@ -209,6 +220,7 @@ impl Config {
             admin_rate_limit,
             max_upload_bytes,
             max_pixels,
+            analysis_memory_bytes,
             public_url,
             remote_fetch_allow,
         })
@@ -329,6 +341,7 @@ mod tests {
         assert_eq!(config.admin_rate_limit, 500);
         assert_eq!(config.max_upload_bytes, 104_857_600);
         assert_eq!(config.max_pixels, 100_000_000);
+        assert_eq!(config.analysis_memory_bytes, 2 << 30);
         assert_eq!(config.public_url, None);
         assert!(config.remote_fetch_allow.is_empty());
         assert!(config.credentials.are_dev_defaults());

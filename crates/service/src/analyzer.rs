@@ -1,37 +1,60 @@
-//! Runs `extract::analyze` off the async executor, a bounded number at a time.
+//! Runs `extract::analyze` off the async executor, admitted by cores and by
+//! memory, and stopped when nobody waits for it any more.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::metrics::Metrics;
+use crate::time_limit::REQUEST_TIME_LIMIT;
 use crate::ApiError;
 
-/// Decoding and analysing images is CPU-bound and memory-hungry: at most
-/// `max_concurrent` analyses run at once (each on a blocking thread), the
-/// rest wait their turn instead of oversubscribing the cores. Every analysis
-/// reports its stage timings to `metrics`.
+/// The unit memory admission counts in.
+const MIB: u64 = 1 << 20;
+
+/// Decoding and analysing images is CPU-bound and memory-hungry. An analysis
+/// runs on a blocking thread once it holds two kinds of permit: one of
+/// `max_concurrent` (no more analyses than cores) and as many MiB of the
+/// memory budget as its header says its decodes will take
+/// ([`extract::memory_estimate`]; one larger than the whole budget waits
+/// for all of it and runs alone). The blocking work holds the permits
+/// itself, so they are released when the work ends, not when the request
+/// does; and the request holds a guard that cancels the work when it is
+/// dropped (client gone, request time limit), which the analysis checks
+/// between stages. Every analysis reports its stage timings to `metrics`.
 #[derive(Debug, Clone)]
 pub struct Analyzer {
-    permits: Arc<Semaphore>,
+    cores: Arc<Semaphore>,
+    memory: Arc<Semaphore>,
+    memory_budget_mib: u32,
     limits: extract::Limits,
     metrics: Metrics,
 }
 
 impl Analyzer {
-    pub fn new(max_concurrent: usize, limits: extract::Limits, metrics: Metrics) -> Self {
+    pub fn new(
+        max_concurrent: usize,
+        memory_budget_bytes: u64,
+        limits: extract::Limits,
+        metrics: Metrics,
+    ) -> Self {
+        let memory_budget_mib = u32::try_from(memory_budget_bytes / MIB)
+            .unwrap_or(u32::MAX)
+            .clamp(1, Semaphore::MAX_PERMITS as u32);
         Analyzer {
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            cores: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            memory: Arc::new(Semaphore::new(memory_budget_mib as usize)),
+            memory_budget_mib,
             limits,
             metrics,
         }
     }
 
-    /// One analysis per available core.
-    pub fn per_core(limits: extract::Limits, metrics: Metrics) -> Self {
+    /// One analysis per available core, within `memory_budget_bytes`.
+    pub fn per_core(memory_budget_bytes: u64, limits: extract::Limits, metrics: Metrics) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Self::new(cores, limits, metrics)
+        Self::new(cores, memory_budget_bytes, limits, metrics)
     }
 
     /// The input limits every analysis is held to.
@@ -40,19 +63,174 @@ impl Analyzer {
     }
 
     /// Analyses `bytes` with `options` (a cheap clone of `Bytes` moves to the
-    /// blocking thread).
+    /// blocking thread). A file over a limit is refused before it waits for
+    /// admission.
     pub async fn analyze(
         &self,
         bytes: Bytes,
         options: extract::Options,
     ) -> Result<extract::Analysis, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
-        let analysis = tokio::task::spawn_blocking(move || extract::analyze(&bytes, &options))
-            .await
-            .map_err(|join| {
-                ApiError::internal(anyhow::anyhow!("analysis task failed: {join}"))
-            })??;
+        let cancel = extract::Cancel::with_deadline(REQUEST_TIME_LIMIT);
+        self.analyze_until(bytes, options, cancel).await
+    }
+
+    async fn analyze_until(
+        &self,
+        bytes: Bytes,
+        options: extract::Options,
+        cancel: extract::Cancel,
+    ) -> Result<extract::Analysis, ApiError> {
+        // Dropping this future (the request ended) stops the work below.
+        let _cancel_on_drop = cancel.on_drop();
+        let (weight_mib, bytes, options) = {
+            let (bytes, options) = (bytes.clone(), options.clone());
+            blocking(move || {
+                extract::memory_estimate(&bytes, &options)
+                    .map(|estimate| (estimate, bytes, options))
+            })
+            .await?
+            .map(|(estimate, bytes, options)| (self.weight_mib(estimate), bytes, options))?
+        };
+        let permits = self.admit(weight_mib).await?;
+        let analysis = blocking(move || {
+            let _held_until_the_work_ends = permits;
+            extract::analyze_until(&bytes, &options, &cancel)
+        })
+        .await??;
         self.metrics.record_extraction(&analysis.timings);
         Ok(analysis)
+    }
+
+    /// MiB of the budget an analysis estimated at `estimate` bytes takes.
+    fn weight_mib(&self, estimate: u64) -> u32 {
+        u32::try_from(estimate.div_ceil(MIB))
+            .unwrap_or(u32::MAX)
+            .clamp(1, self.memory_budget_mib)
+    }
+
+    /// Waits for a core and `weight_mib` of memory.
+    async fn admit(&self, weight_mib: u32) -> Result<Admission, ApiError> {
+        let core = Arc::clone(&self.cores)
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
+        let memory = Arc::clone(&self.memory)
+            .acquire_many_owned(weight_mib)
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(Admission {
+            _core: core,
+            _memory: memory,
+        })
+    }
+}
+
+/// The permits one running analysis holds.
+struct Admission {
+    _core: OwnedSemaphorePermit,
+    _memory: OwnedSemaphorePermit,
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|join| ApiError::internal(anyhow::anyhow!("analysis task failed: {join}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn analyzer(memory_budget_mib: u64) -> Analyzer {
+        Analyzer::new(
+            4,
+            memory_budget_mib * MIB,
+            extract::Limits::default(),
+            Metrics::new(),
+        )
+    }
+
+    /// A 3000x2000 PNG: 18 MB decoded in the general decoder, 54 MB estimated.
+    fn png() -> Bytes {
+        let image = image::RgbImage::from_fn(3000, 2000, |x, y| {
+            image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
+        });
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        image
+            .write_to(&mut bytes, image::ImageFormat::Png)
+            .expect("encodes");
+        Bytes::from(bytes.into_inner())
+    }
+
+    #[test]
+    fn weight_follows_the_estimate_and_never_exceeds_the_budget() {
+        let analyzer = analyzer(100);
+        assert_eq!(analyzer.weight_mib(0), 1);
+        assert_eq!(analyzer.weight_mib(10 * MIB + 1), 11);
+        assert_eq!(analyzer.weight_mib(10_000 * MIB), 100);
+    }
+
+    #[tokio::test]
+    async fn an_analysis_waits_while_another_holds_the_memory_it_needs() {
+        let analyzer = analyzer(100);
+        let bytes = png();
+        let options = extract::Options {
+            colors: true,
+            ..Default::default()
+        };
+        // Another analysis holds 60 of the 100 MiB: this one (~55 MiB) waits.
+        let held = Arc::clone(&analyzer.memory)
+            .acquire_many_owned(60)
+            .await
+            .unwrap();
+        let waiting = analyzer.analyze(bytes.clone(), options.clone());
+        tokio::pin!(waiting);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(500), &mut waiting)
+                .await
+                .is_err(),
+            "admitted although the memory is taken"
+        );
+        drop(held);
+        let analysis = tokio::time::timeout(Duration::from_secs(60), waiting)
+            .await
+            .expect("admitted once the memory is free")
+            .expect("analyses");
+        assert_eq!((analysis.width, analysis.height), (3000, 2000));
+        assert_eq!(analyzer.memory.available_permits(), 100, "permits returned");
+    }
+
+    #[tokio::test]
+    async fn a_request_that_ends_cancels_its_analysis_which_frees_its_permits() {
+        let analyzer = analyzer(1000);
+        let options = extract::Options {
+            colors: true,
+            phash: true,
+            faces: true,
+            ..Default::default()
+        };
+        let cancel = extract::Cancel::new();
+        // The request is dropped while its analysis runs.
+        let request = analyzer.analyze_until(png(), options, cancel.clone());
+        let _ = tokio::time::timeout(Duration::from_millis(30), request).await;
+        assert!(
+            cancel.is_cancelled(),
+            "dropping the request cancels the work"
+        );
+        // The work stops at its next check and gives everything back.
+        let freed = async {
+            while analyzer.memory.available_permits() < 1000
+                || analyzer.cores.available_permits() < 4
+            {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), freed)
+            .await
+            .expect("the stopped analysis released its permits");
     }
 }

@@ -42,10 +42,11 @@ impl AppState {
             ..extract::Limits::default()
         };
         let metrics = Metrics::new();
+        let analyzer = Analyzer::per_core(config.analysis_memory_bytes, limits, metrics.clone());
         AppState {
             config: Arc::new(config),
             store,
-            analyzer: Analyzer::per_core(limits, metrics.clone()),
+            analyzer,
             metrics,
             clock: Arc::new(SystemClock),
         }
