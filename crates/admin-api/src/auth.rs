@@ -11,9 +11,7 @@ use actix_web::{web, HttpMessage, ResponseError};
 // base64, the `key:secret` split) instead of hand-rolled parsing.
 use actix_web_httpauth::headers::authorization::{Authorization, Basic};
 use common::Credentials;
-use secrecy::ExposeSecret;
 use service::ApiError;
-use subtle::ConstantTimeEq;
 
 /// The API key a request proved it holds. Put in the request extensions for
 /// the rate limiter, which spends from this key's budget.
@@ -44,18 +42,8 @@ impl Authenticator {
         let Some(presented) = presented else {
             return Err(ApiError::must_supply("api_key"));
         };
-        let secret = presented
-            .password()
-            .map(|p| p.as_bytes())
-            .unwrap_or_default();
-        // Both comparisons always run, each in time independent of where the
-        // bytes differ, so timing reveals neither a valid key nor the secret.
-        let key_matches = presented
-            .user_id()
-            .as_bytes()
-            .ct_eq(self.credentials.api_key.as_bytes());
-        let secret_matches = secret.ct_eq(self.credentials.api_secret.expose_secret().as_bytes());
-        if !bool::from(key_matches & secret_matches) {
+        let secret = presented.password().map(|p| p.as_ref()).unwrap_or_default();
+        if !self.credentials.matches(presented.user_id(), secret) {
             return Err(ApiError::Unauthorized("Invalid credentials".into()));
         }
         if cloud != self.cloud_name {

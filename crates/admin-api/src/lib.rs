@@ -31,6 +31,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
     .app_data(web::Data::new(AdminRateLimiter::for_state(state)));
     cfg.service(behind_admin_checks("/v1_1/{cloud}/resources").configure(routes::resources))
         .service(
+            behind_admin_checks("/v1_1/{cloud}/upload_presets")
+                .configure(routes::upload_presets::routes),
+        )
+        .service(
             behind_admin_checks("/v1_1/{cloud}/ping").route("", web::get().to(routes::ping::ping)),
         );
 }

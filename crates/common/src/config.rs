@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use ipnet::IpNet;
 use secrecy::SecretString;
 
+use crate::signing::Algorithm;
+
 /// Development credentials used when `ASSAY_API_KEY` / `ASSAY_API_SECRET` are
 /// unset. `make run` prints them; never use them in production.
 pub const DEV_API_KEY: &str = "123456789012345";
@@ -25,6 +27,8 @@ const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
 /// Room for one 100 MP 8-bit image in the general decoder's copies, or for
 /// a few dozen 12 MP photos from their DCT-scaled decodes.
 const DEFAULT_ANALYSIS_MEMORY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+const DEFAULT_NOTIFICATION_BACKOFF_MS: u64 = 1_000;
+const DEFAULT_JOB_LEASE_SECS: u64 = 60;
 
 /// Everything the services need to start.
 #[derive(Debug, Clone)]
@@ -51,9 +55,22 @@ pub struct Config {
     /// `ASSAY_PUBLIC_URL`: base of `url`/`secure_url`, without a trailing
     /// slash; `None` means "the scheme and Host of the request".
     pub public_url: Option<String>,
-    /// `ASSAY_REMOTE_FETCH_ALLOW`: networks that remote-URL uploads may reach
-    /// even though they are loopback/private/link-local.
+    /// `ASSAY_REMOTE_FETCH_ALLOW`: networks that remote-URL uploads (and
+    /// notification deliveries) may reach even though they are
+    /// loopback/private/link-local.
     pub remote_fetch_allow: Vec<IpNet>,
+    /// `ASSAY_NOTIFICATION_URL`: where notifications go when a call names no
+    /// `notification_url` of its own.
+    pub notification_url: Option<String>,
+    /// `ASSAY_SIGNATURE_ALGORITHM` (`sha1` or `sha256`): the digest of the
+    /// `X-Cld-Signature` of notifications, as Cloudinary's account setting.
+    pub signature_algorithm: Algorithm,
+    /// `ASSAY_NOTIFICATION_BACKOFF_MS`: the wait before a failed notification's
+    /// first retry; it doubles with every further retry.
+    pub notification_backoff_ms: u64,
+    /// `ASSAY_JOB_LEASE_SECS`: how long a queued job claimed by a worker that
+    /// stopped renewing its claim (a killed process) stays with it.
+    pub job_lease_secs: u64,
 }
 
 /// The account's credentials. The secret is a [`SecretString`], so `Debug`
@@ -71,6 +88,19 @@ impl Credentials {
             api_key: api_key.into(),
             api_secret: SecretString::from(api_secret.into()),
         }
+    }
+
+    /// True when `api_key` and `api_secret` are these credentials. Both
+    /// comparisons always run, each in time independent of where the bytes
+    /// differ, so timing reveals neither a valid key nor the secret.
+    pub fn matches(&self, api_key: &str, api_secret: &str) -> bool {
+        use secrecy::ExposeSecret;
+        use subtle::ConstantTimeEq;
+        let key_matches = api_key.as_bytes().ct_eq(self.api_key.as_bytes());
+        let secret_matches = api_secret
+            .as_bytes()
+            .ct_eq(self.api_secret.expose_secret().as_bytes());
+        bool::from(key_matches & secret_matches)
     }
 
     /// True when these are the built-in development credentials.
@@ -210,6 +240,25 @@ impl Config {
             .map(|v| parse_networks(&v).map_err(|r| invalid("ASSAY_REMOTE_FETCH_ALLOW", r)))
             .transpose()?
             .unwrap_or_default();
+        let notification_url = var("ASSAY_NOTIFICATION_URL")
+            .map(|v| {
+                parse_public_url(&v).map_err(|reason| invalid("ASSAY_NOTIFICATION_URL", reason))
+            })
+            .transpose()?;
+        let signature_algorithm =
+            parse_var(&var, "ASSAY_SIGNATURE_ALGORITHM", "sha1", |v| {
+                match v.to_ascii_lowercase().as_str() {
+                    "sha1" => Ok(Algorithm::Sha1),
+                    "sha256" => Ok(Algorithm::Sha256),
+                    _ => Err(format!("{v:?} is not sha1 or sha256")),
+                }
+            })?;
+        let notification_backoff_ms = parse_number(
+            &var,
+            "ASSAY_NOTIFICATION_BACKOFF_MS",
+            DEFAULT_NOTIFICATION_BACKOFF_MS,
+        )?;
+        let job_lease_secs = parse_number(&var, "ASSAY_JOB_LEASE_SECS", DEFAULT_JOB_LEASE_SECS)?;
 
         Ok(Config {
             listen,
@@ -223,6 +272,10 @@ impl Config {
             analysis_memory_bytes,
             public_url,
             remote_fetch_allow,
+            notification_url,
+            signature_algorithm,
+            notification_backoff_ms,
+            job_lease_secs,
         })
     }
 }

@@ -118,15 +118,20 @@ where
 }
 
 /// Checks `signature` against `params` signed with `secret`, in constant time.
-/// SHA-1 or SHA-256 is chosen by the signature's length.
-pub fn verify<'a, I, K, V>(params: I, secret: &str, signature: &str) -> Result<(), SigningError>
+/// SHA-1 or SHA-256 is chosen by the signature's length; the one that matched
+/// is returned (the response is signed with it).
+pub fn verify<'a, I, K, V>(
+    params: I,
+    secret: &str,
+    signature: &str,
+) -> Result<Algorithm, SigningError>
 where
     I: IntoIterator<Item = (K, V)>,
     K: AsRef<str> + 'a,
     V: AsRef<str> + 'a,
 {
     let to_sign = string_to_sign(params);
-    let matches = Algorithm::from_hex_len(signature.len()).is_some_and(|algorithm| {
+    let matched = Algorithm::from_hex_len(signature.len()).filter(|&algorithm| {
         let expected = sign(&to_sign, secret, algorithm);
         bool::from(
             expected
@@ -134,8 +139,8 @@ where
                 .ct_eq(signature.to_ascii_lowercase().as_bytes()),
         )
     });
-    if matches {
-        Ok(())
+    if let Some(algorithm) = matched {
+        Ok(algorithm)
     } else {
         Err(SigningError::InvalidSignature {
             signature: signature.to_owned(),
@@ -311,7 +316,7 @@ mod tests {
             assert_eq!(string_to_sign(params.iter().copied()), to_sign);
             assert_eq!(
                 verify(params.iter().copied(), "abcd", signature),
-                Ok(()),
+                Ok(Algorithm::from_hex_len(signature.len()).unwrap()),
                 "{to_sign}"
             );
         }
@@ -337,7 +342,7 @@ mod tests {
         let params = [("public_id", "b64"), ("timestamp", "1700000000")];
         assert_eq!(
             verify(params, "abcd", "E49B36B7DE5758408D4B0EFFADBB7AE61B0CC3A0"),
-            Ok(())
+            Ok(Algorithm::Sha1)
         );
     }
 

@@ -22,6 +22,7 @@ pub mod health;
 pub mod metrics;
 pub mod ops;
 pub mod params;
+pub mod presets;
 pub mod request_id;
 pub mod resource;
 pub mod server;

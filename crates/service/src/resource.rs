@@ -39,6 +39,11 @@ impl PublicBase {
         PublicBase(base.trim_end_matches('/').to_owned())
     }
 
+    /// The base itself (stored with queued work, which has no request).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// `configured` if set, else what the request says about itself.
     pub fn for_request(configured: Option<&str>, request: &actix_web::HttpRequest) -> Self {
         match configured {

@@ -1,6 +1,9 @@
 //! What every request handler of both APIs shares, built once at start-up.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+use tokio::sync::Notify;
 
 use common::Config;
 use store::Store;
@@ -21,6 +24,12 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The wall clock (tests replace it to move time forward).
     pub clock: Arc<dyn Clock>,
+    /// Wakes this process's job workers when a request queued work, so they
+    /// need not wait for their next poll.
+    pub job_wake: Arc<Notify>,
+    /// Set once the background tasks of this state started (see
+    /// [`AppState::start_once`]).
+    background_started: Arc<AtomicBool>,
 }
 
 impl AppState {
@@ -49,6 +58,17 @@ impl AppState {
             analyzer,
             metrics,
             clock: Arc::new(SystemClock),
+            job_wake: Arc::new(Notify::new()),
+            background_started: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Runs `start` the first time it is called for this state (and its
+    /// clones) only: mounting code runs once per HTTP worker thread, the
+    /// background tasks it starts must run once per process.
+    pub fn start_once(&self, start: impl FnOnce()) {
+        if !self.background_started.swap(true, Ordering::SeqCst) {
+            start();
         }
     }
 

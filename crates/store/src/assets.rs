@@ -236,18 +236,42 @@ impl Store {
     ) -> Result<Vec<(AssetKey, DeleteOutcome)>, StoreError> {
         let mut outcomes = Vec::with_capacity(keys.len());
         for key in keys {
-            let outcome = match self.repo.delete(key).await? {
-                Some(blob_key) => {
-                    if let Ok(blob_key) = BlobKey::parse(&blob_key) {
-                        self.discard_blob(&blob_key).await;
-                    }
-                    DeleteOutcome::Deleted
-                }
-                None => DeleteOutcome::NotFound,
-            };
-            outcomes.push((key.clone(), outcome));
+            let deleted_blob = self.repo.delete(key).await?;
+            outcomes.push((key.clone(), self.after_row_delete(deleted_blob).await));
         }
         Ok(outcomes)
+    }
+
+    /// The current versions of the assets with these asset_ids, in the
+    /// order asked; unknown ids are left out.
+    pub async fn get_by_asset_ids(&self, asset_ids: &[String]) -> Result<Vec<Asset>, StoreError> {
+        let mut found = self.repo.get_by_asset_ids(asset_ids).await?;
+        found.sort_by_key(|asset| asset_ids.iter().position(|id| *id == asset.asset_id));
+        Ok(found)
+    }
+
+    /// Deletes the asset with this asset_id (row, then blob); with
+    /// `version_id`, only while that is still its current version.
+    pub async fn delete_by_asset_id(
+        &self,
+        asset_id: &str,
+        version_id: Option<&str>,
+    ) -> Result<DeleteOutcome, StoreError> {
+        let deleted_blob = self.repo.delete_by_asset_id(asset_id, version_id).await?;
+        Ok(self.after_row_delete(deleted_blob).await)
+    }
+
+    /// Once a row is deleted, its blob goes; `None`: there was no row.
+    async fn after_row_delete(&self, deleted_blob: Option<String>) -> DeleteOutcome {
+        match deleted_blob {
+            Some(blob_key) => {
+                if let Ok(blob_key) = BlobKey::parse(&blob_key) {
+                    self.discard_blob(&blob_key).await;
+                }
+                DeleteOutcome::Deleted
+            }
+            None => DeleteOutcome::NotFound,
+        }
     }
 
     /// Fails unless both the database and the blob store answer.

@@ -9,12 +9,15 @@
 mod assets;
 pub mod blob;
 pub mod db;
+pub mod delete_tokens;
 mod error;
+pub mod jobs;
 pub mod model;
 pub mod rate_limit;
 pub mod similar;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod upload_presets;
 
 pub use assets::{Store, ORPHAN_GRACE};
 pub use blob::{BlobKey, BlobStore};

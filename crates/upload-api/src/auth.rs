@@ -1,20 +1,97 @@
-//! Signed requests (upload, explicit): `api_key`, `timestamp` and `signature`
-//! checked exactly as the SDKs sign (common::signing), over exactly the
-//! parameter map the handlers then read ([`Params`]).
+//! Who may write through the Upload API, checked as Cloudinary checks it:
+//! a request signed with our secret (`api_key`, `timestamp`, `signature`, as
+//! the SDKs sign, see common::signing), or HTTP Basic auth with the API key
+//! and secret (what `curl -u key:secret` sends; Cloudinary accepts it on the
+//! Upload API too).
+//!
+//! A signature is checked over exactly the parameter map the handlers then
+//! read ([`Params`]).
 
-use common::signing;
+use actix_web::http::header::Header;
+use actix_web::HttpRequest;
+// The actix team's parser for `Authorization: Basic` (as the admin API uses).
+use actix_web_httpauth::headers::authorization::{Authorization, Basic};
+use common::signing::{self, Algorithm};
 use common::Credentials;
 use secrecy::ExposeSecret;
 use service::params::Params;
 use service::ApiError;
 
+/// How a request proved it holds the secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// Signed parameters; the digest the client chose (by signature length).
+    Signed(Algorithm),
+    /// `Authorization: Basic` with the key and secret.
+    Basic,
+    /// No credentials at all: an unsigned upload, which only an unsigned
+    /// upload preset admits (service::presets).
+    Unsigned,
+}
+
+impl Caller {
+    /// The digest of the response's `signature`: the one the request was
+    /// signed with, so an SDK configured for SHA-256 verifies it; SHA-1, the
+    /// SDKs' default, otherwise.
+    pub fn response_algorithm(self) -> Algorithm {
+        match self {
+            Caller::Signed(algorithm) => algorithm,
+            Caller::Basic | Caller::Unsigned => Algorithm::Sha1,
+        }
+    }
+}
+
+/// Accepts the request when it carries valid Basic credentials, or else our
+/// api_key, a fresh timestamp and a valid signature by our secret in
+/// `params`. `now` is unix seconds.
+pub fn authenticate(
+    request: &HttpRequest,
+    params: &Params,
+    credentials: &Credentials,
+    now: i64,
+) -> Result<Caller, ApiError> {
+    match Authorization::<Basic>::parse(request) {
+        Ok(basic) => verify_basic(basic.as_ref(), credentials),
+        Err(_) => verify_signed_request(params, credentials, now),
+    }
+}
+
+/// As [`authenticate`], except that a request presenting no credentials at
+/// all (no Basic header, no api_key, no signature) is an unsigned upload.
+pub fn authenticate_upload(
+    request: &HttpRequest,
+    params: &Params,
+    credentials: &Credentials,
+    now: i64,
+) -> Result<Caller, ApiError> {
+    let presents_credentials = request.headers().contains_key("authorization")
+        || params.contains("api_key")
+        || params.contains("signature");
+    if presents_credentials {
+        authenticate(request, params, credentials, now)
+    } else {
+        Ok(Caller::Unsigned)
+    }
+}
+
+/// Basic credentials present: they must be ours (a wrong pair is not
+/// retried as a signed request).
+fn verify_basic(presented: &Basic, credentials: &Credentials) -> Result<Caller, ApiError> {
+    let secret = presented.password().map(|p| p.as_ref()).unwrap_or_default();
+    if credentials.matches(presented.user_id(), secret) {
+        Ok(Caller::Basic)
+    } else {
+        Err(ApiError::Unauthorized("Invalid credentials".into()))
+    }
+}
+
 /// Accepts `params` only if they carry our api_key, a fresh timestamp and a
-/// valid signature by our secret. `now` is unix seconds.
+/// valid signature by our secret.
 pub fn verify_signed_request(
     params: &Params,
     credentials: &Credentials,
     now: i64,
-) -> Result<(), ApiError> {
+) -> Result<Caller, ApiError> {
     let api_key = params
         .get("api_key")
         .ok_or_else(|| ApiError::must_supply("api_key"))?;
@@ -25,12 +102,12 @@ pub fn verify_signed_request(
         .get("signature")
         .ok_or_else(|| ApiError::must_supply("signature"))?;
     signing::check_timestamp(params.get("timestamp"), now)?;
-    signing::verify(
+    let algorithm = signing::verify(
         params.iter(),
         credentials.api_secret.expose_secret(),
         signature,
     )?;
-    Ok(())
+    Ok(Caller::Signed(algorithm))
 }
 
 /// The check run when a multipart `file` part begins: a request that
@@ -43,7 +120,7 @@ pub fn verify_before_file(
     now: i64,
 ) -> Result<(), ApiError> {
     if params.get("signature").is_some() {
-        verify_signed_request(params, credentials, now)
+        verify_signed_request(params, credentials, now).map(|_| ())
     } else {
         Ok(())
     }
@@ -72,12 +149,69 @@ mod tests {
 
     #[test]
     fn a_captured_sdk_request_is_accepted() {
-        verify_signed_request(
+        let caller = verify_signed_request(
             &captured("e49b36b7de5758408d4b0effadbb7ae61b0cc3a0"),
             &credentials(),
             NOW,
         )
         .unwrap();
+        assert_eq!(caller.response_algorithm(), Algorithm::Sha1);
+    }
+
+    #[test]
+    fn a_sha256_request_gets_a_sha256_response_signature() {
+        let mut params = Params::parse([("public_id", "b64"), ("timestamp", "1700000000")]).unwrap();
+        let signature = signing::sign_params(params.iter(), "abcd", Algorithm::Sha256);
+        params.push("signature".into(), signature);
+        params.push("api_key".into(), "123456789012345".into());
+        let caller = verify_signed_request(&params, &credentials(), NOW).unwrap();
+        assert_eq!(caller, Caller::Signed(Algorithm::Sha256));
+    }
+
+    fn with_basic(user: &str, password: &str) -> HttpRequest {
+        use base64::Engine;
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        actix_web::test::TestRequest::default()
+            .insert_header(("Authorization", format!("Basic {encoded}")))
+            .to_http_request()
+    }
+
+    #[test]
+    fn no_credentials_at_all_is_an_unsigned_upload_and_nothing_else() {
+        let request = actix_web::test::TestRequest::default().to_http_request();
+        let bare = Params::parse([("upload_preset", "p")]).unwrap();
+        assert_eq!(
+            authenticate_upload(&request, &bare, &credentials(), NOW).unwrap(),
+            Caller::Unsigned
+        );
+        assert!(
+            authenticate(&request, &bare, &credentials(), NOW).is_err(),
+            "explicit and the rest need credentials"
+        );
+        let half_signed = Params::parse([("upload_preset", "p"), ("signature", "x")]).unwrap();
+        assert!(authenticate_upload(&request, &half_signed, &credentials(), NOW).is_err());
+    }
+
+    #[test]
+    fn basic_credentials_stand_in_for_a_signature() {
+        let unsigned = Params::parse([("public_id", "x")]).unwrap();
+        let caller = authenticate(
+            &with_basic("123456789012345", "abcd"),
+            &unsigned,
+            &credentials(),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(caller, Caller::Basic);
+        let err = authenticate(
+            &with_basic("123456789012345", "abce"),
+            &unsigned,
+            &credentials(),
+            NOW,
+        )
+        .unwrap_err();
+        assert!(matches!(err, ApiError::Unauthorized(_)), "{err}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! the end-to-end tests all serve them through `service::server::http_server`.
 
 mod auth;
+mod jobs;
 pub mod routes;
 pub mod source;
 
@@ -15,13 +16,22 @@ use crate::source::RemoteFetcher;
 /// Mounts the Upload API's routes, with the remote fetcher its uploads use.
 pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
     let config = &state.config;
-    match RemoteFetcher::new(config.remote_fetch_allow.clone(), config.max_upload_bytes) {
-        Ok(fetcher) => {
-            cfg.app_data(web::Data::new(fetcher));
-        }
-        // Without a fetcher only remote-URL uploads fail, each with a 500 that is logged.
-        Err(err) => tracing::error!(error = %err, "remote fetching is unavailable"),
-    }
+    let fetcher =
+        match RemoteFetcher::new(config.remote_fetch_allow.clone(), config.max_upload_bytes) {
+            Ok(fetcher) => {
+                cfg.app_data(web::Data::new(fetcher.clone()));
+                Some(fetcher)
+            }
+            // Without a fetcher only remote-URL uploads and notifications fail,
+            // each with a 500 (or a retried job) that is logged.
+            Err(err) => {
+                tracing::error!(error = %err, "remote fetching is unavailable");
+                None
+            }
+        };
+    // Mounting runs once per HTTP worker thread; the queue workers run once
+    // per process (per app state).
+    state.start_once(|| jobs::start(state, fetcher));
     cfg.route(
         "/v1_1/{cloud}/{resource_type}/upload",
         web::post().to(routes::upload::upload),
@@ -29,6 +39,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
     .route(
         "/v1_1/{cloud}/{resource_type}/explicit",
         web::post().to(routes::explicit::explicit),
+    )
+    // Cloudinary's client libraries post to either form.
+    .route(
+        "/v1_1/{cloud}/delete_by_token",
+        web::post().to(routes::delete_by_token::delete_with_token),
+    )
+    .route(
+        "/v1_1/{cloud}/{resource_type}/delete_by_token",
+        web::post().to(routes::delete_by_token::delete_with_token),
     )
     .route(
         "/{cloud}/{resource_type:image|video|raw}/{type}/{tail:.+}",

@@ -6,6 +6,7 @@ pub mod corpus;
 pub mod fixture_server;
 pub mod sdk;
 pub mod sign;
+pub mod webhook_receiver;
 
 use std::net::TcpListener;
 use std::sync::Arc;

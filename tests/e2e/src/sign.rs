@@ -41,6 +41,13 @@ pub fn response_signature(public_id: &str, version: i64, secret: &str) -> String
     ))
 }
 
+/// The same response signature with SHA-256 (for SHA-256 signed requests).
+pub fn response_signature_sha256(public_id: &str, version: i64, secret: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("public_id={public_id}&version={version}{secret}").as_bytes(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

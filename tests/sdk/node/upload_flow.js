@@ -71,7 +71,12 @@ async function main() {
   report.sha256 = await outcome(() => cloudinary.uploader.upload(image, {
     public_id: `${publicId}-sha256`, signature_algorithm: 'sha256',
   }));
-  cloudinary.config({ api_secret: 'not-the-secret' });
+  // The SDK verifies with the configured algorithm: the one this upload was signed with.
+  cloudinary.config({ signature_algorithm: 'sha256' });
+  const sha256Body = report.sha256.body;
+  report.sha256_response_signature_valid = Boolean(sha256Body) && cloudinary.utils.verify_api_response_signature(
+    sha256Body.public_id, sha256Body.version, sha256Body.signature);
+  cloudinary.config({ signature_algorithm: 'sha1', api_secret: 'not-the-secret' });
   report.wrong_secret = await outcome(() => cloudinary.uploader.upload(image, { public_id: `${publicId}-denied` }));
   console.log(JSON.stringify(report));
 }

@@ -75,6 +75,10 @@ def main():
     report["corrupt"] = outcome(lambda: cloudinary.uploader.upload(corrupt, public_id=public_id + "-corrupt"))
     cloudinary.config(signature_algorithm="sha256")
     report["sha256"] = outcome(lambda: cloudinary.uploader.upload(image, public_id=public_id + "-sha256"))
+    sha256_body = report["sha256"].get("body", {})
+    report["sha256_response_signature_valid"] = bool(sha256_body) and \
+        cloudinary.utils.verify_api_response_signature(
+            sha256_body["public_id"], sha256_body["version"], sha256_body["signature"], algorithm="sha256")
     cloudinary.config(signature_algorithm="sha1", api_secret="not-the-secret")
     report["wrong_secret"] = outcome(lambda: cloudinary.uploader.upload(image, public_id=public_id + "-denied"))
     print(json.dumps(report))

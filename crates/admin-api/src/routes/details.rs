@@ -9,6 +9,7 @@ use service::ops::{reextract, ResourceChanges};
 use service::params::{ExtractionRequest, Params};
 use service::resource::missing_analyses;
 use service::{ApiError, AppState};
+use store::AssetKey;
 
 use super::{resource_json, AssetPath};
 
@@ -32,20 +33,31 @@ pub async fn resource_details(
 ) -> Result<HttpResponse, ApiError> {
     let key = path.into_inner().key()?;
     let params = body::query_params(request.query_string())?;
-    let wanted = requested_analyses(&params)?;
+    details_of(&state, &request, &key, &params).await
+}
 
-    let mut asset = state.store.get(&key).await?;
+/// The details answer for the asset at `key`, whichever way it was named
+/// (public_id path or asset_id).
+pub(super) async fn details_of(
+    state: &AppState,
+    request: &HttpRequest,
+    key: &AssetKey,
+    params: &Params,
+) -> Result<HttpResponse, ApiError> {
+    let wanted = requested_analyses(params)?;
+
+    let mut asset = state.store.get(key).await?;
     if missing_analyses(&asset, &wanted).needs_analysis() {
         // What is missing is decided again on the version analysed: an
         // overwrite may commit after the read above.
-        asset = reextract(&state, &key, &ResourceChanges::missing_only(wanted.clone())).await?;
+        asset = reextract(state, key, &ResourceChanges::missing_only(wanted.clone())).await?;
     }
     // Stored OCR text is part of the resource once recognised (wire spec §10).
     let shown = ExtractionRequest {
         ocr: asset.analysis.contains_key("info"),
         ..wanted
     };
-    Ok(HttpResponse::Ok().json(resource_json(&state, &request, &asset, &shown)))
+    Ok(HttpResponse::Ok().json(resource_json(state, request, &asset, &shown)))
 }
 
 /// The analyses a details query asks for; regions and OCR are never set by a

@@ -1,11 +1,13 @@
 //! One module per endpoint, all under `/v1_1/{cloud}/resources` but `ping`.
 
+pub mod by_asset_id;
 pub mod delete;
 pub mod details;
 pub mod list;
 pub mod ping;
 pub mod similar;
 pub mod update;
+pub mod upload_presets;
 
 use actix_web::{web, HttpRequest};
 use serde::Deserialize;
@@ -20,7 +22,24 @@ const DELIVERY_TYPES: [&str; 3] = ["upload", "private", "authenticated"];
 
 /// The routes under `/v1_1/{cloud}/resources`.
 pub fn resources(cfg: &mut web::ServiceConfig) {
-    cfg.route("/{resource_type}", web::get().to(list::list_resources))
+    cfg.route("", web::delete().to(by_asset_id::delete_by_asset_ids))
+        .route(
+            "/by_asset_ids",
+            web::get().to(by_asset_id::resources_by_asset_ids),
+        )
+        .route(
+            "/by_asset_ids",
+            web::delete().to(by_asset_id::delete_by_asset_ids),
+        )
+        .route(
+            "/{resource_type:image|video|raw}",
+            web::get().to(list::list_resources),
+        )
+        // Any other single segment is an asset_id (`resource_by_asset_id`).
+        .route(
+            "/{asset_id}",
+            web::get().to(by_asset_id::resource_by_asset_id),
+        )
         // Before `/{resource_type}/{type}`, which would take `similar` for a type.
         .route(
             "/{resource_type}/similar",

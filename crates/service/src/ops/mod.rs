@@ -1,9 +1,11 @@
 //! The operations behind the endpoints: ingest a new file, re-extract a stored one.
 
+mod delete_token;
 mod ingest;
 mod reextract;
 pub mod similar;
 
+pub use delete_token::{delete_by_token, issue_delete_token};
 pub use ingest::{ingest, Upload};
 pub use reextract::{reextract, ResourceChanges};
 

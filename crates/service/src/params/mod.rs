@@ -19,13 +19,14 @@
 mod context;
 mod extraction;
 mod naming;
+pub mod supported;
 
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 pub use context::parse_context;
 pub use extraction::{ExtractionRequest, MetadataKeys};
-pub use naming::{parse_tags, validate_public_id, Naming};
+pub use naming::{parse_tags, random_id, validate_public_id, Naming};
 
 use crate::ApiError;
 
@@ -114,6 +115,11 @@ impl Params {
             .get(name)
             .map(ParamValue::text)
             .filter(|v| !v.is_empty())
+    }
+
+    /// Whether `name` was given (with a non-empty value).
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
     }
 
     /// The non-empty members of an array parameter, in order: the `name[]`

@@ -129,7 +129,8 @@ fn sanitize_filename(name: &str) -> String {
         .collect()
 }
 
-fn random_id(len: usize) -> String {
+/// `len` random lowercase alphanumerics (generated ids and names).
+pub fn random_id(len: usize) -> String {
     let mut rng = rand::rng();
     (0..len)
         .map(|_| ID_ALPHABET[rng.random_range(0..ID_ALPHABET.len())] as char)

@@ -2,6 +2,7 @@
 //! the embedded default. Both run the same SQL (see `repo.rs`); only the
 //! schema files under `migrations/<kind>/` differ.
 
+mod by_asset_id;
 pub(crate) mod repo;
 mod row;
 

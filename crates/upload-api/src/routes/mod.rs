@@ -1,5 +1,6 @@
 //! One module per endpoint.
 
+pub mod delete_by_token;
 pub mod deliver;
 pub mod explicit;
 pub mod upload;
@@ -10,14 +11,17 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Map, Value};
 use service::body::{self, UploadBody};
 use service::params::Params;
+use service::resource::PublicBase;
 use service::{ApiError, AppState};
 
-use crate::auth::{verify_before_file, verify_signed_request};
+use crate::auth::{verify_before_file, Caller};
+use crate::source::RemoteFetcher;
 
-/// Reads a signed request's body and verifies its signature over exactly the
-/// parameters the handler will read; a forged multipart upload is refused
-/// when its file part begins (see `service::body`).
-async fn read_signed_body(
+/// Reads an upload or explicit body under the decoder's caps. A multipart
+/// request that carries its signature is verified when its file part begins,
+/// so a forged upload is refused before its file is read (see
+/// `service::body`); the handler then authenticates the whole map.
+async fn read_body(
     state: &AppState,
     request: &HttpRequest,
     payload: web::Payload,
@@ -25,15 +29,13 @@ async fn read_signed_body(
     let credentials = &state.config.credentials;
     let now = unix_now();
     let before_file = |params: &Params| verify_before_file(params, credentials, now);
-    let form = body::read_upload(
+    body::read_upload(
         request.headers(),
         payload,
         state.config.max_upload_bytes,
         &before_file,
     )
-    .await?;
-    verify_signed_request(&form.params, credentials, now)?;
-    Ok(form)
+    .await
 }
 
 /// Requests name our cloud in their path; any other is refused as an
@@ -46,9 +48,55 @@ fn check_cloud(state: &AppState, cloud: &str) -> Result<(), ApiError> {
     }
 }
 
+/// How to answer an upload or explicit call, now or from a queued job:
+/// the base of delivery URLs, the digest of the response signature, and
+/// where to send a notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reply {
+    pub base: String,
+    pub algorithm: Algorithm,
+    pub notification_url: Option<String>,
+}
+
+impl Reply {
+    /// For this request: `notification_url` (else `ASSAY_NOTIFICATION_URL`)
+    /// must be an http(s) URL the remote-fetch address rules let us reach.
+    pub fn for_request(
+        state: &AppState,
+        request: &HttpRequest,
+        caller: Caller,
+        params: &Params,
+        fetcher: Option<&RemoteFetcher>,
+    ) -> Result<Reply, ApiError> {
+        let notification_url = params
+            .get("notification_url")
+            .map(str::to_owned)
+            .or_else(|| state.config.notification_url.clone());
+        if let Some(url) = &notification_url {
+            let fetcher = fetcher.ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("notifications are unavailable"))
+            })?;
+            fetcher
+                .check_target(url)
+                .map_err(|e| ApiError::invalid_parameter("notification_url", e))?;
+        }
+        Ok(Reply {
+            base: PublicBase::for_request(state.config.public_url.as_deref(), request)
+                .as_str()
+                .to_owned(),
+            algorithm: caller.response_algorithm(),
+            notification_url,
+        })
+    }
+}
+
 /// Adds what the upload and explicit responses carry beyond the resource:
-/// the response signature and the api_key.
-fn sign_response(state: &AppState, mut body: Map<String, Value>) -> Map<String, Value> {
+/// the response signature (in the digest the caller's request used) and the api_key.
+fn sign_response(
+    state: &AppState,
+    algorithm: Algorithm,
+    mut body: Map<String, Value>,
+) -> Map<String, Value> {
     let credentials = &state.config.credentials;
     let public_id = body
         .get("public_id")
@@ -63,7 +111,7 @@ fn sign_response(state: &AppState, mut body: Map<String, Value>) -> Map<String, 
         &public_id,
         version,
         credentials.api_secret.expose_secret(),
-        Algorithm::Sha1,
+        algorithm,
     );
     body.insert("signature".into(), json!(signature));
     body.insert("api_key".into(), json!(credentials.api_key));

@@ -1,14 +1,23 @@
-//! `POST /v1_1/{cloud}/{resource_type}/upload`: signed upload of a file part,
-//! a data URI or a remote URL, with the requested extractions in the response.
+//! `POST /v1_1/{cloud}/{resource_type}/upload`: signed (or Basic-auth, or
+//! unsigned with an unsigned preset) upload of a file part, a data URI or a
+//! remote URL, with the requested extractions in the response. With
+//! `async=true` the file is staged in the job queue and the answer is
+//! `{"status": "pending", ...}` at once (see `crate::jobs`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
-use service::ops::similar::duplicates_of;
-use service::ops::{ingest, Upload};
+use bytes::Bytes;
+use serde_json::{json, Map, Value};
+use service::ops::similar::{duplicates_of, duplicates_requested};
+use service::ops::{ingest, issue_delete_token, Upload};
+use service::params::supported::{refuse_unsupported, EXTRACTION, TRANSPORT, UPLOAD};
+use service::params::Params;
+use service::presets::{signed_upload_params, unsigned_upload_params};
 use service::resource::{render_resource, PublicBase};
 use service::{ApiError, AppState};
 
-use super::{check_cloud, read_signed_body, sign_response};
+use super::{check_cloud, read_body, sign_response, unix_now, Reply};
+use crate::auth::{authenticate_upload, Caller};
+use crate::jobs;
 use crate::source::{self, RemoteFetcher};
 
 pub async fn upload(
@@ -22,33 +31,93 @@ pub async fn upload(
     let (cloud, resource_type) = path.into_inner();
     check_cloud(&state, &cloud)?;
     let max_bytes = state.config.max_upload_bytes;
-    let form = read_signed_body(&state, &request, payload).await?;
-
-    let upload = Upload::from_params(&resource_type, &form.params)?;
+    let form = read_body(&state, &request, payload).await?;
+    let caller = authenticate_upload(
+        &request,
+        &form.params,
+        &state.config.credentials,
+        unix_now(),
+    )?;
+    refuse_unsupported(&form.params, &[TRANSPORT, EXTRACTION, UPLOAD])?;
+    if let Some(other) = form.params.get("type").filter(|t| *t != "upload") {
+        return Err(ApiError::invalid_parameter(
+            "type",
+            format!("{other:?} is not supported (uploads are of type upload)"),
+        ));
+    }
+    let params = match caller {
+        Caller::Unsigned => unsigned_upload_params(&state, &form.params).await?,
+        Caller::Signed(_) | Caller::Basic => signed_upload_params(&state, &form.params).await?,
+    };
+    let fetcher = fetcher.as_ref().map(|f| f.get_ref());
+    // Everything is checked before any work is done or queued.
+    let upload = Upload::from_params(&resource_type, &params)?;
+    let is_async = params.is_set("async")?;
+    let reply = Reply::for_request(&state, &request, caller, &params, fetcher)?;
     let file = form
         .file
         .ok_or_else(|| ApiError::missing_parameter("file"))?;
-    let file = source::load(file, fetcher.as_ref().map(|f| f.get_ref()), max_bytes).await?;
-    let ingested = ingest(&state, &upload, file.bytes, file.original_filename).await?;
+    let file = source::load(file, fetcher, max_bytes).await?;
+
+    if is_async {
+        // The id is chosen now, so the pending answer can name it.
+        let public_id = upload.naming.resolve(file.original_filename.as_deref())?;
+        let pending =
+            jobs::enqueue_upload(&state, &resource_type, &params, &public_id, file, &reply).await?;
+        return Ok(HttpResponse::Ok().json(pending));
+    }
+    let body = process_upload(
+        &state,
+        &resource_type,
+        &params,
+        file.bytes,
+        file.original_filename,
+        &reply,
+    )
+    .await?;
+    jobs::notify_if_asked(&state, &reply, "upload", &body).await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The upload itself, for a request answered now or for a queued job: the
+/// file analysed and stored, and the signed response body.
+pub(crate) async fn process_upload(
+    state: &AppState,
+    resource_type: &str,
+    params: &Params,
+    file: Bytes,
+    original_filename: Option<String>,
+    reply: &Reply,
+) -> Result<Map<String, Value>, ApiError> {
+    let upload = Upload::from_params(resource_type, params)?;
+    let duplicates = duplicates_requested(params)?;
+    let return_delete_token = params.is_set("return_delete_token")?;
+    let ingested = ingest(state, &upload, file, original_filename).await?;
     let mut asset = ingested.asset;
     // A new version was hashed by `ingest`; an existing one kept by
     // `overwrite=0` may have to be hashed now.
-    let duplicates = if upload.duplicates {
-        let (near, found) = duplicates_of(&state, &asset).await?;
+    let duplicates = if duplicates {
+        let (near, found) = duplicates_of(state, &asset).await?;
         asset = near;
         Some(found)
     } else {
         None
     };
 
-    let base = PublicBase::for_request(state.config.public_url.as_deref(), &request);
-    let urls = base.delivery_urls(&state.config.cloud_name, &asset);
+    let urls = PublicBase::new(&reply.base).delivery_urls(&state.config.cloud_name, &asset);
     let mut body = render_resource(&asset, &upload.extraction, urls);
     if ingested.existing {
         body.insert("existing".into(), json!(true));
+    } else if return_delete_token {
+        // Only for what this upload wrote: an `existing` answer kept someone
+        // else's asset, which the uploader must not be able to delete.
+        body.insert(
+            "delete_token".into(),
+            json!(issue_delete_token(state, &asset).await?),
+        );
     }
     if let Some(found) = duplicates {
         body.insert("duplicates".into(), json!(found));
     }
-    Ok(HttpResponse::Ok().json(sign_response(&state, body)))
+    Ok(sign_response(state, reply.algorithm, body))
 }

@@ -139,13 +139,42 @@ impl RemoteFetcher {
         })
     }
 
-    /// The body at `url`, or a 400 saying why not.
-    pub async fn fetch(&self, url: &str) -> Result<Bytes, ApiError> {
+    /// `url` parsed, if it is http(s) and not an address literal we may not
+    /// reach (names are checked when they resolve, at every request).
+    pub fn check_target(&self, url: &str) -> Result<Url, ApiError> {
         let url = Url::parse(url)
             .map_err(|e| ApiError::BadRequest(format!("Invalid remote URL {url}: {e}")))?;
         self.policy
             .check_url(&url)
             .map_err(|refused| ApiError::BadRequest(refused.0))?;
+        Ok(url)
+    }
+
+    /// POSTs a JSON `body` with `headers` to `url` under the same address
+    /// rules as fetches (notifications); the response status, or why the
+    /// request could not be made.
+    pub async fn post_json(
+        &self,
+        url: &str,
+        body: Vec<u8>,
+        headers: &[(&str, String)],
+    ) -> Result<reqwest::StatusCode, ApiError> {
+        let url = self.check_target(url)?;
+        let mut request = self
+            .client
+            .post(url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().await.map_err(|e| fetch_error(&url, e))?;
+        Ok(response.status())
+    }
+
+    /// The body at `url`, or a 400 saying why not.
+    pub async fn fetch(&self, url: &str) -> Result<Bytes, ApiError> {
+        let url = self.check_target(url)?;
         let response = self
             .client
             .get(url.clone())

@@ -78,6 +78,15 @@ pub(crate) struct Replica {
 impl Replica {
     /// Starts `binary` on the sandbox's database and blob directory.
     pub(crate) fn spawn(binary: &Path, sandbox: &Sandbox) -> Replica {
+        Self::spawn_with_env(binary, sandbox, &[])
+    }
+
+    /// [`Replica::spawn`] with more environment variables.
+    pub(crate) fn spawn_with_env(
+        binary: &Path,
+        sandbox: &Sandbox,
+        env: &[(&str, &str)],
+    ) -> Replica {
         // The services bind ASSAY_LISTEN themselves: reserve a free port.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -94,6 +103,7 @@ impl Replica {
             .env("DATABASE_URL", &sandbox.database_url)
             .env("ASSAY_STORAGE", &sandbox.blob_root)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()

@@ -134,4 +134,13 @@ fn assert_upload_flow(report: &Value, public_id: &str, md5: &str, use_filename_i
         "SHA-256 signed upload: {}",
         report["sha256"]
     );
+    assert_eq!(
+        report["sha256"]["body"]["signature"].as_str().map(str::len),
+        Some(64),
+        "a SHA-256 request gets a SHA-256 response signature"
+    );
+    assert_eq!(
+        report["sha256_response_signature_valid"], true,
+        "the SDK verifies the SHA-256 response signature"
+    );
 }

@@ -1,0 +1,94 @@
+//! Resources named by their `asset_id` (stable across the versions of a
+//! public_id) instead of their path:
+//! - `GET /v1_1/{cloud}/resources/{asset_id}` (`resource_by_asset_id`): the
+//!   same details, extraction flags included, as the public_id form;
+//! - `GET /v1_1/{cloud}/resources/by_asset_ids?asset_ids[]=..`
+//!   (`resources_by_asset_ids`): `{"resources": [...]}` in the list shape;
+//! - `DELETE /v1_1/{cloud}/resources` with `asset_ids[]`
+//!   (`delete_resources_by_asset_ids`; also accepted at `/resources/by_asset_ids`):
+//!   `{"deleted": {"<asset_id>": "deleted" | "not_found"}, "partial": false}`.
+
+use std::collections::BTreeMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use service::body;
+use service::params::{ExtractionRequest, Params};
+use service::{ApiError, AppState};
+
+use super::details::details_of;
+use super::resource_json;
+
+/// Cloudinary's limit on asset_ids per call, as for public_ids.
+const MAX_ASSET_IDS: usize = 100;
+
+pub async fn resource_by_asset_id(
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (_cloud, asset_id) = path.into_inner();
+    let params = body::query_params(request.query_string())?;
+    let asset = state
+        .store
+        .get_by_asset_ids(std::slice::from_ref(&asset_id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::resource_not_found(&asset_id))?;
+    details_of(&state, &request, &asset.key(), &params).await
+}
+
+pub async fn resources_by_asset_ids(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let asset_ids = asset_ids(&body::query_params(request.query_string())?)?;
+    let assets = state.store.get_by_asset_ids(&asset_ids).await?;
+    let basic = ExtractionRequest::default();
+    let resources: Vec<Value> = assets
+        .iter()
+        .map(|asset| Value::Object(resource_json(&state, &request, asset, &basic)))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "resources": resources })))
+}
+
+pub async fn delete_by_asset_ids(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let params = body::read_params(request.headers(), payload).await?;
+    let asset_ids = asset_ids(&params)?;
+    if params.is_set("keep_original")? {
+        return Err(ApiError::invalid_parameter(
+            "keep_original",
+            "derived assets are not kept, so there is nothing else to delete",
+        ));
+    }
+    let mut deleted = BTreeMap::new();
+    for asset_id in asset_ids {
+        let outcome = state.store.delete_by_asset_id(&asset_id, None).await?;
+        deleted.insert(asset_id, outcome.as_str());
+    }
+    Ok(HttpResponse::Ok().json(json!({ "deleted": deleted, "partial": false })))
+}
+
+/// The `asset_ids[]` of a call: 1 to 100 of them.
+fn asset_ids(params: &Params) -> Result<Vec<String>, ApiError> {
+    let asset_ids: Vec<String> = params
+        .list("asset_ids")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if asset_ids.is_empty() {
+        return Err(ApiError::missing_parameter("asset_ids"));
+    }
+    if asset_ids.len() > MAX_ASSET_IDS {
+        return Err(ApiError::invalid_parameter(
+            "asset_ids",
+            format!("at most {MAX_ASSET_IDS} per call"),
+        ));
+    }
+    Ok(asset_ids)
+}

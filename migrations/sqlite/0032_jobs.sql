@@ -1,0 +1,19 @@
+-- The durable work queue behind `async=true` uploads and explicit calls and
+-- behind notification deliveries. A claim is one UPDATE under SQLite's write
+-- lock, so a job is run by one worker at a time; a job whose worker died
+-- (its lease ran out without a heartbeat) is claimed again.
+CREATE TABLE jobs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind        TEXT    NOT NULL,           -- upload | explicit | notify
+    batch_id    TEXT    NOT NULL,
+    payload     TEXT    NOT NULL,           -- JSON: what the job needs besides the file
+    file        BLOB,                       -- an async upload's original, staged
+    state       TEXT    NOT NULL DEFAULT 'queued', -- queued | running | failed
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    run_after   INTEGER NOT NULL,           -- unix milliseconds
+    lease_owner TEXT,
+    lease_until INTEGER,                    -- unix milliseconds
+    last_error  TEXT,
+    created_at  INTEGER NOT NULL            -- unix milliseconds
+);
+CREATE INDEX jobs_ready ON jobs (state, run_after, id);
