@@ -19,7 +19,7 @@ impl AssetRepo {
             "SELECT {COLUMNS} FROM assets WHERE asset_id IN ({})",
             placeholders.join(", ")
         );
-        let rows: Vec<AssetRow> = with_pool!(&self.database(), pool => {
+        let rows: Vec<AssetRow> = with_pool!(self.database(), pool => {
             let mut query = sqlx::query_as(&sql);
             for asset_id in asset_ids {
                 query = query.bind(asset_id.as_str());
@@ -42,7 +42,7 @@ impl AssetRepo {
             }
             None => "DELETE FROM assets WHERE asset_id = $1 RETURNING blob_key",
         };
-        let blob_key: Option<String> = with_pool!(&self.database(), pool => {
+        let blob_key: Option<String> = with_pool!(self.database(), pool => {
             let mut query = sqlx::query_scalar(sql).bind(asset_id);
             if let Some(version_id) = version_id {
                 query = query.bind(version_id);

@@ -171,7 +171,7 @@ async fn run_work(state: &AppState, queue: &JobQueue, job: &Job) -> Outcome {
         Ok(params) => run_job_work(state, queue, job, resource_type, &params, &reply).await,
         Err(error) => Err(error),
     };
-    let (body, outcome) = match result {
+    let (mut body, outcome) = match result {
         Ok(body) => (body, Outcome::Done),
         Err(ApiError::Internal(cause)) if job.attempts < WORK_ATTEMPTS => {
             return Outcome::Retry(format!("{cause:#}"));
@@ -184,7 +184,6 @@ async fn run_work(state: &AppState, queue: &JobQueue, job: &Job) -> Outcome {
             (body, Outcome::Done)
         }
     };
-    let mut body = body;
     body.insert("batch_id".into(), json!(job.batch_id));
     if let Some(url) = &reply.notification_url {
         if let Err(e) = enqueue_notification(state, url, &job.kind, body, &job.batch_id).await {
