@@ -91,7 +91,11 @@ pub(crate) fn by_name<K>(table: &'static [Tag<K>], name: &str) -> Option<&'stati
 pub(crate) struct XmpNamespace {
     pub uri: &'static str,
     pub prefix: &'static str,
+    /// exiftool's group-1 suffix (`XMP-<group>`), for tests and diagnostics.
+    #[allow(dead_code)]
     pub group: &'static str,
+    /// exiftool reads the namespace at priority 0 (copies of Exif values).
+    pub low_priority: bool,
     pub tags: &'static [Tag<&'static str>],
 }
 
