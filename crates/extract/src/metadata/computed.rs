@@ -64,7 +64,10 @@ fn colorspace(bytes: &[u8], format: Format, map: &MediaMetadata) -> Option<&'sta
             2 | 3 | 6 => Some("RGB"),
             _ => None,
         },
-        Format::Gif | Format::Webp => Some("RGB"),
+        Format::Gif if bytes.starts_with(b"GIF8") => Some("RGB"),
+        Format::Webp if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") => {
+            Some("RGB")
+        }
         Format::Tiff => match map.get("PhotometricInterpretation")?.as_str() {
             "WhiteIsZero" | "BlackIsZero" => Some("Gray"),
             "RGB" | "YCbCr" | "RGB Palette" => Some("RGB"),

@@ -90,9 +90,9 @@ fn dataset_def(record: u8, number: u8) -> Option<(&'static Tag<u32>, Kind)> {
         List
     } else if tag.format.starts_with("int") {
         Int
-    } else if tag.name.ends_with("Date") && tag.format == "digits" {
+    } else if tag.name.ends_with("Date") {
         Date
-    } else if tag.name.ends_with("Time") && tag.format == "string" {
+    } else if tag.name.ends_with("Time") {
         Time
     } else {
         Text

@@ -38,9 +38,8 @@ pub(crate) fn resources(block: &[u8]) -> impl Iterator<Item = Resource<'_>> {
         let size_at = pos + 6 + ((name_len + 2) & !1);
         let size = u32::from_be_bytes(block.get(size_at..size_at + 4)?.try_into().ok()?) as usize;
         let start = size_at + 4;
-        // exiftool warns and stops on a size past the end; the IPTC-only
-        // reader before it clamped instead, which keeps a truncated last block.
-        let end = start.checked_add(size)?.min(block.len());
+        // exiftool warns and stops on a size past the end.
+        let end = start.checked_add(size).filter(|&e| e <= block.len())?;
         pos = start.checked_add(size)?.checked_add(size & 1)?;
         Some(Resource {
             id,
@@ -68,11 +67,11 @@ pub(crate) fn read(block: &[u8], tags: &mut Tags, fix: &mut gps::Fix) {
             XMP => xmp::read(data, tags, fix),
             ICC_PROFILE => icc::read(data, tags),
             EXIF_INFO => exif::read(data, exif::Source::InPhotoshop, tags, fix),
-            0x03ed => fields(PHOTOSHOP_RESOLUTION, data, tags),
+            0x03ed => fields(PHOTOSHOP_RESOLUTION, 2, data, tags),
             0x0406 => jpeg_quality(data, tags),
             0x0421 => version_info(data, tags),
-            0x0426 => fields(PHOTOSHOP_PRINT_SCALE, data, tags),
-            0x0428 => fields(PHOTOSHOP_PIXEL_INFO, data, tags),
+            0x0426 => fields(PHOTOSHOP_PRINT_SCALE, 1, data, tags),
+            0x0428 => fields(PHOTOSHOP_PIXEL_INFO, 1, data, tags),
             id => simple(id, data, tags),
         }
     }
@@ -109,11 +108,12 @@ fn simple(id: u16, data: &[u8], tags: &mut Tags) {
     tags.push(tag.name, value);
 }
 
-/// exiftool's ProcessBinaryData for a fixed layout: each field at its offset
-/// in the field's format.
-fn fields(table: &'static [Tag<u32>], data: &[u8], tags: &mut Tags) {
+/// exiftool's ProcessBinaryData for a fixed layout: each field at its index
+/// times the table's unit (the size of the table's default FORMAT), read in
+/// the field's format.
+fn fields(table: &'static [Tag<u32>], unit: usize, data: &[u8], tags: &mut Tags) {
     for field in table.iter().filter(|t| t.shown()) {
-        let at = field.id as usize;
+        let at = field.id as usize * unit;
         let raw = match field.name {
             // 16.16 fixed point, printed int($val * 100 + 0.5) / 100
             "XResolution" | "YResolution" => be_u32(data, at).map(|v| {
