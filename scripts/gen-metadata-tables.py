@@ -3,7 +3,8 @@
 
 Tag names, formats and value lookups (exiftool's PrintConv hashes) come from `exiftool -listx`.
 A few per-tag flags that -listx does not print (Unknown, Binary, PrintHex, Avoid/Priority 0,
-List, Struct, SubDirectory, a structure's FlatName) and the XMP namespace URIs are read from the
+List, Struct, SubDirectory, a structure's FlatName, the name of a ValueConv that is one call of an
+exiftool function such as ExifDate) and the XMP namespace URIs are read from the
 same installed Image::ExifTool tables through a short Perl snippet, so both halves always come
 from one exiftool version. Functional print conversions (Perl code strings in exiftool) are not
 data: they stay hand-written in print.rs, keyed by tag name.
@@ -68,6 +69,8 @@ for my $name (@ARGV) {
             struct => $$i{Struct} ? 1 : 0,
             subdir => $$i{SubDirectory} ? 1 : 0,
             flat => $$i{FlatName},
+            conv => (defined $$i{ValueConv} && !ref $$i{ValueConv}
+                     && $$i{ValueConv} =~ /^Image::ExifTool::(?:\w+::)*(\w+)\(\$val\)$/) ? $1 : undef,
         } } Image::ExifTool::GetTagInfoList($t, $id) ];
     }
     my $ns = $$t{NAMESPACE};
@@ -145,6 +148,7 @@ def tag_entries(table_el, perl_tags, id_kind, values):
         vals_el = tag.find("values")
         pairs = [(k.get("id"), english(k)) for k in vals_el] if vals_el is not None else []
         flat = info.get("flat")
+        conv = info.get("conv") or ""
         if id_kind == "num":
             try:
                 key = int(tid)
@@ -153,17 +157,17 @@ def tag_entries(table_el, perl_tags, id_kind, values):
         else:
             key = tid
         entries.append((key, tag.get("name"), tag.get("type") or "", "|".join(flags) or "0",
-                        values.ref(pairs), flat if flat is not None else ""))
+                        values.ref(pairs), flat if flat is not None else "", conv))
     entries.sort(key=lambda e: e[0])
     return entries
 
 
 def emit_tags(entries, id_kind):
     rows = []
-    for key, name, fmt, flags, vals, flat in entries:
+    for key, name, fmt, flags, vals, flat, conv in entries:
         kid = str(key) if id_kind == "num" else rust_str(key)
-        rows.append("    Tag { id: %s, name: %s, format: %s, flags: %s, values: %s, flat: %s },"
-                    % (kid, rust_str(name), rust_str(fmt), flags, vals, rust_str(flat)))
+        rows.append("    Tag { id: %s, name: %s, format: %s, flags: %s, values: %s, flat: %s, conv: %s },"
+                    % (kid, rust_str(name), rust_str(fmt), flags, vals, rust_str(flat), rust_str(conv)))
     return "\n".join(rows)
 
 

@@ -119,11 +119,18 @@ fn media_metadata_agrees_with_exiftool_per_family() {
     }
 }
 
-/// Keys we add on purpose: signed decimal GPS values (exiftool's `-n` view).
-const OUR_ADDITIONS: [&str; 3] = [
+/// Keys we add on purpose: signed decimal GPS values (exiftool's `-n` view)
+/// and the keys Cloudinary computes, which exiftool does not report
+/// (PNG's pHYs names too, which Cloudinary reports for other formats).
+const OUR_ADDITIONS: [&str; 8] = [
     "GPSLatitudeDecimal",
     "GPSLongitudeDecimal",
     "GPSAltitudeDecimal",
+    "Colorspace",
+    "DPI",
+    "PixelsPerUnitX",
+    "PixelsPerUnitY",
+    "PixelUnits",
 ];
 
 #[test]

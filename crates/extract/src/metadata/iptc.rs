@@ -90,9 +90,9 @@ fn dataset_def(record: u8, number: u8) -> Option<(&'static Tag<u32>, Kind)> {
         List
     } else if tag.format.starts_with("int") {
         Int
-    } else if tag.name.ends_with("Date") {
+    } else if tag.conv == "ExifDate" {
         Date
-    } else if tag.name.ends_with("Time") {
+    } else if tag.conv == "ExifTime" {
         Time
     } else {
         Text
@@ -127,7 +127,10 @@ pub(crate) fn read(block: &[u8], tags: &mut Tags) {
         let printed = |raw: String| tag.lookup(&raw).unwrap_or(raw);
         let value = match kind {
             List => {
-                let item = printed(text(data));
+                let item = match tag.conv {
+                    "ExifDate" => date(&text(data)),
+                    _ => printed(text(data)),
+                };
                 match lists.iter_mut().find(|(n, _)| *n == name) {
                     Some((_, items)) => items.push(item),
                     None => {
@@ -164,29 +167,61 @@ pub(crate) fn read(block: &[u8], tags: &mut Tags) {
     }
 }
 
+/// exiftool's ExifDate: "CCYYMMDD" (or any separators) at the end of the
+/// value becomes "CCYY:MM:DD"; anything else is kept.
 fn date(value: &str) -> String {
-    let d = value.trim();
-    if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{}:{}:{}", &d[..4], &d[4..6], &d[6..])
-    } else {
-        value.to_string()
-    }
-}
-
-fn time(value: &str) -> String {
-    let t = value.trim();
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    // `get`, not `[..6]`: byte 6 may fall inside a multi-byte character.
-    if t.get(..6).is_some_and(digits) {
-        let hms = format!("{}:{}:{}", &t[..2], &t[2..4], &t[4..6]);
-        let zone = &t[6..];
-        if zone.len() == 5 && (zone.starts_with('+') || zone.starts_with('-')) && digits(&zone[1..])
-        {
-            return format!("{hms}{}:{}", &zone[..3], &zone[3..]);
+    let value = value.strip_suffix('\0').unwrap_or(value);
+    let b = value.as_bytes();
+    // Perl's s/(\d{4})[^\d]*(\d{2})[^\d]*(\d{2})$/$1:$2:$3/ at its leftmost match.
+    let digits_at = |at: usize, n: usize| {
+        b.get(at..at + n)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let skip = |mut at: usize| {
+        while at < b.len() && !b[at].is_ascii_digit() {
+            at += 1;
         }
-        return format!("{hms}{zone}");
+        at
+    };
+    for start in (0..b.len()).filter(|&i| value.is_char_boundary(i)) {
+        if !digits_at(start, 4) {
+            continue;
+        }
+        let month = skip(start + 4);
+        if !digits_at(month, 2) {
+            continue;
+        }
+        let day = skip(month + 2);
+        if digits_at(day, 2) && day + 2 == b.len() {
+            return format!(
+                "{}{}:{}:{}",
+                &value[..start],
+                &value[start..start + 4],
+                &value[month..month + 2],
+                &value[day..]
+            );
+        }
     }
     value.to_string()
+}
+
+/// exiftool's ExifTime: spaces become colons, "HHMMSS" at the start gets
+/// colons, and a trailing "+HHMM" zone becomes "+HH:MM".
+fn time(value: &str) -> String {
+    let value = value.replace(' ', ":");
+    let mut t = value.strip_suffix('\0').unwrap_or(&value).to_string();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    if t.as_bytes().get(..6).is_some_and(digits) {
+        t = format!("{}:{}:{}{}", &t[..2], &t[2..4], &t[4..6], &t[6..]);
+    }
+    let body = t.trim_end_matches([' ', '\t', '\n', '\r', '\x0c']);
+    let zone = body.len().checked_sub(5).and_then(|at| body.get(at..));
+    if let Some(zone) =
+        zone.filter(|z| matches!(z.as_bytes()[0], b'+' | b'-') && digits(&z.as_bytes()[1..]))
+    {
+        return format!("{}{}:{}", &body[..body.len() - 5], &zone[..3], &zone[3..]);
+    }
+    t
 }
 
 #[cfg(test)]
@@ -248,6 +283,18 @@ mod tests {
         let tags = read_block(&block);
         assert_eq!(tags["ObjectName"], "title");
         assert!(read_block(&[0x1c, 2, 5, 0x80, 0x09]).is_empty());
+    }
+
+    #[test]
+    fn dates_and_times_convert_as_exiftools_functions_do() {
+        assert_eq!(date("20240102"), "2024:01:02");
+        assert_eq!(date("2024-01-02\0"), "2024:01:02");
+        assert_eq!(date("x120240102"), "x12024:01:02");
+        assert_eq!(date("Zürich"), "Zürich");
+        assert_eq!(time("101530+0200"), "10:15:30+02:00");
+        assert_eq!(time("10 15 30"), "10:15:30");
+        assert_eq!(time("1015"), "1015");
+        assert_eq!(time("Zürich ✓"), "Zürich:✓");
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub(crate) struct Tag<K: 'static> {
     pub values: Values,
     /// For an XMP structure: the prefix its fields' flattened names start with.
     pub flat: &'static str,
+    /// exiftool's ValueConv when it is one call of an exiftool function
+    /// ("ExifDate", "ExifTime", ...), else "": the parsers implement those functions.
+    pub conv: &'static str,
 }
 
 impl<K> Tag<K> {
