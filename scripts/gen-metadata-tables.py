@@ -3,11 +3,11 @@
 
 Tag names, formats and value lookups (exiftool's PrintConv hashes) come from `exiftool -listx`.
 A few per-tag flags that -listx does not print (Unknown, Binary, PrintHex, Avoid/Priority 0,
-List, Struct, SubDirectory, a structure's FlatName, the name of a ValueConv that is one call of an
-exiftool function such as ExifDate) and the XMP namespace URIs are read from the
+List, Struct, SubDirectory, a structure's FlatName, the Perl code of ValueConv and PrintConv when
+they are code rather than a hash) and the XMP namespace URIs are read from the
 same installed Image::ExifTool tables through a short Perl snippet, so both halves always come
 from one exiftool version. Functional print conversions (Perl code strings in exiftool) are not
-data: they stay hand-written in print.rs, keyed by tag name.
+data: they stay hand-written in print.rs, matched by their code (or by tag name).
 
 Usage:
   scripts/gen-metadata-tables.py            write the generated file
@@ -69,8 +69,8 @@ for my $name (@ARGV) {
             struct => $$i{Struct} ? 1 : 0,
             subdir => $$i{SubDirectory} ? 1 : 0,
             flat => $$i{FlatName},
-            conv => (defined $$i{ValueConv} && !ref $$i{ValueConv}
-                     && $$i{ValueConv} =~ /^Image::ExifTool::(?:\w+::)*(\w+)\(\$val\)$/) ? $1 : undef,
+            conv => (defined $$i{ValueConv} && !ref $$i{ValueConv}) ? $$i{ValueConv} : undef,
+            print => (defined $$i{PrintConv} && !ref $$i{PrintConv}) ? $$i{PrintConv} : undef,
         } } Image::ExifTool::GetTagInfoList($t, $id) ];
     }
     my $ns = $$t{NAMESPACE};
@@ -149,6 +149,7 @@ def tag_entries(table_el, perl_tags, id_kind, values):
         pairs = [(k.get("id"), english(k)) for k in vals_el] if vals_el is not None else []
         flat = info.get("flat")
         conv = info.get("conv") or ""
+        print_conv = info.get("print") or ""
         if id_kind == "num":
             try:
                 key = int(tid)
@@ -157,17 +158,18 @@ def tag_entries(table_el, perl_tags, id_kind, values):
         else:
             key = tid
         entries.append((key, tag.get("name"), tag.get("type") or "", "|".join(flags) or "0",
-                        values.ref(pairs), flat if flat is not None else "", conv))
+                        values.ref(pairs), flat if flat is not None else "", conv, print_conv))
     entries.sort(key=lambda e: e[0])
     return entries
 
 
 def emit_tags(entries, id_kind):
     rows = []
-    for key, name, fmt, flags, vals, flat, conv in entries:
+    for key, name, fmt, flags, vals, flat, conv, print_conv in entries:
         kid = str(key) if id_kind == "num" else rust_str(key)
-        rows.append("    Tag { id: %s, name: %s, format: %s, flags: %s, values: %s, flat: %s, conv: %s },"
-                    % (kid, rust_str(name), rust_str(fmt), flags, vals, rust_str(flat), rust_str(conv)))
+        rows.append("    Tag { id: %s, name: %s, format: %s, flags: %s, values: %s, flat: %s, conv: %s, print: %s },"
+                    % (kid, rust_str(name), rust_str(fmt), flags, vals, rust_str(flat), rust_str(conv),
+                       rust_str(print_conv)))
     return "\n".join(rows)
 
 

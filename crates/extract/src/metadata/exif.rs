@@ -15,7 +15,7 @@
 
 use exif::{Context, Field, In, Value};
 
-use super::exif_tags::{gps_tag, main_tag, print};
+use super::exif_tags::{gps_tag, main_tag, print, value_conv};
 use super::print::{bytes_as_text, Num, Raw};
 use super::{gps, icc, iptc, photoshop, xmp, Priority, Tags};
 
@@ -108,7 +108,9 @@ pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::
         let Some(def) = def.filter(|d| !FILE_LAYOUT.contains(&d.name)) else {
             continue;
         };
-        let Some(raw) = to_raw(field) else { continue };
+        let Some(raw) = to_raw(field).and_then(|raw| value_conv(def, raw)) else {
+            continue;
+        };
         if context == Context::Gps && primary {
             fix.record(def.name, &raw);
         }

@@ -51,11 +51,104 @@ pub(crate) fn functional(name: &str) -> Option<Conv> {
 /// Tags whose PrintConv hash applies to each value of a list in turn.
 const EACH_VALUE: &[&str] = &["SampleFormat"];
 
+/// The bytes of a raw value (undefined bytes, or a list of byte values).
+fn raw_bytes(raw: &Raw) -> Vec<u8> {
+    match raw {
+        Raw::Bytes(b) => b.clone(),
+        Raw::Nums(n) => n
+            .iter()
+            .filter_map(|n| n.as_int())
+            .map(|i| i as u8)
+            .collect(),
+        Raw::Text(t) => t.as_bytes().to_vec(),
+    }
+}
+
+/// exiftool's ValueConv, for the shapes of Perl code its Exif tables use
+/// (matched by the code itself, so every tag written the same way is served).
+/// `None`: exiftool shows the value as binary data, not a printable value.
+pub(crate) fn value_conv<K>(tag: &Tag<K>, raw: Raw) -> Option<Raw> {
+    let code = tag.conv;
+    if code.is_empty() {
+        return Some(raw);
+    }
+    // length($val) > N ? \$val : $val  -- long values become binary
+    if let Some(rest) = code.strip_prefix("length($val) > ") {
+        let limit: usize = rest.split_whitespace().next()?.parse().ok()?;
+        return (raw.plain().len() <= limit).then_some(raw);
+    }
+    Some(match code {
+        // a "Label: value" prefix written by the camera is dropped (greedy: up to the last ": ")
+        "$val=~s/^.*: //;$val" => {
+            let text = raw.plain();
+            let first_line_end = text.find('\n').unwrap_or(text.len());
+            match text[..first_line_end].rfind(": ") {
+                Some(at) => Raw::Text(text[at + 2..].to_string()),
+                None => Raw::Text(text),
+            }
+        }
+        "$val=~s/ +$//; $val" => Raw::Text(raw.plain().trim_end_matches(' ').to_string()),
+        "unpack(\"H*\", $val)" => Raw::Text(hex::encode(raw_bytes(&raw))),
+        "uc(unpack(\"H*\",$val))" => Raw::Text(hex::encode_upper(raw_bytes(&raw))),
+        _ => raw,
+    })
+}
+
+/// exiftool's PrintConv for the shapes of Perl code its tables use, matched
+/// by the code: `"$val C"` templates, `tr/ /./`, list separators, rounding.
+fn print_code<K>(tag: &Tag<K>, raw: &Raw) -> Option<String> {
+    let code = tag.print;
+    let plain = raw.plain();
+    // "$val mm", "${val} m" templates (the value may be inf/undef first)
+    let template = code
+        .strip_prefix("$val =~ /^(inf|undef)$/ ? $val : ")
+        .map(|t| (t, true))
+        .unwrap_or((code, false));
+    if let Some(body) = template
+        .0
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+    {
+        if template.1 && matches!(plain.as_str(), "inf" | "undef" | "-inf") {
+            return Some(plain);
+        }
+        if !body.contains('"') && body.matches('$').count() == 1 {
+            return Some(body.replace("${val}", &plain).replace("$val", &plain));
+        }
+    }
+    match code {
+        "$val =~ tr/ /./; $val" => Some(plain.replace(' ', ".")),
+        "$val=~s/\\s+/, /g; $val" => Some(plain.split_whitespace().collect::<Vec<_>>().join(", ")),
+        "int($val * 1000 + 0.5) / 1000" => {
+            let v: f64 = plain.trim().parse().ok()?;
+            Some(super::print::format_g(
+                (v * 1000.0 + 0.5).floor() / 1000.0,
+                15,
+            ))
+        }
+        "join(\"-\", map { sprintf(\"%.2f\",$_) } split \" \", $val)" => Some(
+            plain
+                .split_whitespace()
+                .map(|p| {
+                    p.parse::<f64>()
+                        .map(|v| format!("{v:.2}"))
+                        .unwrap_or(p.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join("-"),
+        ),
+        _ => None,
+    }
+}
+
 /// Prints `raw` as exiftool prints the tag: a functional conversion, else the
-/// tag's PrintConv hash, else the plain value.
+/// tag's PrintConv code or hash, else the plain value.
 pub(crate) fn print<K>(tag: &Tag<K>, raw: &Raw) -> String {
     if let Some(conv) = functional(tag.name) {
         return conv.apply(raw);
+    }
+    if let Some(printed) = print_code(tag, raw) {
+        return printed;
     }
     if tag.values.is_empty() {
         return raw.plain();
@@ -102,6 +195,23 @@ mod tests {
         assert_eq!(print(exposure, &Raw::Nums(vec![Num::Real(0.004)])), "1/250");
         let formats = main_tag(0x153).unwrap();
         assert_eq!(print(formats, &ints(&[1, 3])), "Unsigned; Float");
+    }
+
+    #[test]
+    fn value_and_print_code_shapes_convert_like_exiftool() {
+        let text = |t: &str| Raw::Text(t.into());
+        let by = |name: &str| by_name(EXIF, name).unwrap();
+        let lens = value_conv(by("Lens"), text("Lens: 24-70mm")).unwrap();
+        assert_eq!(print(by("Lens"), &lens), "24-70mm");
+        let digest = value_conv(by("RawImageDigest"), Raw::Bytes(vec![0x3c, 0x0a])).unwrap();
+        assert_eq!(digest.plain(), "3c0a");
+        let id = value_conv(by("RawDataUniqueID"), Raw::Bytes(vec![0x3c, 0x0a])).unwrap();
+        assert_eq!(id.plain(), "3C0A");
+        assert_eq!(print(by("AmbientTemperature"), &ints(&[7])), "7 C");
+        assert_eq!(print(by("ISO"), &ints(&[100, 200])), "100, 200");
+        assert_eq!(print(by("DNGVersion"), &ints(&[1, 4, 0, 0])), "1.4.0.0");
+        assert_eq!(print(by("TStop"), &ints(&[7])), "7.00");
+        assert!(value_conv(by("BlackLevelDeltaH"), ints(&[1; 40])).is_none());
     }
 
     #[test]

@@ -90,9 +90,9 @@ fn dataset_def(record: u8, number: u8) -> Option<(&'static Tag<u32>, Kind)> {
         List
     } else if tag.format.starts_with("int") {
         Int
-    } else if tag.conv == "ExifDate" {
+    } else if tag.conv_function() == Some("ExifDate") {
         Date
-    } else if tag.conv == "ExifTime" {
+    } else if tag.conv_function() == Some("ExifTime") {
         Time
     } else {
         Text
@@ -127,8 +127,8 @@ pub(crate) fn read(block: &[u8], tags: &mut Tags) {
         let printed = |raw: String| tag.lookup(&raw).unwrap_or(raw);
         let value = match kind {
             List => {
-                let item = match tag.conv {
-                    "ExifDate" => date(&text(data)),
+                let item = match tag.conv_function() {
+                    Some("ExifDate") => date(&text(data)),
                     _ => printed(text(data)),
                 };
                 match lists.iter_mut().find(|(n, _)| *n == name) {

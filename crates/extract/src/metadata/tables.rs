@@ -31,12 +31,23 @@ pub(crate) struct Tag<K: 'static> {
     pub values: Values,
     /// For an XMP structure: the prefix its fields' flattened names start with.
     pub flat: &'static str,
-    /// exiftool's ValueConv when it is one call of an exiftool function
-    /// ("ExifDate", "ExifTime", ...), else "": the parsers implement those functions.
+    /// exiftool's ValueConv when it is Perl code ("" for none or a hash):
+    /// the parsers implement the code shapes that occur, matched by text.
     pub conv: &'static str,
+    /// exiftool's PrintConv when it is Perl code ("" for none or a hash).
+    pub print: &'static str,
 }
 
 impl<K> Tag<K> {
+    /// The function a ValueConv calls when it is one call on the value,
+    /// `Image::ExifTool::Exif::ExifDate($val)` -> "ExifDate".
+    pub(crate) fn conv_function(&self) -> Option<&'static str> {
+        let call = self.conv.strip_suffix("($val)")?;
+        let name = call.rsplit("::").next()?;
+        (call.starts_with("Image::ExifTool::") && name.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .then_some(name)
+    }
+
     /// Whether exiftool shows this tag's value by default.
     pub(crate) fn shown(&self) -> bool {
         self.flags & (HIDDEN | BINARY | SUBDIR) == 0
