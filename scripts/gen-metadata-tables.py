@@ -4,7 +4,7 @@
 Tag names, formats and value lookups (exiftool's PrintConv hashes) come from `exiftool -listx`.
 A few per-tag flags that -listx does not print (Unknown, Binary, PrintHex, Avoid/Priority 0,
 List, Struct, SubDirectory, a structure's FlatName, the Perl code of ValueConv and PrintConv when
-they are code rather than a hash) and the XMP namespace URIs are read from the
+they are code rather than a hash, the Format a value is read in when the table overrides it) and the XMP namespace URIs are read from the
 same installed Image::ExifTool tables through a short Perl snippet, so both halves always come
 from one exiftool version. Functional print conversions (Perl code strings in exiftool) are not
 data: they stay hand-written in print.rs, matched by their code (or by tag name).
@@ -44,6 +44,7 @@ TABLES = [
     ("PHOTOSHOP_VERSION_INFO", "Photoshop::VersionInfo", "num"),
     ("PHOTOSHOP_PRINT_SCALE", "Photoshop::PrintScaleInfo", "num"),
     ("PHOTOSHOP_PIXEL_INFO", "Photoshop::PixelInfo", "num"),
+    ("PHOTOSHOP_SLICE_INFO", "Photoshop::SliceInfo", "num"),
     ("PHOTOSHOP_HEADER", "Photoshop::Header", "num"),
     ("PNG_PHYSICAL", "PNG::PhysicalPixel", "num"),
 ]
@@ -71,6 +72,7 @@ for my $name (@ARGV) {
             flat => $$i{FlatName},
             conv => (defined $$i{ValueConv} && !ref $$i{ValueConv}) ? $$i{ValueConv} : undef,
             print => (defined $$i{PrintConv} && !ref $$i{PrintConv}) ? $$i{PrintConv} : undef,
+            read => $$i{Format},
         } } Image::ExifTool::GetTagInfoList($t, $id) ];
     }
     my $ns = $$t{NAMESPACE};
@@ -150,6 +152,7 @@ def tag_entries(table_el, perl_tags, id_kind, values):
         flat = info.get("flat")
         conv = info.get("conv") or ""
         print_conv = info.get("print") or ""
+        read = info.get("read") or ""
         if id_kind == "num":
             try:
                 key = int(tid)
@@ -158,18 +161,18 @@ def tag_entries(table_el, perl_tags, id_kind, values):
         else:
             key = tid
         entries.append((key, tag.get("name"), tag.get("type") or "", "|".join(flags) or "0",
-                        values.ref(pairs), flat if flat is not None else "", conv, print_conv))
+                        values.ref(pairs), flat if flat is not None else "", conv, print_conv, read))
     entries.sort(key=lambda e: e[0])
     return entries
 
 
 def emit_tags(entries, id_kind):
     rows = []
-    for key, name, fmt, flags, vals, flat, conv, print_conv in entries:
+    for key, name, fmt, flags, vals, flat, conv, print_conv, read in entries:
         kid = str(key) if id_kind == "num" else rust_str(key)
-        rows.append("    Tag { id: %s, name: %s, format: %s, flags: %s, values: %s, flat: %s, conv: %s, print: %s },"
+        rows.append("    Tag { id: %s, name: %s, format: %s, flags: %s, values: %s, flat: %s, conv: %s, print: %s, read: %s },"
                     % (kid, rust_str(name), rust_str(fmt), flags, vals, rust_str(flat), rust_str(conv),
-                       rust_str(print_conv)))
+                       rust_str(print_conv), rust_str(read)))
     return "\n".join(rows)
 
 

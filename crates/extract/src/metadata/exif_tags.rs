@@ -68,6 +68,11 @@ fn raw_bytes(raw: &Raw) -> Vec<u8> {
 /// (matched by the code itself, so every tag written the same way is served).
 /// `None`: exiftool shows the value as binary data, not a printable value.
 pub(crate) fn value_conv<K>(tag: &Tag<K>, raw: Raw) -> Option<Raw> {
+    // The table's Format wins over the type the file gives the value.
+    let raw = match (tag.read, raw) {
+        ("int8u", Raw::Bytes(b)) => Raw::Nums(b.into_iter().map(|b| Num::Int(b.into())).collect()),
+        (_, raw) => raw,
+    };
     let code = tag.conv;
     if code.is_empty() {
         return Some(raw);

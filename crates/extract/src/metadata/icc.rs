@@ -81,12 +81,6 @@ pub(crate) fn read(profile: &[u8], tags: &mut Tags) {
         ) else {
             return;
         };
-        let Some(tag) = std::str::from_utf8(sig)
-            .ok()
-            .and_then(|s| by_key(ICC_TAGS, s))
-        else {
-            continue;
-        };
         let (offset, size) = (offset as usize, size as usize);
         let Some(data) = offset
             .checked_add(size)
@@ -94,7 +88,20 @@ pub(crate) fn read(profile: &[u8], tags: &mut Tags) {
         else {
             return; // exiftool: "Bad ICC_Profile table (truncated)", stop
         };
-        tag_value(tag, data, tags);
+        // The measurement and viewing-condition tags are exiftool
+        // subdirectories, which -listx lists by their fields, not by signature.
+        match (sig, data.get(..4)) {
+            (b"meas", Some(b"meas")) => binary_table(ICC_MEASUREMENT, data, tags),
+            (b"view", Some(b"view")) => binary_table(ICC_VIEWING_CONDITIONS, data, tags),
+            _ => {
+                if let Some(tag) = std::str::from_utf8(sig)
+                    .ok()
+                    .and_then(|s| by_key(ICC_TAGS, s))
+                {
+                    tag_value(tag, data, tags);
+                }
+            }
+        }
     }
 }
 
@@ -167,11 +174,8 @@ fn header(p: &[u8], tags: &mut Tags) {
 fn tag_value(tag: &Tag<&str>, data: &[u8], tags: &mut Tags) {
     let kind = data.get(..4).unwrap_or_default();
     let body = data.get(8..).unwrap_or_default();
-    match kind {
-        b"meas" => return binary_table(ICC_MEASUREMENT, data, tags),
-        b"view" => return binary_table(ICC_VIEWING_CONDITIONS, data, tags),
-        b"mluc" => return localized(tag, data, tags),
-        _ => {}
+    if kind == b"mluc" {
+        return localized(tag, data, tags);
     }
     if !tag.shown() {
         return;
@@ -365,6 +369,15 @@ mod tests {
             ),
             (b"wtpt", xyz),
             (b"tech", b"sig \0\0\0\0CRT ".to_vec()),
+            (
+                b"meas",
+                [
+                    &b"meas\0\0\0\0\0\0\0\x01"[..],
+                    &[0; 12],
+                    &[0, 0, 0, 0, 0, 0, 0x02, 0x8f, 0, 0, 0, 2],
+                ]
+                .concat(),
+            ),
         ]);
         let map = read_map(&p);
         assert_eq!(map["ProfileVersion"], "2.1.0");
@@ -384,6 +397,10 @@ mod tests {
         assert_eq!(map["ProfileCopyright"], "Copyright Apple Inc., 2017");
         assert_eq!(map["MediaWhitePoint"], "0.95045 1 1.08905");
         assert_eq!(map["Technology"], "Cathode Ray Tube Display");
+        assert_eq!(map["MeasurementObserver"], "CIE 1931");
+        assert_eq!(map["MeasurementBacking"], "0 0 0");
+        assert_eq!(map["MeasurementFlare"], "0.999%");
+        assert_eq!(map["MeasurementIlluminant"], "D65");
     }
 
     #[test]

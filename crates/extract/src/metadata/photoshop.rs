@@ -11,7 +11,7 @@
 
 use super::generated::{
     PHOTOSHOP, PHOTOSHOP_JPEG_QUALITY, PHOTOSHOP_PIXEL_INFO, PHOTOSHOP_PRINT_SCALE,
-    PHOTOSHOP_RESOLUTION, PHOTOSHOP_VERSION_INFO,
+    PHOTOSHOP_RESOLUTION, PHOTOSHOP_SLICE_INFO, PHOTOSHOP_VERSION_INFO,
 };
 use super::print::format_g;
 use super::tables::{by_id, Tag};
@@ -72,6 +72,7 @@ pub(crate) fn read(block: &[u8], tags: &mut Tags, fix: &mut gps::Fix) {
             0x0421 => version_info(data, tags),
             0x0426 => fields(PHOTOSHOP_PRINT_SCALE, 1, data, tags),
             0x0428 => fields(PHOTOSHOP_PIXEL_INFO, 1, data, tags),
+            0x041a => slice_info(data, tags),
             id => simple(id, data, tags),
         }
     }
@@ -123,7 +124,13 @@ fn fields(table: &'static [Tag<u32>], unit: usize, data: &[u8], tags: &mut Tags)
             _ => match field.format {
                 "int16u" => be_u16(data, at).map(|v| v.to_string()),
                 "int32u" => be_u32(data, at).map(|v| v.to_string()),
-                "float" => be_u32(data, at).map(|v| format_g(f32::from_bits(v) as f64, 15)),
+                // "float[2]": the table's count, values joined with spaces
+                "float" => (0..read_count(field))
+                    .map(|i| {
+                        be_u32(data, at + 4 * i).map(|v| format_g(f32::from_bits(v) as f64, 15))
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .map(|v| v.join(" ")),
                 "double" => data
                     .get(at..at + 8)
                     .map(|b| format_g(f64::from_be_bytes(b.try_into().expect("8 bytes")), 15)),
@@ -138,6 +145,34 @@ fn fields(table: &'static [Tag<u32>], unit: usize, data: &[u8], tags: &mut Tags)
             _ => Priority::Normal,
         };
         tags.push_with(field.name, value, priority);
+    }
+}
+
+/// The count of a table Format such as "float[2]" (1 without one).
+fn read_count<K>(field: &Tag<K>) -> usize {
+    field
+        .read
+        .split_once('[')
+        .and_then(|(_, n)| n.strip_suffix(']')?.parse().ok())
+        .unwrap_or(1)
+}
+
+/// SliceInfo: the group name is a var_ustr32 (u32 character count, UCS-2),
+/// so the fields after it move by the string's size.
+fn slice_info(data: &[u8], tags: &mut Tags) {
+    let mut shift = 0;
+    for field in PHOTOSHOP_SLICE_INFO.iter().filter(|t| t.shown()) {
+        let at = field.id as usize + shift;
+        let value = match field.read {
+            "var_ustr32" => ucs2_at(data, at).map(|(text, used)| {
+                shift += used - 4;
+                text
+            }),
+            "int32u" => be_u32(data, at).map(|v| v.to_string()),
+            _ => None,
+        };
+        let Some(value) = value else { return };
+        tags.push(field.name, value);
     }
 }
 
@@ -282,6 +317,19 @@ mod tests {
         assert_eq!(map["ObjectName"], "Title");
         assert_eq!(map["HasRealMergedData"], "Yes");
         assert_eq!(map["WriterName"], "PS");
+        let mut slices = vec![0u8; 20];
+        slices.extend(2u32.to_be_bytes());
+        slices.extend([0, b'a', 0, b'b']);
+        slices.extend(3u32.to_be_bytes());
+        let mut print_scale = 2u16.to_be_bytes().to_vec();
+        print_scale.extend(1.5f32.to_be_bytes());
+        print_scale.extend(0f32.to_be_bytes());
+        print_scale.extend(2f32.to_be_bytes());
+        let map = read_block(&[resource(0x041a, &slices), resource(0x0426, &print_scale)].concat());
+        assert_eq!(map["SlicesGroupName"], "ab");
+        assert_eq!(map["NumSlices"], "3");
+        assert_eq!(map["PrintPosition"], "1.5 0");
+        assert_eq!(map["PrintScale"], "2");
     }
 
     #[test]

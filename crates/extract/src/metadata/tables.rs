@@ -36,6 +36,9 @@ pub(crate) struct Tag<K: 'static> {
     pub conv: &'static str,
     /// exiftool's PrintConv when it is Perl code ("" for none or a hash).
     pub print: &'static str,
+    /// The format exiftool reads the value in when the table says
+    /// ("float[2]", "int8u", "var_ustr32"), whatever the file's own type; else "".
+    pub read: &'static str,
 }
 
 impl<K> Tag<K> {
