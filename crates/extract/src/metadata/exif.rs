@@ -189,6 +189,8 @@ fn to_raw(field: &Field) -> Option<Raw> {
         Value::Ascii(parts) => Some(Raw::Text(
             parts.first().map_or_else(String::new, |p| bytes_as_text(p)),
         )),
+        // exiftool reads a single undefined byte as int8u.
+        Value::Undefined(bytes, _) if bytes.len() == 1 => ints(vec![bytes[0] as i64]),
         Value::Undefined(bytes, _) => Some(Raw::Bytes(bytes.clone())),
         Value::Unknown(..) => None,
     }
