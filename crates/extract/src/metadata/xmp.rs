@@ -277,6 +277,14 @@ fn property(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
             "Alt" => {
                 // x-default under the bare name, the others as Name-lang.
                 for item in container.children.iter().filter(|c| c.is(NS_RDF, "li")) {
+                    // an alternative of structures (xmp:Thumbnails) flattens like a list
+                    let structured = item.attr(NS_RDF, "parseType") == Some("Resource")
+                        || !item.children.is_empty()
+                        || item.property_attrs().next().is_some();
+                    if structured {
+                        property(item, path, out);
+                        continue;
+                    }
                     let lang = item
                         .attr(NS_XML, "lang")
                         .filter(|l| *l != "x-default")
@@ -364,6 +372,8 @@ mod tests {
      <rdf:li rdf:parseType="Resource"><stEvt:action>saved</stEvt:action></rdf:li>
    </rdf:Seq></xmpMM:History>
    <Iptc4xmpCore:CreatorContactInfo Iptc4xmpCore:CiAdrCity="Mainz"/>
+   <xmp:Thumbnails><rdf:Alt><rdf:li rdf:parseType="Resource" xmlns:xmpGImg="http://ns.adobe.com/xap/1.0/g/img/">
+     <xmpGImg:format>JPEG</xmpGImg:format><xmpGImg:width>7</xmpGImg:width></rdf:li></rdf:Alt></xmp:Thumbnails>
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>"#;
@@ -380,6 +390,8 @@ mod tests {
         assert_eq!(tags["HistoryAction"], "created, saved");
         assert_eq!(tags["HistoryWhen"], "2010:04:13 09:37:22+02:00");
         assert_eq!(tags["CreatorCity"], "Mainz");
+        assert_eq!(tags["ThumbnailFormat"], "JPEG");
+        assert_eq!(tags["ThumbnailWidth"], "7");
         assert!(
             !tags.contains_key("Dc") && !tags.contains_key("Xmp"),
             "xmlns leaked: {tags:?}"

@@ -108,8 +108,11 @@ pub(crate) fn print_value(resolved: &Resolved, value: &str) -> String {
             }
         }
         match functional(tag.name) {
-            // Versions are digit strings ("0230") in XMP, already as printed.
-            Some(Conv::Version) => return value.to_string(),
+            // Versions ("0230"), encoded and UCS-2 text, dotted ids: XMP
+            // stores them as the text exiftool prints.
+            Some(Conv::Version | Conv::EncodedText | Conv::Dotted | Conv::Utf16Le) => {
+                return value.to_string()
+            }
             Some(conv) if by_exif_name(tag.name).is_some() => {
                 return conv.apply(&Raw::parse_text(value))
             }
@@ -285,6 +288,11 @@ mod tests {
             "RGB"
         );
         assert_eq!(printed(&[(NS_CRS, "Contrast")], "+25").1, "+25");
+        assert_eq!(printed(&[(NS_EXIF, "UserComment")], "1/250").1, "1/250");
+        assert_eq!(
+            printed(&[(NS_EXIF, "GPSVersionID")], "2.3.0.0").1,
+            "2.3.0.0"
+        );
     }
 
     #[test]
