@@ -569,3 +569,47 @@ fn media_metadata_agrees_with_exiftool_on_written_values_and_the_corpus() {
         );
     }
 }
+
+/// A plain web JPEG, JFIF and an ICC profile and nothing else, answers its
+/// JFIF and ICC facts as exiftool prints them, plus Cloudinary's computed
+/// keys (issue 17: such a file used to answer `{}`).
+#[test]
+fn a_plain_web_jpeg_answers_its_jfif_and_icc_facts() {
+    let scratch = std::env::temp_dir().join(format!("assay-metadata-web-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let file = scratch.join("web.jpg");
+    std::fs::copy(corpus_dir().join("jpeg_plain_jfif_2352x1568.jpg"), &file).unwrap();
+    let icc = extract_icc(&corpus_dir().join("heic_iphone_img2927.heic"), &scratch);
+    let status = Command::new("exiftool")
+        .args(["-q", "-q", "-overwrite_original", "-Comment="])
+        .args([
+            "-JFIF:ResolutionUnit=inches",
+            "-JFIF:XResolution=72",
+            "-JFIF:YResolution=72",
+        ])
+        .arg(format!("-ICC_Profile<={}", icc.display()))
+        .arg(&file)
+        .status()
+        .expect("exiftool runs");
+    assert!(status.success());
+    let bytes = std::fs::read(&file).unwrap();
+    let ours = metadata::extract(&bytes, Format::Jpg);
+    let (flat, _) = oracle(std::slice::from_ref(&file)).remove(0);
+    let _ = std::fs::remove_dir_all(&scratch);
+    for key in [
+        "JFIFVersion",
+        "ResolutionUnit",
+        "XResolution",
+        "YResolution",
+        "ProfileDescription",
+        "ProfileClass",
+        "ColorSpaceData",
+        "MediaWhitePoint",
+    ] {
+        let want = flat.get(key).map(text);
+        assert!(want.is_some(), "exiftool prints {key}");
+        assert_eq!(ours.get(key), want.as_ref(), "{key}");
+    }
+    assert_eq!(ours["Colorspace"], "RGB");
+    assert_eq!(ours["DPI"], "72");
+}

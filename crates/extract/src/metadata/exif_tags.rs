@@ -122,6 +122,20 @@ fn print_code<K>(tag: &Tag<K>, raw: &Raw) -> Option<String> {
         }
     }
     match code {
+        // control and non-ASCII bytes (of the UTF-8 text) shown as dots, NULs dropped
+        "$self->Printable($val, 0)" => Some(
+            plain
+                .bytes()
+                .filter(|&b| b != 0)
+                .map(|b| {
+                    if (0x20..0x7f).contains(&b) {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect(),
+        ),
         "$val =~ tr/ /./; $val" => Some(plain.replace(' ', ".")),
         "$val=~s/\\s+/, /g; $val" => Some(plain.split_whitespace().collect::<Vec<_>>().join(", ")),
         "int($val * 1000 + 0.5) / 1000" => {
@@ -216,6 +230,7 @@ mod tests {
         assert_eq!(print(by("ISO"), &ints(&[100, 200])), "100, 200");
         assert_eq!(print(by("DNGVersion"), &ints(&[1, 4, 0, 0])), "1.4.0.0");
         assert_eq!(print(by("TStop"), &ints(&[7])), "7.00");
+        assert_eq!(print(by("LocalizedCameraModel"), &text("Ü✓ x")), "..... x");
         assert!(value_conv(by("BlackLevelDeltaH"), ints(&[1; 40])).is_none());
     }
 
