@@ -12,7 +12,7 @@
 //!   absent when the unit is unknown ("None"), since no inch is defined then.
 
 use super::generated::PNG_PHYSICAL;
-use super::{container, MediaMetadata, Tags};
+use super::{MediaMetadata, Tags};
 use crate::Format;
 
 /// A pHYs chunk: X and Y pixels per unit (u32 each), unit (u8).
@@ -33,8 +33,14 @@ pub(crate) fn png_physical(chunk: &[u8], tags: &mut Tags) {
 }
 
 /// Adds `Colorspace` and `DPI` where they can be told.
-pub(crate) fn add(bytes: &[u8], format: Format, map: &mut MediaMetadata) {
-    if let Some(colorspace) = colorspace(bytes, format, map) {
+/// `jpeg_frame`: the JPEG start-of-frame segment the container walk found.
+pub(crate) fn add(
+    bytes: &[u8],
+    format: Format,
+    jpeg_frame: Option<&[u8]>,
+    map: &mut MediaMetadata,
+) {
+    if let Some(colorspace) = colorspace(bytes, format, jpeg_frame, map) {
         map.insert("Colorspace".into(), colorspace.into());
     }
     if let Some(dpi) = dpi(map) {
@@ -42,7 +48,12 @@ pub(crate) fn add(bytes: &[u8], format: Format, map: &mut MediaMetadata) {
     }
 }
 
-fn colorspace(bytes: &[u8], format: Format, map: &MediaMetadata) -> Option<&'static str> {
+fn colorspace(
+    bytes: &[u8],
+    format: Format,
+    jpeg_frame: Option<&[u8]>,
+    map: &MediaMetadata,
+) -> Option<&'static str> {
     let by_components = |n: u8| match n {
         1 => Some("Gray"),
         3 => Some("RGB"),
@@ -50,14 +61,8 @@ fn colorspace(bytes: &[u8], format: Format, map: &MediaMetadata) -> Option<&'sta
         _ => None,
     };
     match format {
-        Format::Jpg => container::blocks(bytes, format)
-            .into_iter()
-            .find_map(|b| match b {
-                // precision u8, height u16, width u16, components u8
-                container::Block::JpegFrame(frame) => frame.get(5).copied(),
-                _ => None,
-            })
-            .and_then(by_components),
+        // precision u8, height u16, width u16, components u8
+        Format::Jpg => jpeg_frame?.get(5).copied().and_then(by_components),
         // IHDR is the first chunk; its colour type is byte 25 of the file.
         Format::Png if bytes.get(12..16) == Some(b"IHDR") => match bytes.get(25)? {
             0 | 4 => Some("Gray"),
@@ -95,6 +100,7 @@ fn dpi(map: &MediaMetadata) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::container;
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> MediaMetadata {
@@ -144,9 +150,24 @@ mod tests {
             b.push(colour_type);
             b
         };
-        assert_eq!(colorspace(&png(0), Format::Png, &map(&[])), Some("Gray"));
-        assert_eq!(colorspace(&png(6), Format::Png, &map(&[])), Some("RGB"));
+        assert_eq!(
+            colorspace(&png(0), Format::Png, None, &map(&[])),
+            Some("Gray")
+        );
+        assert_eq!(
+            colorspace(&png(6), Format::Png, None, &map(&[])),
+            Some("RGB")
+        );
         let jpeg = b"\xff\xd8\xff\xc0\0\x0b\x08\0\x01\0\x01\x04\x01\x11\0\xff\xda";
-        assert_eq!(colorspace(jpeg, Format::Jpg, &map(&[])), Some("CMYK"));
+        let frame = container::blocks(jpeg, Format::Jpg)
+            .into_iter()
+            .find_map(|b| match b {
+                container::Block::JpegFrame(f) => Some(f),
+                _ => None,
+            });
+        assert_eq!(
+            colorspace(jpeg, Format::Jpg, frame, &map(&[])),
+            Some("CMYK")
+        );
     }
 }

@@ -103,6 +103,9 @@ pub(crate) fn value_conv<K>(tag: &Tag<K>, raw: Raw) -> Option<Raw> {
 /// by the code: `"$val C"` templates, `tr/ /./`, list separators, rounding.
 fn print_code<K>(tag: &Tag<K>, raw: &Raw) -> Option<String> {
     let code = tag.print;
+    if code.is_empty() {
+        return None;
+    }
     let plain = raw.plain();
     // "$val mm", "${val} m" templates (the value may be inf/undef first)
     let template = code

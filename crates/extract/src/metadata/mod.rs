@@ -50,6 +50,7 @@ pub type MediaMetadata = BTreeMap<String, String>;
 pub fn extract(bytes: &[u8], format: Format) -> MediaMetadata {
     let mut tags = Tags::default();
     let mut fix = gps::Fix::default();
+    let mut jpeg_frame = None;
     for block in container::blocks(bytes, format) {
         match block {
             container::Block::Exif(tiff) => {
@@ -65,12 +66,14 @@ pub fn extract(bytes: &[u8], format: Format) -> MediaMetadata {
             container::Block::Photoshop(irb) => photoshop::read(&irb, &mut tags, &mut fix),
             container::Block::PngPhysical(chunk) => computed::png_physical(chunk, &mut tags),
             // read by the computed Colorspace
-            container::Block::JpegFrame(_) => {}
+            container::Block::JpegFrame(frame) => {
+                jpeg_frame.get_or_insert(frame);
+            }
         }
     }
     gps::add_composites(&fix, &mut tags);
     let mut map = tags.into_map();
-    computed::add(bytes, format, &mut map);
+    computed::add(bytes, format, jpeg_frame, &mut map);
     map
 }
 
