@@ -144,6 +144,7 @@ fn variants(scratch: &Path) -> Vec<Variant> {
                 "-EXIF:ApertureValue=5.6",
                 "-EXIF:SubjectDistance=2.5",
                 "-EXIF:YCbCrSubSampling=2 2",
+                "-EXIF:CFAPattern=[Red,Green][Green,Blue]",
             ],
         ),
         variant(

@@ -16,7 +16,7 @@
 use exif::{Context, Field, In, Value};
 
 use super::exif_tags::{gps_tag, main_tag, print, value_conv};
-use super::print::{bytes_as_text, Num, Raw};
+use super::print::{bytes_as_text, cfa_pattern, Num, Raw};
 use super::{gps, icc, iptc, photoshop, xmp, Priority, Tags};
 
 /// IFD0 tags that embed other metadata blocks (TIFF files).
@@ -111,6 +111,14 @@ pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::
         let Some(raw) = to_raw(field).and_then(|raw| value_conv(def, raw)) else {
             continue;
         };
+        // CFAPattern's RawConv needs the TIFF's byte order.
+        if def.print == "Image::ExifTool::Exif::PrintCFAPattern($val)" {
+            if let Value::Undefined(bytes, _) = &field.value {
+                let printed = cfa_pattern(bytes, exif.little_endian());
+                tags.push_with(def.name, printed, priority);
+                continue;
+            }
+        }
         if context == Context::Gps && primary {
             fix.record(def.name, &raw);
         }

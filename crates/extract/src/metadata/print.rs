@@ -410,6 +410,53 @@ fn time_stamp(raw: &Raw) -> Option<String> {
     Some(format!("{h:02}:{m:02}:{secs}"))
 }
 
+/// exiftool's DecodeCFAPattern then PrintCFAPattern: two u16 (rows,
+/// columns, in the TIFF's byte order, swapped when only that fits), then a
+/// colour index per cell, printed "[Red,Green][Green,Blue]".
+pub(crate) fn cfa_pattern(bytes: &[u8], little_endian: bool) -> String {
+    let mut bytes = bytes.to_vec();
+    // some cameras write the pattern as ASCII digits
+    if !bytes.is_empty() && bytes.iter().all(|b| (b'0'..=b'6').contains(b)) {
+        bytes.iter_mut().for_each(|b| *b -= b'0');
+    }
+    if bytes.len() < 4 {
+        return "<truncated data>".into();
+    }
+    let word = |at: usize| {
+        let pair = [bytes[at], bytes[at + 1]];
+        if little_endian {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    };
+    let (mut rows, mut columns) = (word(0) as usize, word(2) as usize);
+    let cells = &bytes[4..];
+    if rows * columns > cells.len() {
+        let (r, c) = (rows as u16, columns as u16);
+        let (r, c) = (r.swap_bytes() as usize, c.swap_bytes() as usize);
+        if r * c <= cells.len() {
+            (rows, columns) = (r, c);
+        }
+    }
+    if rows == 0 || columns == 0 {
+        return "<zero pattern size>".into();
+    }
+    if rows * columns > cells.len() {
+        return "<invalid pattern size>".into();
+    }
+    const COLOURS: [&str; 7] = ["Red", "Green", "Blue", "Cyan", "Magenta", "Yellow", "White"];
+    let mut out = String::from("[");
+    for (i, &cell) in cells[..rows * columns].iter().enumerate() {
+        if i > 0 {
+            out.push_str(if i % columns == 0 { "][" } else { "," });
+        }
+        out.push_str(COLOURS.get(cell as usize).unwrap_or(&"Unknown"));
+    }
+    out.push(']');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,6 +518,25 @@ mod tests {
             Num::Real(0.0),
         ]);
         assert_eq!(Conv::LensInfo.apply(&raw), "24-70mm f/0");
+    }
+
+    #[test]
+    fn cfa_patterns_print_like_exiftool() {
+        assert_eq!(
+            cfa_pattern(&[0, 2, 0, 2, 0, 1, 1, 2], false),
+            "[Red,Green][Green,Blue]"
+        );
+        // byte order that only fits swapped
+        assert_eq!(cfa_pattern(&[0, 2, 0, 1, 0, 9], true), "[Red][Unknown]");
+        assert_eq!(
+            cfa_pattern(&[0, 0, 0, 2, 1, 1], false),
+            "<zero pattern size>"
+        );
+        assert_eq!(
+            cfa_pattern(&[0, 3, 0, 3, 1], false),
+            "<invalid pattern size>"
+        );
+        assert_eq!(cfa_pattern(&[7], false), "<truncated data>");
     }
 
     #[test]
