@@ -6,7 +6,7 @@
 pub mod corpus;
 pub mod mutate;
 
-pub use extract::metadata::fuzzing::{container, exif, iptc, xmp};
+pub use extract::metadata::fuzzing::{container, exif, icc, iptc, photoshop, xmp};
 
 /// A fuzz target: its name (the cargo-fuzz binary and corpus folder) and the
 /// function that must return, never panic, on any input.
@@ -17,7 +17,7 @@ pub struct Target {
 }
 
 /// Every target, in the order `replay` runs them.
-pub const TARGETS: [Target; 5] = [
+pub const TARGETS: [Target; 7] = [
     Target {
         name: "analyze",
         run: analyze,
@@ -33,6 +33,14 @@ pub const TARGETS: [Target; 5] = [
     Target {
         name: "xmp",
         run: xmp,
+    },
+    Target {
+        name: "icc",
+        run: icc,
+    },
+    Target {
+        name: "photoshop",
+        run: photoshop,
     },
     Target {
         name: "container",

@@ -80,6 +80,21 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<HeifHeader, ExtractError> {
     Ok(header)
 }
 
+/// The ICC profile of a `colr` property ("prof" or "rICC"), for media
+/// metadata. Any malformed box on the way means no profile.
+pub(crate) fn icc_profile(bytes: &[u8]) -> Option<&[u8]> {
+    let meta = full_box_body(find(bytes, b"meta").ok()??).ok()?;
+    let iprp = find(meta, b"iprp").ok()??;
+    let ipco = find(iprp, b"ipco").ok()??;
+    Boxes::new(ipco)
+        .map_while(Result::ok)
+        .filter(|b| &b.kind == b"colr")
+        .find_map(|b| match b.body.get(..4) {
+            Some(b"prof") | Some(b"rICC") => Some(&b.body[4..]),
+            _ => None,
+        })
+}
+
 /// The property indices `ipma` associates with `item`.
 fn primary_item_properties(iprp: &[u8], item: u32) -> Result<Vec<usize>, ExtractError> {
     let mut indices = Vec::new();

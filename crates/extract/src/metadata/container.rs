@@ -1,5 +1,6 @@
 //! Finds the metadata blocks a file carries, in file order, without decoding
-//! pixels: Exif (a TIFF structure), IPTC IIM and XMP packets, for JPEG, TIFF,
+//! pixels: Exif (a TIFF structure), IPTC IIM, XMP packets, JFIF, ICC profiles,
+//! Photoshop resource blocks and PNG's physical pixel size, for JPEG, TIFF,
 //! PNG, WebP, GIF and HEIF/AVIF. Every walk is bounded by the input and stops
 //! at the first structure that does not fit; what was found so far is kept.
 
@@ -19,6 +20,16 @@ pub(crate) enum Block<'a> {
     Iptc(Cow<'a, [u8]>),
     /// An XMP packet (UTF-8 or UTF-16 XML).
     Xmp(Cow<'a, [u8]>),
+    /// The body of a JPEG APP0 "JFIF" segment.
+    Jfif(&'a [u8]),
+    /// A whole ICC profile (JPEG APP2 chunks joined).
+    Icc(Cow<'a, [u8]>),
+    /// A Photoshop image resource block (JPEG APP13 segments joined).
+    Photoshop(Cow<'a, [u8]>),
+    /// A PNG pHYs chunk: pixels per unit X and Y, unit.
+    PngPhysical(&'a [u8]),
+    /// A JPEG start-of-frame segment (precision, size, components...).
+    JpegFrame(&'a [u8]),
 }
 
 /// The metadata blocks of `bytes`, read as `format`, in the order the file holds them.
@@ -50,12 +61,17 @@ const EXIF_HEADER: &[u8] = b"Exif\0\0";
 const XMP_HEADER: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
 const EXTENDED_XMP_HEADER: &[u8] = b"http://ns.adobe.com/xmp/extension/\0";
 const PHOTOSHOP_HEADER: &[u8] = b"Photoshop 3.0\0";
+const JFIF_HEADER: &[u8] = b"JFIF\0";
+const ICC_HEADER: &[u8] = b"ICC_PROFILE\0";
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
-/// JPEG: APP1 Exif, APP1 XMP (+ extended XMP), APP13 Photoshop IRB with IPTC.
+/// JPEG: APP0 JFIF, APP1 Exif, APP1 XMP (+ extended XMP), APP2 ICC profile
+/// chunks, APP13 Photoshop resource blocks.
 fn jpeg(bytes: &[u8]) -> Vec<Block<'_>> {
     let mut found = Vec::new();
     let mut extended = ExtendedXmp::default();
+    let mut icc: Vec<(u8, &[u8])> = Vec::new();
+    let mut icc_at = None;
     let mut photoshop: Vec<u8> = Vec::new();
     let mut photoshop_at = None;
     let mut pos = 2;
@@ -82,8 +98,21 @@ fn jpeg(bytes: &[u8]) -> Vec<Block<'_>> {
         let end = (pos + 2 + len).min(bytes.len()); // a truncated last segment is read as far as it goes
         let data = &bytes[pos + 4..end];
         match marker {
+            0xe0 if data.starts_with(JFIF_HEADER) => {
+                found.push(Block::Jfif(&data[JFIF_HEADER.len()..]))
+            }
+            // ICC.1 B.4: a profile too large for one APP2 is split into
+            // numbered chunks (sequence number, chunk count, data).
+            0xe2 if data.starts_with(ICC_HEADER) && data.len() >= ICC_HEADER.len() + 2 => {
+                icc_at.get_or_insert(found.len());
+                icc.push((data[ICC_HEADER.len()], &data[ICC_HEADER.len() + 2..]));
+            }
             0xe1 if data.starts_with(EXIF_HEADER) => {
                 found.push(Block::Exif(Cow::Borrowed(&data[EXIF_HEADER.len()..])))
+            }
+            // SOF0-SOF15 except DHT (c4), JPG (c8) and DAC (cc)
+            0xc0..=0xcf if !matches!(marker, 0xc4 | 0xc8 | 0xcc) => {
+                found.push(Block::JpegFrame(data))
             }
             0xe1 if data.starts_with(XMP_HEADER) => {
                 found.push(Block::Xmp(Cow::Borrowed(&data[XMP_HEADER.len()..])))
@@ -100,11 +129,22 @@ fn jpeg(bytes: &[u8]) -> Vec<Block<'_>> {
         }
         pos = end;
     }
+    // Insert the later-found block first so the earlier index stays valid.
+    let mut joined = Vec::new();
     if let Some(at) = photoshop_at {
-        let iptc: Vec<Block> = photoshop_iptc(&photoshop)
-            .map(|i| Block::Iptc(Cow::Owned(i.to_vec())))
+        joined.push((at, Block::Photoshop(Cow::Owned(photoshop))));
+    }
+    if let Some(at) = icc_at {
+        icc.sort_by_key(|(sequence, _)| *sequence);
+        let profile: Vec<u8> = icc
+            .into_iter()
+            .flat_map(|(_, d)| d.iter().copied())
             .collect();
-        found.splice(at..at, iptc);
+        joined.push((at, Block::Icc(Cow::Owned(profile))));
+    }
+    joined.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    for (at, block) in joined {
+        found.insert(at, block);
     }
     if let Some(xmp) = extended.assemble() {
         found.push(Block::Xmp(Cow::Owned(xmp)));
@@ -169,29 +209,8 @@ impl ExtendedXmp {
     }
 }
 
-/// IPTC IIM blocks (resource 0x0404) in a Photoshop image resource block:
-/// "8BIM", id u16, even-padded Pascal name, size u32, even-padded data.
-pub(crate) fn photoshop_iptc(irb: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut pos = 0;
-    std::iter::from_fn(move || {
-        while pos + 12 <= irb.len() && &irb[pos..pos + 4] == b"8BIM" {
-            let id = u16::from_be_bytes([irb[pos + 4], irb[pos + 5]]);
-            let name_len = irb[pos + 6] as usize;
-            let size_at = pos + 6 + ((name_len + 2) & !1);
-            let size = u32::from_be_bytes(irb.get(size_at..size_at + 4)?.try_into().ok()?) as usize;
-            let start = size_at + 4;
-            let end = start.checked_add(size)?.min(irb.len());
-            pos = start.checked_add(size)?.checked_add(size & 1)?;
-            if id == 0x0404 && start <= end {
-                return Some(&irb[start..end]);
-            }
-        }
-        None
-    })
-}
-
-/// PNG: eXIf chunk, iTXt "XML:com.adobe.xmp", and ImageMagick's hex-encoded
-/// "Raw profile type" text chunks.
+/// PNG: eXIf chunk, iCCP, pHYs, iTXt "XML:com.adobe.xmp", and ImageMagick's
+/// hex-encoded "Raw profile type" text chunks.
 fn png(bytes: &[u8]) -> Vec<Block<'_>> {
     let mut found = Vec::new();
     if !bytes.starts_with(PNG_SIGNATURE) {
@@ -210,6 +229,16 @@ fn png(bytes: &[u8]) -> Vec<Block<'_>> {
                 found.push(Block::Exif(Cow::Borrowed(tiff)));
             }
             b"iTXt" => found.extend(png_itxt_xmp(data)),
+            b"pHYs" => found.push(Block::PngPhysical(data)),
+            // profile name, NUL, compression method, zlib data
+            b"iCCP" => {
+                let profile = data
+                    .iter()
+                    .position(|&b| b == 0)
+                    .and_then(|end| data.get(end + 2..))
+                    .and_then(inflate);
+                found.extend(profile.map(|p| Block::Icc(Cow::Owned(p))));
+            }
             b"tEXt" | b"zTXt" => found.extend(png_raw_profile(kind, data)),
             b"IEND" => break,
             _ => {}
@@ -262,13 +291,11 @@ fn png_raw_profile(kind: &[u8], data: &[u8]) -> Option<Block<'static>> {
             let start = find(&raw, EXIF_HEADER).map_or(0, |p| p + EXIF_HEADER.len());
             Some(Block::Exif(Cow::Owned(raw[start..].to_vec())))
         }
-        b"iptc" => {
-            let iptc = match raw.strip_prefix(PHOTOSHOP_HEADER) {
-                Some(irb) => photoshop_iptc(irb).next()?.to_vec(),
-                None => raw,
-            };
-            Some(Block::Iptc(Cow::Owned(iptc)))
-        }
+        b"iptc" => Some(match raw.strip_prefix(PHOTOSHOP_HEADER) {
+            Some(irb) => Block::Photoshop(Cow::Owned(irb.to_vec())),
+            None => Block::Iptc(Cow::Owned(raw)),
+        }),
+        b"icc" | b"icm" => Some(Block::Icc(Cow::Owned(raw))),
         b"xmp" => Some(Block::Xmp(Cow::Owned(raw))),
         _ => None,
     }
@@ -305,6 +332,7 @@ fn webp(bytes: &[u8]) -> Vec<Block<'_>> {
                 data.strip_prefix(EXIF_HEADER).unwrap_or(data),
             ))),
             b"XMP " => found.push(Block::Xmp(Cow::Borrowed(data))),
+            b"ICCP" => found.push(Block::Icc(Cow::Borrowed(data))),
             _ => {}
         }
         pos = start.saturating_add(len).saturating_add(len & 1);
@@ -380,9 +408,11 @@ fn gif(bytes: &[u8]) -> Vec<Block<'_>> {
 
 /// HEIF/AVIF: kamadak-exif already walks the item boxes (iinf/iloc) to the
 /// Exif item; XMP is a "mime" item, found by packet scanning (XMP spec part
-/// 3, 1.1.2: packets are self-delimiting so scanning finds them in any file).
+/// 3, 1.1.2: packets are self-delimiting so scanning finds them in any file);
+/// the ICC profile is the primary image's `colr` property.
 fn isobmff(bytes: &[u8]) -> Vec<Block<'_>> {
     let mut found = Vec::new();
+    found.extend(crate::isobmff::icc_profile(bytes).map(|p| Block::Icc(Cow::Borrowed(p))));
     let exif = exif::Reader::new()
         .continue_on_error(true)
         .read_from_container(&mut std::io::Cursor::new(bytes))
@@ -428,7 +458,7 @@ mod tests {
         jpeg.extend(&exif);
         let found = blocks(&jpeg, Format::Jpg);
         assert!(
-            matches!(&found[..], [Block::Iptc(_), Block::Exif(tiff)] if tiff.starts_with(b"MM"))
+            matches!(&found[..], [Block::Photoshop(_), Block::Exif(tiff)] if tiff.starts_with(b"MM"))
         );
     }
 
@@ -499,8 +529,27 @@ mod tests {
     }
 
     #[test]
-    fn oversized_photoshop_resource_is_clamped() {
-        let irb = b"8BIM\x04\x04\0\0\xff\xff\xff\xff\x1c\x02";
-        assert_eq!(photoshop_iptc(irb).next(), Some(&b"\x1c\x02"[..]));
+    fn icc_chunks_are_joined_in_sequence_order_at_the_first_chunk() {
+        let segment = |marker: u8, data: &[u8]| {
+            [
+                &[0xff, marker][..],
+                &((data.len() + 2) as u16).to_be_bytes(),
+                data,
+            ]
+            .concat()
+        };
+        let jpeg = [
+            &[0xff, 0xd8][..],
+            &segment(0xe0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"),
+            &segment(0xe2, &[ICC_HEADER, b"\x02\x02world"].concat()),
+            &segment(0xe1, &[EXIF_HEADER, b"MM\0*\0\0\0\x08"].concat()),
+            &segment(0xe2, &[ICC_HEADER, b"\x01\x02hello"].concat()),
+        ]
+        .concat();
+        let found = blocks(&jpeg, Format::Jpg);
+        assert!(matches!(
+            &found[..],
+            [Block::Jfif(j), Block::Icc(icc), Block::Exif(_)] if j[0] == 1 && &icc[..] == b"helloworld"
+        ));
     }
 }

@@ -15,13 +15,15 @@
 
 use exif::{Context, Field, In, Value};
 
-use super::exif_tags::{gps_tag, main_tag};
-use super::print::{bytes_as_text, Num, Raw};
-use super::{gps, iptc, xmp, Priority, Tags};
+use super::exif_tags::{gps_tag, main_tag, print, value_conv};
+use super::print::{bytes_as_text, cfa_pattern, Num, Raw};
+use super::{gps, icc, iptc, photoshop, xmp, Priority, Tags};
 
 /// IFD0 tags that embed other metadata blocks (TIFF files).
 const XMP_TAG: u16 = 700;
 const IPTC_TAG: u16 = 33723;
+const PHOTOSHOP_TAG: u16 = 34377;
+const ICC_TAG: u16 = 34675;
 
 /// Parses a TIFF structure, keeping what precedes any error.
 fn parse(tiff: &[u8]) -> Option<exif::Exif> {
@@ -39,7 +41,21 @@ pub(crate) enum Source {
     TiffFile,
     /// Exif inside another container (JPEG APP1, PNG eXIf, ...).
     Embedded,
+    /// Exif inside a Photoshop resource block: a Photoshop block in its IFD0
+    /// is not followed, so blocks cannot nest without end.
+    InPhotoshop,
 }
+
+/// Tags that say where bytes lie in the file, not anything about the image:
+/// left out of the map (exiftool shows them; Cloudinary's map is about the image).
+const FILE_LAYOUT: &[&str] = &[
+    "StripOffsets",
+    "StripByteCounts",
+    "TileOffsets",
+    "TileByteCounts",
+    "ThumbnailOffset",
+    "ThumbnailLength",
+];
 
 const STRIP_OFFSETS: u16 = 0x111;
 const STRIP_BYTE_COUNTS: u16 = 0x117;
@@ -53,12 +69,17 @@ pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::
     for field in exif.fields() {
         let (context, id) = (field.tag.context(), field.tag.number());
         let primary = field.ifd_num == In::PRIMARY;
-        if context == Context::Tiff && primary && (id == XMP_TAG || id == IPTC_TAG) {
+        if context == Context::Tiff
+            && primary
+            && matches!(id, XMP_TAG | IPTC_TAG | PHOTOSHOP_TAG | ICC_TAG)
+        {
             if let Some(bytes) = raw_bytes(&field.value, exif.little_endian()) {
-                if id == XMP_TAG {
-                    xmp::read(&bytes, tags, fix);
-                } else {
-                    iptc::read(&bytes, tags);
+                match id {
+                    XMP_TAG => xmp::read(&bytes, tags, fix),
+                    IPTC_TAG => iptc::read(&bytes, tags),
+                    ICC_TAG => icc::read(&bytes, tags),
+                    _ if source != Source::InPhotoshop => photoshop::read(&bytes, tags, fix),
+                    _ => {}
                 }
             }
             continue;
@@ -84,12 +105,24 @@ pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::
             Context::Gps => gps_tag(id),
             _ => main_tag(id),
         };
-        let Some(def) = def else { continue };
-        let Some(raw) = to_raw(field) else { continue };
+        let Some(def) = def.filter(|d| !FILE_LAYOUT.contains(&d.name)) else {
+            continue;
+        };
+        let Some(raw) = to_raw(field).and_then(|raw| value_conv(def, raw)) else {
+            continue;
+        };
+        // CFAPattern's RawConv needs the TIFF's byte order.
+        if def.print == "Image::ExifTool::Exif::PrintCFAPattern($val)" {
+            if let Value::Undefined(bytes, _) = &field.value {
+                let printed = cfa_pattern(bytes, exif.little_endian());
+                tags.push_with(def.name, printed, priority);
+                continue;
+            }
+        }
         if context == Context::Gps && primary {
             fix.record(def.name, &raw);
         }
-        tags.push_with(def.name, def.conv.apply(&raw), priority);
+        tags.push_with(def.name, print(def, &raw), priority);
     }
 }
 
@@ -164,6 +197,8 @@ fn to_raw(field: &Field) -> Option<Raw> {
         Value::Ascii(parts) => Some(Raw::Text(
             parts.first().map_or_else(String::new, |p| bytes_as_text(p)),
         )),
+        // exiftool reads a single undefined byte as int8u.
+        Value::Undefined(bytes, _) if bytes.len() == 1 => ints(vec![bytes[0] as i64]),
         Value::Undefined(bytes, _) => Some(Raw::Bytes(bytes.clone())),
         Value::Unknown(..) => None,
     }

@@ -2,13 +2,17 @@
 //! each metadata parser fed raw bytes, as it would meet them inside a file.
 //! Every one must return, never panic, whatever the bytes are.
 
-use super::{container, exif, gps, iptc, xmp, Tags};
+use super::{container, exif, gps, icc, iptc, jfif, photoshop, xmp, Tags};
 use crate::Format;
 
-/// A TIFF structure as an Exif block (both placements), plus the
+/// A TIFF structure as an Exif block (every placement), plus the
 /// orientation probe and the Composite GPS tags that read the same fields.
 pub fn exif(tiff: &[u8]) {
-    for source in [exif::Source::Embedded, exif::Source::TiffFile] {
+    for source in [
+        exif::Source::Embedded,
+        exif::Source::TiffFile,
+        exif::Source::InPhotoshop,
+    ] {
         let (mut tags, mut fix) = (Tags::default(), gps::Fix::default());
         exif::read(tiff, source, &mut tags, &mut fix);
         gps::add_composites(&fix, &mut tags);
@@ -19,7 +23,7 @@ pub fn exif(tiff: &[u8]) {
 /// IPTC IIM datasets, standalone and inside a Photoshop resource block.
 pub fn iptc(block: &[u8]) {
     iptc::read(block, &mut Tags::default());
-    for inner in container::photoshop_iptc(block) {
+    for inner in photoshop::iptc_blocks(block) {
         iptc::read(inner, &mut Tags::default());
     }
 }
@@ -29,6 +33,22 @@ pub fn xmp(packet: &[u8]) {
     let (mut tags, mut fix) = (Tags::default(), gps::Fix::default());
     xmp::read(packet, &mut tags, &mut fix);
     gps::add_composites(&fix, &mut tags);
+}
+
+/// An ICC profile.
+pub fn icc(profile: &[u8]) {
+    let mut tags = Tags::default();
+    icc::read(profile, &mut tags);
+    let _ = tags.into_map();
+}
+
+/// A Photoshop image resource block (and the blocks it carries), and the same
+/// bytes as a JFIF segment body.
+pub fn photoshop(block: &[u8]) {
+    let (mut tags, mut fix) = (Tags::default(), gps::Fix::default());
+    photoshop::read(block, &mut tags, &mut fix);
+    jfif::read(block, &mut tags);
+    let _ = tags.into_map();
 }
 
 /// The whole pipeline (container walk, then every parser) with the bytes read
@@ -48,11 +68,15 @@ pub fn blocks(bytes: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
     };
     container::blocks(bytes, format)
         .into_iter()
-        .map(|block| match block {
-            container::Block::Exif(tiff) => ("exif", tiff.into_owned()),
-            container::Block::TiffFile(tiff) => ("exif", tiff.to_vec()),
-            container::Block::Iptc(iim) => ("iptc", iim.into_owned()),
-            container::Block::Xmp(packet) => ("xmp", packet.into_owned()),
+        .filter_map(|block| match block {
+            container::Block::Exif(tiff) => Some(("exif", tiff.into_owned())),
+            container::Block::TiffFile(tiff) => Some(("exif", tiff.to_vec())),
+            container::Block::Iptc(iim) => Some(("iptc", iim.into_owned())),
+            container::Block::Xmp(packet) => Some(("xmp", packet.into_owned())),
+            container::Block::Icc(profile) => Some(("icc", profile.into_owned())),
+            container::Block::Photoshop(irb) => Some(("photoshop", irb.into_owned())),
+            container::Block::Jfif(body) => Some(("photoshop", body.to_vec())),
+            container::Block::PngPhysical(_) | container::Block::JpegFrame(_) => None,
         })
         .collect()
 }

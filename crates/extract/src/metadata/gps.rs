@@ -20,6 +20,27 @@ pub(crate) struct Fix {
     altitude_ref: Option<i64>,
     date: Option<String>,
     time: Option<String>,
+    /// Hemispheres of XMP-exif:GPSDestLatitude/Longitude (exiftool's XMP Composites).
+    dest_latitude_ref: Option<char>,
+    dest_longitude_ref: Option<char>,
+}
+
+/// exiftool's XMP Composite reference: the sign of a plain number, else the
+/// last hemisphere letter in the value.
+fn xmp_reference(value: &str, positive: char, negative: char) -> Option<char> {
+    let value = value.trim();
+    let is_float = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+        && value.bytes().any(|b| b.is_ascii_digit());
+    if let Some(v) = is_float.then(|| value.parse::<f64>().ok()).flatten() {
+        return Some(if v < 0.0 { negative } else { positive });
+    }
+    value
+        .chars()
+        .rev()
+        .find(|&c| c == positive || c == negative)
 }
 
 impl Fix {
@@ -64,6 +85,8 @@ impl Fix {
                     self.longitude_ref = Some(hemisphere.to_string());
                 }
             }
+            "GPSDestLatitude" => self.dest_latitude_ref = xmp_reference(value, 'N', 'S'),
+            "GPSDestLongitude" => self.dest_longitude_ref = xmp_reference(value, 'E', 'W'),
             "GPSAltitude" if self.altitude.is_none() => self.altitude = number(),
             "GPSAltitudeRef" if self.altitude_ref.is_none() => {
                 self.altitude_ref = number().map(|f| f as i64)
@@ -119,6 +142,19 @@ pub(crate) fn add_composites(fix: &Fix, tags: &mut Tags) {
     }
     if let (Some(lat), Some(lon)) = (&latitude, &longitude) {
         tags.push("GPSPosition", format!("{lat}, {lon}"));
+    }
+    for (name, reference) in [
+        ("GPSDestLatitudeRef", fix.dest_latitude_ref),
+        ("GPSDestLongitudeRef", fix.dest_longitude_ref),
+    ] {
+        let printed = match reference {
+            Some('N') => "North",
+            Some('S') => "South",
+            Some('E') => "East",
+            Some('W') => "West",
+            _ => continue,
+        };
+        tags.push(name, printed);
     }
     if let Some(altitude) = fix.altitude() {
         // exiftool truncates to one decimal before printing.
@@ -188,6 +224,14 @@ mod tests {
         let map = tags.into_map();
         assert_eq!(map["GPSPosition"], "12 deg 30' 0.00\" S, 1 deg 0' 0.00\" E");
         assert_eq!(map["GPSLatitudeRef"], "South");
+        let mut fix = Fix::default();
+        fix.fill_from_xmp("GPSDestLatitude", "-7.5");
+        fix.fill_from_xmp("GPSDestLongitude", "45,15,0E");
+        let mut tags = Tags::default();
+        add_composites(&fix, &mut tags);
+        let map = tags.into_map();
+        assert_eq!(map["GPSDestLatitudeRef"], "South");
+        assert_eq!(map["GPSDestLongitudeRef"], "East");
     }
 
     #[test]

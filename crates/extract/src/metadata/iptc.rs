@@ -5,7 +5,9 @@
 //! crates-notes.md section 2), and the format is a flat run of
 //! `0x1C record dataset length data` entries.
 
+use super::generated;
 use super::print::decode_utf8_or_latin1;
+use super::tables::{by_id, Tag, LIST};
 use super::Tags;
 
 /// One dataset as stored.
@@ -59,97 +61,43 @@ enum Kind {
     Date,
     /// HHMMSS±HHMM -> "HH:MM:SS±HH:MM".
     Time,
-    Urgency,
     CharacterSet,
-    /// Not shown (binary previews and the like).
-    Binary,
 }
 
 use Kind::*;
 
-/// exiftool's IPTC tag names (records 1 and 2, the ones photos carry).
-fn dataset_def(record: u8, number: u8) -> Option<(&'static str, Kind)> {
-    Some(match (record, number) {
-        (1, 0) => ("EnvelopeRecordVersion", Int),
-        (1, 5) => ("Destination", List),
-        (1, 20) => ("FileFormat", Int),
-        (1, 22) => ("FileVersion", Int),
-        (1, 30) => ("ServiceIdentifier", Text),
-        (1, 40) => ("EnvelopeNumber", Text),
-        (1, 50) => ("ProductID", List),
-        (1, 60) => ("EnvelopePriority", Urgency),
-        (1, 70) => ("DateSent", Date),
-        (1, 80) => ("TimeSent", Time),
-        (1, 90) => ("CodedCharacterSet", CharacterSet),
-        (1, 100) => ("UniqueObjectName", Text),
-        (1, 120) => ("ARMIdentifier", Int),
-        (1, 122) => ("ARMVersion", Int),
-        (2, 0) => ("ApplicationRecordVersion", Int),
-        (2, 3) => ("ObjectTypeReference", Text),
-        (2, 4) => ("ObjectAttributeReference", List),
-        (2, 5) => ("ObjectName", Text),
-        (2, 7) => ("EditStatus", Text),
-        (2, 8) => ("EditorialUpdate", Text),
-        (2, 10) => ("Urgency", Urgency),
-        (2, 12) => ("SubjectReference", List),
-        (2, 15) => ("Category", Text),
-        (2, 20) => ("SupplementalCategories", List),
-        (2, 22) => ("FixtureIdentifier", Text),
-        (2, 25) => ("Keywords", List),
-        (2, 26) => ("ContentLocationCode", List),
-        (2, 27) => ("ContentLocationName", List),
-        (2, 30) => ("ReleaseDate", Date),
-        (2, 35) => ("ReleaseTime", Time),
-        (2, 37) => ("ExpirationDate", Date),
-        (2, 38) => ("ExpirationTime", Time),
-        (2, 40) => ("SpecialInstructions", Text),
-        (2, 42) => ("ActionAdvised", Text),
-        (2, 45) => ("ReferenceService", List),
-        (2, 47) => ("ReferenceDate", List),
-        (2, 50) => ("ReferenceNumber", List),
-        (2, 55) => ("DateCreated", Date),
-        (2, 60) => ("TimeCreated", Time),
-        (2, 62) => ("DigitalCreationDate", Date),
-        (2, 63) => ("DigitalCreationTime", Time),
-        (2, 65) => ("OriginatingProgram", Text),
-        (2, 70) => ("ProgramVersion", Text),
-        (2, 75) => ("ObjectCycle", Text),
-        (2, 80) => ("By-line", List),
-        (2, 85) => ("By-lineTitle", List),
-        (2, 90) => ("City", Text),
-        (2, 92) => ("Sub-location", Text),
-        (2, 95) => ("Province-State", Text),
-        (2, 100) => ("Country-PrimaryLocationCode", Text),
-        (2, 101) => ("Country-PrimaryLocationName", Text),
-        (2, 103) => ("OriginalTransmissionReference", Text),
-        (2, 105) => ("Headline", Text),
-        (2, 110) => ("Credit", Text),
-        (2, 115) => ("Source", Text),
-        (2, 116) => ("CopyrightNotice", Text),
-        (2, 118) => ("Contact", List),
-        (2, 120) => ("Caption-Abstract", Text),
-        (2, 121) => ("LocalCaption", Text),
-        (2, 122) => ("Writer-Editor", List),
-        (2, 125) => ("RasterizedCaption", Binary),
-        (2, 130) => ("ImageType", Text),
-        (2, 131) => ("ImageOrientation", Text),
-        (2, 135) => ("LanguageIdentifier", Text),
-        (2, 184) => ("JobID", Text),
-        (2, 185) => ("MasterDocumentID", Text),
-        (2, 186) => ("ShortDocumentID", Text),
-        (2, 187) => ("UniqueDocumentID", Text),
-        (2, 188) => ("OwnerID", Text),
-        (2, 200) => ("ObjectPreviewFileFormat", Int),
-        (2, 201) => ("ObjectPreviewFileVersion", Int),
-        (2, 202) => ("ObjectPreviewData", Binary),
-        (2, 221) => ("Prefs", Text),
-        (2, 225) => ("ClassifyState", Text),
-        (2, 228) => ("SimilarityIndex", Text),
-        (2, 230) => ("DocumentNotes", Text),
-        (2, 231) => ("DocumentHistory", Text),
-        (2, 232) => ("ExifCameraInfo", Text),
+/// exiftool's table for an IIM record.
+fn record_table(record: u8) -> Option<&'static [Tag<u32>]> {
+    Some(match record {
+        1 => generated::IPTC_ENVELOPE,
+        2 => generated::IPTC_APPLICATION,
+        3 => generated::IPTC_NEWS_PHOTO,
+        7 => generated::IPTC_PRE_OBJECT_DATA,
+        8 => generated::IPTC_OBJECT_DATA,
+        9 => generated::IPTC_POST_OBJECT_DATA,
         _ => return None,
     })
+}
+
+/// The shown dataset definition and how its bytes print. Names, formats and
+/// lookups are exiftool's; dates and times are its functional conversions
+/// (every IIM date is CCYYMMDD, every time HHMMSS±HHMM: IIM 4.2, 1.5.2).
+fn dataset_def(record: u8, number: u8) -> Option<(&'static Tag<u32>, Kind)> {
+    let tag = by_id(record_table(record)?, number.into()).filter(|t| t.shown())?;
+    let kind = if tag.name == "CodedCharacterSet" {
+        CharacterSet
+    } else if tag.has(LIST) {
+        List
+    } else if tag.format.starts_with("int") {
+        Int
+    } else if tag.conv_function() == Some("ExifDate") {
+        Date
+    } else if tag.conv_function() == Some("ExifTime") {
+        Time
+    } else {
+        Text
+    };
+    Some((tag, kind))
 }
 
 /// ISO 2022 escape for UTF-8 in dataset 1:90.
@@ -172,35 +120,36 @@ pub(crate) fn read(block: &[u8], tags: &mut Tags) {
     let mut lists: Vec<(&'static str, Vec<String>)> = Vec::new();
     let mut order: Vec<(&'static str, Option<String>)> = Vec::new();
     for dataset in datasets(block) {
-        let Some((name, kind)) = dataset_def(dataset.record, dataset.number) else {
+        let Some((tag, kind)) = dataset_def(dataset.record, dataset.number) else {
             continue;
         };
-        let data = dataset.data;
+        let (name, data) = (tag.name, dataset.data);
+        let printed = |raw: String| tag.lookup(&raw).unwrap_or(raw);
         let value = match kind {
-            Binary => continue,
             List => {
+                let item = match tag.conv_function() {
+                    Some("ExifDate") => date(&text(data)),
+                    _ => printed(text(data)),
+                };
                 match lists.iter_mut().find(|(n, _)| *n == name) {
-                    Some((_, items)) => items.push(text(data)),
+                    Some((_, items)) => items.push(item),
                     None => {
-                        lists.push((name, vec![text(data)]));
+                        lists.push((name, vec![item]));
                         order.push((name, None));
                     }
                 }
                 continue;
             }
-            Text => text(data),
-            Int => {
-                if data.len() > 8 {
-                    text(data)
-                } else {
-                    data.iter()
-                        .fold(0u64, |acc, &b| acc << 8 | b as u64)
-                        .to_string()
-                }
-            }
+            Text => printed(text(data)),
+            Int => printed(if data.len() > 8 {
+                text(data)
+            } else {
+                data.iter()
+                    .fold(0u64, |acc, &b| acc << 8 | b as u64)
+                    .to_string()
+            }),
             Date => date(&text(data)),
             Time => time(&text(data)),
-            Urgency => urgency(&text(data)),
             CharacterSet if data == UTF8_ESCAPE => "UTF8".to_string(),
             CharacterSet => text(data),
         };
@@ -218,41 +167,61 @@ pub(crate) fn read(block: &[u8], tags: &mut Tags) {
     }
 }
 
+/// exiftool's ExifDate: "CCYYMMDD" (or any separators) at the end of the
+/// value becomes "CCYY:MM:DD"; anything else is kept.
 fn date(value: &str) -> String {
-    let d = value.trim();
-    if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{}:{}:{}", &d[..4], &d[4..6], &d[6..])
-    } else {
-        value.to_string()
-    }
-}
-
-fn time(value: &str) -> String {
-    let t = value.trim();
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    // `get`, not `[..6]`: byte 6 may fall inside a multi-byte character.
-    if t.get(..6).is_some_and(digits) {
-        let hms = format!("{}:{}:{}", &t[..2], &t[2..4], &t[4..6]);
-        let zone = &t[6..];
-        if zone.len() == 5 && (zone.starts_with('+') || zone.starts_with('-')) && digits(&zone[1..])
-        {
-            return format!("{hms}{}:{}", &zone[..3], &zone[3..]);
+    let value = value.strip_suffix('\0').unwrap_or(value);
+    let b = value.as_bytes();
+    // Perl's s/(\d{4})[^\d]*(\d{2})[^\d]*(\d{2})$/$1:$2:$3/ at its leftmost match.
+    let digits_at = |at: usize, n: usize| {
+        b.get(at..at + n)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let skip = |mut at: usize| {
+        while at < b.len() && !b[at].is_ascii_digit() {
+            at += 1;
         }
-        return format!("{hms}{zone}");
+        at
+    };
+    for start in (0..b.len()).filter(|&i| value.is_char_boundary(i)) {
+        if !digits_at(start, 4) {
+            continue;
+        }
+        let month = skip(start + 4);
+        if !digits_at(month, 2) {
+            continue;
+        }
+        let day = skip(month + 2);
+        if digits_at(day, 2) && day + 2 == b.len() {
+            return format!(
+                "{}{}:{}:{}",
+                &value[..start],
+                &value[start..start + 4],
+                &value[month..month + 2],
+                &value[day..]
+            );
+        }
     }
     value.to_string()
 }
 
-/// exiftool's Urgency print conversion (shared by XMP photoshop:Urgency).
-pub(crate) fn urgency(value: &str) -> String {
-    match value.trim() {
-        "0" => "0 (reserved)".into(),
-        "1" => "1 (most urgent)".into(),
-        "5" => "5 (normal urgency)".into(),
-        "8" => "8 (least urgent)".into(),
-        "9" => "9 (user-defined priority)".into(),
-        other => other.to_string(),
+/// exiftool's ExifTime: spaces become colons, "HHMMSS" at the start gets
+/// colons, and a trailing "+HHMM" zone becomes "+HH:MM".
+fn time(value: &str) -> String {
+    let value = value.replace(' ', ":");
+    let mut t = value.strip_suffix('\0').unwrap_or(&value).to_string();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    if t.as_bytes().get(..6).is_some_and(digits) {
+        t = format!("{}:{}:{}{}", &t[..2], &t[2..4], &t[4..6], &t[6..]);
     }
+    let body = t.trim_end_matches([' ', '\t', '\n', '\r', '\x0c']);
+    let zone = body.len().checked_sub(5).and_then(|at| body.get(at..));
+    if let Some(zone) =
+        zone.filter(|z| matches!(z.as_bytes()[0], b'+' | b'-') && digits(&z.as_bytes()[1..]))
+    {
+        return format!("{}{}:{}", &body[..body.len() - 5], &zone[..3], &zone[3..]);
+    }
+    t
 }
 
 #[cfg(test)]
@@ -314,6 +283,18 @@ mod tests {
         let tags = read_block(&block);
         assert_eq!(tags["ObjectName"], "title");
         assert!(read_block(&[0x1c, 2, 5, 0x80, 0x09]).is_empty());
+    }
+
+    #[test]
+    fn dates_and_times_convert_as_exiftools_functions_do() {
+        assert_eq!(date("20240102"), "2024:01:02");
+        assert_eq!(date("2024-01-02\0"), "2024:01:02");
+        assert_eq!(date("x120240102"), "x12024:01:02");
+        assert_eq!(date("Zürich"), "Zürich");
+        assert_eq!(time("101530+0200"), "10:15:30+02:00");
+        assert_eq!(time("10 15 30"), "10:15:30");
+        assert_eq!(time("1015"), "1015");
+        assert_eq!(time("Zürich ✓"), "Zürich:✓");
     }
 
     #[test]

@@ -1,23 +1,40 @@
-//! Media metadata (Exif, IPTC, XMP, GPS) as one flat map of exiftool tag names
-//! to exiftool's printed values — what a photographer sees in `exiftool FILE`.
+//! Media metadata (Exif, GPS, IPTC, XMP, JFIF, ICC profile, Photoshop
+//! resources) as one flat map of exiftool tag names to exiftool's printed
+//! values — what a photographer sees in `exiftool FILE` — plus Cloudinary's
+//! computed `Colorspace` and `DPI`.
 //!
+//! Tag names, formats and value lookups are generated from exiftool's own tag
+//! database ([`generated`], by `scripts/gen-metadata-tables.py`); the parsers
+//! hold only exiftool's functional print conversions.
 //! [`container`] finds the blocks a file carries, in file order; [`exif`],
-//! [`iptc`] and [`xmp`] read them into [`Tags`] in the order exiftool meets
-//! them; [`gps`] adds the Composite GPS tags. Where two blocks carry the same
+//! [`iptc`], [`xmp`], [`jfif`], [`icc`] and [`photoshop`] read them into
+//! [`Tags`] in the order exiftool meets them; [`gps`] adds the Composite GPS
+//! tags. The map is bounded by [`limits`]. Where two blocks carry the same
 //! tag name, exiftool's precedence decides: the later one wins, except that a
 //! low-priority tag (secondary IFDs such as the IFD1 thumbnail, XMP copies of
 //! Exif values, and the XMP properties exiftool marks "Avoid") never replaces
 //! one already found.
 //! Reading never fails: what cannot be read is skipped.
 
+mod computed;
 mod container;
 mod exif;
 mod exif_tags;
 #[doc(hidden)]
 pub mod fuzzing;
+// Written by scripts/gen-metadata-tables.py, one tag per line; whole
+// exiftool tables, so some entries are not read by any parser yet.
+#[rustfmt::skip]
+#[allow(dead_code)]
+mod generated;
 mod gps;
+mod icc;
 mod iptc;
+mod jfif;
+pub mod limits;
+mod photoshop;
 mod print;
+mod tables;
 mod xmp;
 mod xmp_tags;
 
@@ -33,6 +50,7 @@ pub type MediaMetadata = BTreeMap<String, String>;
 pub fn extract(bytes: &[u8], format: Format) -> MediaMetadata {
     let mut tags = Tags::default();
     let mut fix = gps::Fix::default();
+    let mut jpeg_frame = None;
     for block in container::blocks(bytes, format) {
         match block {
             container::Block::Exif(tiff) => {
@@ -43,10 +61,20 @@ pub fn extract(bytes: &[u8], format: Format) -> MediaMetadata {
             }
             container::Block::Iptc(iim) => iptc::read(&iim, &mut tags),
             container::Block::Xmp(packet) => xmp::read(&packet, &mut tags, &mut fix),
+            container::Block::Jfif(body) => jfif::read(body, &mut tags),
+            container::Block::Icc(profile) => icc::read(&profile, &mut tags),
+            container::Block::Photoshop(irb) => photoshop::read(&irb, &mut tags, &mut fix),
+            container::Block::PngPhysical(chunk) => computed::png_physical(chunk, &mut tags),
+            // read by the computed Colorspace
+            container::Block::JpegFrame(frame) => {
+                jpeg_frame.get_or_insert(frame);
+            }
         }
     }
     gps::add_composites(&fix, &mut tags);
-    tags.into_map()
+    let mut map = tags.into_map();
+    computed::add(bytes, format, jpeg_frame, &mut map);
+    map
 }
 
 /// The Exif orientation (1-8) if the file carries one, read without decoding pixels.
@@ -57,6 +85,9 @@ pub fn orientation(bytes: &[u8]) -> Option<u16> {
 /// Whether a tag may replace an earlier tag of the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Priority {
+    /// Replaced by any later tag of the same name (exiftool priority -1:
+    /// JFIF's resolution).
+    Lowest,
     /// Only fills a name nobody else set (exiftool priority 0).
     Low,
     Normal,
@@ -82,16 +113,21 @@ impl Tags {
         self.found.push((name.into(), value.into(), priority));
     }
 
-    /// One value per name: a later tag replaces an earlier one unless it has
-    /// low priority (exiftool's FoundTag rule for duplicate tags).
+    /// One value per name: a later tag replaces an earlier one if it has
+    /// normal priority or the earlier one the lowest (exiftool's FoundTag rule
+    /// for duplicate tags, where an existing priority-0 tag counts as 1).
     pub(crate) fn into_map(self) -> MediaMetadata {
-        let mut chosen = MediaMetadata::new();
+        let mut chosen: BTreeMap<String, (String, Priority)> = BTreeMap::new();
         for (name, value, priority) in self.found {
-            if priority == Priority::Normal || !chosen.contains_key(&name) {
-                chosen.insert(name, value);
+            let replaces = match chosen.get(&name) {
+                None => true,
+                Some((_, old)) => priority == Priority::Normal || *old == Priority::Lowest,
+            };
+            if replaces {
+                chosen.insert(name, (value, priority));
             }
         }
-        chosen
+        limits::bounded(chosen.into_iter().map(|(name, (value, _))| (name, value)))
     }
 }
 
@@ -108,7 +144,10 @@ mod tests {
         tags.push_with("Compression", "Uncompressed", Priority::Low);
         tags.push("CreateDate", "2001:01:01 00:00:00");
         tags.push("CreateDate", "2001:01:01 00:00:00+01:00");
+        tags.push_with("YResolution", "1", Priority::Lowest);
+        tags.push_with("YResolution", "180", Priority::Low);
         let map = tags.into_map();
+        assert_eq!(map["YResolution"], "180");
         assert_eq!(map["XResolution"], "72");
         assert_eq!(map["Compression"], "JPEG (old-style)");
         assert_eq!(map["CreateDate"], "2001:01:01 00:00:00+01:00");

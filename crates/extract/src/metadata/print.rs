@@ -150,18 +150,10 @@ fn trim_zeros(s: &str) -> &str {
     }
 }
 
-/// How a tag's raw value is printed. One variant per exiftool PrintConv shape.
+/// exiftool's functional print conversions (Perl code in its tag tables),
+/// one variant per shape. PrintConv hashes are data: see [`super::tables`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Conv {
-    Plain,
-    /// Lookup table; misses print "Unknown (n)".
-    Enum(&'static [(i64, &'static str)]),
-    /// Lookup table whose misses print "Unknown (0x..)" (exiftool's PrintHex).
-    EnumHex(&'static [(i64, &'static str)]),
-    /// Lookup table applied to every value, joined with "; ".
-    EnumEach(&'static [(i64, &'static str)]),
-    /// Lookup table keyed by text ("R98" -> "R98 - DCF basic file (sRGB)").
-    TextEnum(&'static [(&'static str, &'static str)]),
     ExposureTime,
     /// APEX shutter speed: 2^-v seconds, printed as an exposure time.
     ApexShutter,
@@ -182,46 +174,19 @@ pub(crate) enum Conv {
     /// Exif text with an 8-byte character code header (UserComment).
     EncodedText,
     LensInfo,
-    YCbCrSubSampling,
     /// Bytes joined with "." (GPSVersionID).
     Dotted,
     /// Degrees/minutes/seconds, `48 deg 51' 30.24"` (no hemisphere).
     Dms,
     /// "hh:mm:ss" from three rationals.
     TimeStamp,
-    /// "n m" for GPSAltitude as stored (the Composite adds the reference).
-    Altitude,
     /// UCS-2 little-endian text in BYTE values (Windows XP* tags).
     Utf16Le,
-    /// A single undefined byte looked up in a table (FileSource, SceneType).
-    ByteEnum(&'static [(i64, &'static str)]),
 }
 
 /// Prints `raw` with `conv`, as exiftool's PrintConv would.
 pub(crate) fn print(raw: &Raw, conv: Conv) -> String {
     match conv {
-        Conv::Plain => raw.plain(),
-        Conv::Enum(table) => first_int(raw).map_or_else(|| raw.plain(), |n| lookup(table, n)),
-        Conv::EnumHex(table) => first_int(raw).map_or_else(
-            || raw.plain(),
-            |n| find(table, n).map_or_else(|| format!("Unknown (0x{n:x})"), str::to_string),
-        ),
-        Conv::EnumEach(table) => match raw {
-            Raw::Nums(nums) => join(
-                nums.iter()
-                    .map(|n| n.as_int().map_or_else(|| n.plain(), |i| lookup(table, i))),
-                "; ",
-            ),
-            _ => raw.plain(),
-        },
-        Conv::TextEnum(table) => {
-            let text = raw.plain();
-            let key = text.trim();
-            table
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map_or_else(|| format!("Unknown ({key})"), |(_, v)| v.to_string())
-        }
         Conv::ExposureTime => with_f64(raw, exposure_time),
         Conv::ApexShutter => with_f64(raw, |v| {
             exposure_time(if v.abs() < 100.0 { 2f64.powf(-v) } else { 0.0 })
@@ -253,7 +218,6 @@ pub(crate) fn print(raw: &Raw, conv: Conv) -> String {
             _ => raw.plain(),
         },
         Conv::LensInfo => lens_info(raw),
-        Conv::YCbCrSubSampling => ycbcr_subsampling(raw),
         Conv::Dotted => match raw {
             Raw::Nums(n) => join(n.iter().map(|n| n.plain()), "."),
             Raw::Bytes(b) => join(b.iter().map(|b| b.to_string()), "."),
@@ -264,7 +228,6 @@ pub(crate) fn print(raw: &Raw, conv: Conv) -> String {
             None => raw.plain(),
         },
         Conv::TimeStamp => time_stamp(raw).unwrap_or_else(|| raw.plain()),
-        Conv::Altitude => Conv::Metres.apply(raw),
         Conv::Utf16Le => {
             let bytes: Vec<u8> = match raw {
                 Raw::Bytes(b) => b.clone(),
@@ -282,10 +245,6 @@ pub(crate) fn print(raw: &Raw, conv: Conv) -> String {
                 .collect();
             String::from_utf16_lossy(&units)
         }
-        Conv::ByteEnum(table) => match raw {
-            Raw::Bytes(b) if !b.is_empty() => lookup(table, b[0] as i64),
-            _ => print(raw, Conv::Enum(table)),
-        },
     }
 }
 
@@ -293,18 +252,6 @@ impl Conv {
     pub(crate) fn apply(self, raw: &Raw) -> String {
         print(raw, self)
     }
-}
-
-fn first_int(raw: &Raw) -> Option<i64> {
-    raw.first().and_then(Num::as_int)
-}
-
-fn find(table: &[(i64, &'static str)], key: i64) -> Option<&'static str> {
-    table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
-}
-
-fn lookup(table: &[(i64, &'static str)], key: i64) -> String {
-    find(table, key).map_or_else(|| format!("Unknown ({key})"), str::to_string)
 }
 
 fn with_f64(raw: &Raw, f: impl Fn(f64) -> String) -> String {
@@ -419,22 +366,6 @@ fn lens_info(raw: &Raw) -> String {
     format!("{}mm f/{}", range(n[0], n[1]), range(n[2], n[3]))
 }
 
-fn ycbcr_subsampling(raw: &Raw) -> String {
-    let key = raw.plain();
-    let name = match key.as_str() {
-        "1 1" => "YCbCr4:4:4",
-        "2 1" => "YCbCr4:2:2",
-        "2 2" => "YCbCr4:2:0",
-        "4 1" => "YCbCr4:1:1",
-        "4 2" => "YCbCr4:1:0",
-        "1 2" => "YCbCr4:4:0",
-        "1 4" => "YCbCr4:4:1",
-        "2 4" => "YCbCr4:2:1",
-        _ => return key,
-    };
-    format!("{name} ({key})")
-}
-
 /// Degrees from a degrees/minutes/seconds triple (any of them fractional).
 pub(crate) fn dms_degrees(raw: &Raw) -> Option<f64> {
     let Raw::Nums(n) = raw else { return None };
@@ -477,6 +408,53 @@ fn time_stamp(raw: &Raw) -> Option<String> {
         secs = secs.trim_end_matches('0').trim_end_matches('.').to_string();
     }
     Some(format!("{h:02}:{m:02}:{secs}"))
+}
+
+/// exiftool's DecodeCFAPattern then PrintCFAPattern: two u16 (rows,
+/// columns, in the TIFF's byte order, swapped when only that fits), then a
+/// colour index per cell, printed "[Red,Green][Green,Blue]".
+pub(crate) fn cfa_pattern(bytes: &[u8], little_endian: bool) -> String {
+    let mut bytes = bytes.to_vec();
+    // some cameras write the pattern as ASCII digits
+    if !bytes.is_empty() && bytes.iter().all(|b| (b'0'..=b'6').contains(b)) {
+        bytes.iter_mut().for_each(|b| *b -= b'0');
+    }
+    if bytes.len() < 4 {
+        return "<truncated data>".into();
+    }
+    let word = |at: usize| {
+        let pair = [bytes[at], bytes[at + 1]];
+        if little_endian {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    };
+    let (mut rows, mut columns) = (word(0) as usize, word(2) as usize);
+    let cells = &bytes[4..];
+    if rows * columns > cells.len() {
+        let (r, c) = (rows as u16, columns as u16);
+        let (r, c) = (r.swap_bytes() as usize, c.swap_bytes() as usize);
+        if r * c <= cells.len() {
+            (rows, columns) = (r, c);
+        }
+    }
+    if rows == 0 || columns == 0 {
+        return "<zero pattern size>".into();
+    }
+    if rows * columns > cells.len() {
+        return "<invalid pattern size>".into();
+    }
+    const COLOURS: [&str; 7] = ["Red", "Green", "Blue", "Cyan", "Magenta", "Yellow", "White"];
+    let mut out = String::from("[");
+    for (i, &cell) in cells[..rows * columns].iter().enumerate() {
+        if i > 0 {
+            out.push_str(if i % columns == 0 { "][" } else { "," });
+        }
+        out.push_str(COLOURS.get(cell as usize).unwrap_or(&"Unknown"));
+    }
+    out.push(']');
+    out
 }
 
 #[cfg(test)]
@@ -540,6 +518,25 @@ mod tests {
             Num::Real(0.0),
         ]);
         assert_eq!(Conv::LensInfo.apply(&raw), "24-70mm f/0");
+    }
+
+    #[test]
+    fn cfa_patterns_print_like_exiftool() {
+        assert_eq!(
+            cfa_pattern(&[0, 2, 0, 2, 0, 1, 1, 2], false),
+            "[Red,Green][Green,Blue]"
+        );
+        // byte order that only fits swapped
+        assert_eq!(cfa_pattern(&[0, 2, 0, 1, 0, 9], true), "[Red][Unknown]");
+        assert_eq!(
+            cfa_pattern(&[0, 0, 0, 2, 1, 1], false),
+            "<zero pattern size>"
+        );
+        assert_eq!(
+            cfa_pattern(&[0, 3, 0, 3, 1], false),
+            "<invalid pattern size>"
+        );
+        assert_eq!(cfa_pattern(&[7], false), "<truncated data>");
     }
 
     #[test]

@@ -18,10 +18,8 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, XmlVersion};
 
-use super::xmp_tags::{
-    flat_name, is_exif_gps, print_value, property_priority, tag_name, NS_RDF, NS_X, NS_XML,
-};
-use super::{gps, Tags};
+use super::xmp_tags::{is_exif_gps, print_value, resolve, NS_RDF, NS_X, NS_XML};
+use super::{gps, Priority, Tags};
 
 const MAX_DEPTH: usize = 64;
 const MAX_ELEMENTS: usize = 200_000;
@@ -279,6 +277,14 @@ fn property(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
             "Alt" => {
                 // x-default under the bare name, the others as Name-lang.
                 for item in container.children.iter().filter(|c| c.is(NS_RDF, "li")) {
+                    // an alternative of structures (xmp:Thumbnails) flattens like a list
+                    let structured = item.attr(NS_RDF, "parseType") == Some("Resource")
+                        || !item.children.is_empty()
+                        || item.property_attrs().next().is_some();
+                    if structured {
+                        property(item, path, out);
+                        continue;
+                    }
                     let lang = item
                         .attr(NS_XML, "lang")
                         .filter(|l| *l != "x-default")
@@ -314,43 +320,29 @@ fn property(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
 /// Names the leaves of one top-level property, joins its list items and
 /// prints them.
 fn emit(leaves: Vec<Leaf>, tags: &mut Tags, fix: &mut gps::Fix) {
-    let Some(((top_ns, top_local), _)) = leaves.first().and_then(|l| l.path.split_first()) else {
-        return;
-    };
-    let priority = property_priority(top_ns, top_local);
-    // (name, values) in first-seen order, indexed by name: a hostile packet
-    // may hold many thousand distinct field names in one property.
-    let mut named: Vec<(String, Vec<String>)> = Vec::new();
+    // (name, priority, values) in first-seen order, indexed by name: a hostile
+    // packet may hold many thousand distinct field names in one property.
+    let mut named: Vec<(String, Priority, Vec<String>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for leaf in leaves {
-        let Some(((top_ns, top_local), rest)) = leaf.path.split_first() else {
-            continue;
-        };
-        let mut name = if rest.is_empty() {
-            tag_name(top_ns, top_local)
-        } else {
-            flat_name(top_ns, top_local)
-        };
-        for (ns, local) in rest {
-            name.push_str(&flat_name(ns, local));
+        let resolved = resolve(&leaf.path);
+        if is_exif_gps(&resolved) {
+            fix.fill_from_xmp(&resolved.name, &leaf.value);
         }
-        if is_exif_gps(top_ns, &name) {
-            fix.fill_from_xmp(&name, &leaf.value);
-        }
-        let value = print_value(top_ns, &name, &leaf.value);
+        let value = print_value(&resolved, &leaf.value);
         let name = match leaf.lang {
-            Some(lang) => format!("{name}-{lang}"),
-            None => name,
+            Some(lang) => format!("{}-{lang}", resolved.name),
+            None => resolved.name,
         };
         match index.get(&name) {
-            Some(&at) => named[at].1.push(value),
+            Some(&at) => named[at].2.push(value),
             None => {
                 index.insert(name.clone(), named.len());
-                named.push((name, vec![value]));
+                named.push((name, resolved.priority, vec![value]));
             }
         }
     }
-    for (name, values) in named {
+    for (name, priority, values) in named {
         tags.push_with(name, values.join(", "), priority);
     }
 }
@@ -380,6 +372,8 @@ mod tests {
      <rdf:li rdf:parseType="Resource"><stEvt:action>saved</stEvt:action></rdf:li>
    </rdf:Seq></xmpMM:History>
    <Iptc4xmpCore:CreatorContactInfo Iptc4xmpCore:CiAdrCity="Mainz"/>
+   <xmp:Thumbnails><rdf:Alt><rdf:li rdf:parseType="Resource" xmlns:xmpGImg="http://ns.adobe.com/xap/1.0/g/img/">
+     <xmpGImg:format>JPEG</xmpGImg:format><xmpGImg:width>7</xmpGImg:width></rdf:li></rdf:Alt></xmp:Thumbnails>
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>"#;
@@ -396,6 +390,8 @@ mod tests {
         assert_eq!(tags["HistoryAction"], "created, saved");
         assert_eq!(tags["HistoryWhen"], "2010:04:13 09:37:22+02:00");
         assert_eq!(tags["CreatorCity"], "Mainz");
+        assert_eq!(tags["ThumbnailFormat"], "JPEG");
+        assert_eq!(tags["ThumbnailWidth"], "7");
         assert!(
             !tags.contains_key("Dc") && !tags.contains_key("Xmp"),
             "xmlns leaked: {tags:?}"
