@@ -10,7 +10,7 @@ use crate::colors::{self, ColorReport};
 use crate::decode::{self, Needs, Pixels};
 use crate::limits::Limits;
 use crate::metadata::{self, MediaMetadata};
-use crate::ocr::{self, AdvOcr, OcrOptions};
+use crate::ocr::{self, OcrOptions};
 use crate::phash::Phash;
 use crate::probe::{self, Header};
 use crate::timings::{Stage, StageTimings};
@@ -63,11 +63,7 @@ pub struct Info {
     pub ocr: OcrInfo,
 }
 
-/// `info.ocr`.
-#[derive(Debug, Clone, Serialize)]
-pub struct OcrInfo {
-    pub adv_ocr: AdvOcr,
-}
+pub use crate::ocr::OcrInfo;
 
 /// The facts about one file, serialised with the upload response's field names.
 #[derive(Debug, Clone, Serialize)]
@@ -175,7 +171,7 @@ pub fn analyze_until(
         timings,
     };
     if let Some(pixels) = &pixels {
-        run_pixel_analyses(&mut analysis, pixels, &header, options, cancel)?;
+        run_pixel_analyses(&mut analysis, bytes, pixels, &header, options, cancel)?;
     }
     if let Some(custom) = &options.custom_coordinates {
         let clamped = custom.iter().map(|r| r.clamp_to(width, height)).collect();
@@ -189,6 +185,7 @@ pub fn analyze_until(
 
 fn run_pixel_analyses(
     analysis: &mut Analysis,
+    bytes: &[u8],
     pixels: &Pixels,
     header: &Header,
     options: &Options,
@@ -227,12 +224,30 @@ fn run_pixel_analyses(
     }
     if let (Some(ocr_options), Some(full)) = (&options.ocr, &pixels.full) {
         cancel.check()?;
-        let scale = to_displayed(full);
+        // Every page, in order, up to the OCR page limit; the first is `full`.
+        let first = ocr::PageImage {
+            image: std::borrow::Cow::Borrowed(full.as_ref()),
+            scale: to_displayed(full),
+        };
+        let limits = &options.limits;
+        let mut pages = ocr::document_pages(bytes, header.format, header.pages, first, limits);
+        // Stops before the next page once cancelled; the check below then
+        // drops the partial result.
+        let pages = std::iter::from_fn(|| {
+            if cancel.is_cancelled() {
+                None
+            } else {
+                pages.next()
+            }
+        });
+        let adv_ocr = analysis
+            .timings
+            .time(Stage::Ocr, || ocr::recognize_pages(pages, ocr_options));
+        cancel.check()?;
         analysis.info = Some(Info {
             ocr: OcrInfo {
-                adv_ocr: analysis
-                    .timings
-                    .time(Stage::Ocr, || ocr::recognize(full, scale, ocr_options)),
+                adv_ocr,
+                requested_as: ocr_options.requested_as.clone(),
             },
         });
     }

@@ -6,10 +6,11 @@
 //! libjpeg-turbo scaling in the inverse DCT ([`jpeg_scaled`]): each input is
 //! decoded at its own scale, and inputs whose scales coincide share one
 //! decode; distinct scales are decoded side by side on scoped threads, so a
-//! call that needs two sizes costs the larger decode's wall time. Every
-//! other format (HEIC and AVIF through libheif, [`heif`]; the rest through
-//! the `image` crate) has a single full-size decode that every input derives
-//! from.
+//! call that needs two sizes costs the larger decode's wall time. A PDF's
+//! first page is rendered by poppler the same way, at each input's own size
+//! ([`render_pdf`]). Every other format (HEIC and AVIF through libheif,
+//! [`heif`]; the rest through the `image` crate) has a single full-size
+//! decode that every input derives from.
 
 #[cfg(feature = "heif")]
 mod heif;
@@ -24,7 +25,7 @@ use image::{DynamicImage, ImageError};
 
 use crate::limits::Limits;
 use crate::probe::Header;
-use crate::{faces, shrink, ExtractError, Format};
+use crate::{faces, pdf, shrink, ExtractError, Format};
 
 pub(crate) use jpeg_scans::check_scan_count as check_jpeg_scans;
 
@@ -110,6 +111,12 @@ pub(crate) fn decode(
         },
         Format::Jpg => match decode_jpeg(bytes, limits, &inputs)? {
             Some(decodes) => (decodes, header.orientation),
+            None => return Ok(None),
+        },
+        // Rendered only when an analysis reads pixels: the page tree was
+        // already validated by the probe. The renderer applies `/Rotate`.
+        Format::Pdf if !inputs.is_empty() => match render_pdf(bytes, limits, &inputs)? {
+            Some(decodes) => (decodes, Orientation::NoTransforms),
             None => return Ok(None),
         },
         format => {
@@ -219,6 +226,48 @@ fn decode_jpeg(
     }
     if inputs.is_empty() {
         decodes.clear();
+    }
+    Ok(Some(Decodes(decodes)))
+}
+
+/// A PDF's inputs: its first page rendered by poppler with the long side
+/// each input declares (capped at the page raster's, see
+/// [`pdf::rendered_long_side`]), so every input is a function of the file
+/// alone, as a JPEG's DCT scales are. Inputs whose renders coincide share
+/// one; distinct renders run side by side (each is a child process).
+/// `None` when this machine has no renderer.
+fn render_pdf(
+    bytes: &[u8],
+    limits: &Limits,
+    inputs: &[Input],
+) -> Result<Option<Decodes>, ExtractError> {
+    let mut by_side: Vec<(u32, Vec<Input>)> = Vec::new();
+    for &input in inputs {
+        let side = pdf::rendered_long_side(input.min_long_side(), limits);
+        match by_side.iter_mut().find(|(s, _)| *s == side) {
+            Some((_, served)) => served.push(input),
+            None => by_side.push((side, vec![input])),
+        }
+    }
+    let rendered: Vec<Result<DynamicImage, pdf::RenderError>> = std::thread::scope(|threads| {
+        let renders: Vec<_> = by_side
+            .iter()
+            .map(|&(side, _)| {
+                threads.spawn(move || pdf::render_page(bytes, 1, pdf::Colour::Rgb, side, limits))
+            })
+            .collect();
+        renders
+            .into_iter()
+            .map(|render| render.join().expect("a PDF render does not panic"))
+            .collect()
+    });
+    let mut decodes = Vec::new();
+    for (render, (_, served)) in rendered.into_iter().zip(by_side) {
+        match render {
+            Ok(image) => decodes.push((image, served)),
+            Err(pdf::RenderError::Unavailable) => return Ok(None),
+            Err(pdf::RenderError::Failed(why)) => return Err(ExtractError::Corrupt(why)),
+        }
     }
     Ok(Some(Decodes(decodes)))
 }

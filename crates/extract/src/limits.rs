@@ -15,6 +15,9 @@ pub struct Limits {
     /// Most scans accepted in one JPEG (counted before decoding; see
     /// `decode::jpeg_scans`).
     pub max_jpeg_scans: u32,
+    /// Most pages OCR reads from one file (`ASSAY_OCR_MAX_PAGES`); the rest
+    /// get no `data` entry.
+    pub max_ocr_pages: u32,
 }
 
 impl Default for Limits {
@@ -28,6 +31,7 @@ impl Default for Limits {
             max_pixels: 100_000_000,
             max_frames: 10_000,
             max_jpeg_scans: 100,
+            max_ocr_pages: 20,
         }
     }
 }

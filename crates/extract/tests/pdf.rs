@@ -1,5 +1,5 @@
 //! PDFs: `format: "pdf"`, the page count and the first page's size in points
-//! (pixels at 72 dpi) from the page tree; no pixels; damaged files are typed errors.
+//! (pixels at 72 dpi) from the page tree; pixels rendered by poppler; damaged files are typed errors.
 //! The PDFs are written here with lopdf's own writer, so each test shows the
 //! page tree it pins down.
 
@@ -97,19 +97,17 @@ fn crop_box_is_the_visible_size_clipped_to_the_media_box() {
 }
 
 #[test]
-fn pixel_analyses_are_unavailable_but_basic_facts_and_metadata_are_not() {
+fn a_blank_page_is_rendered_for_pixel_analyses_and_metadata_is_read() {
     let bytes = pdf(dictionary! {}, vec![page(A4)]);
     let options = Options {
+        colors: true,
         phash: true,
         ..Default::default()
     };
-    assert!(matches!(
-        analyze(&bytes, &options),
-        Err(ExtractError::PixelsUnavailable {
-            format: Format::Pdf,
-            analysis: "phash"
-        })
-    ));
+    let analysis = analyze(&bytes, &options).unwrap();
+    assert!(analysis.phash.is_some());
+    let json = serde_json::to_value(&analysis).unwrap();
+    assert_eq!(json["colors"][0][0], "#FFFFFF", "a blank page is white: {json}");
     let options = Options {
         media_metadata: true,
         ..Default::default()

@@ -8,6 +8,10 @@
 // Without the engine, the page-to-wire code has no caller but stays compiled.
 #![cfg_attr(not(feature = "ocr"), allow(dead_code))]
 
+mod language;
+mod page_like;
+mod pages;
+mod request;
 mod shape;
 #[cfg(feature = "ocr")]
 // The one place extract calls C: libtesseract's C API, through raw handles
@@ -16,27 +20,19 @@ mod shape;
 #[allow(unsafe_code)]
 mod tesseract;
 
+use std::borrow::Cow;
+
 use image::DynamicImage;
 
+pub use language::Language;
+pub(crate) use pages::document_pages;
+pub(crate) use shape::{PixelBox, RecognizedPage, RecognizedWord};
+pub use request::{OcrMode, OcrOptions, OcrRequestError, DEFAULT_PAGE_DEADLINE};
 pub use shape::{
-    AdvOcr, Block, BoundingPoly, FullTextAnnotation, Line, OcrData, OcrStatus, Page, Paragraph,
+    AdvOcr, Block, BoundingPoly, FullTextAnnotation, Line, OcrData, OcrInfo, OcrStatus, Page,
+    Paragraph,
     Symbol, TextAnnotation, Vertex, Word,
 };
-
-/// OCR settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OcrOptions {
-    /// Tesseract language code(s), for example `eng` or `eng+deu`.
-    pub language: String,
-}
-
-impl Default for OcrOptions {
-    fn default() -> Self {
-        Self {
-            language: "eng".to_owned(),
-        }
-    }
-}
 
 /// Pixels the engine reads at most. Tesseract is built for body text at about
 /// 300 dpi, and a letter or A4 page at 300 dpi is ~8.7 MP: more pixels add no
@@ -44,36 +40,74 @@ impl Default for OcrOptions {
 /// Larger images are shrunk to this before reading.
 const MAX_OCR_PIXELS: u64 = 8_700_000;
 
+/// One page to read: its pixels, and the factor that takes them to the
+/// page's displayed frame (coordinates are reported in that frame).
+pub(crate) struct PageImage<'a> {
+    pub image: Cow<'a, DynamicImage>,
+    pub scale: f64,
+}
+
+/// What a page offers OCR: pixels to read, or text it already carries (a
+/// PDF's text layer), with boxes in its displayed frame.
+pub(crate) enum PageContent<'a> {
+    Pixels(PageImage<'a>),
+    Text(RecognizedPage),
+}
+
 /// Recognises text in `image` (displayed orientation). `scale` multiplies
 /// coordinates found in `image` to reach displayed-frame pixels. A failure of
 /// the engine is reported inside the result (`status: "failed"`), never as an
 /// error of the whole analysis.
 pub fn recognize(image: &DynamicImage, scale: f64, options: &OcrOptions) -> AdvOcr {
-    if let Err(message) = check_language(&options.language) {
-        return AdvOcr::failed(message);
+    recognize_pages(
+        [Ok(PageContent::Pixels(PageImage {
+            image: Cow::Borrowed(image),
+            scale,
+        }))],
+        options,
+    )
+}
+
+/// Recognises every page, in order: one `data` entry per page. A page that
+/// cannot be had (`Err`) or read fails the whole OCR analysis, naming the page.
+pub(crate) fn recognize_pages<'a>(
+    pages: impl IntoIterator<Item = Result<PageContent<'a>, String>>,
+    options: &OcrOptions,
+) -> AdvOcr {
+    let mut data = Vec::new();
+    for (index, page) in pages.into_iter().enumerate() {
+        let read = page.and_then(|page| match page {
+            PageContent::Pixels(page) => read_page(&page.image, page.scale, options),
+            PageContent::Text(text) => Ok(shape::to_wire(&text, 1.0, options.locale())),
+        });
+        match read {
+            Ok(page) => data.push(page),
+            Err(message) if index == 0 => return AdvOcr::failed(message),
+            Err(message) => return AdvOcr::failed(format!("page {}: {message}", index + 1)),
+        }
     }
-    run(image, scale, options)
+    AdvOcr::complete_pages(data)
 }
 
 #[cfg(feature = "ocr")]
-fn run(image: &DynamicImage, scale: f64, options: &OcrOptions) -> AdvOcr {
+fn read_page(image: &DynamicImage, scale: f64, options: &OcrOptions) -> Result<OcrData, String> {
     if image.width() == 0 || image.height() == 0 {
-        return AdvOcr::failed("empty image");
+        return Err("empty image".to_owned());
     }
     let (gray, shrink) = working_copy(image);
-    match tesseract::read(&gray, &options.language) {
-        Ok(page) => AdvOcr::complete(shape::to_wire(
-            &page,
-            scale * shrink,
-            &locale(&options.language),
-        )),
-        Err(message) => AdvOcr::failed(message),
-    }
+    let layout = match options.mode {
+        OcrMode::Document => tesseract::Layout::Page,
+        OcrMode::Auto if page_like::looks_like_page(&gray) => tesseract::Layout::Page,
+        OcrMode::Auto => tesseract::Layout::Sparse,
+    };
+    let languages = language::tesseract_languages(&options.languages);
+    let page = tesseract::read(&gray, &languages, layout, options.page_deadline)?;
+    Ok(shape::to_wire(&page, scale * shrink, options.locale()))
 }
 
 #[cfg(not(feature = "ocr"))]
-fn run(_image: &DynamicImage, _scale: f64, _options: &OcrOptions) -> AdvOcr {
-    AdvOcr::failed("this build has no OCR engine (cargo feature `ocr` is off)")
+fn read_page(_image: &DynamicImage, _scale: f64, _options: &OcrOptions) -> Result<OcrData, String> {
+    Err("this build has no OCR engine (cargo feature `ocr` is off)".to_owned())
 }
 
 /// The grey image the engine reads, at most [`MAX_OCR_PIXELS`], and the
@@ -91,90 +125,57 @@ fn working_copy(image: &DynamicImage) -> (image::GrayImage, f64) {
     (small, f64::from(image.width()) / f64::from(w))
 }
 
-/// Language codes are names of model files: only letters, digits, `_` and
-/// `+` (to join several) are accepted, so no path can be smuggled in.
-fn check_language(language: &str) -> Result<(), String> {
-    let valid = !language.is_empty()
-        && language.split('+').all(|code| {
-            !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        });
-    if valid {
-        Ok(())
-    } else {
-        Err(format!(
-            "invalid OCR language {language:?}: expected Tesseract codes such as eng or eng+deu"
-        ))
-    }
-}
-
-/// The BCP-47 tag Vision reports for the first of Tesseract's ISO 639-2 codes
-/// (`eng+deu` -> `en`); codes without a two-letter form are passed through.
-fn locale(language: &str) -> String {
-    let first = language.split('+').next().unwrap_or(language);
-    let two_letter = match first {
-        "eng" => "en",
-        "deu" => "de",
-        "fra" => "fr",
-        "spa" => "es",
-        "ita" => "it",
-        "por" => "pt",
-        "nld" => "nl",
-        "rus" => "ru",
-        "pol" => "pl",
-        "swe" => "sv",
-        "dan" => "da",
-        "nor" => "no",
-        "fin" => "fi",
-        "ces" => "cs",
-        "tur" => "tr",
-        "ell" => "el",
-        "ara" => "ar",
-        "heb" => "he",
-        "hin" => "hi",
-        "jpn" => "ja",
-        "kor" => "ko",
-        "chi_sim" => "zh-Hans",
-        "chi_tra" => "zh-Hant",
-        other => other,
-    };
-    two_letter.to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use image::{GrayImage, Luma};
 
+    #[cfg(feature = "ocr")]
     #[test]
-    fn languages_are_codes_not_paths() {
-        assert!(check_language("eng").is_ok());
-        assert!(check_language("eng+deu").is_ok());
-        assert!(check_language("chi_sim").is_ok());
-        for bad in ["", "eng+", "../eng", "eng deu", "eng\0"] {
-            assert!(check_language(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn a_bad_language_fails_this_analysis_only() {
-        let image = DynamicImage::ImageLuma8(GrayImage::new(10, 10));
-        let result = recognize(
-            &image,
-            1.0,
-            &OcrOptions {
-                language: "../../etc/passwd".to_owned(),
-            },
-        );
+    fn a_page_past_its_deadline_fails_the_analysis_naming_the_page() {
+        let blank = DynamicImage::ImageLuma8(GrayImage::from_pixel(200, 100, Luma([255])));
+        let page = |image| {
+            Ok(PageContent::Pixels(PageImage {
+                image: Cow::Borrowed(image),
+                scale: 1.0,
+            }))
+        };
+        let no_time = OcrOptions {
+            page_deadline: std::time::Duration::ZERO,
+            ..OcrOptions::default()
+        };
+        let result = recognize_pages([page(&blank), page(&blank)], &no_time);
         assert_eq!(result.status, OcrStatus::Failed);
-        assert!(result.message.unwrap().contains("invalid OCR language"));
+        assert!(result.message.unwrap().contains("gave up"));
+
+        let missing = recognize_pages(
+            [page(&blank), Err("cannot be decoded".to_owned())],
+            &OcrOptions::default(),
+        );
+        assert_eq!(
+            missing.message.as_deref(),
+            Some("page 2: cannot be decoded")
+        );
     }
 
+    #[cfg(feature = "ocr")]
     #[test]
-    fn locale_is_the_two_letter_tag_of_the_first_language() {
-        assert_eq!(locale("eng"), "en");
-        assert_eq!(locale("deu+eng"), "de");
-        assert_eq!(locale("chi_sim"), "zh-Hans");
-        assert_eq!(locale("xyz"), "xyz");
+    fn every_page_gives_one_data_entry_in_order() {
+        let small = DynamicImage::ImageLuma8(GrayImage::from_pixel(200, 100, Luma([255])));
+        let large = DynamicImage::ImageLuma8(GrayImage::from_pixel(300, 150, Luma([255])));
+        let pages = [&small, &large].map(|image| {
+            Ok(PageContent::Pixels(PageImage {
+                image: Cow::Borrowed(image),
+                scale: 1.0,
+            }))
+        });
+        let result = recognize_pages(pages, &OcrOptions::default());
+        let widths: Vec<u32> = result
+            .data
+            .iter()
+            .map(|d| d.full_text_annotation.pages[0].width)
+            .collect();
+        assert_eq!(widths, [200, 300]);
     }
 
     #[cfg(feature = "ocr")]

@@ -6,23 +6,27 @@
 
 use serde::{Deserialize, Serialize};
 
-/// `info.ocr.adv_ocr`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `info.ocr.adv_ocr`. Serialised as Cloudinary does: `{"status": "complete",
+/// "data": [one entry per page]}`, or `{"status": "failed", "data": "<why>"}`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct AdvOcr {
     pub status: OcrStatus,
     /// Why the analysis failed; absent when it completed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// One entry per analysed image (we analyse the displayed first frame).
+    /// One entry per page read, in page order.
     pub data: Vec<OcrData>,
 }
 
 impl AdvOcr {
     pub fn complete(data: OcrData) -> Self {
+        Self::complete_pages(vec![data])
+    }
+
+    pub fn complete_pages(data: Vec<OcrData>) -> Self {
         Self {
             status: OcrStatus::Complete,
             message: None,
-            data: vec![data],
+            data,
         }
     }
 
@@ -35,6 +39,48 @@ impl AdvOcr {
         }
     }
 }
+
+impl Serialize for AdvOcr {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut wire = serializer.serialize_struct("AdvOcr", 2)?;
+        wire.serialize_field("status", &self.status)?;
+        match (self.status, &self.message) {
+            (OcrStatus::Failed, message) => {
+                wire.serialize_field("data", message.as_deref().unwrap_or("OCR failed"))?
+            }
+            (OcrStatus::Complete, _) => wire.serialize_field("data", &self.data)?,
+        }
+        wire.end()
+    }
+}
+
+/// `info.ocr`: the result under `adv_ocr`, and also under the parameter as
+/// the request spelled it when it was qualified (`adv_ocr:document`), so a
+/// client reads it from the key it asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OcrInfo {
+    pub adv_ocr: AdvOcr,
+    pub requested_as: Option<String>,
+}
+
+impl Serialize for OcrInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let also = self
+            .requested_as
+            .as_deref()
+            .filter(|key| *key != ADV_OCR_KEY);
+        let mut map = serializer.serialize_map(Some(1 + usize::from(also.is_some())))?;
+        map.serialize_entry(ADV_OCR_KEY, &self.adv_ocr)?;
+        if let Some(key) = also {
+            map.serialize_entry(key, &self.adv_ocr)?;
+        }
+        map.end()
+    }
+}
+
+const ADV_OCR_KEY: &str = "adv_ocr";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -457,9 +503,33 @@ mod tests {
             serde_json::json!({"x": 0, "y": 0})
         );
         let failed = serde_json::to_value(AdvOcr::failed("engine broke")).unwrap();
+        // Cloudinary puts the reason of a failure in `data`.
         assert_eq!(
             failed,
-            serde_json::json!({"status": "failed", "message": "engine broke", "data": []})
+            serde_json::json!({"status": "failed", "data": "engine broke"})
         );
+    }
+
+    #[test]
+    fn a_qualified_request_is_answered_under_both_keys() {
+        let info = OcrInfo {
+            adv_ocr: AdvOcr::failed("x"),
+            requested_as: Some("adv_ocr:document".to_owned()),
+        };
+        let json = serde_json::to_value(&info).unwrap();
+        assert_eq!(json["adv_ocr"], json["adv_ocr:document"]);
+        assert_eq!(json["adv_ocr"]["data"], "x");
+        let plain = OcrInfo {
+            requested_as: None,
+            ..info
+        };
+        let keys: Vec<String> = serde_json::to_value(&plain)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(keys, ["adv_ocr"]);
     }
 }

@@ -18,11 +18,6 @@ use tesseract_sys as sys;
 
 use super::shape::{PixelBox, RecognizedPage, RecognizedWord};
 
-/// Longest an image may keep an engine busy. A scanned page at 300 dpi takes
-/// a few seconds on one core; an image still unread after this is mostly
-/// texture the engine mistakes for text, and a request should not wait on it.
-const RECOGNITION_DEADLINE: Duration = Duration::from_secs(20);
-
 /// Idle engines kept per process: one per core is all that can run at once.
 const MAX_IDLE_ENGINES: usize = 4;
 
@@ -34,11 +29,39 @@ const MIN_WORD_CONFIDENCE: f32 = 30.0;
 /// Initialised engines waiting for work, with the language each one loaded.
 static IDLE: Mutex<Vec<(String, Engine)>> = Mutex::new(Vec::new());
 
-/// Reads `image` in `language` (Tesseract codes, e.g. `eng` or `eng+deu`).
-/// Boxes are in `image` pixels. Errors are this analysis's only.
-pub fn read(image: &GrayImage, language: &str) -> Result<RecognizedPage, String> {
+/// How Tesseract segments the image into text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Columns, blocks and paragraphs of a page, with orientation and script
+    /// detection (needs `osd.traineddata`, Debian's tesseract-ocr-osd): a page
+    /// scanned sideways is read in its own orientation, and boxes stay in the
+    /// pixels of the image we passed in.
+    Page,
+    /// As much text as can be found, in no particular order, with
+    /// orientation detection: signs, labels and captions in a photo.
+    Sparse,
+}
+
+impl Layout {
+    fn page_seg_mode(self) -> sys::TessPageSegMode {
+        match self {
+            Layout::Page => sys::TessPageSegMode_PSM_AUTO_OSD,
+            Layout::Sparse => sys::TessPageSegMode_PSM_SPARSE_TEXT_OSD,
+        }
+    }
+}
+
+/// Reads `image` in `language` (Tesseract codes, e.g. `eng` or `eng+deu`),
+/// giving up after `deadline`. Boxes are in `image` pixels. Errors are this
+/// analysis's only.
+pub fn read(
+    image: &GrayImage,
+    language: &str,
+    layout: Layout,
+    deadline: Duration,
+) -> Result<RecognizedPage, String> {
     let mut engine = take_engine(language)?;
-    let tsv = engine.read_tsv(image, RECOGNITION_DEADLINE)?;
+    let tsv = engine.read_tsv(image, layout, deadline)?;
     give_back(language, engine);
     Ok(RecognizedPage {
         width: image.width(),
@@ -106,22 +129,22 @@ impl Engine {
                 c"/dev/null".as_ptr(),
             )
         };
-        // Automatic layout with orientation and script detection (needs
-        // `osd.traineddata`, Debian package tesseract-ocr-osd): a page scanned
-        // sideways is read in its own orientation, and boxes stay in the
-        // pixels of the image we passed in.
-        // SAFETY: valid handle.
-        unsafe {
-            sys::TessBaseAPISetPageSegMode(handle.as_ptr(), sys::TessPageSegMode_PSM_AUTO_OSD)
-        };
         Ok(engine)
     }
 
     /// Recognises `image` and returns Tesseract's TSV, giving up after `deadline`.
-    fn read_tsv(&mut self, image: &GrayImage, deadline: Duration) -> Result<String, String> {
+    fn read_tsv(
+        &mut self,
+        image: &GrayImage,
+        layout: Layout,
+        deadline: Duration,
+    ) -> Result<String, String> {
         let width = c_int::try_from(image.width()).map_err(|_| "image too wide for OCR")?;
         let height = c_int::try_from(image.height()).map_err(|_| "image too tall for OCR")?;
         let api = self.0.as_ptr();
+        // Set per call: pooled engines serve both layouts.
+        // SAFETY: valid handle.
+        unsafe { sys::TessBaseAPISetPageSegMode(api, layout.page_seg_mode()) };
         let monitor = Monitor::with_deadline(deadline)?;
         let started = Instant::now();
         // SAFETY: `image` holds width*height grey bytes, one byte per pixel
@@ -253,7 +276,8 @@ mod tests {
     #[test]
     fn an_unknown_language_is_an_error_not_a_panic() {
         let image = GrayImage::new(50, 20);
-        let error = read(&image, "xx_not_installed").unwrap_err();
+        let error = read(&image, "xx_not_installed", Layout::Page, Duration::from_secs(1))
+            .unwrap_err();
         assert!(error.contains("xx_not_installed"), "{error}");
     }
 }

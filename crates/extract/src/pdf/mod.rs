@@ -1,11 +1,18 @@
 //! PDF header facts: the page count and the size of the first page, read from
-//! the page tree with `lopdf` (a maintained pure-Rust PDF object parser; we only
-//! need the document structure, not a renderer).
+//! the page tree with `lopdf` (a maintained pure-Rust PDF object parser; the
+//! structure needs no renderer). Pixels come from poppler ([`render`]), and
+//! a page's own text from its text layer ([`text_layer`]).
 //!
 //! Size is in points, i.e. pixels at 72 dpi, rounded: Cloudinary reports the
 //! size of the first page as rasterised at its default density of 72 dpi.
 
+mod render;
+mod text_layer;
+
 use lopdf::{Dictionary, Document, Object};
+
+pub(crate) use render::{render_page, rendered_long_side, Colour, RenderError};
+pub(crate) use text_layer::page_text;
 
 use crate::limits::Limits;
 use crate::ExtractError;
