@@ -27,9 +27,11 @@ pub struct AnalyzeArgs {
     /// Face boxes (`faces`, `coordinates.faces`).
     #[arg(long)]
     faces: bool,
-    /// Text with word boxes (`info.ocr.adv_ocr`).
-    #[arg(long)]
-    ocr: bool,
+    /// Text with word boxes (`info.ocr.adv_ocr`); optionally the upload
+    /// parameter's value, e.g. `--ocr adv_ocr:document:de`.
+    #[arg(long, value_name = "adv_ocr[:document][:lang,...]", num_args = 0..=1,
+          default_missing_value = "adv_ocr", value_parser = parse_ocr)]
+    ocr: Option<OcrOptions>,
     /// Regions echoed under `coordinates.custom`, clamped to the image.
     #[arg(long, value_name = "x,y,w,h|x,y,w,h", value_parser = parse_custom_coordinates)]
     custom_coordinates: Option<CustomCoordinates>,
@@ -48,6 +50,10 @@ fn parse_custom_coordinates(value: &str) -> Result<CustomCoordinates, String> {
         .map_err(|e| e.to_string())
 }
 
+fn parse_ocr(value: &str) -> Result<OcrOptions, String> {
+    OcrOptions::parse(value).map_err(|e| e.to_string())
+}
+
 impl AnalyzeArgs {
     fn options(&self) -> Options {
         Options {
@@ -55,7 +61,10 @@ impl AnalyzeArgs {
             phash: self.phash || self.all,
             media_metadata: self.media_metadata || self.all,
             faces: self.faces || self.all,
-            ocr: (self.ocr || self.all).then(OcrOptions::default),
+            ocr: self
+                .ocr
+                .clone()
+                .or_else(|| self.all.then(OcrOptions::default)),
             custom_coordinates: self.custom_coordinates.as_ref().map(|c| c.0.clone()),
             ..Options::default()
         }

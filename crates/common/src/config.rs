@@ -29,6 +29,9 @@ const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
 const DEFAULT_ANALYSIS_MEMORY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 const DEFAULT_NOTIFICATION_BACKOFF_MS: u64 = 1_000;
 const DEFAULT_JOB_LEASE_SECS: u64 = 60;
+/// Pages OCR reads from one multi-page TIFF or PDF: 20 scanned pages take
+/// about a minute on one core.
+const DEFAULT_OCR_MAX_PAGES: u32 = 20;
 
 /// Everything the services need to start.
 #[derive(Debug, Clone)]
@@ -52,6 +55,8 @@ pub struct Config {
     /// `ASSAY_ANALYSIS_MEMORY_BYTES`: memory the analyses running at once
     /// may take together, as estimated from each file's header.
     pub analysis_memory_bytes: u64,
+    /// `ASSAY_OCR_MAX_PAGES`: pages OCR reads from one file, first ones first.
+    pub ocr_max_pages: u32,
     /// `ASSAY_PUBLIC_URL`: base of `url`/`secure_url`, without a trailing
     /// slash; `None` means "the scheme and Host of the request".
     pub public_url: Option<String>,
@@ -233,6 +238,7 @@ impl Config {
             "ASSAY_ANALYSIS_MEMORY_BYTES",
             DEFAULT_ANALYSIS_MEMORY_BYTES,
         )?;
+        let ocr_max_pages = parse_number(&var, "ASSAY_OCR_MAX_PAGES", DEFAULT_OCR_MAX_PAGES)?;
         let public_url = var("ASSAY_PUBLIC_URL")
             .map(|v| parse_public_url(&v).map_err(|reason| invalid("ASSAY_PUBLIC_URL", reason)))
             .transpose()?;
@@ -270,6 +276,7 @@ impl Config {
             max_upload_bytes,
             max_pixels,
             analysis_memory_bytes,
+            ocr_max_pages,
             public_url,
             remote_fetch_allow,
             notification_url,
@@ -395,6 +402,7 @@ mod tests {
         assert_eq!(config.max_upload_bytes, 104_857_600);
         assert_eq!(config.max_pixels, 100_000_000);
         assert_eq!(config.analysis_memory_bytes, 2 << 30);
+        assert_eq!(config.ocr_max_pages, 20);
         assert_eq!(config.public_url, None);
         assert!(config.remote_fetch_allow.is_empty());
         assert!(config.credentials.are_dev_defaults());
@@ -412,6 +420,7 @@ mod tests {
             ("ASSAY_ADMIN_RATE_LIMIT", "20"),
             ("ASSAY_MAX_UPLOAD_BYTES", "1000"),
             ("ASSAY_MAX_PIXELS", "4000"),
+            ("ASSAY_OCR_MAX_PAGES", "3"),
             ("ASSAY_PUBLIC_URL", "https://img.example.com/"),
             (
                 "ASSAY_REMOTE_FETCH_ALLOW",
@@ -434,6 +443,7 @@ mod tests {
         assert_eq!(config.admin_rate_limit, 20);
         assert_eq!(config.max_upload_bytes, 1000);
         assert_eq!(config.max_pixels, 4000);
+        assert_eq!(config.ocr_max_pages, 3);
         assert_eq!(
             config.public_url.as_deref(),
             Some("https://img.example.com")

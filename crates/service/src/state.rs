@@ -48,6 +48,7 @@ impl AppState {
         let limits = extract::Limits {
             max_bytes: config.max_upload_bytes,
             max_pixels: config.max_pixels,
+            max_ocr_pages: config.ocr_max_pages,
             ..extract::Limits::default()
         };
         let metrics = Metrics::new();

@@ -54,7 +54,10 @@ pub(super) async fn details_of(
     }
     // Stored OCR text is part of the resource once recognised (wire spec §10).
     let shown = ExtractionRequest {
-        ocr: asset.analysis.contains_key("info"),
+        ocr: asset
+            .analysis
+            .contains_key("info")
+            .then(extract::ocr::OcrOptions::default),
         ..wanted
     };
     Ok(HttpResponse::Ok().json(resource_json(state, request, &asset, &shown)))

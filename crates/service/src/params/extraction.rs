@@ -28,8 +28,8 @@ pub struct ExtractionRequest {
     pub phash: bool,
     pub faces: bool,
     pub metadata: MetadataKeys,
-    /// `ocr=adv_ocr`.
-    pub ocr: bool,
+    /// `ocr=adv_ocr[:document][:<lang>,...]`.
+    pub ocr: Option<OcrOptions>,
     /// Replaces the stored regions when given.
     pub custom_coordinates: Option<Vec<Rect>>,
     /// Replaces detected faces when given.
@@ -39,16 +39,11 @@ pub struct ExtractionRequest {
 impl ExtractionRequest {
     /// Reads the extraction parameters; a malformed one is a 400 naming it.
     pub fn from_params(params: &Params) -> Result<Self, ApiError> {
-        let ocr = match params.get("ocr") {
-            None => false,
-            Some("adv_ocr") => true,
-            Some(other) => {
-                return Err(ApiError::invalid_parameter(
-                    "ocr",
-                    format!("{other:?} is not supported (use adv_ocr)"),
-                ))
-            }
-        };
+        let ocr = params
+            .get("ocr")
+            .map(OcrOptions::parse)
+            .transpose()
+            .map_err(|e| ApiError::invalid_parameter("ocr", e.to_string()))?;
         Ok(ExtractionRequest {
             colors: params.is_set("colors")?,
             phash: params.is_set("phash")?,
@@ -66,7 +61,7 @@ impl ExtractionRequest {
 
     /// True when any analysis beyond the basic facts is asked for.
     pub fn needs_analysis(&self) -> bool {
-        self.colors || self.phash || self.faces || self.metadata.any() || self.ocr
+        self.colors || self.phash || self.faces || self.metadata.any() || self.ocr.is_some()
     }
 
     /// The options for `extract::analyze`. Faces are not detected when the
@@ -77,7 +72,7 @@ impl ExtractionRequest {
             phash: self.phash,
             media_metadata: self.metadata.any(),
             faces: self.faces && self.face_coordinates.is_none(),
-            ocr: self.ocr.then(OcrOptions::default),
+            ocr: self.ocr.clone(),
             custom_coordinates: self.custom_coordinates.clone(),
             limits,
         }
@@ -109,7 +104,8 @@ mod tests {
         ])
         .unwrap();
         let request = ExtractionRequest::from_params(&params).unwrap();
-        assert!(request.colors && request.phash && !request.faces && request.ocr);
+        assert!(request.colors && request.phash && !request.faces);
+        assert_eq!(request.ocr, Some(OcrOptions::default()));
         assert_eq!(
             request.metadata,
             MetadataKeys {
@@ -161,11 +157,34 @@ mod tests {
             ("custom_coordinates", "1,2,3"),
             ("face_coordinates", "a,b,c,d"),
             ("ocr", "magic"),
+            ("ocr", "adv_ocr:klingon"),
             ("phash", "maybe"),
         ] {
             let err = ExtractionRequest::from_params(&Params::parse([(name, value)]).unwrap())
                 .unwrap_err();
             assert!(err.to_string().contains(name), "{name}: {err}");
         }
+    }
+
+    #[test]
+    fn ocr_modes_and_languages_reach_the_analysis() {
+        let params = Params::parse([("ocr", "adv_ocr:document:de,en")]).unwrap();
+        let ocr = ExtractionRequest::from_params(&params)
+            .unwrap()
+            .options(extract::Limits::default())
+            .ocr
+            .expect("ocr requested");
+        assert_eq!(ocr.mode, extract::ocr::OcrMode::Document);
+        assert_eq!(ocr.locale(), "de");
+        assert_eq!(ocr.requested_as.as_deref(), Some("adv_ocr:document:de,en"));
+    }
+
+    #[test]
+    fn an_unknown_ocr_language_is_named_in_the_400() {
+        let params = Params::parse([("ocr", "adv_ocr:xx")]).unwrap();
+        let err = ExtractionRequest::from_params(&params)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ocr") && err.contains("\"xx\""), "{err}");
     }
 }

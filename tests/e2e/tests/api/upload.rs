@@ -21,6 +21,7 @@ on_both_backends!(
     overwrite_makes_a_new_version_and_overwrite_0_keeps_the_old,
     raw_http_clients_may_send_form_or_json_bodies,
     ocr_text_is_returned_under_info,
+    qualified_ocr_is_returned_under_its_own_key_too,
 );
 
 fn is_hex(value: &Value, len: usize) -> bool {
@@ -514,4 +515,17 @@ async fn ocr_text_is_returned_under_info(backend: Backend) {
             .map(Vec::len),
         Some(4)
     );
+}
+
+async fn qualified_ocr_is_returned_under_its_own_key_too(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let body = app
+        .upload_ok(
+            FilePart::corpus("text_phototest.tif"),
+            &[("ocr", "adv_ocr:document")],
+        )
+        .await;
+    let ocr = &body["info"]["ocr"];
+    assert_eq!(ocr["adv_ocr:document"]["status"], "complete", "{ocr}");
+    assert_eq!(ocr["adv_ocr:document"], ocr["adv_ocr"]);
 }

@@ -128,6 +128,7 @@ async fn malformed_parameters_are_400_naming_them(backend: Backend) {
         ("colors", "sometimes"),
         ("overwrite", "2"),
         ("ocr", "magic"),
+        ("ocr", "adv_ocr:xx"),
         ("context", "=v"),
     ] {
         let response = app
