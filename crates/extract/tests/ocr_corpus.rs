@@ -143,14 +143,17 @@ fn an_ocr_failure_leaves_the_rest_of_the_analysis_intact() {
     };
     let analysis = extract::analyze(&corpus_support::read_file(name), &options)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let wire = serde_json::to_value(&analysis.info).unwrap();
     let ocr = analysis.info.expect("`info` is present").ocr.adv_ocr;
     assert_eq!(ocr.status, OcrStatus::Failed);
     assert!(
-        ocr.message.as_deref().unwrap_or_default().contains("gave up"),
+        ocr.message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("gave up"),
         "{:?}",
         ocr.message
     );
-    let wire = serde_json::to_value(&analysis.info).unwrap();
     assert_eq!(wire["ocr"]["adv_ocr"]["status"], "failed");
     assert!(wire["ocr"]["adv_ocr"]["data"].is_string(), "{wire}");
     assert!(!analysis.faces.expect("`faces` is present").is_empty());

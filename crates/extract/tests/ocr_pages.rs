@@ -89,7 +89,10 @@ struct ImagePage {
 }
 
 fn jpeg_page(jpeg: Vec<u8>) -> ImagePage {
-    let (width, height) = image::load_from_memory(&jpeg).unwrap().into_rgb8().dimensions();
+    let (width, height) = image::load_from_memory(&jpeg)
+        .unwrap()
+        .into_rgb8()
+        .dimensions();
     let stream = Stream::new(
         dictionary! {
             "Type" => "XObject", "Subtype" => "Image",
@@ -191,7 +194,10 @@ fn a_pdf_of_a_photo_a_scan_and_a_text_page_answers_every_analysis() {
         .unwrap()
         .to_luma8();
     let text_lines = ["Invoice number 4711", "Total due: seventeen euros"];
-    let bytes = pdf(vec![jpeg_page(photo.clone()), grey_page(&scan)], &text_lines);
+    let bytes = pdf(
+        vec![jpeg_page(photo.clone()), grey_page(&scan)],
+        &text_lines,
+    );
 
     let options = Options {
         colors: true,
@@ -216,7 +222,10 @@ fn a_pdf_of_a_photo_a_scan_and_a_text_page_answers_every_analysis() {
     )
     .unwrap();
     let distance = hamming(json["phash"].as_str().unwrap(), &json_phash(&the_photo));
-    assert!(distance <= 8, "pHash of the page is {distance} bits from the photo's");
+    assert!(
+        distance <= 8,
+        "pHash of the page is {distance} bits from the photo's"
+    );
     let faces = analysis.faces.as_ref().unwrap();
     assert_eq!(faces.len(), the_photo.faces.as_ref().unwrap().len());
     for face in faces {
@@ -233,7 +242,10 @@ fn a_pdf_of_a_photo_a_scan_and_a_text_page_answers_every_analysis() {
         .to_lowercase();
     let scanned = words(&ocr, 1);
     let expected: Vec<&str> = truth.split_whitespace().collect();
-    let found = expected.iter().filter(|w| scanned.iter().any(|s| s == *w)).count();
+    let found = expected
+        .iter()
+        .filter(|w| scanned.iter().any(|s| s == *w))
+        .count();
     println!("PDF scan page: {found} of {} words", expected.len());
     assert!(found * 10 >= expected.len() * 8, "{scanned:?}");
     // The text page is its text layer, word for word, with full confidence.

@@ -107,7 +107,10 @@ fn a_blank_page_is_rendered_for_pixel_analyses_and_metadata_is_read() {
     let analysis = analyze(&bytes, &options).unwrap();
     assert!(analysis.phash.is_some());
     let json = serde_json::to_value(&analysis).unwrap();
-    assert_eq!(json["colors"][0][0], "#FFFFFF", "a blank page is white: {json}");
+    assert_eq!(
+        json["colors"][0][0], "#FFFFFF",
+        "a blank page is white: {json}"
+    );
     let options = Options {
         media_metadata: true,
         ..Default::default()

@@ -9,7 +9,6 @@
 #![cfg_attr(not(feature = "ocr"), allow(dead_code))]
 
 mod language;
-mod page_like;
 mod pages;
 mod request;
 mod shape;
@@ -26,13 +25,12 @@ use image::DynamicImage;
 
 pub use language::Language;
 pub(crate) use pages::document_pages;
-pub(crate) use shape::{PixelBox, RecognizedPage, RecognizedWord};
 pub use request::{OcrMode, OcrOptions, OcrRequestError, DEFAULT_PAGE_DEADLINE};
 pub use shape::{
     AdvOcr, Block, BoundingPoly, FullTextAnnotation, Line, OcrData, OcrInfo, OcrStatus, Page,
-    Paragraph,
-    Symbol, TextAnnotation, Vertex, Word,
+    Paragraph, Symbol, TextAnnotation, Vertex, Word,
 };
+pub(crate) use shape::{PixelBox, RecognizedPage, RecognizedWord};
 
 /// Pixels the engine reads at most. Tesseract is built for body text at about
 /// 300 dpi, and a letter or A4 page at 300 dpi is ~8.7 MP: more pixels add no
@@ -95,10 +93,11 @@ fn read_page(image: &DynamicImage, scale: f64, options: &OcrOptions) -> Result<O
         return Err("empty image".to_owned());
     }
     let (gray, shrink) = working_copy(image);
+    // A photo read as sparse text gave texture as words (corpus hopper
+    // photo), so until the scene-text engine reads photos, `adv_ocr` reads
+    // every image as a page, like `adv_ocr:document`.
     let layout = match options.mode {
-        OcrMode::Document => tesseract::Layout::Page,
-        OcrMode::Auto if page_like::looks_like_page(&gray) => tesseract::Layout::Page,
-        OcrMode::Auto => tesseract::Layout::Sparse,
+        OcrMode::Document | OcrMode::Auto => tesseract::Layout::Page,
     };
     let languages = language::tesseract_languages(&options.languages);
     let page = tesseract::read(&gray, &languages, layout, options.page_deadline)?;

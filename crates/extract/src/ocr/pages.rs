@@ -63,8 +63,11 @@ fn pdf_page<'a>(
     if let Some(first) = rendered {
         return Ok(PageContent::Pixels(first));
     }
-    let image = pdf::render_page(bytes, page, pdf::Colour::Gray, u32::MAX, limits).map_err(|e| e.to_string())?;
-    let scale = text.map_or(1.0, |t| f64::from(t.width) / f64::from(image.width().max(1)));
+    let image = pdf::render_page(bytes, page, pdf::Colour::Gray, u32::MAX, limits)
+        .map_err(|e| e.to_string())?;
+    let scale = text.map_or(1.0, |t| {
+        f64::from(t.width) / f64::from(image.width().max(1))
+    });
     Ok(PageContent::Pixels(PageImage {
         image: Cow::Owned(image),
         scale,
@@ -136,24 +139,24 @@ fn to_image(
         (ColorType::Gray(1), DecodingResult::U8(packed)) => {
             DynamicImage::ImageLuma8(expand_bilevel(width, height, &packed).ok_or_else(too_short)?)
         }
-        (ColorType::Gray(8), DecodingResult::U8(v)) => DynamicImage::ImageLuma8(
-            ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?,
-        ),
+        (ColorType::Gray(8), DecodingResult::U8(v)) => {
+            DynamicImage::ImageLuma8(ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?)
+        }
         (ColorType::Gray(16), DecodingResult::U16(v)) => DynamicImage::ImageLuma16(
             ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?,
         ),
         (ColorType::GrayA(8), DecodingResult::U8(v)) => DynamicImage::ImageLumaA8(
             ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?,
         ),
-        (ColorType::RGB(8), DecodingResult::U8(v)) => DynamicImage::ImageRgb8(
-            ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?,
-        ),
-        (ColorType::RGB(16), DecodingResult::U16(v)) => DynamicImage::ImageRgb16(
-            ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?,
-        ),
-        (ColorType::RGBA(8), DecodingResult::U8(v)) => DynamicImage::ImageRgba8(
-            ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?,
-        ),
+        (ColorType::RGB(8), DecodingResult::U8(v)) => {
+            DynamicImage::ImageRgb8(ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?)
+        }
+        (ColorType::RGB(16), DecodingResult::U16(v)) => {
+            DynamicImage::ImageRgb16(ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?)
+        }
+        (ColorType::RGBA(8), DecodingResult::U8(v)) => {
+            DynamicImage::ImageRgba8(ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?)
+        }
         (ColorType::RGBA(16), DecodingResult::U16(v)) => DynamicImage::ImageRgba16(
             ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?,
         ),

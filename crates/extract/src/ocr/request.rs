@@ -100,7 +100,11 @@ impl OcrOptions {
 
     /// The BCP-47 tag reported as the text's `locale`.
     pub fn locale(&self) -> &'static str {
-        self.languages.first().copied().unwrap_or(Language::ENGLISH).tag()
+        self.languages
+            .first()
+            .copied()
+            .unwrap_or(Language::ENGLISH)
+            .tag()
     }
 }
 
@@ -156,14 +160,20 @@ mod tests {
         assert_eq!(both.mode, OcrMode::Document);
         assert_eq!(tags(&both), ["zh-Hant"]);
         let either_order = OcrOptions::parse("adv_ocr:de:document").unwrap();
-        assert_eq!((either_order.mode, tags(&either_order)), (OcrMode::Document, vec!["de"]));
+        assert_eq!(
+            (either_order.mode, tags(&either_order)),
+            (OcrMode::Document, vec!["de"])
+        );
     }
 
     #[test]
     fn an_unknown_language_is_named() {
         let error = OcrOptions::parse("adv_ocr:en,xx").unwrap_err().to_string();
         assert!(error.contains("\"xx\""), "{error}");
-        assert!(error.contains("zh-Hant"), "lists what is supported: {error}");
+        assert!(
+            error.contains("zh-Hant"),
+            "lists what is supported: {error}"
+        );
     }
 
     #[test]

@@ -37,16 +37,12 @@ pub enum Layout {
     /// scanned sideways is read in its own orientation, and boxes stay in the
     /// pixels of the image we passed in.
     Page,
-    /// As much text as can be found, in no particular order, with
-    /// orientation detection: signs, labels and captions in a photo.
-    Sparse,
 }
 
 impl Layout {
     fn page_seg_mode(self) -> sys::TessPageSegMode {
         match self {
             Layout::Page => sys::TessPageSegMode_PSM_AUTO_OSD,
-            Layout::Sparse => sys::TessPageSegMode_PSM_SPARSE_TEXT_OSD,
         }
     }
 }
@@ -276,8 +272,13 @@ mod tests {
     #[test]
     fn an_unknown_language_is_an_error_not_a_panic() {
         let image = GrayImage::new(50, 20);
-        let error = read(&image, "xx_not_installed", Layout::Page, Duration::from_secs(1))
-            .unwrap_err();
+        let error = read(
+            &image,
+            "xx_not_installed",
+            Layout::Page,
+            Duration::from_secs(1),
+        )
+        .unwrap_err();
         assert!(error.contains("xx_not_installed"), "{error}");
     }
 }

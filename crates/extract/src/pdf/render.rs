@@ -51,7 +51,10 @@ pub(crate) enum RenderError {
 impl std::fmt::Display for RenderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RenderError::Unavailable => write!(f, "PDF pages cannot be rendered ({PDFTOPPM} is not installed)"),
+            RenderError::Unavailable => write!(
+                f,
+                "PDF pages cannot be rendered ({PDFTOPPM} is not installed)"
+            ),
             RenderError::Failed(why) => f.write_str(why),
         }
     }
@@ -110,12 +113,15 @@ fn render_page_within(
     let max_output = u64::from(long_side).pow(2) * channels + 64;
     let output = std::thread::scope(|threads| {
         let mut stdin = child.stdin.take().expect("stdin is piped");
-        let mut stdout = child.stdout.take().expect("stdout is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
         // A write error means the child exited early; its status says why.
         threads.spawn(move || stdin.write_all(bytes));
         let reader = threads.spawn(move || {
             let mut output = Vec::new();
-            stdout.take(max_output).read_to_end(&mut output).map(|_| output)
+            stdout
+                .take(max_output)
+                .read_to_end(&mut output)
+                .map(|_| output)
         });
         let finished = wait_until(&mut child, deadline);
         // Killing closes the pipes, so the reader thread ends too.
@@ -171,7 +177,10 @@ fn parse_pnm(data: &[u8]) -> Result<DynamicImage, String> {
     }
     // One whitespace byte ends the header.
     let samples = data.get(at + 1..).unwrap_or_default();
-    let number = |text: &str| text.parse::<u32>().map_err(|_| format!("bad raster header {text:?}"));
+    let number = |text: &str| {
+        text.parse::<u32>()
+            .map_err(|_| format!("bad raster header {text:?}"))
+    };
     let (width, height, max) = (number(fields[1])?, number(fields[2])?, number(fields[3])?);
     if max != 255 {
         return Err(format!("unexpected raster depth {max}"));
@@ -181,15 +190,23 @@ fn parse_pnm(data: &[u8]) -> Result<DynamicImage, String> {
     match fields[0] {
         "P5" => {
             let len = usize::try_from(pixels).map_err(|_| short())?;
-            GrayImage::from_raw(width, height, samples.get(..len).ok_or_else(short)?.to_vec())
-                .map(DynamicImage::ImageLuma8)
-                .ok_or_else(short)
+            GrayImage::from_raw(
+                width,
+                height,
+                samples.get(..len).ok_or_else(short)?.to_vec(),
+            )
+            .map(DynamicImage::ImageLuma8)
+            .ok_or_else(short)
         }
         "P6" => {
             let len = usize::try_from(pixels * 3).map_err(|_| short())?;
-            RgbImage::from_raw(width, height, samples.get(..len).ok_or_else(short)?.to_vec())
-                .map(DynamicImage::ImageRgb8)
-                .ok_or_else(short)
+            RgbImage::from_raw(
+                width,
+                height,
+                samples.get(..len).ok_or_else(short)?.to_vec(),
+            )
+            .map(DynamicImage::ImageRgb8)
+            .ok_or_else(short)
         }
         other => Err(format!("unexpected raster kind {other:?}")),
     }

@@ -31,7 +31,15 @@ const EXTRACT_DEADLINE: Duration = Duration::from_secs(10);
 pub(crate) fn page_text(bytes: &[u8], page: u32) -> Result<Option<RecognizedPage>, RenderError> {
     let page_arg = page.to_string();
     let mut child = Command::new(PDFTOTEXT)
-        .args(["-f", &page_arg, "-l", &page_arg, "-bbox-layout", "-enc", "UTF-8"])
+        .args([
+            "-f",
+            &page_arg,
+            "-l",
+            &page_arg,
+            "-bbox-layout",
+            "-enc",
+            "UTF-8",
+        ])
         .args(["fd://0", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -43,7 +51,7 @@ pub(crate) fn page_text(bytes: &[u8], page: u32) -> Result<Option<RecognizedPage
         })?;
     let (finished, output) = std::thread::scope(|threads| {
         let mut stdin = child.stdin.take().expect("stdin is piped");
-        let mut stdout = child.stdout.take().expect("stdout is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
         threads.spawn(move || stdin.write_all(bytes));
         let reader = threads.spawn(move || {
             let mut output = Vec::new();
@@ -75,20 +83,20 @@ fn parse(xhtml: &str) -> Option<RecognizedPage> {
     loop {
         match reader.read_event() {
             Ok(Event::Start(tag)) => match tag.local_name().as_ref() {
-                b"page" if page.is_none() => {
-                    let number = |name: &[u8]| points(attribute(&tag, name)).unwrap_or(0);
+                "page" if page.is_none() => {
+                    let number = |name: &str| points(attribute(&tag, name)).unwrap_or(0);
                     page = Some(RecognizedPage {
-                        width: number(b"width"),
-                        height: number(b"height"),
+                        width: number("width"),
+                        height: number("height"),
                         words: Vec::new(),
                     });
                 }
-                b"block" => block += 1,
-                b"line" => line += 1,
-                b"word" => {
-                    let corner = |name: &[u8]| points(attribute(&tag, name)).unwrap_or(0);
-                    let (left, top) = (corner(b"xMin"), corner(b"yMin"));
-                    let (right, bottom) = (corner(b"xMax"), corner(b"yMax"));
+                "block" => block += 1,
+                "line" => line += 1,
+                "word" => {
+                    let corner = |name: &str| points(attribute(&tag, name)).unwrap_or(0);
+                    let (left, top) = (corner("xMin"), corner("yMin"));
+                    let (right, bottom) = (corner("xMax"), corner("yMax"));
                     let bounds = PixelBox {
                         left,
                         top,
@@ -116,7 +124,7 @@ fn parse(xhtml: &str) -> Option<RecognizedPage> {
                 }
             }
             Ok(Event::End(tag)) => match tag.local_name().as_ref() {
-                b"word" => {
+                "word" => {
                     if let (Some((bounds, text)), Some(page)) = (word.take(), page.as_mut()) {
                         let text = text.trim();
                         if !text.is_empty() {
@@ -132,7 +140,7 @@ fn parse(xhtml: &str) -> Option<RecognizedPage> {
                         }
                     }
                 }
-                b"page" => break,
+                "page" => break,
                 _ => {}
             },
             Ok(Event::Eof) | Err(_) => break,
@@ -142,7 +150,7 @@ fn parse(xhtml: &str) -> Option<RecognizedPage> {
     page
 }
 
-fn attribute(tag: &BytesStart<'_>, name: &[u8]) -> Option<String> {
+fn attribute(tag: &BytesStart<'_>, name: &str) -> Option<String> {
     tag.attributes()
         .flatten()
         .find(|a| a.key.local_name().as_ref() == name)
@@ -187,7 +195,11 @@ mod tests {
     fn words_keep_their_boxes_in_points_and_their_lines() {
         let page = parse(TWO_LINES).unwrap();
         assert_eq!((page.width, page.height), (595, 842));
-        let words: Vec<(&str, u32)> = page.words.iter().map(|w| (w.text.as_str(), w.line)).collect();
+        let words: Vec<(&str, u32)> = page
+            .words
+            .iter()
+            .map(|w| (w.text.as_str(), w.line))
+            .collect();
         assert_eq!(words, [("Hello", 1), ("&", 1), ("world", 2)]);
         assert_eq!(
             page.words[0].bounds,

@@ -1,0 +1,263 @@
+//! Text in photographs (signs, labels, packaging): PP-OCRv4, as rapidocr runs
+//! it. The detector marks where text is ([`boxes`]); each line is cut out,
+//! turned upright if the classifier says it is upside down, and read by the
+//! recogniser ([`ctc`]). Tesseract is built for pages; on a photo it finds
+//! little, where this reads what a person reads.
+//!
+//! The recogniser reads Chinese and Latin script, so it answers for `en`,
+//! `zh-Hans` and `zh-Hant`; other languages are read by Tesseract.
+
+mod boxes;
+mod ctc;
+mod models;
+
+use std::time::{Duration, Instant};
+
+use image::imageops::{self, FilterType};
+use image::{DynamicImage, RgbImage};
+
+use super::shape::{PixelBox, RecognizedPage, RecognizedWord};
+use models::Network;
+
+/// Long side of the detector's input. Measured on one core (tract): 149 ms
+/// at 640x480, 453 ms at 960x736; a sign in a photo is still several pixels
+/// tall at this size, and more only costs time.
+const DETECT_LONG_SIDE: u32 = 960;
+
+/// The detector's input sides are multiples of its largest stride.
+const DETECT_STRIDE: u32 = 32;
+
+/// The recogniser's input height, and its narrowest input (rapidocr's
+/// `rec_img_shape`).
+const LINE_HEIGHT: u32 = 48;
+const MIN_LINE_WIDTH: u32 = 320;
+/// A longer line is squeezed into this width; widths are bucketed to steps
+/// of [`LINE_WIDTH_STEP`] so the plans stay few.
+const MAX_LINE_WIDTH: u32 = 1600;
+const LINE_WIDTH_STEP: u32 = 64;
+/// The recogniser emits one time step per this many input columns.
+const COLUMNS_PER_STEP: u32 = 8;
+
+/// The classifier's input, and how sure it must be to turn a line over.
+const CLASSIFY_SIZE: (u32, u32) = (192, 48);
+const UPSIDE_DOWN_CONFIDENCE: f32 = 0.9;
+
+/// Lines read at most per image: a texture the detector mistakes for text
+/// stops here.
+const MAX_LINES: usize = 200;
+
+/// Lines the recogniser is less sure of are dropped (rapidocr's `text_score`).
+const MIN_LINE_SCORE: f32 = 0.5;
+
+/// A box this much taller than wide holds vertical text: read turned.
+const VERTICAL_ASPECT: f32 = 1.5;
+
+/// Reads the text of `image`, giving up after `deadline`. Boxes are in
+/// `image` pixels.
+pub(crate) fn read(image: &DynamicImage, deadline: Duration) -> Result<RecognizedPage, String> {
+    let started = Instant::now();
+    let rgb = image.to_rgb8();
+    let lines = detect(&rgb)?;
+    let charset = models::charset();
+    let mut words = Vec::new();
+    for (index, line) in lines.iter().take(MAX_LINES).enumerate() {
+        if started.elapsed() >= deadline {
+            return Err(format!("scene text gave up after {deadline:?}"));
+        }
+        let Some(read) = read_line(&rgb, line, charset)? else {
+            continue;
+        };
+        let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        words.extend(read.into_iter().map(|(text, bounds, score)| RecognizedWord {
+            block: number,
+            paragraph: number,
+            line: number,
+            text,
+            bounds,
+            confidence: score * 100.0,
+        }));
+    }
+    Ok(RecognizedPage {
+        width: rgb.width(),
+        height: rgb.height(),
+        words,
+    })
+}
+
+/// Text line boxes in `image` pixels, in reading order.
+fn detect(image: &RgbImage) -> Result<Vec<PixelBox>, String> {
+    let (width, height) = detector_size(image.width(), image.height());
+    let small = imageops::resize(image, width, height, FilterType::Triangle);
+    let shape = [1, 3, height as usize, width as usize];
+    let (map, map_shape) = models::run(Network::Detector, shape, normalized_bgr(&small, width, height))?;
+    let (map_h, map_w) = (map_shape[2], map_shape[3]);
+    let to_x = image.width() as f32 / map_w as f32;
+    let to_y = image.height() as f32 / map_h as f32;
+    Ok(boxes::text_boxes(&map, map_w, map_h, &boxes::PP_OCR_V4)
+        .into_iter()
+        .map(|b| {
+            let left = (b.left * to_x).floor() as u32;
+            let top = (b.top * to_y).floor() as u32;
+            let right = ((b.right * to_x).ceil() as u32).min(image.width());
+            let bottom = ((b.bottom * to_y).ceil() as u32).min(image.height());
+            PixelBox {
+                left,
+                top,
+                width: right.saturating_sub(left),
+                height: bottom.saturating_sub(top),
+            }
+        })
+        .filter(|b| b.width > 0 && b.height > 0)
+        .collect())
+}
+
+/// The detector's input size: the long side at [`DETECT_LONG_SIDE`], both
+/// sides rounded to multiples of [`DETECT_STRIDE`] (the aspect ratio bends
+/// by under a stride, as PaddleOCR does it).
+fn detector_size(width: u32, height: u32) -> (u32, u32) {
+    let scale = DETECT_LONG_SIDE as f32 / width.max(height).max(1) as f32;
+    let side = |v: u32| {
+        let scaled = (v as f32 * scale / DETECT_STRIDE as f32).round() as u32;
+        scaled.max(1) * DETECT_STRIDE
+    };
+    (side(width), side(height))
+}
+
+/// NCHW planes in BGR order (the models were trained on OpenCV's), scaled
+/// to -1..1, `width` x `height` with zeros past the image.
+fn normalized_bgr(image: &RgbImage, width: u32, height: u32) -> Vec<f32> {
+    let (w, h) = (width as usize, height as usize);
+    let mut input = vec![0f32; 3 * w * h];
+    for (x, y, pixel) in image.enumerate_pixels() {
+        if x >= width || y >= height {
+            continue;
+        }
+        let at = y as usize * w + x as usize;
+        let [r, g, b] = pixel.0;
+        for (plane, value) in [b, g, r].into_iter().enumerate() {
+            input[plane * w * h + at] = f32::from(value) / 127.5 - 1.0;
+        }
+    }
+    input
+}
+
+/// Reads one line: its words with their boxes (split at spaces, placed by the
+/// time steps the characters were read at) and the line's score; `None` when
+/// the recogniser is unsure of it.
+fn read_line(
+    image: &RgbImage,
+    line: &PixelBox,
+    charset: &[char],
+) -> Result<Option<Vec<(String, PixelBox, f32)>>, String> {
+    let crop = imageops::crop_imm(image, line.left, line.top, line.width, line.height).to_image();
+    let vertical = line.height as f32 >= line.width as f32 * VERTICAL_ASPECT;
+    // rapidocr turns vertical lines a quarter counter-clockwise.
+    let mut crop = if vertical { imageops::rotate270(&crop) } else { crop };
+    let upside_down = is_upside_down(&crop)?;
+    if upside_down {
+        crop = imageops::rotate180(&crop);
+    }
+
+    let natural = (LINE_HEIGHT as f32 * crop.width() as f32 / crop.height().max(1) as f32).ceil() as u32;
+    let content = natural.clamp(1, MAX_LINE_WIDTH);
+    let input_width = content.max(MIN_LINE_WIDTH).div_ceil(LINE_WIDTH_STEP) * LINE_WIDTH_STEP;
+    let resized = imageops::resize(&crop, content, LINE_HEIGHT, FilterType::Triangle);
+    let shape = [1, 3, LINE_HEIGHT as usize, input_width as usize];
+    let (probs, out_shape) = models::run(
+        Network::Recognizer,
+        shape,
+        normalized_bgr(&resized, input_width, LINE_HEIGHT),
+    )?;
+    let (steps, classes) = (out_shape[1], out_shape[2]);
+    let decoded = ctc::decode(&probs, steps, classes, charset);
+    if decoded.score < MIN_LINE_SCORE || decoded.chars.is_empty() {
+        return Ok(None);
+    }
+
+    // Where a time step lies along the line, as a share of the line's length.
+    let along = |step: usize| {
+        let column = (step as u32 * COLUMNS_PER_STEP) as f32 / content as f32;
+        let share = column.clamp(0.0, 1.0);
+        if upside_down {
+            1.0 - share
+        } else {
+            share
+        }
+    };
+    let mut words = Vec::new();
+    let mut word: Vec<(char, usize)> = Vec::new();
+    for &(c, step) in decoded.chars.iter().chain(std::iter::once(&(' ', steps))) {
+        if c != ' ' {
+            word.push((c, step));
+            continue;
+        }
+        if let (Some(&(_, first)), Some(&(_, last))) = (word.first(), word.last()) {
+            let (a, b) = (along(first), along(last + 1));
+            let (from, to) = (a.min(b), a.max(b));
+            let bounds = if vertical {
+                let top = line.top + (from * line.height as f32) as u32;
+                let bottom = line.top + (to * line.height as f32).ceil() as u32;
+                PixelBox {
+                    left: line.left,
+                    top,
+                    width: line.width,
+                    height: bottom.saturating_sub(top).max(1),
+                }
+            } else {
+                let left = line.left + (from * line.width as f32) as u32;
+                let right = line.left + (to * line.width as f32).ceil() as u32;
+                PixelBox {
+                    left,
+                    top: line.top,
+                    width: right.saturating_sub(left).max(1),
+                    height: line.height,
+                }
+            };
+            words.push((word.iter().map(|(c, _)| c).collect(), bounds, decoded.score));
+        }
+        word.clear();
+    }
+    Ok(Some(words))
+}
+
+/// The classifier's verdict on a line crop: upside down, with confidence.
+fn is_upside_down(crop: &RgbImage) -> Result<bool, String> {
+    let (max_w, h) = CLASSIFY_SIZE;
+    let natural = (h as f32 * crop.width() as f32 / crop.height().max(1) as f32).ceil() as u32;
+    let w = natural.clamp(1, max_w);
+    let resized = imageops::resize(crop, w, h, FilterType::Triangle);
+    let (probs, _) = models::run(
+        Network::Classifier,
+        [1, 3, h as usize, max_w as usize],
+        normalized_bgr(&resized, max_w, h),
+    )?;
+    Ok(probs.get(1).is_some_and(|&p| p >= UPSIDE_DOWN_CONFIDENCE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_detector_sees_the_long_side_at_its_size_in_strides() {
+        assert_eq!(detector_size(4000, 3000), (960, 736));
+        assert_eq!(detector_size(3000, 4000), (736, 960));
+        assert_eq!(detector_size(100, 10), (960, 96));
+        assert_eq!(detector_size(5000, 10), (960, 32));
+    }
+
+    #[test]
+    fn inputs_are_bgr_in_minus_one_to_one_and_zero_padded() {
+        let image = RgbImage::from_pixel(1, 1, image::Rgb([255, 0, 0]));
+        let input = normalized_bgr(&image, 2, 1);
+        // Planes B, G, R; the second column is padding.
+        assert_eq!(input, [-1.0, 0.0, -1.0, 0.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn a_blank_photo_has_no_text() {
+        let image = DynamicImage::ImageRgb8(RgbImage::from_pixel(640, 480, image::Rgb([90, 140, 200])));
+        let page = read(&image, Duration::from_secs(30)).unwrap();
+        assert!(page.words.is_empty(), "{:?}", page.words);
+    }
+}
