@@ -6,7 +6,7 @@
 
 use crate::analysis::Options;
 use crate::probe::{self, Header};
-use crate::{decode, ExtractError, Format};
+use crate::{decode, pdf, ExtractError, Format};
 
 /// Copies of the full-size image a general decoder may hold at once (its own
 /// buffers, the decoded image, the oriented copy), over the decoded size.
@@ -39,6 +39,19 @@ fn decode_estimate(bytes: &[u8], header: &Header, options: &Options) -> u64 {
                 full / 4
             };
             largest * SCALED_JPEG_COPIES
+        }
+        // Pages are rendered at the inputs' own sizes, not the header's
+        // size in points; OCR renders the following pages one at a time in
+        // grey, each at most as large as the first page's full render.
+        Format::Pdf => {
+            let limits = &options.limits;
+            let needs = decode::Needs::of(options);
+            let following = if needs.full_resolution && header.pages > 1 {
+                u64::from(pdf::rendered_long_side(u32::MAX, limits)).pow(2) * 2
+            } else {
+                0
+            };
+            decode::pdf_render_estimate(needs, limits) + following
         }
         _ => full * GENERAL_DECODE_COPIES,
     }
@@ -91,6 +104,35 @@ mod tests {
         );
         let small = memory_estimate(&png_header(100, 100), &Options::default()).unwrap();
         assert!(small < 1 << 20, "{small}");
+    }
+
+    #[test]
+    fn a_pdf_is_weighted_by_its_renders_not_its_size_in_points() {
+        use lopdf::dictionary;
+
+        let mut document = lopdf::Document::with_version("1.7");
+        let pages_id = document.new_object_id();
+        let page = document.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id,
+            "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+        });
+        document.objects.insert(
+            pages_id,
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }.into(),
+        );
+        let catalog = document.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        document.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        document.save_to(&mut bytes).unwrap();
+
+        let nothing = memory_estimate(&bytes, &Options::default()).unwrap();
+        assert_eq!(nothing, bytes.len() as u64);
+        let ocr = Options {
+            ocr: Some(crate::ocr::OcrOptions::default()),
+            ..Options::default()
+        };
+        let page_raster = u64::from(pdf::rendered_long_side(u32::MAX, &ocr.limits)).pow(2) * 3;
+        assert!(memory_estimate(&bytes, &ocr).unwrap() >= page_raster);
     }
 
     #[test]

@@ -126,11 +126,7 @@ pub fn analyze_until(
         return Err(ExtractError::Empty);
     }
     let format = Format::sniff(bytes).ok_or(ExtractError::Unsupported)?;
-    let needs = Needs {
-        working: options.colors || options.phash,
-        faces: options.faces,
-        full_resolution: options.ocr.is_some(),
-    };
+    let needs = Needs::of(options);
     let mut timings = StageTimings::default();
     // The ETag is hashed on a second thread while this one decodes: MD5 over
     // a 5 MB photo is a tenth of its DCT-scaled decode.

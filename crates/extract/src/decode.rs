@@ -69,6 +69,15 @@ pub(crate) struct Needs {
 }
 
 impl Needs {
+    /// The inputs `options`' pixel analyses read.
+    pub(crate) fn of(options: &crate::Options) -> Needs {
+        Needs {
+            working: options.colors || options.phash,
+            faces: options.faces,
+            full_resolution: options.ocr.is_some(),
+        }
+    }
+
     fn inputs(self) -> Vec<Input> {
         [
             (Input::Working, self.working),
@@ -270,6 +279,22 @@ fn render_pdf(
         }
     }
     Ok(Some(Decodes(decodes)))
+}
+
+/// Bytes a PDF's renders for `needs` hold at most: each distinct render
+/// (see [`render_pdf`]) as a square page of its long side in RGB, twice (the
+/// bytes read from the renderer and the image made of them), all at once.
+pub(crate) fn pdf_render_estimate(needs: Needs, limits: &Limits) -> u64 {
+    let mut sides: Vec<u32> = needs
+        .inputs()
+        .into_iter()
+        .map(|input| pdf::rendered_long_side(input.min_long_side(), limits))
+        .collect();
+    sides.dedup();
+    sides
+        .iter()
+        .map(|&side| u64::from(side).pow(2) * 3 * 2)
+        .sum()
 }
 
 /// True when libjpeg-turbo will decode this JPEG at DCT scales (not a CMYK

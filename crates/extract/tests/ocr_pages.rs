@@ -279,3 +279,51 @@ fn pdf_pages_past_the_limit_are_not_read() {
     };
     assert_eq!(adv_ocr(&bytes, &ocr_only(two)).data, all.data[..2]);
 }
+
+/// One image, one answer, for PDFs too: each pixel analysis reads its own
+/// render of the first page (at its own size), so it answers the same alone
+/// and with every other analysis.
+#[test]
+fn every_pdf_analysis_answers_the_same_alone_and_with_the_others() {
+    let photo = corpus_support::read_file("face_fr_two_people.jpg");
+    let bytes = pdf(vec![jpeg_page(photo)], &["second page"]);
+    let all = Options {
+        colors: true,
+        phash: true,
+        faces: true,
+        ocr: Some(OcrOptions::default()),
+        ..Default::default()
+    };
+    let together = serde_json::to_value(analyze(&bytes, &all).unwrap()).unwrap();
+    let alone: [(Options, &[&str]); 4] = [
+        (
+            Options {
+                colors: true,
+                ..Default::default()
+            },
+            &["colors", "predominant", "color_histogram"],
+        ),
+        (
+            Options {
+                phash: true,
+                ..Default::default()
+            },
+            &["phash"],
+        ),
+        (
+            Options {
+                faces: true,
+                ..Default::default()
+            },
+            &["faces", "coordinates"],
+        ),
+        (ocr_only(Limits::default()), &["info"]),
+    ];
+    for (options, keys) in alone {
+        let answer = serde_json::to_value(analyze(&bytes, &options).unwrap()).unwrap();
+        for key in keys {
+            assert!(together.get(*key).is_some(), "{key} missing with all");
+            assert_eq!(answer[*key], together[*key], "{key} alone differs");
+        }
+    }
+}

@@ -259,13 +259,16 @@ mod tests {
 
     #[test]
     fn settings_are_checked_like_upload_parameters() {
-        let ok = settings_from_params(&Params::parse([
-            ("name", "thumbs"),
-            ("unsigned", "true"),
-            ("phash", "true"),
-            ("tags", "a,b"),
-            ("timestamp", "1700000000"),
-        ]).unwrap())
+        let ok = settings_from_params(
+            &Params::parse([
+                ("name", "thumbs"),
+                ("unsigned", "true"),
+                ("phash", "true"),
+                ("tags", "a,b"),
+                ("timestamp", "1700000000"),
+            ])
+            .unwrap(),
+        )
         .unwrap();
         assert_eq!(ok.keys().collect::<Vec<_>>(), ["phash", "tags"]);
         for (name, value) in [("phash", "maybe"), ("eager", "w_100"), ("ocr", "magic")] {

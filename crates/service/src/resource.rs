@@ -144,7 +144,7 @@ pub fn render_resource(
                     put("image_metadata", value.clone());
                 }
             }
-            OCR_KEY if shown.ocr => put(key, value.clone()),
+            OCR_KEY if shown.ocr.is_some() => put(key, value.clone()),
             PHASH_KEY | OCR_KEY => {}
             // Regions live in `asset.coordinates`, rendered above.
             DETECTED_FACES_KEY | "coordinates" => {}

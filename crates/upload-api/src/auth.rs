@@ -160,7 +160,8 @@ mod tests {
 
     #[test]
     fn a_sha256_request_gets_a_sha256_response_signature() {
-        let mut params = Params::parse([("public_id", "b64"), ("timestamp", "1700000000")]).unwrap();
+        let mut params =
+            Params::parse([("public_id", "b64"), ("timestamp", "1700000000")]).unwrap();
         let signature = signing::sign_params(params.iter(), "abcd", Algorithm::Sha256);
         params.push("signature".into(), signature);
         params.push("api_key".into(), "123456789012345".into());

@@ -244,7 +244,10 @@ mod tests {
             ..Limits::default()
         };
         assert_eq!(rendered_long_side(u32::MAX, &small), 1000);
-        assert_eq!(rendered_long_side(u32::MAX, &Limits::default()), PAGE_LONG_SIDE);
+        assert_eq!(
+            rendered_long_side(u32::MAX, &Limits::default()),
+            PAGE_LONG_SIDE
+        );
         assert_eq!(rendered_long_side(256, &Limits::default()), 256);
     }
 }

@@ -138,7 +138,7 @@ fn analyses_for(changes: &ResourceChanges, snapshot: &Asset) -> ExtractionReques
             media_metadata: requested.metadata.media_metadata || missing.metadata.media_metadata,
             image_metadata: requested.metadata.image_metadata || missing.metadata.image_metadata,
         },
-        ocr: requested.ocr || missing.ocr,
+        ocr: requested.ocr.clone().or(missing.ocr),
         ..requested.clone()
     }
 }

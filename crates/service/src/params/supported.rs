@@ -83,7 +83,8 @@ mod tests {
 
     #[test]
     fn a_parameter_outside_the_lists_is_named() {
-        let params = Params::parse([("public_id", "x"), ("eager", "w_100"), ("colors", "1")]).unwrap();
+        let params =
+            Params::parse([("public_id", "x"), ("eager", "w_100"), ("colors", "1")]).unwrap();
         let err = refuse_unsupported(&params, &[TRANSPORT, EXTRACTION, UPLOAD]).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -23,7 +23,10 @@ pub async fn delete_with_token(
     // The SDKs send it as an upload-API form; it carries no file.
     let form = body::read_upload(request.headers(), payload, 0, &|_| Ok(())).await?;
     if form.file.is_some() {
-        return Err(ApiError::invalid_parameter("file", "delete_by_token takes none"));
+        return Err(ApiError::invalid_parameter(
+            "file",
+            "delete_by_token takes none",
+        ));
     }
     let token = form
         .params
