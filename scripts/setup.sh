@@ -12,9 +12,8 @@ cd "$(dirname "$0")/.."
 # avifenc (AVIF test files), exiftool (oracle), PostgreSQL (the production database).
 apt_packages=(
   libavif-bin libimage-exiftool-perl
-  # OCR tests: pages rendered in each script (ImageMagick, DejaVu fonts), PDFs
-  # made from corpus images (img2pdf).
-  imagemagick fonts-dejavu-core img2pdf
+  # OCR language tests: a page rendered in each script (ImageMagick, DejaVu fonts).
+  imagemagick fonts-dejavu-core
   postgresql postgresql-contrib
 )
 # The SDKs' runtimes, when the machine has none of its own (a bare Debian).

@@ -1,7 +1,8 @@
 //! Seed inputs: the shared test corpus (whole files for the file-level
 //! targets, the metadata blocks those files carry for the parser targets),
-//! plus whatever libFuzzer has grown in `fuzz/corpus/<target>` and the
-//! inputs that once crashed, kept in `fuzz/regressions/<target>`.
+//! plus the package's own seeds in `fuzz/seeds/<target>`, whatever libFuzzer
+//! has grown in `fuzz/corpus/<target>` and the inputs that once crashed,
+//! kept in `fuzz/regressions/<target>`.
 
 use std::path::{Path, PathBuf};
 
@@ -60,8 +61,11 @@ pub fn seeds_for(target: &str, files: &[Seed]) -> Vec<Seed> {
             })
             .collect(),
     };
-    for folder in ["corpus", "regressions"] {
-        // Absent folders are normal: nothing grown or nothing ever crashed.
+    // `seeds/<target>`: inputs the shared corpus lacks (a PDF, whose pages
+    // the `analyze` target renders through poppler).
+    for folder in ["seeds", "corpus", "regressions"] {
+        // Absent folders are normal: no own seeds, nothing grown or nothing
+        // ever crashed.
         seeds.extend(read_dir_files(&fuzz_dir().join(folder).join(target)).unwrap_or_default());
     }
     seeds

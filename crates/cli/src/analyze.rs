@@ -28,9 +28,10 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     faces: bool,
     /// Text with word boxes (`info.ocr.adv_ocr`); optionally the upload
-    /// parameter's value, e.g. `--ocr adv_ocr:document:de`.
+    /// parameter's value, e.g. `--ocr=adv_ocr:document:de` (with `=`, so a
+    /// bare `--ocr` never takes the next file name as its value).
     #[arg(long, value_name = "adv_ocr[:document][:lang,...]", num_args = 0..=1,
-          default_missing_value = "adv_ocr", value_parser = parse_ocr)]
+          require_equals = true, default_missing_value = "adv_ocr", value_parser = parse_ocr)]
     ocr: Option<OcrOptions>,
     /// Regions echoed under `coordinates.custom`, clamped to the image.
     #[arg(long, value_name = "x,y,w,h|x,y,w,h", value_parser = parse_custom_coordinates)]
