@@ -6,7 +6,7 @@
 
 use crate::analysis::Options;
 use crate::probe::{self, Header};
-use crate::{decode, pdf, ExtractError, Format};
+use crate::{decode, ocr, pdf, ExtractError, Format};
 
 /// Copies of the full-size image a general decoder may hold at once (its own
 /// buffers, the decoded image, the oriented copy), over the decoded size.
@@ -52,6 +52,12 @@ fn decode_estimate(bytes: &[u8], header: &Header, options: &Options) -> u64 {
                 0
             };
             decode::pdf_render_estimate(needs, limits) + following
+        }
+        // OCR decodes the following pages one at a time, while the first
+        // is still held.
+        Format::Tiff if options.ocr.is_some() && header.pages > 1 => {
+            full * GENERAL_DECODE_COPIES
+                + ocr::largest_following_tiff_page(bytes, &options.limits) * 2
         }
         _ => full * GENERAL_DECODE_COPIES,
     }
@@ -133,6 +139,22 @@ mod tests {
         };
         let page_raster = u64::from(pdf::rendered_long_side(u32::MAX, &ocr.limits)).pow(2) * 3;
         assert!(memory_estimate(&bytes, &ocr).unwrap() >= page_raster);
+    }
+
+    #[test]
+    fn a_multipage_tiff_read_by_ocr_counts_its_largest_following_page() {
+        let bytes = test_support::corpus::bytes("tiff_multipage_5p.tif");
+        let ocr = Options {
+            ocr: Some(crate::ocr::OcrOptions::default()),
+            ..Options::default()
+        };
+        let first_only = memory_estimate(&bytes, &Options::default()).unwrap();
+        let every_page = memory_estimate(&bytes, &ocr).unwrap();
+        // Page 2 is as large as the first: 4670 x 6170, expanded to a byte a pixel.
+        assert!(
+            every_page >= first_only + 4670 * 6170,
+            "{first_only} {every_page}"
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::borrow::Cow;
 use image::DynamicImage;
 
 pub use language::Language;
-pub(crate) use pages::document_pages;
+pub(crate) use pages::{document_pages, largest_following_tiff_page};
 pub use request::{OcrMode, OcrOptions, OcrRequestError, DEFAULT_PAGE_DEADLINE};
 pub use shape::{
     AdvOcr, Block, BoundingPoly, FullTextAnnotation, Line, OcrData, OcrInfo, OcrStatus, Page,

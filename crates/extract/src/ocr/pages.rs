@@ -74,6 +74,30 @@ fn pdf_page<'a>(
     }))
 }
 
+/// Bytes the largest TIFF page after the first that OCR will read takes
+/// decoded (from the page headers alone; pages are read one at a time), for
+/// the memory estimate. 0 when there is none or the file cannot be walked.
+pub(crate) fn largest_following_tiff_page(bytes: &[u8], limits: &Limits) -> u64 {
+    let Ok(mut decoder) = Decoder::new(Cursor::new(bytes)) else {
+        return 0;
+    };
+    let mut largest = 0;
+    for _ in 1..limits.max_ocr_pages {
+        if !decoder.more_images() || decoder.next_image().is_err() {
+            break;
+        }
+        let (Ok((width, height)), Ok(colortype)) = (decoder.dimensions(), decoder.colortype())
+        else {
+            break;
+        };
+        let bits = u64::from(colortype.num_samples()) * u64::from(colortype.bit_depth());
+        // A bilevel page is expanded to a byte per pixel.
+        let decoded = (u64::from(width) * u64::from(height) * bits.max(8)).div_ceil(8);
+        largest = largest.max(decoded);
+    }
+    largest
+}
+
 /// TIFF pages after the first, through the `tiff` crate (the `image` crate
 /// only decodes the first directory). Stops at the first failure.
 struct TiffPages<'a> {
