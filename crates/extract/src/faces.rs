@@ -84,6 +84,7 @@ pub fn prepare(width: u32, height: u32) {
 
 /// The scan's size for a `width` x `height` image: long side
 /// [`SCAN_LONG_SIDE`], aspect kept (at least 1 px). `None` for an empty image.
+#[cfg(feature = "faces")]
 fn scan_size(width: u32, height: u32) -> Option<(u32, u32)> {
     let long = width.max(height);
     if long == 0 || width.min(height) == 0 {
@@ -148,6 +149,7 @@ mod tests {
     use super::*;
     use image::{GrayImage, Luma};
 
+    #[cfg(feature = "faces")]
     #[test]
     fn every_image_is_scanned_with_its_long_side_at_the_scan_size() {
         assert_eq!(scan_size(4000, 3000), Some((640, 480)));

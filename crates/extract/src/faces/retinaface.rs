@@ -23,7 +23,7 @@ pub(super) const PAD_TO: u32 = 32;
 /// (`data/config.py` and `detect.py` of the reference code).
 const BGR_MEANS: [f32; 3] = [104.0, 117.0, 123.0];
 
-type Plan = TypedSimplePlan<TypedModel>;
+type Plan = TypedSimplePlan;
 
 /// What the network says about each anchor, in [`super::detections::anchors`]' order.
 pub(super) struct Outputs {
@@ -59,10 +59,12 @@ pub(super) fn run(image: &image::RgbImage, padded_width: u32, padded_height: u32
     let mut regressions = None;
     let mut scores = None;
     for output in &outputs {
-        let values = output
-            .as_slice::<f32>()
+        let values: Vec<f32> = output
+            .to_plain_array_view::<f32>()
             .expect("the model's outputs are f32")
-            .to_vec();
+            .iter()
+            .copied()
+            .collect();
         match output.shape().last() {
             Some(4) => regressions = Some(values),
             Some(2) => scores = Some(values),
@@ -112,12 +114,11 @@ fn graph() -> &'static InferenceModel {
 
 fn build_plan(width: u32, height: u32) -> TractResult<Arc<Plan>> {
     let shape = [1, 3, height as usize, width as usize];
-    let plan = graph()
+    graph()
         .clone()
         .with_input_fact(0, f32::fact(shape).into())?
         .into_optimized()?
-        .into_runnable()?;
-    Ok(Arc::new(plan))
+        .into_runnable()
 }
 
 #[cfg(test)]
