@@ -143,6 +143,22 @@ mod tests {
         );
     }
 
+    /// The model's set-up is paid once per size per process: threads asking
+    /// at the same time, and later callers, all get the one plan.
+    #[test]
+    fn a_plan_is_built_once_per_size_and_shared() {
+        let threads: Vec<_> = (0..2)
+            .map(|_| std::thread::spawn(|| plan(96, 64)))
+            .collect();
+        let plans: Vec<_> = threads
+            .into_iter()
+            .map(|thread| thread.join().expect("builds"))
+            .collect();
+        assert!(Arc::ptr_eq(&plans[0], &plans[1]));
+        assert!(Arc::ptr_eq(&plans[0], &plan(96, 64)));
+        assert!(!Arc::ptr_eq(&plans[0], &plan(64, 96)));
+    }
+
     #[test]
     fn outputs_cover_every_anchor_of_the_padded_input() {
         let image = image::RgbImage::from_pixel(60, 40, image::Rgb([104, 117, 123]));
