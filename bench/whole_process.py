@@ -7,6 +7,8 @@ the median wall and CPU time of each command and the median of the per-pair
 wall ratios.
 
 usage: whole_process.py --assay target/release/assay [--runs 9] FILE.jpg
+(`--assay target/release/examples/analyze_file`, the same analyses without
+the service crates, takes the same arguments.)
 """
 
 import argparse
