@@ -37,6 +37,9 @@ for f in "$corpus"/*.jpg; do
   case "$(basename "$f")" in bad_*) ;; *) jpegs+=("$f") ;; esac
 done
 
+echo "== whole processes on the 12 MP JPEG against one djpeg decode"
+python3 bench/whole_process.py --assay "$assay" --runs 9 "$jpeg_12mp"
+echo
 echo "== colors + pHash + metadata + faces: assay vs the Python stack"
 "$python" bench/python_stack.py --assay "$assay" --runs 5 "$jpeg_12mp" "${jpegs[@]}"
 echo

@@ -2,16 +2,17 @@
 # Installs and starts what the build and the tests need, on this machine or a
 # bare Debian one. Idempotent: a second run only checks.
 #   system packages: the build's and the binaries' (scripts/packages/*.txt, through
-#   scripts/setup-build.sh), avifenc (AVIF test files), exiftool (oracle), PostgreSQL.
+#   scripts/setup-build.sh), avifenc (AVIF test files), exiftool (oracle), djpeg (the
+#   bench's yardstick), PostgreSQL.
 #   SDKs of record: Python `cloudinary` (pinned) in .venv, Node `cloudinary`
 #   (pinned) in tests/sdk/node/node_modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What the tests use beyond the build's packages (scripts/packages/*.txt):
-# avifenc (AVIF test files), exiftool (oracle), PostgreSQL (the production database).
+# avifenc (AVIF test files), exiftool (oracle), djpeg (make bench), PostgreSQL (the production database).
 apt_packages=(
-  libavif-bin libimage-exiftool-perl
+  libavif-bin libimage-exiftool-perl libjpeg-turbo-progs
   # OCR language tests: a page rendered in each script (ImageMagick, DejaVu fonts).
   imagemagick fonts-dejavu-core
   postgresql postgresql-contrib

@@ -134,6 +134,12 @@ pub fn analyze_until(
         let etag = threads.spawn(|| hex::encode(Md5::digest(bytes)));
         let decoded = timings.time(Stage::Decode, || {
             let header = probe::probe(bytes, format, limits)?;
+            if options.faces {
+                // The face model's one-time set-up (per process and scan
+                // size) overlaps the decode instead of following it.
+                let (width, height) = header.displayed_size();
+                threads.spawn(move || faces::prepare(width, height));
+            }
             let pixels = decode::decode(bytes, &header, limits, needs)?;
             Ok::<_, ExtractError>((header, pixels))
         });

@@ -1,0 +1,54 @@
+//! `assay analyze` reduced to the extract crate: reads one file, runs the
+//! requested analyses, prints the JSON. It takes the CLI's argument shape
+//! (`analyze [--colors] [--phash] [--media-metadata] [--faces] FILE`) so that
+//! `bench/whole_process.py --assay` can time whole processes without building
+//! the service crates the real binary links.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut options = extract::Options::default();
+    let mut file = None;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "analyze" => {}
+            "--colors" => options.colors = true,
+            "--phash" => options.phash = true,
+            "--media-metadata" => options.media_metadata = true,
+            "--faces" => options.faces = true,
+            flag if flag.starts_with("--") => {
+                eprintln!("unknown flag {flag}");
+                return ExitCode::FAILURE;
+            }
+            path => file = Some(path.to_owned()),
+        }
+    }
+    let Some(file) = file else {
+        eprintln!(
+            "usage: analyze_file analyze [--colors] [--phash] [--media-metadata] [--faces] FILE"
+        );
+        return ExitCode::FAILURE;
+    };
+    let result = std::fs::read(&file)
+        .map_err(|e| format!("cannot read {file}: {e}"))
+        .and_then(|bytes| extract::analyze(&bytes, &options).map_err(|e| e.to_string()))
+        .inspect(|analysis| {
+            // Where the time went, for profiling the bench (stderr, on request).
+            if std::env::var_os("ASSAY_TIMINGS").is_some() {
+                for (stage, spent) in analysis.timings.iter() {
+                    eprintln!("{}: {:.1} ms", stage.name(), spent.as_secs_f64() * 1e3);
+                }
+            }
+        })
+        .and_then(|analysis| serde_json::to_string(&analysis).map_err(|e| e.to_string()));
+    match result {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{file}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
