@@ -6,11 +6,12 @@
 //! tell a complete blob from a torn one.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use bytes::Bytes;
 use common::StorageLocation;
 use store::testing::{crash_asset, crash_original};
-use store::{AssetKey, OnExisting, Store};
+use store::{AssetKey, OnExisting, Store, StoreError};
 
 #[tokio::main]
 async fn main() {
@@ -39,10 +40,18 @@ async fn main() {
                     } else {
                         let original = Bytes::from(crash_original(sequence));
                         let asset = crash_asset(&public_id, sequence);
-                        store
-                            .ingest(asset, original, OnExisting::Overwrite)
-                            .await
-                            .expect("ingest");
+                        match store.ingest(asset, original, OnExisting::Overwrite).await {
+                            Ok(_) => {}
+                            // Versions may run at most a few seconds ahead of
+                            // the clock; a writer this fast waits as a client would.
+                            Err(StoreError::TooManyVersions {
+                                retry_after_secs, ..
+                            }) => {
+                                let wait = u64::try_from(retry_after_secs).unwrap_or(1);
+                                tokio::time::sleep(Duration::from_secs(wait)).await;
+                            }
+                            Err(other) => panic!("ingest: {other:?}"),
+                        }
                     }
                 }
             })
