@@ -163,8 +163,10 @@ mod tests {
         let mut params =
             Params::parse([("public_id", "b64"), ("timestamp", "1700000000")]).unwrap();
         let signature = signing::sign_params(params.iter(), "abcd", Algorithm::Sha256);
-        params.push("signature".into(), signature);
-        params.push("api_key".into(), "123456789012345".into());
+        params.insert("signature".into(), signature).unwrap();
+        params
+            .insert("api_key".into(), "123456789012345".into())
+            .unwrap();
         let caller = verify_signed_request(&params, &credentials(), NOW).unwrap();
         assert_eq!(caller, Caller::Signed(Algorithm::Sha256));
     }

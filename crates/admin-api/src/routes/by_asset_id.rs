@@ -17,7 +17,7 @@ use service::params::{ExtractionRequest, Params};
 use service::{ApiError, AppState};
 
 use super::details::details_of;
-use super::resource_json;
+use super::{check_resource_type, resource_json};
 
 /// Cloudinary's limit on asset_ids per call, as for public_ids.
 const MAX_ASSET_IDS: usize = 100;
@@ -28,6 +28,11 @@ pub async fn resource_by_asset_id(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (_cloud, asset_id) = path.into_inner();
+    if !is_asset_id(&asset_id) {
+        // `/resources/<segment>` is also the collection form: a segment that
+        // is no asset_id is judged as the resource type it then names.
+        check_resource_type(&asset_id)?;
+    }
     let params = body::query_params(request.query_string())?;
     let asset = state
         .store
@@ -74,6 +79,14 @@ pub async fn delete_by_asset_ids(
     Ok(HttpResponse::Ok().json(json!({ "deleted": deleted, "partial": false })))
 }
 
+/// Asset ids are 32 lowercase hex digits (a UUID without dashes, `store`).
+fn is_asset_id(segment: &str) -> bool {
+    segment.len() == 32
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// The `asset_ids[]` of a call: 1 to 100 of them.
 fn asset_ids(params: &Params) -> Result<Vec<String>, ApiError> {
     let asset_ids: Vec<String> = params
@@ -91,4 +104,17 @@ fn asset_ids(params: &Params) -> Result<Vec<String>, ApiError> {
         ));
     }
     Ok(asset_ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_asset_id;
+
+    #[test]
+    fn asset_ids_are_32_lowercase_hex_digits() {
+        assert!(is_asset_id("0123456789abcdef0123456789abcdef"));
+        assert!(!is_asset_id("audio"));
+        assert!(!is_asset_id("0123456789ABCDEF0123456789ABCDEF"));
+        assert!(!is_asset_id("0123456789abcdef0123456789abcde"));
+    }
 }

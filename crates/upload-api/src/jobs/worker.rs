@@ -179,7 +179,7 @@ async fn run_work(state: &AppState, queue: &JobQueue, job: &Job) -> Outcome {
         Err(error) => {
             let mut body = Map::new();
             body.insert("status".into(), json!("failed"));
-            body.insert("public_id".into(), json!(params.get("public_id")));
+            body.insert("public_id".into(), json!(stored_public_id(payload)));
             body.insert("error".into(), json!({ "message": error.to_string() }));
             (body, Outcome::Done)
         }
@@ -192,6 +192,17 @@ async fn run_work(state: &AppState, queue: &JobQueue, job: &Job) -> Outcome {
         }
     }
     outcome
+}
+
+/// The `public_id` among a job's stored parameters (`[[name, value], ...]`),
+/// read as it was stored, even when the parameters as a whole are refused.
+fn stored_public_id(payload: &Value) -> Option<&str> {
+    payload["params"]
+        .as_array()?
+        .iter()
+        .find(|pair| pair.get(0).and_then(Value::as_str) == Some("public_id"))?
+        .get(1)?
+        .as_str()
 }
 
 /// The upload or explicit a job carries, as a synchronous call would run it.
