@@ -42,7 +42,7 @@ impl Authenticator {
         let Some(presented) = presented else {
             return Err(ApiError::must_supply("api_key"));
         };
-        let secret = presented.password().map(|p| p.as_ref()).unwrap_or_default();
+        let secret = presented.password().unwrap_or_default();
         if !self.credentials.matches(presented.user_id(), secret) {
             return Err(ApiError::Unauthorized("Invalid credentials".into()));
         }

@@ -77,7 +77,7 @@ pub fn authenticate_upload(
 /// Basic credentials present: they must be ours (a wrong pair is not
 /// retried as a signed request).
 fn verify_basic(presented: &Basic, credentials: &Credentials) -> Result<Caller, ApiError> {
-    let secret = presented.password().map(|p| p.as_ref()).unwrap_or_default();
+    let secret = presented.password().unwrap_or_default();
     if credentials.matches(presented.user_id(), secret) {
         Ok(Caller::Basic)
     } else {
