@@ -33,7 +33,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "adv_ocr[:document][:lang,...]", num_args = 0..=1,
           require_equals = true, default_missing_value = "adv_ocr", value_parser = parse_ocr)]
     ocr: Option<OcrOptions>,
-    /// Regions echoed under `coordinates.custom`, clamped to the image.
+    /// Regions echoed under `coordinates.custom`, limited to the image as on upload.
     #[arg(long, value_name = "x,y,w,h|x,y,w,h", value_parser = parse_custom_coordinates)]
     custom_coordinates: Option<CustomCoordinates>,
     /// Every analysis above.

@@ -32,7 +32,7 @@ fn prints_one_line_per_file_with_the_upload_fields() {
         "--colors",
         "--phash",
         "--custom-coordinates",
-        "10,20,30,40|400,500,100,200",
+        "10,20,30,40|400,500,500,700",
     ]);
     assert!(ok);
     assert_eq!(lines.len(), 1);
@@ -49,10 +49,11 @@ fn prints_one_line_per_file_with_the_upload_fields() {
     assert!(line["colors"].as_array().is_some_and(|c| !c.is_empty()));
     assert!(line["predominant"]["google"].is_array());
     assert_eq!(line["phash"].as_str().map(str::len), Some(16));
+    // Each value capped by the displayed size along its axis, as on upload.
     let custom = &line["coordinates"]["custom"];
     assert_eq!(
         custom,
-        &serde_json::json!([[10, 20, 30, 40], [400, 500, 50, 100]])
+        &serde_json::json!([[10, 20, 30, 40], [400, 500, 450, 600]])
     );
     assert!(line.get("media_metadata").is_none(), "not asked for");
 }

@@ -29,7 +29,8 @@ pub struct Options {
     pub faces: bool,
     /// `info.ocr.adv_ocr` when set.
     pub ocr: Option<OcrOptions>,
-    /// Regions in the displayed frame, echoed (clamped to the image) as `coordinates.custom`.
+    /// Regions in the displayed frame, echoed (limited to the image by
+    /// [`crate::limit_rects`]) as `coordinates.custom`.
     pub custom_coordinates: Option<Vec<Rect>>,
     pub limits: Limits,
 }
@@ -176,11 +177,10 @@ pub fn analyze_until(
         run_pixel_analyses(&mut analysis, bytes, pixels, &header, options, cancel)?;
     }
     if let Some(custom) = &options.custom_coordinates {
-        let clamped = custom.iter().map(|r| r.clamp_to(width, height)).collect();
         analysis
             .coordinates
             .get_or_insert_with(Coordinates::default)
-            .custom = Some(clamped);
+            .custom = Some(crate::limit_rects(custom, width, height));
     }
     Ok(analysis)
 }

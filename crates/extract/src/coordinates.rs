@@ -35,6 +35,21 @@ impl Rect {
         }
     }
 
+    /// A caller's region limited to a `width` x `height` image the way
+    /// Cloudinary limits `face_coordinates` and `custom_coordinates` sent with
+    /// a file: each value is capped by the image's size along its axis (its
+    /// SDK tests send `[120,30,109,150]` for a 241x51 image and get
+    /// `[120,30,109,51]` back), so a region may still reach past the border.
+    /// Detected boxes use [`Rect::clamp_to`] instead: they are geometry.
+    pub fn limit_to(self, width: u32, height: u32) -> Rect {
+        Rect {
+            x: self.x.min(width),
+            y: self.y.min(height),
+            w: self.w.min(width),
+            h: self.h.min(height),
+        }
+    }
+
     /// `self` measured in an image `factor` times larger (rounded to whole pixels).
     pub fn scaled(self, factor: f64) -> Rect {
         let scale = |v: u32| {
@@ -87,6 +102,13 @@ fn parse_rect(param: &'static str, group: &str) -> Result<Rect, ExtractError> {
             "expected x,y,w,h groups separated by '|', got {group:?}"
         ))),
     }
+}
+
+/// Regions sent with a file, limited to its displayed size by [`Rect::limit_to`]:
+/// the one rule for `custom_coordinates` and `face_coordinates` on upload and
+/// in the CLI.
+pub fn limit_rects(rects: &[Rect], width: u32, height: u32) -> Vec<Rect> {
+    rects.iter().map(|r| r.limit_to(width, height)).collect()
 }
 
 /// The wire form of `rects`, as `parse_rects` reads it.
@@ -193,6 +215,31 @@ mod tests {
                 y: 50,
                 w: 0,
                 h: 0
+            }
+        );
+    }
+
+    #[test]
+    fn limits_caller_regions_as_cloudinary_does() {
+        // Cloudinary's SDK test: a 241x51 image.
+        let sent = parse_rects(PARAM, "120,30,109,150|121,31,110,151").unwrap();
+        assert_eq!(
+            format_rects(&limit_rects(&sent, 241, 51)),
+            "120,30,109,51|121,31,110,51"
+        );
+        let far = Rect {
+            x: 500,
+            y: 60,
+            w: 1000,
+            h: 5,
+        };
+        assert_eq!(
+            far.limit_to(241, 51),
+            Rect {
+                x: 241,
+                y: 51,
+                w: 241,
+                h: 5
             }
         );
     }

@@ -48,7 +48,7 @@ mod timings;
 pub use admission::memory_estimate;
 pub use analysis::{analyze, analyze_until, Analysis, Coordinates, Info, OcrInfo, Options};
 pub use cancel::{Cancel, CancelOnDrop};
-pub use coordinates::{format_rects, parse_rects, Rect};
+pub use coordinates::{format_rects, limit_rects, parse_rects, Rect};
 pub use error::{ExtractError, LimitKind};
 pub use format::Format;
 pub use limits::Limits;

@@ -57,12 +57,8 @@ impl Analyzer {
         Self::new(cores, memory_budget_bytes, limits, metrics)
     }
 
-    /// The input limits every analysis is held to.
-    pub fn limits(&self) -> extract::Limits {
-        self.limits
-    }
-
-    /// Analyses `bytes` with `options` (a cheap clone of `Bytes` moves to the
+    /// Analyses `bytes` with `options`, held to this analyzer's input limits
+    /// whatever `options.limits` says (a cheap clone of `Bytes` moves to the
     /// blocking thread). A file over a limit is refused before it waits for
     /// admission.
     pub async fn analyze(
@@ -77,9 +73,10 @@ impl Analyzer {
     async fn analyze_until(
         &self,
         bytes: Bytes,
-        options: extract::Options,
+        mut options: extract::Options,
         cancel: extract::Cancel,
     ) -> Result<extract::Analysis, ApiError> {
+        options.limits = self.limits;
         // Dropping this future (the request ended) stops the work below.
         let _cancel_on_drop = cancel.on_drop();
         let (weight_mib, bytes, options) = {

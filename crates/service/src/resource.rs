@@ -5,7 +5,7 @@ use chrono::SecondsFormat;
 use extract::Rect;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
-use store::Asset;
+use store::{Asset, StoredAnalysis};
 
 use crate::params::{ExtractionRequest, MetadataKeys};
 
@@ -17,16 +17,6 @@ const PUBLIC_ID_IN_PATH: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'/')
     .remove(b':');
-
-/// Analysis keys that are shown only when their analysis was asked for; the
-/// colour family (`colors`, `predominant`, ...) is everything else.
-const PHASH_KEY: &str = "phash";
-const COLORS_KEY: &str = "colors";
-/// What face detection found (the asset's `coordinates.faces` may differ:
-/// `face_coordinates` overrides it).
-const DETECTED_FACES_KEY: &str = "faces";
-const METADATA_KEY: &str = "media_metadata";
-const OCR_KEY: &str = "info";
 
 /// Where delivery URLs point: `ASSAY_PUBLIC_URL`, or the scheme and host the
 /// request came in on.
@@ -133,38 +123,54 @@ pub fn render_resource(
         put("faces", json!(coordinates.faces));
     }
 
-    for (key, value) in &asset.analysis {
-        match key.as_str() {
-            PHASH_KEY if shown.phash => put(key, value.clone()),
-            METADATA_KEY => {
-                if shown.metadata.media_metadata {
-                    put("media_metadata", value.clone());
-                }
-                if shown.metadata.image_metadata {
-                    put("image_metadata", value.clone());
-                }
-            }
-            OCR_KEY if shown.ocr.is_some() => put(key, value.clone()),
-            PHASH_KEY | OCR_KEY => {}
-            // Regions live in `asset.coordinates`, rendered above.
-            DETECTED_FACES_KEY | "coordinates" => {}
-            _ if shown.colors => put(key, value.clone()),
-            _ => {}
+    render_analyses(&asset.analysis, shown, &mut body);
+    body
+}
+
+/// Adds the stored results `shown` asks for to `body`, under the field names
+/// of [`StoredAnalysis`] (and the legacy `image_metadata` when that is the
+/// name asked for).
+fn render_analyses(stored: &StoredAnalysis, shown: &ExtractionRequest, body: &mut Map<String, Value>) {
+    fn when<T: Clone>(asked: bool, result: &Option<T>) -> Option<T> {
+        result.clone().filter(|_| asked)
+    }
+    let metadata = &shown.metadata;
+    // Every field named, so that a new analysis cannot be shown unasked.
+    let visible = StoredAnalysis {
+        colors: when(shown.colors, &stored.colors),
+        phash: when(shown.phash, &stored.phash),
+        media_metadata: when(metadata.media_metadata, &stored.media_metadata),
+        info: when(shown.ocr.is_some(), &stored.info),
+        // Regions are the asset's `coordinates` and `faces`, rendered above.
+        faces_detected: false,
+        quality_analysis: None,
+        accessibility_analysis: None,
+        cinemagraph_analysis: None,
+        blurhash: None,
+        thumbhash: None,
+        average_color: None,
+    };
+    // A struct of strings, numbers and JSON values always serialises to an object.
+    if let Ok(Value::Object(fields)) = serde_json::to_value(&visible) {
+        body.extend(fields);
+    }
+    if metadata.image_metadata {
+        if let Some(map) = &stored.media_metadata {
+            body.insert("image_metadata".into(), Value::Object(map.clone()));
         }
     }
-    body
 }
 
 /// The analyses in `wanted` that `asset` has no stored result for: what a
 /// resource-details call computes (and stores) before answering. Faces need
 /// no detection once detected (even if none were found) or given.
 pub fn missing_analyses(asset: &Asset, wanted: &ExtractionRequest) -> ExtractionRequest {
-    let stored = |key: &str| asset.analysis.contains_key(key);
+    let stored = &asset.analysis;
     ExtractionRequest {
-        colors: wanted.colors && !stored(COLORS_KEY),
-        phash: wanted.phash && !stored(PHASH_KEY),
-        faces: wanted.faces && !stored(DETECTED_FACES_KEY) && asset.coordinates.faces.is_empty(),
-        metadata: if stored(METADATA_KEY) {
+        colors: wanted.colors && stored.colors.is_none(),
+        phash: wanted.phash && stored.phash.is_none(),
+        faces: wanted.faces && !stored.faces_detected && asset.coordinates.faces.is_empty(),
+        metadata: if stored.media_metadata.is_some() {
             MetadataKeys::default()
         } else {
             wanted.metadata
@@ -195,6 +201,9 @@ mod tests {
             "predominant": {"google": [["white", 60.0]]},
             "phash": "d8c926d5c28b6c67",
             "media_metadata": {"Make": "Canon"},
+            "illustration_score": 0.1,
+            "semi_transparent": false,
+            "grayscale": false,
             "info": {"ocr": {"adv_ocr": {"status": "complete", "data": []}}},
         });
         Asset {
@@ -220,7 +229,7 @@ mod tests {
             original_filename: Some("red".into()),
             folder: "folder".into(),
             access_mode: "public".into(),
-            analysis: analysis.as_object().unwrap().clone(),
+            analysis: serde_json::from_value(analysis).unwrap(),
             blob_key: "ab/cd/x".into(),
         }
     }

@@ -6,6 +6,7 @@
 //! migrations under `migrations/<postgres|sqlite>/`. Then [`Store::ingest`],
 //! [`Store::get`], [`Store::update`], [`Store::list`], [`Store::delete`].
 
+mod analysis;
 mod assets;
 pub mod blob;
 pub mod db;
@@ -19,6 +20,7 @@ pub mod similar;
 pub mod testing;
 pub mod upload_presets;
 
+pub use analysis::{ColorResults, StoredAnalysis};
 pub use assets::{Store, ORPHAN_GRACE};
 pub use blob::{BlobKey, BlobStore};
 pub use db::Database;

@@ -13,7 +13,7 @@ use store::blob::{BlobEntry, FsBlobStore};
 use store::testing::{Backend, Hold, Sandbox};
 use store::{
     AssetKey, AssetUpdate, BlobError, BlobKey, BlobStore, Coordinates, Database, DeleteOutcome,
-    ListQuery, NewAsset, OnExisting, Store, StoreError,
+    ListQuery, NewAsset, OnExisting, Store, StoreError, StoredAnalysis,
 };
 use tokio::sync::Semaphore;
 
@@ -38,10 +38,11 @@ fn new_asset(public_id: &str) -> NewAsset {
         original_filename: Some("red".into()),
         folder: String::new(),
         access_mode: "public".into(),
-        analysis: json!({"phash": "d8c926d5c28b6c67", "colors": [["#EBF1F9", 13.2]]})
-            .as_object()
-            .cloned()
-            .unwrap(),
+        analysis: StoredAnalysis {
+            phash: Some("d8c926d5c28b6c67".into()),
+            quality_analysis: Some(json!({"focus": 0.75})),
+            ..StoredAnalysis::default()
+        },
     }
 }
 
@@ -118,12 +119,7 @@ async fn an_ingested_asset_reads_back_with_every_field_and_its_original() {
             }
         );
         assert_eq!(asset.original_filename.as_deref(), Some("red"));
-        assert_eq!(asset.analysis["phash"], "d8c926d5c28b6c67", "{backend}");
-        assert_eq!(
-            asset.analysis["colors"],
-            json!([["#EBF1F9", 13.2]]),
-            "{backend}"
-        );
+        assert_eq!(asset.analysis, new_asset("red").analysis, "{backend}");
         assert_eq!(
             store.read_original(&asset).await.unwrap(),
             "jpeg bytes",
@@ -437,10 +433,11 @@ async fn an_update_changes_what_it_names_and_merges_analysis() {
             context: None,
             face_coordinates: Some(vec![]),
             custom_coordinates: Some(vec![[5, 6, 7, 8]]),
-            analysis: json!({"phash": "ffffffffffffffff", "faces": [[5, 6, 7, 8]]})
-                .as_object()
-                .cloned()
-                .unwrap(),
+            analysis: StoredAnalysis {
+                phash: Some("ffffffffffffffff".into()),
+                faces_detected: true,
+                ..StoredAnalysis::default()
+            },
             only_if_version: None,
         };
 
@@ -459,11 +456,11 @@ async fn an_update_changes_what_it_names_and_merges_analysis() {
                 custom: vec![[5, 6, 7, 8]]
             }
         );
-        assert_eq!(updated.analysis["phash"], "ffffffffffffffff");
-        assert_eq!(updated.analysis["faces"], json!([[5, 6, 7, 8]]));
+        assert_eq!(updated.analysis.phash.as_deref(), Some("ffffffffffffffff"));
+        assert!(updated.analysis.faces_detected);
         assert_eq!(
-            updated.analysis["colors"], before.analysis["colors"],
-            "{backend}: other keys kept"
+            updated.analysis.quality_analysis, before.analysis.quality_analysis,
+            "{backend}: other results kept"
         );
         assert_eq!(
             (updated.version, &updated.version_id),
@@ -485,6 +482,24 @@ async fn updating_an_unknown_asset_is_not_found() {
     }
 }
 
+/// A record with only the `i`th of eight results set (each a different field).
+fn one_result(i: usize) -> StoredAnalysis {
+    let value = json!({ "update": i });
+    let text = format!("result {i}");
+    let mut analysis = StoredAnalysis::default();
+    match i {
+        0 => analysis.info = Some(value),
+        1 => analysis.media_metadata = value.as_object().cloned(),
+        2 => analysis.accessibility_analysis = Some(value),
+        3 => analysis.cinemagraph_analysis = Some(value),
+        4 => analysis.blurhash = Some(text),
+        5 => analysis.thumbhash = Some(text),
+        6 => analysis.average_color = Some(value),
+        _ => analysis.faces_detected = true,
+    }
+    analysis
+}
+
 #[tokio::test]
 async fn concurrent_updates_lose_no_change() {
     for backend in Backend::ALL {
@@ -501,8 +516,10 @@ async fn concurrent_updates_lose_no_change() {
         let updates = (0..8).map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
-                let mut update = AssetUpdate::default();
-                update.analysis.insert(format!("key{i}"), json!(i));
+                let update = AssetUpdate {
+                    analysis: one_result(i),
+                    ..AssetUpdate::default()
+                };
                 store.update(&key("busy"), &update).await.unwrap();
             })
         });
@@ -511,13 +528,11 @@ async fn concurrent_updates_lose_no_change() {
         }
 
         let asset = store.get(&key("busy")).await.unwrap();
+        let mut expected = new_asset("busy").analysis;
         for i in 0..8 {
-            assert_eq!(
-                asset.analysis.get(&format!("key{i}")),
-                Some(&json!(i)),
-                "{backend}: key{i} lost"
-            );
+            expected.merge(one_result(i));
         }
+        assert_eq!(asset.analysis, expected, "{backend}: a result was lost");
     }
 }
 
@@ -537,17 +552,22 @@ async fn an_update_for_a_replaced_version_writes_nothing() {
             .await
             .unwrap()
             .asset;
-        let mut update = AssetUpdate {
+        let update = AssetUpdate {
             face_coordinates: Some(vec![[9, 9, 9, 9]]),
             only_if_version: Some(analysed.version_id.clone()),
+            analysis: StoredAnalysis {
+                phash: Some("0000000000000001".into()),
+                ..StoredAnalysis::default()
+            },
             ..AssetUpdate::default()
         };
-        update
-            .analysis
-            .insert("phash".into(), json!("0000000000000001"));
 
         let written = store.update(&key("v"), &update).await.unwrap();
-        assert_eq!(written.analysis["phash"], "0000000000000001", "{backend}");
+        assert_eq!(
+            written.analysis.phash.as_deref(),
+            Some("0000000000000001"),
+            "{backend}"
+        );
 
         for replace in ["overwrite", "delete and upload"] {
             if replace == "overwrite" {

@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{json, Map, Value};
 use store::testing::{Backend, Sandbox};
-use store::{AssetKey, AssetUpdate, NewAsset, OnExisting, SimilarQuery, Store, Unhashed};
+use store::{
+    AssetKey, AssetUpdate, NewAsset, OnExisting, SimilarQuery, Store, StoredAnalysis, Unhashed,
+};
 
 const LIBRARY_SIZE: usize = 3_000;
 const CLUSTERS: usize = 60;
@@ -18,13 +19,10 @@ fn key(public_id: &str) -> AssetKey {
     AssetKey::new("image", "upload", public_id)
 }
 
-fn phash_analysis(phash: Option<u64>) -> Map<String, Value> {
-    match phash {
-        Some(hash) => json!({ "phash": format!("{hash:016x}") })
-            .as_object()
-            .cloned()
-            .unwrap(),
-        None => Map::new(),
+fn phash_analysis(phash: Option<u64>) -> StoredAnalysis {
+    StoredAnalysis {
+        phash: phash.map(|hash| format!("{hash:016x}")),
+        ..StoredAnalysis::default()
     }
 }
 

@@ -56,7 +56,8 @@ pub(super) async fn details_of(
     let shown = ExtractionRequest {
         ocr: asset
             .analysis
-            .contains_key("info")
+            .info
+            .is_some()
             .then(extract::ocr::OcrOptions::default),
         ..wanted
     };

@@ -52,11 +52,15 @@ pub async fn ingest(
         phash: upload.extraction.phash || upload.duplicates,
         ..upload.extraction.clone()
     };
-    let options = analysed.options(state.analyzer.limits());
-    let analysis = state.analyzer.analyze(file.clone(), options).await?;
+    let analysis = state.analyzer.analyze(file.clone(), analysed.options()).await?;
 
+    // Regions sent with the file are limited to its displayed size (the one
+    // rule, `extract::limit_rects`); given faces replace detected ones.
+    let fitted = |given: &[extract::Rect]| {
+        to_store_rects(&extract::limit_rects(given, analysis.width, analysis.height))
+    };
     let faces = match &upload.extraction.face_coordinates {
-        Some(given) => to_store_rects(given),
+        Some(given) => fitted(given),
         None => analysis
             .faces
             .as_deref()
@@ -67,7 +71,7 @@ pub async fn ingest(
         .extraction
         .custom_coordinates
         .as_deref()
-        .map(to_store_rects)
+        .map(fitted)
         .unwrap_or_default();
     let new_asset = NewAsset {
         key: AssetKey::new(&upload.resource_type, "upload", public_id),

@@ -12,28 +12,50 @@ pub use reextract::{reextract, ResourceChanges};
 use std::collections::BTreeMap;
 
 use extract::Analysis;
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::Value;
+use store::{ColorResults, StoredAnalysis};
 
 use crate::params::{parse_context, parse_tags, Params};
 use crate::ApiError;
 
-/// Keys of the analysis JSON that are columns of the asset, not analysis results.
-const BASIC_FACTS: [&str; 6] = ["width", "height", "format", "bytes", "etag", "pages"];
-
-/// The analysis results to store: the JSON form of `analysis` without the
-/// basic facts and regions, which the asset keeps in their own fields. The
-/// detector's own `faces` stay too (never rendered from here): they record
-/// that detection ran, even when it found nobody, so it is not run again.
-fn stored_analysis(analysis: &Analysis) -> Result<Map<String, Value>, ApiError> {
-    let Value::Object(mut map) = serde_json::to_value(analysis).map_err(ApiError::internal)? else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "analysis did not serialise to an object"
-        )));
-    };
-    for key in BASIC_FACTS.iter().chain(&["coordinates"]) {
-        map.remove(*key);
+/// The results of `analysis` to store with the asset. The basic facts and the
+/// regions live in the asset's own fields; for faces the record keeps only
+/// that detection ran, so a later GET does not run it again.
+fn stored_analysis(analysis: &Analysis) -> Result<StoredAnalysis, ApiError> {
+    fn json<T: Serialize + ?Sized>(value: &T) -> Result<Value, ApiError> {
+        serde_json::to_value(value).map_err(ApiError::internal)
     }
-    Ok(map)
+    let colors = match &analysis.colors {
+        Some(report) => Some(ColorResults {
+            colors: json(&report.colors)?,
+            predominant: json(&report.predominant)?,
+            color_histogram: Some(json(&report.color_histogram)?),
+            illustration_score: report.illustration_score,
+            semi_transparent: report.semi_transparent,
+            grayscale: report.grayscale,
+        }),
+        None => None,
+    };
+    let media_metadata = match &analysis.media_metadata {
+        Some(metadata) => match json(metadata)? {
+            Value::Object(map) => Some(map),
+            other => {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "media_metadata serialised to {other}, not an object"
+                )))
+            }
+        },
+        None => None,
+    };
+    Ok(StoredAnalysis {
+        colors,
+        phash: analysis.phash.map(|phash| phash.to_string()),
+        media_metadata,
+        info: analysis.info.as_ref().map(json).transpose()?,
+        faces_detected: analysis.faces.is_some(),
+        ..StoredAnalysis::default()
+    })
 }
 
 /// `tags` when given. An empty value is no value (see [`crate::params`]):

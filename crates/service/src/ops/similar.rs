@@ -28,8 +28,6 @@ pub const DEFAULT_MAX_DISTANCE: u32 = 8;
 /// to match, and the exact search reads a large share of the index.
 pub const MAX_DISTANCE: u32 = 16;
 
-/// The analysis key the pHash is stored under (hex text).
-const PHASH_KEY: &str = "phash";
 /// Assets hashed per round of the background job.
 const BACKFILL_BATCH: u32 = 100;
 
@@ -141,7 +139,7 @@ async fn hashed(state: &AppState, asset: Asset) -> Result<(Asset, Phash), ApiErr
 }
 
 fn stored_phash(asset: &Asset) -> Option<Phash> {
-    asset.analysis.get(PHASH_KEY)?.as_str()?.parse().ok()
+    asset.analysis.phash.as_deref()?.parse().ok()
 }
 
 /// The pHash, computed only for a version that has none stored.

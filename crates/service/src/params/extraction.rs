@@ -64,9 +64,9 @@ impl ExtractionRequest {
         self.colors || self.phash || self.faces || self.metadata.any() || self.ocr.is_some()
     }
 
-    /// The options for `extract::analyze`. Faces are not detected when the
-    /// caller supplies them.
-    pub fn options(&self, limits: extract::Limits) -> extract::Options {
+    /// The options for `extract::analyze` (the analyzer adds its limits).
+    /// Faces are not detected when the caller supplies them.
+    pub fn options(&self) -> extract::Options {
         extract::Options {
             colors: self.colors,
             phash: self.phash,
@@ -74,7 +74,7 @@ impl ExtractionRequest {
             faces: self.faces && self.face_coordinates.is_none(),
             ocr: self.ocr.clone(),
             custom_coordinates: self.custom_coordinates.clone(),
-            limits,
+            ..extract::Options::default()
         }
     }
 }
@@ -137,9 +137,7 @@ mod tests {
     #[test]
     fn given_faces_are_not_detected() {
         let params = Params::parse([("faces", "1"), ("face_coordinates", "1,2,3,4")]).unwrap();
-        let options = ExtractionRequest::from_params(&params)
-            .unwrap()
-            .options(extract::Limits::default());
+        let options = ExtractionRequest::from_params(&params).unwrap().options();
         assert!(!options.faces);
     }
 
@@ -171,7 +169,7 @@ mod tests {
         let params = Params::parse([("ocr", "adv_ocr:document:de,en")]).unwrap();
         let ocr = ExtractionRequest::from_params(&params)
             .unwrap()
-            .options(extract::Limits::default())
+            .options()
             .ocr
             .expect("ocr requested");
         assert_eq!(ocr.mode, extract::ocr::OcrMode::Document);

@@ -345,9 +345,7 @@ fn apply(asset: &mut Asset, update: &AssetUpdate) {
     if let Some(custom) = &update.custom_coordinates {
         asset.coordinates.custom = custom.clone();
     }
-    for (name, value) in &update.analysis {
-        asset.analysis.insert(name.clone(), value.clone());
-    }
+    asset.analysis.merge(update.analysis.clone());
 }
 
 /// A parameter of a query built at run time.

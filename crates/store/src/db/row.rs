@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use crate::analysis::StoredAnalysis;
 use crate::model::{Asset, Coordinates, Rect};
 use crate::StoreError;
 
@@ -59,7 +60,7 @@ impl JsonColumns {
         tags: &[String],
         context: &BTreeMap<String, String>,
         coordinates: &Coordinates,
-        analysis: &Map<String, Value>,
+        analysis: &StoredAnalysis,
     ) -> JsonColumns {
         JsonColumns {
             tags: to_json(tags),
@@ -102,10 +103,8 @@ impl TryFrom<AssetRow> for Asset {
             .map_err(|e| corrupt(format!("face_coordinates: {e}")))?;
         let custom: Vec<Rect> = decode(json("custom_coordinates", &row.custom_coordinates)?)
             .map_err(|e| corrupt(format!("custom_coordinates: {e}")))?;
-        let analysis = match json("analysis", &row.analysis)? {
-            Value::Object(map) => map,
-            other => return Err(corrupt(format!("analysis is not an object: {other}"))),
-        };
+        let analysis: StoredAnalysis = decode(json("analysis", &row.analysis)?)
+            .map_err(|e| corrupt(format!("analysis: {e}")))?;
         let created_at = DateTime::<Utc>::from_timestamp(row.version, 0)
             .ok_or_else(|| corrupt(format!("version {} is not a time", row.version)))?;
 

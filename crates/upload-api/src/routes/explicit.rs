@@ -83,5 +83,5 @@ pub(crate) async fn process_explicit(
     if let Some(found) = duplicates {
         body.insert("duplicates".into(), serde_json::json!(found));
     }
-    Ok(sign_response(state, reply.algorithm, body))
+    Ok(sign_response(state, &asset, reply.algorithm, body))
 }

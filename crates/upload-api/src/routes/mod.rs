@@ -13,6 +13,7 @@ use service::body::{self, UploadBody};
 use service::params::Params;
 use service::resource::PublicBase;
 use service::{ApiError, AppState};
+use store::Asset;
 
 use crate::auth::{verify_before_file, Caller};
 use crate::source::RemoteFetcher;
@@ -91,25 +92,18 @@ impl Reply {
 }
 
 /// Adds what the upload and explicit responses carry beyond the resource:
-/// the response signature (in the digest the caller's request used) and the api_key.
+/// the response signature of `asset` (in the digest the caller's request
+/// used) and the api_key.
 fn sign_response(
     state: &AppState,
+    asset: &Asset,
     algorithm: Algorithm,
     mut body: Map<String, Value>,
 ) -> Map<String, Value> {
     let credentials = &state.config.credentials;
-    let public_id = body
-        .get("public_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let version = body
-        .get("version")
-        .and_then(Value::as_i64)
-        .unwrap_or_default();
     let signature = response_signature(
-        &public_id,
-        version,
+        &asset.public_id,
+        asset.version,
         credentials.api_secret.expose_secret(),
         algorithm,
     );

@@ -119,5 +119,5 @@ pub(crate) async fn process_upload(
     if let Some(found) = duplicates {
         body.insert("duplicates".into(), json!(found));
     }
-    Ok(sign_response(state, reply.algorithm, body))
+    Ok(sign_response(state, &asset, reply.algorithm, body))
 }

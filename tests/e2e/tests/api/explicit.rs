@@ -7,6 +7,7 @@ on_both_backends!(
     explicit_results_are_stored,
     explicit_on_an_unknown_public_id_is_404,
     explicit_needs_a_public_id_and_a_valid_signature,
+    regions_sent_with_the_file_are_limited_and_explicit_ones_kept,
 );
 
 async fn explicit_adds_requested_extractions_to_a_stored_asset(backend: Backend) {
@@ -121,4 +122,55 @@ async fn explicit_needs_a_public_id_and_a_valid_signature(backend: Backend) {
     let (status, message) = error_of(app.post_form("explicit", fields, None).await).await;
     assert_eq!(status, 401);
     assert!(message.starts_with("Invalid Signature"), "{message}");
+}
+
+/// Cloudinary's SDK test (`test_face_coordinates`): regions sent with the file
+/// come back with each value capped by the image's size along its axis
+/// (`[120,30,109,150]` on 241x51 gives `[120,30,109,51]`), stored so; regions
+/// an explicit sends later read back as given.
+async fn regions_sent_with_the_file_are_limited_and_explicit_ones_kept(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let probe = app
+        .upload_ok(FilePart::corpus("face_pillow_hopper.jpg"), &[])
+        .await;
+    let (w, h) = (
+        probe["width"].as_u64().unwrap(),
+        probe["height"].as_u64().unwrap(),
+    );
+    let sent = format!("{},30,{},{}|5,{},20,{}", w - 10, w + 7, h + 150, h + 3, h - 10);
+    let uploaded = app
+        .upload_ok(
+            FilePart::corpus("face_pillow_hopper.jpg"),
+            &[
+                ("public_id", "regions"),
+                ("faces", "1"),
+                ("face_coordinates", &sent),
+                ("custom_coordinates", &sent),
+            ],
+        )
+        .await;
+    let limited = serde_json::json!([[w - 10, 30, w, h], [5, h, 20, h - 10]]);
+    assert_eq!(uploaded["faces"], limited);
+    assert_eq!(
+        uploaded["coordinates"],
+        serde_json::json!({"faces": limited, "custom": limited})
+    );
+    let stored = app.stored_asset("regions").await;
+    assert_eq!(
+        serde_json::json!(stored.coordinates.faces),
+        limited,
+        "the limited values are what is stored"
+    );
+
+    let later = format!("2,3,{},{}", w + 1, h + 2);
+    let body = json_ok(
+        app.explicit(&[
+            ("public_id", "regions"),
+            ("type", "upload"),
+            ("face_coordinates", &later),
+        ])
+        .await,
+    )
+    .await;
+    assert_eq!(body["coordinates"]["faces"], serde_json::json!([[2, 3, w + 1, h + 2]]));
 }
