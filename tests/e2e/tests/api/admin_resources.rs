@@ -37,11 +37,7 @@ async fn details_compute_the_missing_analyses_and_keep_them(backend: Backend) {
     app.upload_ok(FilePart::corpus(PHOTO), &[("public_id", "photo")])
         .await;
     assert!(
-        app.stored_asset("photo")
-            .await
-            .analysis
-            .get("phash")
-            .is_none(),
+        app.stored_asset("photo").await.analysis.phash.is_none(),
         "the upload asked for no analysis"
     );
 
@@ -63,12 +59,13 @@ async fn details_compute_the_missing_analyses_and_keep_them(backend: Backend) {
 
     let kept = app.stored_asset("photo").await;
     assert_eq!(
-        kept.analysis["phash"], phash,
+        kept.analysis.phash.as_deref(),
+        Some(phash),
         "the computed pHash is stored"
     );
-    assert!(kept.analysis.contains_key("colors") && kept.analysis.contains_key("media_metadata"));
+    assert!(kept.analysis.colors.is_some() && kept.analysis.media_metadata.is_some());
     assert!(
-        kept.analysis.contains_key("faces"),
+        kept.analysis.faces_detected,
         "face detection is recorded as done, even when it found nobody"
     );
 
