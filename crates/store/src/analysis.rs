@@ -14,6 +14,7 @@
 //! Keys this version does not know are dropped on read rather than refused,
 //! so a replica one release behind can still serve a row a newer one wrote.
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
@@ -121,7 +122,7 @@ fn ran_marker<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Err
     #[serde(untagged)]
     enum Marker {
         Flag(bool),
-        LegacyFaces(Vec<[u32; 4]>),
+        LegacyFaces(IgnoredAny),
     }
     Ok(match Marker::deserialize(deserializer)? {
         Marker::Flag(ran) => ran,
