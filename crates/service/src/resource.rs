@@ -130,7 +130,11 @@ pub fn render_resource(
 /// Adds the stored results `shown` asks for to `body`, under the field names
 /// of [`StoredAnalysis`] (and the legacy `image_metadata` when that is the
 /// name asked for).
-fn render_analyses(stored: &StoredAnalysis, shown: &ExtractionRequest, body: &mut Map<String, Value>) {
+fn render_analyses(
+    stored: &StoredAnalysis,
+    shown: &ExtractionRequest,
+    body: &mut Map<String, Value>,
+) {
     fn when<T: Clone>(asked: bool, result: &Option<T>) -> Option<T> {
         result.clone().filter(|_| asked)
     }

@@ -159,7 +159,10 @@ mod tests {
         assert_eq!(colors.illustration_score, 0.5);
         assert!(colors.grayscale && !colors.semi_transparent);
         assert_eq!(stored.phash.as_deref(), Some("d8c926d5c28b6c67"));
-        assert!(stored.faces_detected, "an empty legacy face list still means detection ran");
+        assert!(
+            stored.faces_detected,
+            "an empty legacy face list still means detection ran"
+        );
         // Written back, the same keys come out, with the marker renamed.
         let mut written = serde_json::to_value(&stored).unwrap();
         assert_eq!(written["faces_detected"], json!(true));
@@ -171,7 +174,10 @@ mod tests {
 
     #[test]
     fn an_empty_record_is_an_empty_object_and_unknown_keys_are_dropped() {
-        assert_eq!(serde_json::to_string(&StoredAnalysis::default()).unwrap(), "{}");
+        assert_eq!(
+            serde_json::to_string(&StoredAnalysis::default()).unwrap(),
+            "{}"
+        );
         assert_eq!(read(r#"{"some_future_key": 1}"#), StoredAnalysis::default());
         assert_eq!(read("{}").colors, None, "no colour family without its keys");
     }

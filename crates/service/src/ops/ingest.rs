@@ -52,12 +52,19 @@ pub async fn ingest(
         phash: upload.extraction.phash || upload.duplicates,
         ..upload.extraction.clone()
     };
-    let analysis = state.analyzer.analyze(file.clone(), analysed.options()).await?;
+    let analysis = state
+        .analyzer
+        .analyze(file.clone(), analysed.options())
+        .await?;
 
     // Regions sent with the file are limited to its displayed size (the one
     // rule, `extract::limit_rects`); given faces replace detected ones.
     let fitted = |given: &[extract::Rect]| {
-        to_store_rects(&extract::limit_rects(given, analysis.width, analysis.height))
+        to_store_rects(&extract::limit_rects(
+            given,
+            analysis.width,
+            analysis.height,
+        ))
     };
     let faces = match &upload.extraction.face_coordinates {
         Some(given) => fitted(given),

@@ -116,10 +116,7 @@ async fn analysed_update(
         return Ok(update);
     };
     let run = analyses_for(changes, snapshot);
-    let analysis = state
-        .analyzer
-        .analyze(original, run.options())
-        .await?;
+    let analysis = state.analyzer.analyze(original, run.options()).await?;
     if update.face_coordinates.is_none() {
         if let Some(faces) = &analysis.faces {
             update.face_coordinates = Some(to_store_rects(faces));

@@ -137,7 +137,14 @@ async fn regions_sent_with_the_file_are_limited_and_explicit_ones_kept(backend: 
         probe["width"].as_u64().unwrap(),
         probe["height"].as_u64().unwrap(),
     );
-    let sent = format!("{},30,{},{}|5,{},20,{}", w - 10, w + 7, h + 150, h + 3, h - 10);
+    let sent = format!(
+        "{},30,{},{}|5,{},20,{}",
+        w - 10,
+        w + 7,
+        h + 150,
+        h + 3,
+        h - 10
+    );
     let uploaded = app
         .upload_ok(
             FilePart::corpus("face_pillow_hopper.jpg"),
@@ -172,5 +179,8 @@ async fn regions_sent_with_the_file_are_limited_and_explicit_ones_kept(backend: 
         .await,
     )
     .await;
-    assert_eq!(body["coordinates"]["faces"], serde_json::json!([[2, 3, w + 1, h + 2]]));
+    assert_eq!(
+        body["coordinates"]["faces"],
+        serde_json::json!([[2, 3, w + 1, h + 2]])
+    );
 }
