@@ -33,6 +33,27 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "adv_ocr[:document][:lang,...]", num_args = 0..=1,
           require_equals = true, default_missing_value = "adv_ocr", value_parser = parse_ocr)]
     ocr: Option<OcrOptions>,
+    /// Focus and the extended quality scores (`quality_analysis`, `quality_score`).
+    #[arg(long)]
+    quality_analysis: bool,
+    /// Colour-blind accessibility (`accessibility_analysis`).
+    #[arg(long)]
+    accessibility_analysis: bool,
+    /// How far an animation is a cinemagraph (`cinemagraph_analysis`).
+    #[arg(long)]
+    cinemagraph_analysis: bool,
+    /// Extension: BlurHash placeholder (`blurhash`).
+    #[arg(long)]
+    blurhash: bool,
+    /// Extension: ThumbHash placeholder (`thumbhash`).
+    #[arg(long)]
+    thumbhash: bool,
+    /// Extension: mean colour and whether it is light (`average_color`).
+    #[arg(long)]
+    average_color: bool,
+    /// Extension: the file's media type (`mime_type`).
+    #[arg(long)]
+    mime_type: bool,
     /// Regions echoed under `coordinates.custom`, limited to the image as on upload.
     #[arg(long, value_name = "x,y,w,h|x,y,w,h", value_parser = parse_custom_coordinates)]
     custom_coordinates: Option<CustomCoordinates>,
@@ -66,6 +87,13 @@ impl AnalyzeArgs {
                 .ocr
                 .clone()
                 .or_else(|| self.all.then(OcrOptions::default)),
+            quality: self.quality_analysis || self.all,
+            accessibility: self.accessibility_analysis || self.all,
+            cinemagraph: self.cinemagraph_analysis || self.all,
+            blurhash: self.blurhash || self.all,
+            thumbhash: self.thumbhash || self.all,
+            average_color: self.average_color || self.all,
+            mime_type: self.mime_type || self.all,
             custom_coordinates: self.custom_coordinates.as_ref().map(|c| c.0.clone()),
             ..Options::default()
         }

@@ -29,11 +29,11 @@ fn decode_estimate(bytes: &[u8], header: &Header, options: &Options) -> u64 {
     let pixels = u64::from(header.width) * u64::from(header.height);
     let full = pixels * u64::from(header.bytes_per_pixel);
     match header.format {
-        // Only OCR reads every pixel; the other inputs are DCT-scaled
-        // decodes, at most half size (a quarter of the area) once the photo
-        // is large enough for that to matter.
+        // Only OCR and the quality analysis read every pixel; the other
+        // inputs are DCT-scaled decodes, at most half size (a quarter of the
+        // area) once the photo is large enough for that to matter.
         Format::Jpg if decode::jpeg_scales_down(bytes) => {
-            let largest = if options.ocr.is_some() {
+            let largest = if options.ocr.is_some() || options.quality {
                 full
             } else {
                 full / 4

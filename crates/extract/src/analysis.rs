@@ -5,14 +5,18 @@ use image::DynamicImage;
 use md5::{Digest, Md5};
 use serde::Serialize;
 
+use crate::accessibility::{self, AccessibilityAnalysis};
 use crate::cancel::Cancel;
+use crate::cinemagraph::{self, CinemagraphAnalysis};
 use crate::colors::{self, ColorReport};
 use crate::decode::{self, Needs, Pixels};
 use crate::limits::Limits;
 use crate::metadata::{self, MediaMetadata};
 use crate::ocr::{self, OcrOptions};
 use crate::phash::Phash;
+use crate::placeholders::{self, AverageColor};
 use crate::probe::{self, Header};
+use crate::quality::{self, QualityReport};
 use crate::timings::{Stage, StageTimings};
 use crate::{faces, ExtractError, Format, Rect};
 
@@ -29,6 +33,17 @@ pub struct Options {
     pub faces: bool,
     /// `info.ocr.adv_ocr` when set.
     pub ocr: Option<OcrOptions>,
+    /// `quality_analysis` and `quality_score`.
+    pub quality: bool,
+    /// `accessibility_analysis`.
+    pub accessibility: bool,
+    /// `cinemagraph_analysis`.
+    pub cinemagraph: bool,
+    /// Extensions: `blurhash`, `thumbhash`, `average_color`, `mime_type`.
+    pub blurhash: bool,
+    pub thumbhash: bool,
+    pub average_color: bool,
+    pub mime_type: bool,
     /// Regions in the displayed frame, echoed (limited to the image by
     /// [`crate::limit_rects`]) as `coordinates.custom`.
     pub custom_coordinates: Option<Vec<Rect>>,
@@ -36,6 +51,16 @@ pub struct Options {
 }
 
 impl Options {
+    /// True when an analysis reading the small working copy is requested.
+    pub(crate) fn needs_working(&self) -> bool {
+        self.colors
+            || self.phash
+            || self.accessibility
+            || self.blurhash
+            || self.thumbhash
+            || self.average_color
+    }
+
     /// The first requested analysis that needs decoded pixels, by wire name.
     fn first_pixel_analysis(&self) -> Option<&'static str> {
         [
@@ -43,6 +68,11 @@ impl Options {
             ("phash", self.phash),
             ("faces", self.faces),
             ("ocr", self.ocr.is_some()),
+            ("quality_analysis", self.quality),
+            ("accessibility_analysis", self.accessibility),
+            ("blurhash", self.blurhash),
+            ("thumbhash", self.thumbhash),
+            ("average_color", self.average_color),
         ]
         .into_iter()
         .find_map(|(name, wanted)| wanted.then_some(name))
@@ -92,6 +122,25 @@ pub struct Analysis {
     pub coordinates: Option<Coordinates>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub info: Option<Info>,
+    /// `quality_analysis` and, next to it, `quality_score`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<QualityReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accessibility_analysis: Option<AccessibilityAnalysis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cinemagraph_analysis: Option<CinemagraphAnalysis>,
+    /// Extension: BlurHash placeholder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blurhash: Option<String>,
+    /// Extension: ThumbHash placeholder, base64.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbhash: Option<String>,
+    /// Extension: mean colour and whether it is light.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average_color: Option<AverageColor>,
+    /// Extension: the format's media type (`image/jpeg`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<&'static str>,
     /// How long each stage took (for the caller's metrics; not part of the JSON).
     #[serde(skip)]
     pub timings: StageTimings,
@@ -171,10 +220,32 @@ pub fn analyze_until(
         faces: None,
         coordinates: None,
         info: None,
+        quality: None,
+        accessibility_analysis: None,
+        cinemagraph_analysis: None,
+        blurhash: None,
+        thumbhash: None,
+        average_color: None,
+        mime_type: options.mime_type.then(|| format.mime_type()),
         timings,
     };
     if let Some(pixels) = &pixels {
         run_pixel_analyses(&mut analysis, bytes, pixels, &header, options, cancel)?;
+        if options.quality {
+            cancel.check()?;
+            // Its own canonical input; the shared decode is reused only when
+            // it is the full-resolution frame (OCR asked for it).
+            let full = pixels.full.as_deref();
+            analysis.quality = analysis.timings.time(Stage::Quality, || {
+                quality::analyze(bytes, &header, limits, full)
+            })?;
+        }
+    }
+    if options.cinemagraph {
+        cancel.check()?;
+        analysis.cinemagraph_analysis = Some(analysis.timings.time(Stage::Cinemagraph, || {
+            cinemagraph::analyze(bytes, &header, limits)
+        }));
     }
     if let Some(custom) = &options.custom_coordinates {
         analysis
@@ -205,6 +276,27 @@ fn run_pixel_analyses(
         if options.phash {
             cancel.check()?;
             analysis.phash = Some(analysis.timings.time(Stage::Phash, || Phash::of(working)));
+        }
+        if options.accessibility {
+            cancel.check()?;
+            analysis.accessibility_analysis =
+                Some(analysis.timings.time(Stage::Accessibility, || {
+                    accessibility::analyze(&working.to_rgba8())
+                }));
+        }
+        if options.blurhash || options.thumbhash || options.average_color {
+            cancel.check()?;
+            analysis.timings.time(Stage::Placeholders, || {
+                if options.blurhash {
+                    analysis.blurhash = placeholders::blurhash(working);
+                }
+                if options.thumbhash {
+                    analysis.thumbhash = Some(placeholders::thumbhash(working));
+                }
+                if options.average_color {
+                    analysis.average_color = Some(placeholders::average_color(&working.to_rgba8()));
+                }
+            });
         }
     }
     // Boxes come back in the input's pixels; this maps them to the displayed frame.

@@ -72,7 +72,7 @@ impl Needs {
     /// The inputs `options`' pixel analyses read.
     pub(crate) fn of(options: &crate::Options) -> Needs {
         Needs {
-            working: options.colors || options.phash,
+            working: options.needs_working(),
             faces: options.faces,
             full_resolution: options.ocr.is_some(),
         }

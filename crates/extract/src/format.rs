@@ -78,6 +78,22 @@ impl Format {
         }
     }
 
+    /// The IANA media type of files in this format.
+    pub fn mime_type(self) -> &'static str {
+        match self {
+            Format::Jpg => "image/jpeg",
+            Format::Png => "image/png",
+            Format::Gif => "image/gif",
+            Format::Webp => "image/webp",
+            Format::Tiff => "image/tiff",
+            Format::Bmp => "image/bmp",
+            Format::Ico => "image/vnd.microsoft.icon",
+            Format::Avif => "image/avif",
+            Format::Heic => "image/heic",
+            Format::Pdf => "application/pdf",
+        }
+    }
+
     /// The `image` crate decoder for this format, if this build can decode its pixels.
     pub(crate) fn raster_codec(self) -> Option<image::ImageFormat> {
         match self {

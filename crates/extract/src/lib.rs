@@ -25,9 +25,11 @@
 //! its page count and first-page size from the page tree (`pdf`), and likewise
 //! no pixels: there is no rasteriser in this build.
 
+pub mod accessibility;
 mod admission;
 mod analysis;
 mod cancel;
+pub mod cinemagraph;
 pub mod colors;
 pub mod coordinates;
 mod decode;
@@ -41,7 +43,9 @@ pub mod ocr;
 mod pages;
 mod pdf;
 pub mod phash;
+pub mod placeholders;
 mod probe;
+pub mod quality;
 mod shrink;
 mod timings;
 

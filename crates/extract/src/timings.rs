@@ -14,6 +14,11 @@ pub enum Stage {
     Phash,
     Faces,
     Ocr,
+    Quality,
+    Accessibility,
+    Cinemagraph,
+    /// BlurHash, ThumbHash and the average colour.
+    Placeholders,
 }
 
 impl Stage {
@@ -25,6 +30,10 @@ impl Stage {
             Stage::Phash => "phash",
             Stage::Faces => "faces",
             Stage::Ocr => "ocr",
+            Stage::Quality => "quality",
+            Stage::Accessibility => "accessibility",
+            Stage::Cinemagraph => "cinemagraph",
+            Stage::Placeholders => "placeholders",
         }
     }
 }

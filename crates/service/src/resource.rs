@@ -7,7 +7,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 use store::{Asset, StoredAnalysis};
 
-use crate::params::{ExtractionRequest, MetadataKeys};
+use crate::params::{Extensions, ExtractionRequest, MetadataKeys};
 
 /// Characters kept as they are in a delivery URL's public_id, as the SDKs'
 /// `smart_escape` keeps them; everything else is percent-encoded.
@@ -139,6 +139,7 @@ fn render_analyses(
         result.clone().filter(|_| asked)
     }
     let metadata = &shown.metadata;
+    let extensions = &shown.extensions;
     // Every field named, so that a new analysis cannot be shown unasked.
     let visible = StoredAnalysis {
         colors: when(shown.colors, &stored.colors),
@@ -147,12 +148,14 @@ fn render_analyses(
         info: when(shown.ocr.is_some(), &stored.info),
         // Regions are the asset's `coordinates` and `faces`, rendered above.
         faces_detected: false,
-        quality_analysis: None,
-        accessibility_analysis: None,
-        cinemagraph_analysis: None,
-        blurhash: None,
-        thumbhash: None,
-        average_color: None,
+        quality_analysis: when(shown.quality, &stored.quality_analysis),
+        quality_score: when(shown.quality, &stored.quality_score),
+        accessibility_analysis: when(shown.accessibility, &stored.accessibility_analysis),
+        cinemagraph_analysis: when(shown.cinemagraph, &stored.cinemagraph_analysis),
+        blurhash: when(extensions.blurhash, &stored.blurhash),
+        thumbhash: when(extensions.thumbhash, &stored.thumbhash),
+        average_color: when(extensions.average_color, &stored.average_color),
+        mime_type: when(extensions.mime_type, &stored.mime_type),
     };
     // A struct of strings, numbers and JSON values always serialises to an object.
     if let Ok(Value::Object(fields)) = serde_json::to_value(&visible) {
@@ -178,6 +181,15 @@ pub fn missing_analyses(asset: &Asset, wanted: &ExtractionRequest) -> Extraction
             MetadataKeys::default()
         } else {
             wanted.metadata
+        },
+        quality: wanted.quality && stored.quality_analysis.is_none(),
+        accessibility: wanted.accessibility && stored.accessibility_analysis.is_none(),
+        cinemagraph: wanted.cinemagraph && stored.cinemagraph_analysis.is_none(),
+        extensions: Extensions {
+            blurhash: wanted.extensions.blurhash && stored.blurhash.is_none(),
+            thumbhash: wanted.extensions.thumbhash && stored.thumbhash.is_none(),
+            average_color: wanted.extensions.average_color && stored.average_color.is_none(),
+            mime_type: wanted.extensions.mime_type && stored.mime_type.is_none(),
         },
         ..ExtractionRequest::default()
     }

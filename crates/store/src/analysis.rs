@@ -49,6 +49,9 @@ pub struct StoredAnalysis {
     /// `quality_analysis`: `{"focus", ...}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quality_analysis: Option<Value>,
+    /// `quality_score`, computed with `quality_analysis` and shown next to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality_score: Option<f64>,
     /// `accessibility_analysis`: colour-blind accessibility.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accessibility_analysis: Option<Value>,
@@ -64,6 +67,9 @@ pub struct StoredAnalysis {
     /// Extension: `{"hex", "light"}` average colour.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub average_color: Option<Value>,
+    /// Extension: the media type of the original (`image/jpeg`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
 }
 
 /// The colour family, all computed together by one colour analysis.
@@ -95,11 +101,13 @@ impl StoredAnalysis {
             info,
             faces_detected,
             quality_analysis,
+            quality_score,
             accessibility_analysis,
             cinemagraph_analysis,
             blurhash,
             thumbhash,
             average_color,
+            mime_type,
         } = newer;
         take(&mut self.colors, colors);
         take(&mut self.phash, phash);
@@ -107,11 +115,13 @@ impl StoredAnalysis {
         take(&mut self.info, info);
         self.faces_detected |= faces_detected;
         take(&mut self.quality_analysis, quality_analysis);
+        take(&mut self.quality_score, quality_score);
         take(&mut self.accessibility_analysis, accessibility_analysis);
         take(&mut self.cinemagraph_analysis, cinemagraph_analysis);
         take(&mut self.blurhash, blurhash);
         take(&mut self.thumbhash, thumbhash);
         take(&mut self.average_color, average_color);
+        take(&mut self.mime_type, mime_type);
     }
 }
 

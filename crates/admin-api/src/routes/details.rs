@@ -16,15 +16,7 @@ use super::{resource_json, AssetPath};
 /// Flags the SDKs send that need no work here: `pages` and `coordinates` are
 /// always part of the resource; the rest name data this server does not
 /// compute. They are still checked to be booleans.
-const SHOWN_ANYWAY: [&str; 7] = [
-    "pages",
-    "coordinates",
-    "quality_analysis",
-    "accessibility_analysis",
-    "cinemagraph_analysis",
-    "versions",
-    "related",
-];
+const SHOWN_ANYWAY: [&str; 4] = ["pages", "coordinates", "versions", "related"];
 
 pub async fn resource_details(
     path: web::Path<AssetPath>,
@@ -76,6 +68,10 @@ fn requested_analyses(params: &Params) -> Result<ExtractionRequest, ApiError> {
         phash: asked.phash,
         faces: asked.faces,
         metadata: asked.metadata,
+        quality: asked.quality,
+        accessibility: asked.accessibility,
+        cinemagraph: asked.cinemagraph,
+        extensions: asked.extensions,
         ..ExtractionRequest::default()
     })
 }

@@ -1,6 +1,7 @@
 //! `POST /v1_1/{cloud}/resources/{resource_type}/{type}/{public_id}`: update
 //! tags, context and regions, and run extractions (colors, phash, metadata,
-//! faces, OCR) on the stored original. JSON (Python) or form (Node) bodies.
+//! faces, OCR, quality, accessibility, cinemagraph and the extensions) on the
+//! stored original. JSON (Python) or form (Node) bodies.
 //!
 //! All or nothing: the analyses run first, then every change is written in
 //! one store update; any failure leaves the asset as it was.
@@ -35,9 +36,6 @@ const NOT_IMPLEMENTED: [&str; 17] = [
     "batch_id",
 ];
 
-/// Analysis flags accepted for raw clients but with nothing to compute here.
-const ACCEPTED_FLAGS: [&str; 2] = ["quality_analysis", "accessibility_analysis"];
-
 pub async fn update_resource(
     path: web::Path<AssetPath>,
     request: HttpRequest,
@@ -54,9 +52,6 @@ pub async fn update_resource(
             name,
             "is not supported by this server",
         ));
-    }
-    for flag in ACCEPTED_FLAGS {
-        params.flag(flag)?;
     }
     let changes = ResourceChanges::from_params(&params)?;
     let asset = reextract(&state, &key, &changes).await?;

@@ -4,7 +4,7 @@
 //! the palette comes from median cut refined by k-means (`quantize.rs`).
 
 mod palette;
-mod quantize;
+pub(crate) mod quantize;
 
 use std::collections::BTreeMap;
 

@@ -48,13 +48,29 @@ fn stored_analysis(analysis: &Analysis) -> Result<StoredAnalysis, ApiError> {
         },
         None => None,
     };
+    let quality = analysis.quality.as_ref();
     Ok(StoredAnalysis {
         colors,
         phash: analysis.phash.map(|phash| phash.to_string()),
         media_metadata,
         info: analysis.info.as_ref().map(json).transpose()?,
         faces_detected: analysis.faces.is_some(),
-        ..StoredAnalysis::default()
+        quality_analysis: quality.map(|q| json(&q.quality_analysis)).transpose()?,
+        quality_score: quality.map(|q| q.quality_score),
+        accessibility_analysis: analysis
+            .accessibility_analysis
+            .as_ref()
+            .map(json)
+            .transpose()?,
+        cinemagraph_analysis: analysis
+            .cinemagraph_analysis
+            .as_ref()
+            .map(json)
+            .transpose()?,
+        blurhash: analysis.blurhash.clone(),
+        thumbhash: analysis.thumbhash.clone(),
+        average_color: analysis.average_color.as_ref().map(json).transpose()?,
+        mime_type: analysis.mime_type.map(str::to_owned),
     })
 }
 

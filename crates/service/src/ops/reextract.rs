@@ -15,7 +15,7 @@ use bytes::Bytes;
 use store::{Asset, AssetKey, AssetUpdate, StoreError};
 
 use super::{context_param, stored_analysis, tags_param};
-use crate::params::{ExtractionRequest, MetadataKeys, Params};
+use crate::params::{Extensions, ExtractionRequest, MetadataKeys, Params};
 use crate::resource::{missing_analyses, to_store_rects};
 use crate::{ApiError, AppState};
 
@@ -140,6 +140,15 @@ fn analyses_for(changes: &ResourceChanges, snapshot: &Asset) -> ExtractionReques
             image_metadata: requested.metadata.image_metadata || missing.metadata.image_metadata,
         },
         ocr: requested.ocr.clone().or(missing.ocr),
+        quality: requested.quality || missing.quality,
+        accessibility: requested.accessibility || missing.accessibility,
+        cinemagraph: requested.cinemagraph || missing.cinemagraph,
+        extensions: Extensions {
+            blurhash: requested.extensions.blurhash || missing.extensions.blurhash,
+            thumbhash: requested.extensions.thumbhash || missing.extensions.thumbhash,
+            average_color: requested.extensions.average_color || missing.extensions.average_color,
+            mime_type: requested.extensions.mime_type || missing.extensions.mime_type,
+        },
         ..requested.clone()
     }
 }

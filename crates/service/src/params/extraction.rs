@@ -21,6 +21,30 @@ impl MetadataKeys {
     }
 }
 
+/// The opt-in extension flags beyond Cloudinary's analyses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extensions {
+    pub blurhash: bool,
+    pub thumbhash: bool,
+    pub average_color: bool,
+    pub mime_type: bool,
+}
+
+impl Extensions {
+    fn from_params(params: &Params) -> Result<Self, ApiError> {
+        Ok(Extensions {
+            blurhash: params.is_set("blurhash")?,
+            thumbhash: params.is_set("thumbhash")?,
+            average_color: params.is_set("average_color")?,
+            mime_type: params.is_set("mime_type")?,
+        })
+    }
+
+    fn any(self) -> bool {
+        self.blurhash || self.thumbhash || self.average_color || self.mime_type
+    }
+}
+
 /// The extraction parameters of one request.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtractionRequest {
@@ -30,6 +54,14 @@ pub struct ExtractionRequest {
     pub metadata: MetadataKeys,
     /// `ocr=adv_ocr[:document][:<lang>,...]`.
     pub ocr: Option<OcrOptions>,
+    /// `quality_analysis` (with `quality_score`).
+    pub quality: bool,
+    /// `accessibility_analysis`.
+    pub accessibility: bool,
+    /// `cinemagraph_analysis`.
+    pub cinemagraph: bool,
+    /// Extensions (README): placeholders, average colour and media type.
+    pub extensions: Extensions,
     /// Replaces the stored regions when given.
     pub custom_coordinates: Option<Vec<Rect>>,
     /// Replaces detected faces when given.
@@ -54,6 +86,10 @@ impl ExtractionRequest {
                 image_metadata: params.is_set("image_metadata")? || params.is_set("exif")?,
             },
             ocr,
+            quality: params.is_set("quality_analysis")?,
+            accessibility: params.is_set("accessibility_analysis")?,
+            cinemagraph: params.is_set("cinemagraph_analysis")?,
+            extensions: Extensions::from_params(params)?,
             custom_coordinates: coordinates(params, "custom_coordinates")?,
             face_coordinates: coordinates(params, "face_coordinates")?,
         })
@@ -61,7 +97,15 @@ impl ExtractionRequest {
 
     /// True when any analysis beyond the basic facts is asked for.
     pub fn needs_analysis(&self) -> bool {
-        self.colors || self.phash || self.faces || self.metadata.any() || self.ocr.is_some()
+        self.colors
+            || self.phash
+            || self.faces
+            || self.metadata.any()
+            || self.ocr.is_some()
+            || self.quality
+            || self.accessibility
+            || self.cinemagraph
+            || self.extensions.any()
     }
 
     /// The options for `extract::analyze` (the analyzer adds its limits).
@@ -73,6 +117,13 @@ impl ExtractionRequest {
             media_metadata: self.metadata.any(),
             faces: self.faces && self.face_coordinates.is_none(),
             ocr: self.ocr.clone(),
+            quality: self.quality,
+            accessibility: self.accessibility,
+            cinemagraph: self.cinemagraph,
+            blurhash: self.extensions.blurhash,
+            thumbhash: self.extensions.thumbhash,
+            average_color: self.extensions.average_color,
+            mime_type: self.extensions.mime_type,
             custom_coordinates: self.custom_coordinates.clone(),
             ..extract::Options::default()
         }
@@ -100,12 +151,23 @@ mod tests {
             ("faces", "0"),
             ("image_metadata", "1"),
             ("ocr", "adv_ocr"),
+            ("quality_analysis", "1"),
+            ("cinemagraph_analysis", "true"),
+            ("thumbhash", "1"),
             ("custom_coordinates", "10,20,30,40|50,60,70,80"),
         ])
         .unwrap();
         let request = ExtractionRequest::from_params(&params).unwrap();
         assert!(request.colors && request.phash && !request.faces);
         assert_eq!(request.ocr, Some(OcrOptions::default()));
+        assert!(request.quality && request.cinemagraph && !request.accessibility);
+        assert_eq!(
+            request.extensions,
+            Extensions {
+                thumbhash: true,
+                ..Extensions::default()
+            }
+        );
         assert_eq!(
             request.metadata,
             MetadataKeys {
@@ -157,6 +219,8 @@ mod tests {
             ("ocr", "magic"),
             ("ocr", "adv_ocr:klingon"),
             ("phash", "maybe"),
+            ("quality_analysis", "very"),
+            ("blurhash", "2"),
         ] {
             let err = ExtractionRequest::from_params(&Params::parse([(name, value)]).unwrap())
                 .unwrap_err();

@@ -25,7 +25,7 @@ use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 pub use context::parse_context;
-pub use extraction::{ExtractionRequest, MetadataKeys};
+pub use extraction::{Extensions, ExtractionRequest, MetadataKeys};
 pub use naming::{parse_tags, random_id, validate_public_id, Naming};
 
 use crate::ApiError;

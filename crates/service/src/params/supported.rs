@@ -16,9 +16,11 @@ pub const TRANSPORT: &[&str] = &[
     "cloud_name",
 ];
 
-/// The extraction flags and regions (upload, explicit, admin details).
-/// `quality_analysis`, `accessibility_analysis` and `cinemagraph_analysis`
-/// are the analyses of issue 19, accepted while they are being built.
+/// The extraction flags and regions (upload, explicit, admin details), and
+/// the extension flags beyond Cloudinary's analyses (README: `blurhash`,
+/// `thumbhash`, `average_color`, `mime_type`). Cloudinary's add-ons and AI
+/// analyses (`categorization`, `detection`, `auto_tagging`...) are in no
+/// list, so they are refused by name.
 pub const EXTRACTION: &[&str] = &[
     "colors",
     "phash",
@@ -32,6 +34,10 @@ pub const EXTRACTION: &[&str] = &[
     "quality_analysis",
     "accessibility_analysis",
     "cinemagraph_analysis",
+    "blurhash",
+    "thumbhash",
+    "average_color",
+    "mime_type",
 ];
 
 /// An upload's own parameters beyond extraction.
