@@ -125,7 +125,6 @@ mod tests {
     use image::codecs::gif::GifEncoder;
     use image::{Delay, Frame, Rgba, RgbaImage};
 
-    use super::*;
     use crate::{analyze as analyze_file, Options};
 
     /// A GIF whose frames are drawn by `draw(frame index, x, y)`.
@@ -188,7 +187,7 @@ mod tests {
 
     #[test]
     fn still_images_and_unchanging_animations_score_zero() {
-        assert_eq!(score(&gif(1, scene)), 0.0);
+        assert_eq!(score(&gif(1, |_, x, y| scene(x, y))), 0.0);
         assert_eq!(score(&gif(4, |_, x, y| scene(x, y))), 0.0);
     }
 }

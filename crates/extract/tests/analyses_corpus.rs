@@ -85,8 +85,9 @@ fn jpeg_quality_rises_with_the_encoder_quality() {
         );
     }
     assert!((scores[0].0 - 0.3).abs() < 0.02, "{scores:?}");
-    // The `image` crate's encoder subsamples chroma 4:2:0.
-    assert!(scores.iter().all(|s| s.1 == 0.25), "{scores:?}");
+    // The `image` crate's encoder keeps full chroma (4:4:4, every
+    // component sampled 1x1): a chroma share of 1.
+    assert!(scores.iter().all(|s| s.1 == 1.0), "{scores:?}");
 }
 
 #[test]

@@ -215,8 +215,8 @@ mod tests {
         // Smooth shading plus sharp-edged shapes: something to focus on.
         DynamicImage::ImageRgb8(RgbImage::from_fn(width, height, |x, y| {
             let inside = (x / 40 + y / 40) % 2 == 0;
-            let base = if inside { 190 } else { 60 };
-            Rgb([base, (base + x % 50) as u8, (base / 2 + y % 60) as u8])
+            let base: u32 = if inside { 190 } else { 60 };
+            Rgb([base as u8, (base + x % 50) as u8, (base / 2 + y % 60) as u8])
         }))
     }
 

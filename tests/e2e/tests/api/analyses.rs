@@ -79,7 +79,7 @@ async fn extension_flags_return_placeholders_colour_and_type(backend: Backend) {
         .await;
     assert_eq!(
         body["blurhash"].as_str().map(str::len),
-        Some(30),
+        Some(28),
         "{}",
         body["blurhash"]
     );

@@ -191,11 +191,7 @@ async fn async_explicit_is_notified(backend: Backend) {
     assert_eq!(notification["notification_type"], "explicit");
     assert_eq!(notification["batch_id"], pending["batch_id"]);
     assert!(notification["colors"].is_array(), "{notification}");
-    assert!(app
-        .stored_asset("later")
-        .await
-        .analysis
-        .contains_key("colors"));
+    assert!(app.stored_asset("later").await.analysis.colors.is_some());
 }
 
 async fn notification_urls_follow_the_remote_fetch_address_rules(backend: Backend) {
