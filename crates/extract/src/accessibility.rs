@@ -76,7 +76,7 @@ pub(crate) fn analyze(image: &RgbaImage) -> AccessibilityAnalysis {
         colorblind_accessibility_analysis: ColorblindAnalysis {
             distinct_edges: round(distinct_edges),
             distinct_colors: round(distinct_colors),
-            most_indistinct_pair: most_indistinct_pair.map(|c| hex(c)),
+            most_indistinct_pair: most_indistinct_pair.map(hex),
         },
         colorblind_accessibility_score: round((distinct_edges + distinct_colors) / 2.0),
     }
