@@ -109,9 +109,20 @@ fn assert_report(report: &Value, sdk: Sdk) {
         Sdk::Node => assert!(details.get("quality_analysis").is_none(), "{details}"),
     }
     assert_eq!(
-        report["get_again"]["body"], *details,
+        without_rate_limit(&report["get_again"]["body"]),
+        without_rate_limit(details),
         "stored results read back"
     );
+}
+
+/// A resource body without the rate-limit figures the Node SDK copies into
+/// it from the headers: they count down between two calls.
+fn without_rate_limit(body: &Value) -> Value {
+    let mut body = body.clone();
+    if let Some(fields) = body.as_object_mut() {
+        fields.retain(|name, _| !name.starts_with("rate_limit_"));
+    }
+    body
 }
 
 async fn python_sdk_requests_each_analysis(backend: Backend) {
