@@ -96,26 +96,51 @@ fn render_page_within(
     if colour == Colour::Gray {
         command.arg("-gray");
     }
-    // The document comes on stdin and the one page leaves on stdout: nothing
-    // touches the disk.
+    // The document comes on stdin and the one page leaves on stdout.
+    command.arg("fd://0");
+    let channels = 3;
+    // Header plus the largest raster: a square page of `long_side`.
+    let max_output = u64::from(long_side).pow(2) * channels + 64;
+    let output = run_with_input(command, bytes, max_output, deadline)?;
+    match output {
+        (Ok(true), Ok(output)) => parse_pnm(&output).map_err(RenderError::Failed),
+        (Ok(false), _) => Err(RenderError::Failed(format!(
+            "page {page} could not be rendered"
+        ))),
+        (Err(why), _) => Err(RenderError::Failed(format!("page {page}: {why}"))),
+        (_, Err(e)) => Err(RenderError::Failed(format!("page {page}: {e}"))),
+    }
+}
+
+/// What a poppler tool gave: whether it finished in time and succeeded (see
+/// [`wait_until`]), and at most the capped number of bytes of its stdout.
+pub(super) type ChildOutput = (Result<bool, String>, std::io::Result<Vec<u8>>);
+
+/// Runs `command`, a poppler tool that reads the document on stdin and writes
+/// its answer on stdout, with `input` on stdin: nothing touches the disk. At
+/// most `max_output` bytes of stdout are kept, and the child is killed at
+/// `deadline`.
+pub(super) fn run_with_input(
+    mut command: Command,
+    input: &[u8],
+    max_output: u64,
+    deadline: Duration,
+) -> Result<ChildOutput, RenderError> {
+    let program = command.get_program().to_string_lossy().into_owned();
     let mut child = command
-        .arg("fd://0")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => RenderError::Unavailable,
-            _ => RenderError::Failed(format!("{PDFTOPPM} could not start: {e}")),
+            _ => RenderError::Failed(format!("{program} could not start: {e}")),
         })?;
-    let channels = 3;
-    // Header plus the largest raster: a square page of `long_side`.
-    let max_output = u64::from(long_side).pow(2) * channels + 64;
-    let output = std::thread::scope(|threads| {
+    Ok(std::thread::scope(|threads| {
         let mut stdin = child.stdin.take().expect("stdin is piped");
         let stdout = child.stdout.take().expect("stdout is piped");
         // A write error means the child exited early; its status says why.
-        threads.spawn(move || stdin.write_all(bytes));
+        threads.spawn(move || stdin.write_all(input));
         let reader = threads.spawn(move || {
             let mut output = Vec::new();
             stdout
@@ -127,15 +152,7 @@ fn render_page_within(
         // Killing closes the pipes, so the reader thread ends too.
         let output = reader.join().expect("the reader does not panic");
         (finished, output)
-    });
-    match output {
-        (Ok(true), Ok(output)) => parse_pnm(&output).map_err(RenderError::Failed),
-        (Ok(false), _) => Err(RenderError::Failed(format!(
-            "page {page} could not be rendered"
-        ))),
-        (Err(why), _) => Err(RenderError::Failed(format!("page {page}: {why}"))),
-        (_, Err(e)) => Err(RenderError::Failed(format!("page {page}: {e}"))),
-    }
+    }))
 }
 
 /// Waits for `child` until `deadline`: `Ok(true)` when it succeeded,

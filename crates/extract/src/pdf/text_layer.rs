@@ -7,8 +7,7 @@
 //! `<line>` / `<word xMin yMin xMax yMax>text</word>`, in points from the
 //! page's top-left corner.
 
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use quick_xml::events::{BytesStart, Event};
@@ -30,7 +29,8 @@ const EXTRACT_DEADLINE: Duration = Duration::from_secs(10);
 /// pdftotext reported no such page.
 pub(crate) fn page_text(bytes: &[u8], page: u32) -> Result<Option<RecognizedPage>, RenderError> {
     let page_arg = page.to_string();
-    let mut child = Command::new(PDFTOTEXT)
+    let mut command = Command::new(PDFTOTEXT);
+    command
         .args([
             "-f",
             &page_arg,
@@ -40,29 +40,9 @@ pub(crate) fn page_text(bytes: &[u8], page: u32) -> Result<Option<RecognizedPage
             "-enc",
             "UTF-8",
         ])
-        .args(["fd://0", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => RenderError::Unavailable,
-            _ => RenderError::Failed(format!("{PDFTOTEXT} could not start: {e}")),
-        })?;
-    let (finished, output) = std::thread::scope(|threads| {
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        threads.spawn(move || stdin.write_all(bytes));
-        let reader = threads.spawn(move || {
-            let mut output = Vec::new();
-            stdout
-                .take(MAX_OUTPUT_BYTES)
-                .read_to_end(&mut output)
-                .map(|_| output)
-        });
-        let finished = super::render::wait_until(&mut child, EXTRACT_DEADLINE);
-        (finished, reader.join().expect("the reader does not panic"))
-    });
+        .args(["fd://0", "-"]);
+    let (finished, output) =
+        super::render::run_with_input(command, bytes, MAX_OUTPUT_BYTES, EXTRACT_DEADLINE)?;
     match (finished, output) {
         (Ok(true), Ok(xhtml)) => Ok(parse(&String::from_utf8_lossy(&xhtml))),
         (Ok(false), _) => Err(RenderError::Failed(format!(
