@@ -184,6 +184,12 @@ impl TestApp {
         self.signed_with(params, API_SECRET, chrono::Utc::now().timestamp())
     }
 
+    /// As [`TestApp::signed`], with a SHA-256 signature (SDKs configured with
+    /// `signature_algorithm = sha256`).
+    pub fn signed_sha256(&self, params: &[(&str, &str)]) -> Vec<(String, String)> {
+        signed_params_by(params, API_SECRET, chrono::Utc::now().timestamp(), true)
+    }
+
     /// Signed with any secret and timestamp (for refusal tests).
     pub fn signed_with(
         &self,
@@ -249,10 +255,20 @@ pub fn signed_params(
     secret: &str,
     timestamp: i64,
 ) -> Vec<(String, String)> {
+    signed_params_by(params, secret, timestamp, false)
+}
+
+/// As [`signed_params`], signed with SHA-1 or (`sha256`) SHA-256.
+fn signed_params_by(
+    params: &[(&str, &str)],
+    secret: &str,
+    timestamp: i64,
+    sha256: bool,
+) -> Vec<(String, String)> {
     let timestamp = timestamp.to_string();
     let mut all: Vec<(&str, &str)> = params.to_vec();
     all.push(("timestamp", &timestamp));
-    let signature = sign::signature(&all, secret, false);
+    let signature = sign::signature(&all, secret, sha256);
     let mut out: Vec<(String, String)> = all
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

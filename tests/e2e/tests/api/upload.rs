@@ -311,21 +311,7 @@ async fn chunked_multipart_bodies_are_accepted(backend: Backend) {
 
 async fn sha256_signatures_are_accepted(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let timestamp = chrono::Utc::now().timestamp().to_string();
-    let params = [
-        ("public_id", "sha"),
-        ("colors", "1"),
-        ("timestamp", timestamp.as_str()),
-    ];
-    let mut fields: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    fields.push(("api_key".into(), API_KEY.into()));
-    fields.push((
-        "signature".into(),
-        sign::signature(&params, API_SECRET, true),
-    ));
+    let fields = app.signed_sha256(&[("public_id", "sha"), ("colors", "1")]);
     let body = json_ok(
         app.post_form(
             "upload",

@@ -13,17 +13,7 @@ on_both_backends!(
 
 async fn a_sha256_signed_upload_gets_a_sha256_response_signature(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let timestamp = chrono::Utc::now().timestamp().to_string();
-    let params = [("public_id", "sha"), ("timestamp", timestamp.as_str())];
-    let mut fields: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    fields.push(("api_key".into(), API_KEY.into()));
-    fields.push((
-        "signature".into(),
-        sign::signature(&params, API_SECRET, true),
-    ));
+    let fields = app.signed_sha256(&[("public_id", "sha")]);
     let body = json_ok(
         app.post_form(
             "upload",
