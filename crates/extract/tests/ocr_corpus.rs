@@ -5,9 +5,8 @@
 
 mod corpus_support;
 
-use std::collections::HashMap;
-
 use extract::ocr::{AdvOcr, OcrOptions, OcrStatus};
+use test_support::words::word_counts;
 
 /// Every `text_*` file is clean printed text (one is the same page turned 90°).
 const MIN_WORD_RECALL: f64 = 0.9;
@@ -26,20 +25,6 @@ fn recognize(name: &str) -> AdvOcr {
         .unwrap_or_else(|| panic!("{name}: no `info`"))
         .ocr
         .adv_ocr
-}
-
-/// Lower-case words with leading and trailing punctuation removed, counted.
-fn word_counts<'a>(words: impl IntoIterator<Item = &'a str>) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for word in words {
-        let word = word
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase();
-        if !word.is_empty() {
-            *counts.entry(word).or_insert(0) += 1;
-        }
-    }
-    counts
 }
 
 fn word_recall(expected_text: &str, found: &AdvOcr) -> (usize, usize) {

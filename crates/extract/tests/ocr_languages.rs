@@ -6,11 +6,11 @@
 //! (installed by `scripts/setup.sh`), and the command is the reference: the
 //! words it reads on the page are the words to recover.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
 use extract::ocr::{AdvOcr, OcrOptions, OcrStatus};
+use test_support::words::word_counts;
 
 /// Share of the command's words the analysis must recover in the right language.
 const MIN_RECALL_OF_COMMAND: f64 = 0.9;
@@ -93,19 +93,6 @@ fn read(page: &[u8], ocr: &str) -> AdvOcr {
         .adv_ocr;
     assert_eq!(adv_ocr.status, OcrStatus::Complete, "{:?}", adv_ocr.message);
     adv_ocr
-}
-
-fn word_counts<'a>(words: impl IntoIterator<Item = &'a str>) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for word in words {
-        let word = word
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase();
-        if !word.is_empty() {
-            *counts.entry(word).or_insert(0) += 1;
-        }
-    }
-    counts
 }
 
 /// Share of `reference`'s words (with repetition) found among `found`'s.

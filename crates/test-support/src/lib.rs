@@ -4,3 +4,4 @@
 //! real-image corpus lives.
 
 pub mod corpus;
+pub mod words;
