@@ -251,6 +251,17 @@ fn signed_upload_fields(public_id: &str) -> Vec<(String, String)> {
     )
 }
 
+/// Reads one response head (up to and including its blank line) byte by
+/// byte, so nothing after it is consumed.
+async fn read_response_head(connection: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let byte = connection.read_u8().await.expect("a response head");
+        head.push(byte);
+    }
+    String::from_utf8(head).expect("UTF-8 response head")
+}
+
 /// An upload written by hand over one connection, so that it can stop half
 /// way through the file and go on later.
 struct UploadInProgress {
@@ -259,7 +270,10 @@ struct UploadInProgress {
 }
 
 impl UploadInProgress {
-    /// Sends the request head, the signed fields and the first half of `file`.
+    /// Sends the request head, waits for the server's `100 Continue` (so the
+    /// connection is accepted and the request is in a handler's hands, not
+    /// waiting in the listen backlog, which a stopping server drops), then
+    /// sends the signed fields and the first half of `file`.
     async fn begin(replica: &Replica, file: FilePart, public_id: &str) -> UploadInProgress {
         const BOUNDARY: &str = "assay-upload-in-progress";
         let mut body = Vec::new();
@@ -278,13 +292,18 @@ impl UploadInProgress {
         let head = format!(
             "POST /v1_1/{CLOUD}/image/upload HTTP/1.1\r\nHost: {}\r\n\
              Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n",
+             Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
             replica.address(),
             body.len()
         );
 
         let mut connection = TcpStream::connect(replica.address()).await.unwrap();
         connection.write_all(head.as_bytes()).await.unwrap();
+        let interim = read_response_head(&mut connection).await;
+        assert!(
+            interim.starts_with("HTTP/1.1 100 "),
+            "expected 100 Continue, got {interim:?}"
+        );
         let half = body.len() - file.bytes.len() / 2;
         connection.write_all(&body[..half]).await.unwrap();
         UploadInProgress {
