@@ -10,11 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What the tests use beyond the build's packages (scripts/packages/*.txt):
-# avifenc (AVIF test files), exiftool (oracle), djpeg (make bench), PostgreSQL (the production database).
+# avifenc (AVIF test files), exiftool (oracle), djpeg (make bench), tiffcp (TIFF variants), PostgreSQL (the production database).
 apt_packages=(
   libavif-bin libimage-exiftool-perl libjpeg-turbo-progs
   # OCR language tests: a page rendered in each script (ImageMagick, DejaVu fonts).
   imagemagick fonts-dejavu-core
+  # The TIFF conformance test writes its variants with tiffcp and checks them with tiffinfo.
+  libtiff-tools
   postgresql postgresql-contrib
 )
 # The SDKs' runtimes, when the machine has none of its own (a bare Debian).

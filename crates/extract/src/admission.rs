@@ -21,8 +21,9 @@ pub fn memory_estimate(bytes: &[u8], options: &Options) -> Result<u64, ExtractEr
     let limits = &options.limits;
     limits.check_bytes(bytes.len())?;
     let format = Format::sniff(bytes).ok_or(ExtractError::Unsupported)?;
-    let header = probe::probe(bytes, format, limits)?;
-    Ok(bytes.len() as u64 + decode_estimate(bytes, &header, options))
+    let readable = decode::readable(bytes, format);
+    let header = probe::probe(&readable, format, limits)?;
+    Ok(bytes.len() as u64 + decode_estimate(&readable, &header, options))
 }
 
 fn decode_estimate(bytes: &[u8], header: &Header, options: &Options) -> u64 {

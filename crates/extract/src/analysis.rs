@@ -176,6 +176,8 @@ pub fn analyze_until(
         return Err(ExtractError::Empty);
     }
     let format = Format::sniff(bytes).ok_or(ExtractError::Unsupported)?;
+    // What the decoders read; the ETag, size and metadata are the upload's.
+    let readable = decode::readable(bytes, format);
     let needs = Needs::of(options);
     let mut timings = StageTimings::default();
     // The ETag is hashed on a second thread while this one decodes: MD5 over
@@ -183,14 +185,14 @@ pub fn analyze_until(
     let (decoded, etag) = std::thread::scope(|threads| {
         let etag = threads.spawn(|| hex::encode(Md5::digest(bytes)));
         let decoded = timings.time(Stage::Decode, || {
-            let header = probe::probe(bytes, format, limits)?;
+            let header = probe::probe(&readable, format, limits)?;
             if options.faces {
                 // The face model's one-time set-up (per process and scan
                 // size) overlaps the decode instead of following it.
                 let (width, height) = header.displayed_size();
                 threads.spawn(move || faces::prepare(width, height));
             }
-            let pixels = decode::decode(bytes, &header, limits, needs)?;
+            let pixels = decode::decode(&readable, &header, limits, needs)?;
             Ok::<_, ExtractError>((header, pixels))
         });
         (decoded, etag.join().expect("MD5 does not panic"))
@@ -230,21 +232,21 @@ pub fn analyze_until(
         timings,
     };
     if let Some(pixels) = &pixels {
-        run_pixel_analyses(&mut analysis, bytes, pixels, &header, options, cancel)?;
+        run_pixel_analyses(&mut analysis, &readable, pixels, &header, options, cancel)?;
         if options.quality {
             cancel.check()?;
             // Its own canonical input; the shared decode is reused only when
             // it is the full-resolution frame (OCR asked for it).
             let full = pixels.full.as_deref();
             analysis.quality = analysis.timings.time(Stage::Quality, || {
-                quality::analyze(bytes, &header, limits, full)
+                quality::analyze(&readable, &header, limits, full)
             })?;
         }
     }
     if options.cinemagraph {
         cancel.check()?;
         analysis.cinemagraph_analysis = Some(analysis.timings.time(Stage::Cinemagraph, || {
-            cinemagraph::analyze(bytes, &header, limits)
+            cinemagraph::analyze(&readable, &header, limits)
         }));
     }
     if let Some(custom) = &options.custom_coordinates {

@@ -16,6 +16,9 @@
 mod heif;
 mod jpeg_scaled;
 mod jpeg_scans;
+mod libtiff;
+mod repair;
+mod tiff_samples;
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -28,6 +31,7 @@ use crate::probe::Header;
 use crate::{faces, pdf, shrink, ExtractError, Format};
 
 pub(crate) use jpeg_scans::check_scan_count as check_jpeg_scans;
+pub(crate) use repair::readable;
 
 /// Longest side of the working copy that colors and pHash read. pHash looks at
 /// 16x16 and colour shares settle long before 256 px; larger only costs time.
@@ -132,7 +136,12 @@ pub(crate) fn decode(
             let Some(codec) = format.raster_codec() else {
                 return Ok(None);
             };
-            let Some(decoded) = decode_general(bytes, codec, limits)? else {
+            let decoded = match format {
+                Format::Tiff => decode_tiff(bytes, limits)?,
+                Format::Ico => decode_ico(bytes, limits)?,
+                _ => decode_general(bytes, codec, limits)?,
+            };
+            let Some(decoded) = decoded else {
                 return Ok(None);
             };
             (Decodes::single(decoded, &inputs), header.orientation)
@@ -319,6 +328,58 @@ fn decode_general(
         Err(ImageError::Unsupported(_)) => Ok(None),
         Err(e) => Err(image_error(e)),
     }
+}
+
+/// An icon's chosen entry; a PNG entry the `image` crate's ICO decoder
+/// refuses (not 8-bit RGBA) is decoded as the PNG it is.
+fn decode_ico(bytes: &[u8], limits: &Limits) -> Result<Option<DynamicImage>, ExtractError> {
+    match decode_general(bytes, image::ImageFormat::Ico, limits) {
+        Err(error) => match repair::ico_png_entry(bytes) {
+            Some(png) => decode_general(png, image::ImageFormat::Png, limits),
+            None => Err(error),
+        },
+        decoded => decoded,
+    }
+}
+
+/// A TIFF's first page: the `image` crate's decoder where it reads the
+/// variant (it keeps 16-bit samples); otherwise, or where it judges the file
+/// damaged, libtiff, the reference reader, has the last word (see
+/// [`tiff_page`]).
+fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<Option<DynamicImage>, ExtractError> {
+    if tiff_samples::has_wide_integer_samples(bytes) {
+        return tiff_page(bytes, 0, limits);
+    }
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), image::ImageFormat::Tiff);
+    reader.limits(limits.decoder_limits());
+    match reader.decode() {
+        Ok(decoded) => Ok(Some(decoded)),
+        Err(error @ ImageError::Limits(_)) => Err(image_error(error)),
+        Err(ImageError::Unsupported(_)) => tiff_page(bytes, 0, limits),
+        Err(error) => tiff_page(bytes, 0, limits).map_err(|_| image_error(error)),
+    }
+}
+
+/// Page `index` (0 is the first) of a TIFF in stored orientation, in any
+/// variant libtiff reads (8 bits per sample), else, for samples wider than
+/// libtiff's RGBA interface takes, from the `tiff` crate's raw samples.
+/// `Ok(None)` when neither reads the variant; an error when the page is
+/// damaged or absent.
+pub(crate) fn tiff_page(
+    bytes: &[u8],
+    index: u32,
+    limits: &Limits,
+) -> Result<Option<DynamicImage>, ExtractError> {
+    match libtiff::decode_page(bytes, index, limits)? {
+        Some(page) => Ok(Some(page)),
+        None => tiff_samples::decode_page(bytes, index, limits),
+    }
+}
+
+/// A TIFF's stored size as libtiff reads it (for variants the `image`
+/// crate's header reader refuses).
+pub(crate) fn tiff_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    libtiff::dimensions(bytes)
 }
 
 /// Maps the `image` crate's errors onto ours by fault.

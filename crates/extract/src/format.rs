@@ -49,7 +49,8 @@ impl Format {
             Some(Format::Gif)
         } else if starts(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
             Some(Format::Webp)
-        } else if starts(b"II*\0") || starts(b"MM\0*") {
+        } else if starts(b"II*\0") || starts(b"MM\0*") || starts(b"II+\0") || starts(b"MM\0+") {
+            // Classic TIFF, then BigTIFF (64-bit offsets; version 43).
             Some(Format::Tiff)
         } else if starts(b"BM") && bytes.len() >= 26 {
             Some(Format::Bmp)
@@ -127,6 +128,7 @@ mod tests {
         assert_eq!(Format::sniff(b"GIF89a\x01\x00"), Some(Format::Gif));
         assert_eq!(Format::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(Format::Webp));
         assert_eq!(Format::sniff(b"MM\0*\0\0\0\x08"), Some(Format::Tiff));
+        assert_eq!(Format::sniff(b"II+\0\x08\0\0\0"), Some(Format::Tiff));
         assert_eq!(Format::sniff(b"%PDF-1.7\n"), Some(Format::Pdf));
         assert_eq!(Format::sniff(b"RIFF\0\0\0\0WAVEfmt "), None);
         assert_eq!(Format::sniff(b"hello world"), None);

@@ -51,11 +51,12 @@ pub(crate) fn probe(bytes: &[u8], format: Format, limits: &Limits) -> Result<Hea
             let (width, height, bytes_per_pixel) = match raster_header(bytes, codec) {
                 Ok(header) => header,
                 // Basic facts never depend on pixel support: a TIFF whose
-                // pixel variant the decoder lacks still states its size.
-                Err(image::ImageError::Unsupported(_)) if format == Format::Tiff => {
-                    let (width, height) = tiff_tag_dimensions(bytes).ok_or_else(|| {
-                        ExtractError::Corrupt("TIFF has no readable image size".to_owned())
-                    })?;
+                // variant the `image` crate lacks (or misjudges) still states
+                // its size, as libtiff or a plain tag reader reads it.
+                Err(error) if format == Format::Tiff => {
+                    let (width, height) = decode::tiff_dimensions(bytes)
+                        .or_else(|| tiff_tag_dimensions(bytes))
+                        .ok_or_else(|| decode::image_error(error))?;
                     // Unknown sample layout: assume the widest the decoders make.
                     (width, height, 8)
                 }

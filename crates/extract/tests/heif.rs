@@ -134,3 +134,76 @@ fn an_avif_made_from_a_corpus_photo_reads_like_the_photo() {
     // separates same-source from different-source pairs (tests/phash_auc.rs).
     assert!(phash_gap <= 6, "{phash_gap}");
 }
+
+/// `irot` (quarter turns anticlockwise) and `imir` (0: top-to-bottom, 1:
+/// left-to-right) follow the contract's geometry rule: a viewer shows the
+/// picture turned and mirrored, so width and height swap on odd turns, and
+/// the pixels are the picture as shown (checked against ImageMagick turning
+/// and mirroring the source the same way, in the order HEIF applies them).
+#[test]
+fn avif_rotation_and_mirroring_follow_the_displayed_frame() {
+    let dir = std::env::temp_dir().join(format!("assay-heif-irot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = corpus_support::corpus_dir().join("exif_canon_40d.jpg");
+    let run = |args: &[&str]| {
+        let output = Command::new(args[0])
+            .args(&args[1..])
+            .current_dir(&dir)
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", args[0]));
+        assert!(output.status.success(), "{args:?}: {output:?}");
+    };
+    run(&[
+        "convert",
+        source.to_str().unwrap(),
+        "-resize",
+        "240x160!",
+        "-strip",
+        "base.png",
+    ]);
+    for (irot, imir, shown_as) in [
+        (Some("1"), None, &["-rotate", "-90"][..]),
+        (Some("2"), None, &["-rotate", "180"][..]),
+        (Some("3"), None, &["-rotate", "90"][..]),
+        (None, Some("0"), &["-flip"][..]),
+        (None, Some("1"), &["-flop"][..]),
+        (Some("1"), Some("1"), &["-rotate", "-90", "-flop"][..]),
+    ] {
+        let mut encode = vec!["avifenc", "--speed", "9", "--min", "0", "--max", "10"];
+        if let Some(angle) = irot {
+            encode.extend(["--irot", angle]);
+        }
+        if let Some(axis) = imir {
+            encode.extend(["--imir", axis]);
+        }
+        encode.extend(["base.png", "out.avif"]);
+        run(&encode);
+        let mut show = vec!["convert", "base.png"];
+        show.extend(shown_as);
+        show.push("shown.png");
+        run(&show);
+
+        let what = format!("irot {irot:?}, imir {imir:?}");
+        let avif = analyze(
+            &std::fs::read(dir.join("out.avif")).unwrap(),
+            &pixel_options(),
+        )
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let shown = analyze(
+            &std::fs::read(dir.join("shown.png")).unwrap(),
+            &pixel_options(),
+        )
+        .unwrap();
+        assert_eq!(
+            (avif.width, avif.height),
+            (shown.width, shown.height),
+            "{what}"
+        );
+        let gap = avif.phash.unwrap().distance(shown.phash.unwrap());
+        assert!(
+            gap <= 6,
+            "{what}: pHash {gap} bits from the picture as shown"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -7,23 +7,24 @@
 use extract::{analyze, ExtractError, Format, Options};
 use tiff::encoder::{colortype, TiffEncoder};
 
-/// A valid 32-bit-integer greyscale TIFF (a sample layout the `image` crate's
-/// decoder lacks), `width` x `height`, with a gradient.
-fn gray32_tiff(width: u32, height: u32) -> Vec<u8> {
-    let samples: Vec<u32> = (0..width * height)
-        .map(|i| (i % width) * (u32::MAX / width))
+/// A valid TIFF with 32-bit integer CMYK samples, `width` x `height`, with a
+/// gradient: a layout neither libtiff's RGBA reader (8 and 16 bits) nor
+/// the `tiff` crate's sample decoder (grey and RGB) turns into pixels.
+fn cmyk32_tiff(width: u32, height: u32) -> Vec<u8> {
+    let samples: Vec<u32> = (0..width * height * 4)
+        .map(|i| (i / 4 % width) * (u32::MAX / width))
         .collect();
     let mut bytes = std::io::Cursor::new(Vec::new());
     TiffEncoder::new(&mut bytes)
         .expect("encoder")
-        .write_image::<colortype::Gray32>(width, height, &samples)
+        .write_image::<colortype::CMYK32>(width, height, &samples)
         .expect("encodes");
     bytes.into_inner()
 }
 
 #[test]
 fn a_variant_without_pixel_support_still_answers_its_basic_facts() {
-    let tiff = gray32_tiff(120, 80);
+    let tiff = cmyk32_tiff(120, 80);
     // Pillow-style check that the file is what we claim: the tiff crate reads it back.
     let mut reader = tiff::decoder::Decoder::new(std::io::Cursor::new(&tiff)).expect("valid TIFF");
     assert_eq!(reader.dimensions().unwrap(), (120, 80));
@@ -74,7 +75,7 @@ fn a_variant_without_pixel_support_still_answers_its_basic_facts() {
 
 #[test]
 fn a_damaged_file_of_that_variant_is_still_corrupt() {
-    let tiff = gray32_tiff(120, 80);
+    let tiff = cmyk32_tiff(120, 80);
     // Cut inside the first IFD: its size can no longer be read.
     let cut = &tiff[..tiff.len().min(12)];
     match analyze(cut, &Options::default()) {

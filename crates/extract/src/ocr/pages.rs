@@ -7,13 +7,12 @@
 use std::borrow::Cow;
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageBuffer};
-use tiff::decoder::{Decoder, DecodingResult};
-use tiff::ColorType;
+use image::DynamicImage;
+use tiff::decoder::Decoder;
 
 use super::{PageContent, PageImage};
 use crate::limits::Limits;
-use crate::{pdf, Format};
+use crate::{decode, pdf, Format};
 
 /// Every page OCR reads, in order: `first` (already decoded, with its scale
 /// to the displayed frame), then the following pages of `bytes`, lazily, up
@@ -98,39 +97,25 @@ pub(crate) fn largest_following_tiff_page(bytes: &[u8], limits: &Limits) -> u64 
     largest
 }
 
-/// TIFF pages after the first, through the `tiff` crate (the `image` crate
-/// only decodes the first directory). Stops at the first failure.
+/// TIFF pages after the first (the shared decode is the first), read one
+/// at a time by the one TIFF page reader ([`decode::tiff_page`]). Stops at
+/// the first failure.
 struct TiffPages<'a> {
-    decoder: Option<Decoder<Cursor<&'a [u8]>>>,
+    bytes: &'a [u8],
     limits: &'a Limits,
-    remaining: u32,
+    next: u32,
+    end: u32,
 }
 
 impl<'a> TiffPages<'a> {
-    fn open(bytes: &'a [u8], limits: &'a Limits, remaining: u32) -> Self {
-        let mut tiff_limits = tiff::decoder::Limits::default();
-        // One decoded page is at most the pixel limit at 16-bit RGBA.
-        tiff_limits.decoding_buffer_size =
-            usize::try_from(limits.max_pixels.saturating_mul(8)).unwrap_or(usize::MAX);
+    /// Pages `1..=following` (0 is the first).
+    fn open(bytes: &'a [u8], limits: &'a Limits, following: u32) -> Self {
         TiffPages {
-            decoder: Decoder::new(Cursor::new(bytes))
-                .ok()
-                .map(|d| d.with_limits(tiff_limits)),
+            bytes,
             limits,
-            remaining,
+            next: 1,
+            end: following.saturating_add(1),
         }
-    }
-
-    fn next_page(&mut self) -> Result<DynamicImage, String> {
-        let decoder = self.decoder.as_mut().ok_or("the TIFF cannot be read")?;
-        decoder.next_image().map_err(|e| e.to_string())?;
-        let (width, height) = decoder.dimensions().map_err(|e| e.to_string())?;
-        self.limits
-            .check_pixels(width, height)
-            .map_err(|e| e.to_string())?;
-        let colortype = decoder.colortype().map_err(|e| e.to_string())?;
-        let samples = decoder.read_image().map_err(|e| e.to_string())?;
-        to_image(width, height, colortype, samples)
     }
 }
 
@@ -138,89 +123,22 @@ impl Iterator for TiffPages<'_> {
     type Item = Result<DynamicImage, String>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.remaining == 0 || !self.decoder.as_ref()?.more_images() {
+        if self.next >= self.end {
             return None;
         }
-        self.remaining -= 1;
-        let page = self.next_page();
+        let index = self.next;
+        self.next += 1;
+        let page = match decode::tiff_page(self.bytes, index, self.limits) {
+            Ok(Some(image)) => Ok(image),
+            Ok(None) => Err(format!(
+                "TIFF page {}'s sample layout is not read",
+                index + 1
+            )),
+            Err(e) => Err(e.to_string()),
+        };
         if page.is_err() {
-            self.remaining = 0;
+            self.next = self.end;
         }
         Some(page)
-    }
-}
-
-/// The decoded samples as an image. The `tiff` crate already turns
-/// WhiteIsZero into black-is-zero and decompresses fax and JPEG pages.
-fn to_image(
-    width: u32,
-    height: u32,
-    colortype: ColorType,
-    samples: DecodingResult,
-) -> Result<DynamicImage, String> {
-    let too_short = || format!("page data is shorter than {width}x{height} {colortype:?}");
-    let image = match (colortype, samples) {
-        (ColorType::Gray(1), DecodingResult::U8(packed)) => {
-            DynamicImage::ImageLuma8(expand_bilevel(width, height, &packed).ok_or_else(too_short)?)
-        }
-        (ColorType::Gray(8), DecodingResult::U8(v)) => {
-            DynamicImage::ImageLuma8(ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?)
-        }
-        (ColorType::Gray(16), DecodingResult::U16(v)) => DynamicImage::ImageLuma16(
-            ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?,
-        ),
-        (ColorType::GrayA(8), DecodingResult::U8(v)) => DynamicImage::ImageLumaA8(
-            ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?,
-        ),
-        (ColorType::RGB(8), DecodingResult::U8(v)) => {
-            DynamicImage::ImageRgb8(ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?)
-        }
-        (ColorType::RGB(16), DecodingResult::U16(v)) => {
-            DynamicImage::ImageRgb16(ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?)
-        }
-        (ColorType::RGBA(8), DecodingResult::U8(v)) => {
-            DynamicImage::ImageRgba8(ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?)
-        }
-        (ColorType::RGBA(16), DecodingResult::U16(v)) => DynamicImage::ImageRgba16(
-            ImageBuffer::from_raw(width, height, v).ok_or_else(too_short)?,
-        ),
-        (other, _) => return Err(format!("TIFF page colour type {other:?} is not read")),
-    };
-    Ok(image)
-}
-
-/// One bit per pixel, each row padded to a whole byte, most significant bit
-/// first; 1 is white (black-is-zero after the decoder's WhiteIsZero handling).
-fn expand_bilevel(width: u32, height: u32, packed: &[u8]) -> Option<image::GrayImage> {
-    let row_bytes = usize::try_from(width.div_ceil(8)).ok()?;
-    let rows = usize::try_from(height).ok()?;
-    if packed.len() < row_bytes.checked_mul(rows)? {
-        return None;
-    }
-    Some(image::GrayImage::from_fn(width, height, |x, y| {
-        let byte = packed[y as usize * row_bytes + (x / 8) as usize];
-        let bit = (byte >> (7 - (x % 8))) & 1;
-        image::Luma([if bit == 1 { 255 } else { 0 }])
-    }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bilevel_rows_are_padded_to_whole_bytes() {
-        // 10 pixels wide: two bytes per row; first row white then black, second the reverse.
-        let packed = [0b1111_1111, 0b1100_0000, 0b0000_0000, 0b0000_0000];
-        let image = expand_bilevel(10, 2, &packed).unwrap();
-        assert_eq!(image.get_pixel(9, 0).0, [255]);
-        assert_eq!(image.get_pixel(0, 1).0, [0]);
-        assert!(expand_bilevel(10, 3, &packed).is_none(), "short data");
-    }
-
-    #[test]
-    fn unknown_colour_types_are_named() {
-        let error = to_image(1, 1, ColorType::CMYK(8), DecodingResult::U8(vec![0; 4])).unwrap_err();
-        assert!(error.contains("CMYK"), "{error}");
     }
 }

@@ -1,0 +1,140 @@
+//! TIFF pages whose samples are wider than libtiff's RGBA interface reads
+//! (32- and 64-bit integers, 16-, 32- and 64-bit floats, signed samples),
+//! through the `tiff` crate's raw sample decode, scaled to 16 bits.
+//! Integers span their type's range; floats are read as 0.0..=1.0 (as
+//! ImageMagick and Pillow show them), clamped.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageBuffer};
+use tiff::decoder::{Decoder, DecodingResult};
+use tiff::ColorType;
+
+use crate::limits::Limits;
+use crate::ExtractError;
+
+/// Page `index` of a TIFF as 16-bit grey, grey + alpha, RGB or RGBA.
+/// `Ok(None)` when its colour type is none of those four or its samples are
+/// narrower than a byte (libtiff reads those).
+pub(crate) fn decode_page(
+    bytes: &[u8],
+    index: u32,
+    limits: &Limits,
+) -> Result<Option<DynamicImage>, ExtractError> {
+    let unreadable = |e: tiff::TiffError| match e {
+        tiff::TiffError::UnsupportedError(_) => None,
+        other => Some(ExtractError::corrupt(other)),
+    };
+    let mut tiff_limits = tiff::decoder::Limits::default();
+    // The decoded samples are at most the pixel limit at 64-bit RGBA.
+    tiff_limits.decoding_buffer_size =
+        usize::try_from(limits.max_pixels.saturating_mul(32)).unwrap_or(usize::MAX);
+    let result = (|| {
+        let mut decoder = Decoder::new(Cursor::new(bytes))?.with_limits(tiff_limits);
+        decoder.seek_to_image(index as usize)?;
+        let (width, height) = decoder.dimensions()?;
+        let colortype = decoder.colortype()?;
+        Ok((width, height, colortype, decoder))
+    })();
+    let (width, height, colortype, mut decoder) = match result {
+        Ok(opened) => opened,
+        Err(e) => return unreadable(e).map_or(Ok(None), Err),
+    };
+    limits.check_pixels(width, height)?;
+    let channels = match colortype {
+        ColorType::Gray(bits) if bits >= 8 => 1,
+        ColorType::GrayA(bits) if bits >= 8 => 2,
+        ColorType::RGB(bits) if bits >= 8 => 3,
+        ColorType::RGBA(bits) if bits >= 8 => 4,
+        _ => return Ok(None),
+    };
+    let samples = match decoder.read_image() {
+        Ok(samples) => to_u16(samples),
+        Err(e) => return unreadable(e).map_or(Ok(None), Err),
+    };
+    let short = || ExtractError::Corrupt(format!("TIFF page {} is short of samples", index + 1));
+    let wanted = u64::from(width) * u64::from(height) * channels;
+    let mut samples = samples;
+    if (samples.len() as u64) < wanted {
+        return Err(short());
+    }
+    samples.truncate(wanted as usize);
+    let image = match channels {
+        1 => ImageBuffer::from_raw(width, height, samples).map(DynamicImage::ImageLuma16),
+        2 => ImageBuffer::from_raw(width, height, samples).map(DynamicImage::ImageLumaA16),
+        3 => ImageBuffer::from_raw(width, height, samples).map(DynamicImage::ImageRgb16),
+        _ => ImageBuffer::from_raw(width, height, samples).map(DynamicImage::ImageRgba16),
+    };
+    image.map(Some).ok_or_else(short)
+}
+
+/// Whether the first page holds 32-bit integer samples, which the `image`
+/// crate (0.25) reads as if they were floats: such pages come here instead.
+pub(crate) fn has_wide_integer_samples(bytes: &[u8]) -> bool {
+    let Ok(mut decoder) = Decoder::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    let wide = decoder
+        .colortype()
+        .is_ok_and(|colortype| colortype.bit_depth() == 32);
+    // SampleFormat 3 is IEEE floating point; absent means unsigned integer.
+    let float = decoder
+        .find_tag_unsigned_vec::<u16>(tiff::tags::Tag::SampleFormat)
+        .ok()
+        .flatten()
+        .is_some_and(|formats| formats.first() == Some(&3));
+    wide && !float
+}
+
+/// Every sample scaled to 0..=65535.
+fn to_u16(samples: DecodingResult) -> Vec<u16> {
+    fn unit(value: f64) -> u16 {
+        // NaN clamps to 0.
+        (value.clamp(0.0, 1.0) * 65535.0).round() as u16
+    }
+    match samples {
+        DecodingResult::U8(v) => v.into_iter().map(|s| u16::from(s) * 257).collect(),
+        DecodingResult::U16(v) => v,
+        DecodingResult::U32(v) => v.into_iter().map(|s| (s >> 16) as u16).collect(),
+        DecodingResult::U64(v) => v.into_iter().map(|s| (s >> 48) as u16).collect(),
+        DecodingResult::I8(v) => v
+            .into_iter()
+            .map(|s| (i16::from(s) + 128) as u16 * 257)
+            .collect(),
+        DecodingResult::I16(v) => v
+            .into_iter()
+            .map(|s| (i32::from(s) + 32768) as u16)
+            .collect(),
+        DecodingResult::I32(v) => v
+            .into_iter()
+            .map(|s| ((i64::from(s) + (1 << 31)) >> 16) as u16)
+            .collect(),
+        DecodingResult::I64(v) => v
+            .into_iter()
+            .map(|s| ((i128::from(s) + (1 << 63)) >> 48) as u16)
+            .collect(),
+        DecodingResult::F16(v) => v.into_iter().map(|s| unit(f64::from(s.to_f32()))).collect(),
+        DecodingResult::F32(v) => v.into_iter().map(|s| unit(f64::from(s))).collect(),
+        DecodingResult::F64(v) => v.into_iter().map(unit).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_type_spans_the_16_bit_range() {
+        assert_eq!(to_u16(DecodingResult::U8(vec![0, 255])), [0, 65535]);
+        assert_eq!(to_u16(DecodingResult::U32(vec![0, u32::MAX])), [0, 65535]);
+        assert_eq!(to_u16(DecodingResult::I8(vec![-128, 127])), [0, 65535]);
+        assert_eq!(
+            to_u16(DecodingResult::I32(vec![i32::MIN, i32::MAX])),
+            [0, 65535]
+        );
+        assert_eq!(
+            to_u16(DecodingResult::F32(vec![-1.0, 0.5, 2.0, f32::NAN])),
+            [0, 32768, 65535, 0]
+        );
+    }
+}
