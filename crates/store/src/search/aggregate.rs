@@ -233,7 +233,10 @@ mod tests {
             to,
         };
         assert!(AggregateRequest::ranges(RangeField::Bytes, vec![]).is_err());
-        assert!(AggregateRequest::ranges(RangeField::Bytes, vec![range("a", Some(5), Some(5))]).is_err());
+        assert!(
+            AggregateRequest::ranges(RangeField::Bytes, vec![range("a", Some(5), Some(5))])
+                .is_err()
+        );
         assert!(AggregateRequest::ranges(RangeField::Bytes, vec![range("a", None, None)]).is_err());
         assert!(AggregateRequest::ranges(
             RangeField::Bytes,

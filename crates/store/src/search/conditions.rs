@@ -64,7 +64,8 @@ impl ConditionBuilder {
             }
             ValueKind::Date => self.date(field, operator, value, position),
             ValueKind::Integer | ValueKind::Bytes | ValueKind::Decimal | ValueKind::AspectRatio => {
-                let number = number(kind, value).ok_or_else(|| invalid(&field, value, position, kind))?;
+                let number =
+                    number(kind, value).ok_or_else(|| invalid(&field, value, position, kind))?;
                 let test = match comparison(operator) {
                     None => Test::Equals(number),
                     Some(comparison) => Test::Compare(comparison, number),
@@ -119,7 +120,9 @@ impl ConditionBuilder {
             .flatten()
             .ok_or_else(|| invalid(&field, value, position, ValueKind::Date))?;
         let TimeSpan { start, end } = span;
-        let bound = |comparison, at| condition(field.clone(), Test::Compare(comparison, Value::Integer(at)));
+        let bound = |comparison, at| {
+            condition(field.clone(), Test::Compare(comparison, Value::Integer(at)))
+        };
         Ok(match operator {
             Operator::Colon | Operator::Equals => {
                 if values::is_relative_date(&value.text) {

@@ -49,9 +49,10 @@ impl PagePosition {
             serde_json::from_slice(&json).map_err(|_| SearchError::InvalidCursor)?;
         let fits = position.sort == signature(sort)
             && position.values.len() == sort.len()
-            && sort.iter().zip(&position.values).all(|(key, value)| {
-                matches!(value, SortValue::Text(_)) == key.field.is_text()
-            });
+            && sort
+                .iter()
+                .zip(&position.values)
+                .all(|(key, value)| matches!(value, SortValue::Text(_)) == key.field.is_text());
         if fits {
             Ok(position)
         } else {

@@ -170,7 +170,12 @@ impl Dialect {
 
     /// PostgreSQL's GIN-indexed test that `map` has `key` = `value` (both
     /// bound); `None` on SQLite.
-    pub fn keyed_contains(self, map: JsonMap, key_param: &str, value_param: &str) -> Option<String> {
+    pub fn keyed_contains(
+        self,
+        map: JsonMap,
+        key_param: &str,
+        value_param: &str,
+    ) -> Option<String> {
         match self {
             Dialect::Postgres => Some(format!(
                 "{} @> jsonb_build_object({key_param}::text, {value_param}::text)",

@@ -18,7 +18,9 @@ pub enum SearchError {
         field: String,
         key: String,
     },
-    #[error("Invalid value '{value}' for field '{field}' at position {position}: expected {expected}")]
+    #[error(
+        "Invalid value '{value}' for field '{field}' at position {position}: expected {expected}"
+    )]
     InvalidValue {
         position: usize,
         field: String,

@@ -225,7 +225,10 @@ mod tests {
 
     #[test]
     fn names_map_to_fields_and_aliases_agree() {
-        assert_eq!(Field::lookup("uploaded_at", 0), Field::lookup("created_at", 0));
+        assert_eq!(
+            Field::lookup("uploaded_at", 0),
+            Field::lookup("created_at", 0)
+        );
         assert_eq!(
             Field::lookup("type", 0).unwrap(),
             Field::Scalar(Scalar::DeliveryType)

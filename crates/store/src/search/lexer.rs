@@ -49,9 +49,13 @@ pub enum TokenKind {
     OpenParen,
     CloseParen,
     /// `[` (inclusive) or `{` (exclusive).
-    OpenRange { inclusive: bool },
+    OpenRange {
+        inclusive: bool,
+    },
     /// `]` (inclusive) or `}` (exclusive).
-    CloseRange { inclusive: bool },
+    CloseRange {
+        inclusive: bool,
+    },
     And,
     Or,
     Not,
@@ -82,7 +86,11 @@ pub struct Token {
 
 /// Characters that end an unquoted word.
 fn ends_word(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | ':' | '=' | '<' | '>' | '"')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '(' | ')' | '[' | ']' | '{' | '}' | ':' | '=' | '<' | '>' | '"'
+        )
 }
 
 pub fn tokenize(expression: &str) -> Result<Vec<Token>, SearchError> {
@@ -275,7 +283,10 @@ mod tests {
         let tokens = tokenize("width>=4000 AND -tags:a*").unwrap();
         let positions: Vec<usize> = tokens.iter().map(|t| t.position).collect();
         assert_eq!(positions, vec![0, 5, 7, 12, 16, 17, 21, 22]);
-        assert_eq!(tokens[1].kind, TokenKind::Operator(Operator::GreaterOrEqual));
+        assert_eq!(
+            tokens[1].kind,
+            TokenKind::Operator(Operator::GreaterOrEqual)
+        );
         assert_eq!(tokens[4].kind, TokenKind::Not);
         assert_eq!(
             tokens[7].kind,

@@ -114,7 +114,11 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let next_cursor = match (more, assets.last(), last_id) {
             (true, Some(last), Some(id)) => {
-                let values = plan.sort.iter().map(|key| key.field.value_of(last)).collect();
+                let values = plan
+                    .sort
+                    .iter()
+                    .map(|key| key.field.value_of(last))
+                    .collect();
                 Some(PagePosition::new(&plan.sort, values, id).encode())
             }
             _ => None,

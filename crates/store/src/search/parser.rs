@@ -78,7 +78,13 @@ impl Parser {
 
     fn or_group(&mut self) -> Result<Expression, SearchError> {
         let mut parts = vec![self.and_group()?];
-        while matches!(self.peek(), Some(Token { kind: TokenKind::Or, .. })) {
+        while matches!(
+            self.peek(),
+            Some(Token {
+                kind: TokenKind::Or,
+                ..
+            })
+        ) {
             self.advance();
             parts.push(self.and_group()?);
         }
@@ -119,7 +125,10 @@ impl Parser {
 
     fn primary(&mut self) -> Result<Expression, SearchError> {
         let Some(token) = self.advance() else {
-            return Err(SearchError::syntax(self.end, "Unexpected end of expression"));
+            return Err(SearchError::syntax(
+                self.end,
+                "Unexpected end of expression",
+            ));
         };
         match token.kind {
             TokenKind::OpenParen => self.nested(token.position, |parser| {
@@ -130,10 +139,7 @@ impl Parser {
                         ..
                     }) => Ok(inner),
                     Some(other) => Err(unexpected(&other)),
-                    None => Err(SearchError::syntax(
-                        token.position,
-                        "Unclosed '('",
-                    )),
+                    None => Err(SearchError::syntax(token.position, "Unclosed '('")),
                 }
             }),
             TokenKind::Word(word) => {
@@ -155,7 +161,10 @@ impl Parser {
         };
         self.advance();
         if word.quoted || word.wildcard {
-            return Err(SearchError::syntax(position, "Expected a field name before the operator"));
+            return Err(SearchError::syntax(
+                position,
+                "Expected a field name before the operator",
+            ));
         }
         let field = Field::lookup(&word.text, position)?;
         match self.advance() {
@@ -169,7 +178,11 @@ impl Parser {
             }) if operator == Operator::Colon => self.range(field, inclusive, range_position),
             Some(other) => Err(SearchError::syntax(
                 other.position,
-                format!("Expected a value for '{}' but found {}", word.text, other.kind.describe()),
+                format!(
+                    "Expected a value for '{}' but found {}",
+                    word.text,
+                    other.kind.describe()
+                ),
             )),
             None => Err(SearchError::syntax(
                 operator_position + operator.as_str().len(),
@@ -179,11 +192,21 @@ impl Parser {
     }
 
     /// After `[` or `{`: `low TO high` and the closing bracket.
-    fn range(&mut self, field: Field, low_inclusive: bool, position: usize) -> Result<Expression, SearchError> {
+    fn range(
+        &mut self,
+        field: Field,
+        low_inclusive: bool,
+        position: usize,
+    ) -> Result<Expression, SearchError> {
         let (low, low_position) = self.range_word(position)?;
         match self.advance() {
             Some(Token {
-                kind: TokenKind::Word(Word { text, quoted: false, wildcard: false }),
+                kind:
+                    TokenKind::Word(Word {
+                        text,
+                        quoted: false,
+                        wildcard: false,
+                    }),
                 ..
             }) if text == "TO" => {}
             Some(other) => {
@@ -277,7 +300,10 @@ fn flatten(mut parts: Vec<Expression>, join: fn(Vec<Expression>) -> Expression) 
 }
 
 fn unexpected(token: &Token) -> SearchError {
-    SearchError::syntax(token.position, format!("Unexpected {}", token.kind.describe()))
+    SearchError::syntax(
+        token.position,
+        format!("Unexpected {}", token.kind.describe()),
+    )
 }
 
 #[cfg(test)]
@@ -312,7 +338,10 @@ mod tests {
     fn not_binds_tighter_than_and_and_and_than_or() {
         let expected = Expression::Or(vec![
             Expression::And(vec![
-                field(Field::Scalar(Scalar::Format), Test::Equals(Value::Text("jpg".into()))),
+                field(
+                    Field::Scalar(Scalar::Format),
+                    Test::Equals(Value::Text("jpg".into())),
+                ),
                 Expression::Not(Box::new(field(
                     Field::Tags,
                     Test::Equals(Value::Text("a".into())),
@@ -417,7 +446,11 @@ mod tests {
 
     #[test]
     fn nesting_and_size_are_capped() {
-        let deep = format!("{}a{}", "(".repeat(MAX_DEPTH + 1), ")".repeat(MAX_DEPTH + 1));
+        let deep = format!(
+            "{}a{}",
+            "(".repeat(MAX_DEPTH + 1),
+            ")".repeat(MAX_DEPTH + 1)
+        );
         assert!(matches!(error(&deep), SearchError::TooComplex { .. }));
         assert!(matches!(
             error(&"-".repeat(MAX_DEPTH + 1).replace('-', "NOT ").to_string()),

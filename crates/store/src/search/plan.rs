@@ -115,7 +115,10 @@ impl SearchPlan {
             .map(|range| {
                 let mut bounds = Vec::new();
                 if let Some(from) = range.from {
-                    bounds.push(format!("{number} >= {}", builder.bind(Param::Integer(from))));
+                    bounds.push(format!(
+                        "{number} >= {}",
+                        builder.bind(Param::Integer(from))
+                    ));
                 }
                 if let Some(to) = range.to {
                     bounds.push(format!("{number} < {}", builder.bind(Param::Integer(to))));
@@ -123,7 +126,10 @@ impl SearchPlan {
                 format!("count(CASE WHEN {} THEN 1 END)", bounds.join(" AND "))
             })
             .collect();
-        let only = field.only().map(|only| format!(" AND {only}")).unwrap_or_default();
+        let only = field
+            .only()
+            .map(|only| format!(" AND {only}"))
+            .unwrap_or_default();
         Query {
             sql: format!(
                 "SELECT {} FROM assets WHERE ({filter}){only}",

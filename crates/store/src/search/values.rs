@@ -106,7 +106,8 @@ pub fn date(text: &str, now: DateTime<Utc>) -> Option<TimeSpan> {
     let instant = DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp())
         .or_else(|_| {
-            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").map(|t| t.and_utc().timestamp())
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+                .map(|t| t.and_utc().timestamp())
         })
         .ok()?;
     Some(TimeSpan {
@@ -165,11 +166,23 @@ mod tests {
             date("2025-01-01T00:00:10Z", now).unwrap().start,
             1_735_689_610
         );
-        assert_eq!(date("2025-01-01T00:00:10", now).unwrap().start, 1_735_689_610);
+        assert_eq!(
+            date("2025-01-01T00:00:10", now).unwrap().start,
+            1_735_689_610
+        );
         assert_eq!(date("1d", now).unwrap().start, now.timestamp() - 86_400);
-        assert_eq!(date("2w", now).unwrap().start, now.timestamp() - 14 * 86_400);
-        assert_eq!(date("1m", now).unwrap().start, now.timestamp() - 30 * 86_400);
-        assert_eq!(date("1y", now).unwrap().start, now.timestamp() - 365 * 86_400);
+        assert_eq!(
+            date("2w", now).unwrap().start,
+            now.timestamp() - 14 * 86_400
+        );
+        assert_eq!(
+            date("1m", now).unwrap().start,
+            now.timestamp() - 30 * 86_400
+        );
+        assert_eq!(
+            date("1y", now).unwrap().start,
+            now.timestamp() - 365 * 86_400
+        );
         assert_eq!(date("3h", now).unwrap().start, now.timestamp() - 3 * 3600);
         for bad in ["", "d", "1x", "-1d", "2025-13-01", "yesterday", "1.5d"] {
             assert_eq!(date(bad, now), None, "{bad}");
