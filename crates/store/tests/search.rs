@@ -87,7 +87,7 @@ fn library_asset(i: usize, rng: &mut StdRng) -> (NewAsset, usize) {
         .filter(|_| rng.random_bool(0.3))
         .map(|t| t.to_string())
         .collect();
-    if i % 37 == 0 {
+    if i.is_multiple_of(37) {
         tags.push("rare_tag".into());
     }
     let mut context = BTreeMap::new();
