@@ -1,7 +1,7 @@
 //! The search API on a million assets in PostgreSQL: p50 and p99 of
 //! `Store::search` (a page of 50 plus the total count) for selective
-//! expressions and a broad one, with the plan PostgreSQL chose for each
-//! page query.
+//! expressions, a medium one (2.5% of the library) and a broad one (60%),
+//! with the plan PostgreSQL chose for each page query.
 //!
 //! The library (bulk-loaded with COPY, then VACUUM ANALYZE): formats jpg 60%,
 //! png 25%, webp 10%, gif 5%; widths over 4000 px 10%; media metadata Make
@@ -24,7 +24,7 @@ const EXPRESSIONS: [(&str, &str); 5] = [
     ("selective", "image_metadata.Make:Canon AND width>4000"),
     ("selective", "tags:rare_tag"),
     ("selective", "public_id:bench/77777*"),
-    ("selective", "bytes>9mb AND format:png"),
+    ("medium", "bytes>9mb AND format:png"),
     ("broad", "format:jpg"),
 ];
 

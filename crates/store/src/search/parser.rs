@@ -445,6 +445,21 @@ mod tests {
     }
 
     #[test]
+    fn cloudinarys_documented_examples_parse() {
+        for example in [
+            "resource_type:image AND tags=kitten AND uploaded_at>1d AND bytes>1m",
+            "cat AND tags:kitten",
+            "created_at>1d AND bytes>1mb",
+            "folder:products/* AND width>500",
+            "tag:dog uploaded_at>1m aspect_ratio>=\"4:3\" width>2048",
+            "tags:shirt OR public_id:shirt",
+            "\"long pants\" AND -tags:sale",
+        ] {
+            parse(example);
+        }
+    }
+
+    #[test]
     fn nesting_and_size_are_capped() {
         let deep = format!(
             "{}a{}",

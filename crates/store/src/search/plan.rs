@@ -1,7 +1,7 @@
 //! A validated search and the SQL of its queries: the page, the total count
 //! and each aggregation, all filtered by the one compiled expression.
 
-use super::aggregate::{AggregateRequest, RangeField, ValuesField};
+use super::aggregate::{AggregateRange, AggregateRequest, RangeField, ValuesField};
 use super::ast::Expression;
 use super::compile::{Param, SqlBuilder};
 use super::cursor::PagePosition;
@@ -107,7 +107,7 @@ impl SearchPlan {
     }
 
     /// One row with a count per range, in order.
-    pub fn ranges(&self, field: RangeField, ranges: &[super::aggregate::AggregateRange]) -> Query {
+    pub fn ranges(&self, field: RangeField, ranges: &[AggregateRange]) -> Query {
         let (mut builder, filter) = self.filtered();
         let number = field.sql();
         let counts: Vec<String> = ranges
