@@ -53,6 +53,7 @@ build:
 bench: setup
 	$(CARGO) bench -p extract
 	$(CARGO) bench -p store --bench phash_index
+	$(CARGO) bench -p store --bench search
 	CARGO=$(CARGO) bash bench/run.sh
 
 lint:

@@ -1,8 +1,9 @@
 //! One error type for every store operation. The API crates map it to HTTP in
-//! their own error module: `NotFound` and `InvalidCursor` are the caller's
-//! fault, the rest are server errors.
+//! their own error module: `NotFound`, `InvalidCursor` and `Search` are the
+//! caller's fault, the rest are server errors.
 
 use crate::model::AssetKey;
+use crate::search::SearchError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -33,6 +34,10 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("blob store: {0}")]
     Blob(#[from] BlobError),
+    /// A search request with a bad expression, sort, aggregation, page size
+    /// or cursor.
+    #[error(transparent)]
+    Search(#[from] SearchError),
     /// A row whose stored JSON or numbers cannot be read back.
     #[error("corrupt asset row {asset_id}: {reason}")]
     CorruptRow { asset_id: String, reason: String },
@@ -41,7 +46,10 @@ pub enum StoreError {
 impl StoreError {
     /// True for errors caused by the request rather than the server.
     pub fn is_client_error(&self) -> bool {
-        matches!(self, StoreError::NotFound(_) | StoreError::InvalidCursor)
+        matches!(
+            self,
+            StoreError::NotFound(_) | StoreError::InvalidCursor | StoreError::Search(_)
+        )
     }
 }
 

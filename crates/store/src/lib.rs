@@ -4,7 +4,8 @@
 //!
 //! Start with [`Store::connect`] (or [`Store::from_config`]): it runs the
 //! migrations under `migrations/<postgres|sqlite>/`. Then [`Store::ingest`],
-//! [`Store::get`], [`Store::update`], [`Store::list`], [`Store::delete`].
+//! [`Store::get`], [`Store::update`], [`Store::list`], [`Store::delete`],
+//! [`Store::search`].
 
 mod analysis;
 mod assets;
@@ -15,6 +16,7 @@ mod error;
 pub mod jobs;
 pub mod model;
 pub mod rate_limit;
+pub mod search;
 pub mod similar;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -29,4 +31,5 @@ pub use model::{
     Asset, AssetKey, AssetUpdate, Coordinates, DeleteOutcome, Ingested, ListQuery, NewAsset,
     OnExisting, Page, Rect, SweepReport, MAX_PAGE_SIZE,
 };
+pub use search::{SearchError, SearchPage, SearchRequest};
 pub use similar::{SimilarAsset, SimilarQuery, Unhashed};

@@ -1,0 +1,60 @@
+//! The parsed expression: typed conditions joined by Boolean operators. Every
+//! value is already checked against its field, so compiling it cannot fail.
+
+use super::fields::Field;
+use super::values::Value;
+
+/// A whole search expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expression {
+    /// No expression: every asset.
+    All,
+    And(Vec<Expression>),
+    Or(Vec<Expression>),
+    Not(Box<Expression>),
+    Condition(Condition),
+}
+
+/// One test of one field (or, for a bare term, of the text fields).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub target: Target,
+    pub test: Test,
+}
+
+/// What a condition looks at.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A bare term: public_id, filename, any tag or any context value.
+    AnyText,
+    Field(Field),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test {
+    /// Equal (for a set: some member equal).
+    Equals(Value),
+    /// Starts with (for a set: some member does).
+    Prefix(String),
+    Compare(Comparison, Value),
+}
+
+/// How a number or date compares with the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}
+
+impl Comparison {
+    pub fn sql(self) -> &'static str {
+        match self {
+            Comparison::Less => "<",
+            Comparison::LessOrEqual => "<=",
+            Comparison::Greater => ">",
+            Comparison::GreaterOrEqual => ">=",
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! The parsed expression as a SQL `WHERE` condition with bound parameters:
+//! one compiler for both databases, asking [`Dialect`] only for the SQL a
+//! field reads as. No text from the request is ever written into the SQL:
+//! values, context keys and metadata keys are all parameters (`$1`, `$2`,
+//! ... in order, each used once, which both databases accept).
+
+use super::ast::{Condition, Expression, Target, Test};
+use super::dialect::{Dialect, JsonMap, TextSet, FILENAME};
+use super::fields::{Field, Scalar};
+use super::values::Value;
+
+/// A parameter of the generated SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Text(String),
+    Integer(i64),
+    Decimal(f64),
+}
+
+impl From<&Value> for Param {
+    fn from(value: &Value) -> Param {
+        match value {
+            Value::Text(text) => Param::Text(text.clone()),
+            Value::Integer(n) => Param::Integer(*n),
+            Value::Decimal(n) => Param::Decimal(*n),
+        }
+    }
+}
+
+/// Binds every parameter of `$params` (a `&[Param]`) to `$query`, in order.
+macro_rules! bind_params {
+    ($query:expr, $params:expr) => {{
+        let mut query = $query;
+        for param in $params {
+            query = match param {
+                $crate::search::compile::Param::Text(v) => query.bind(v.as_str()),
+                $crate::search::compile::Param::Integer(v) => query.bind(*v),
+                $crate::search::compile::Param::Decimal(v) => query.bind(*v),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_params;
+
+/// SQL text under construction and the parameters it refers to.
+#[derive(Debug)]
+pub struct SqlBuilder {
+    pub dialect: Dialect,
+    pub params: Vec<Param>,
+}
+
+impl SqlBuilder {
+    pub fn new(dialect: Dialect) -> SqlBuilder {
+        SqlBuilder {
+            dialect,
+            params: Vec::new(),
+        }
+    }
+
+    /// Adds a parameter; returns its placeholder.
+    pub fn bind(&mut self, param: Param) -> String {
+        self.params.push(param);
+        format!("${}", self.params.len())
+    }
+
+    /// The condition `expression` stands for. NULL (a field the asset does
+    /// not have) counts as false: a negation turns it into true, so that
+    /// `-image_metadata.Make:Canon` finds the assets without a Make.
+    pub fn expression(&mut self, expression: &Expression) -> String {
+        match expression {
+            Expression::All => "1 = 1".into(),
+            Expression::And(parts) => self.join(parts, " AND "),
+            Expression::Or(parts) => self.join(parts, " OR "),
+            Expression::Not(inner) => format!("NOT COALESCE({}, FALSE)", self.expression(inner)),
+            Expression::Condition(condition) => self.condition(condition),
+        }
+    }
+
+    fn join(&mut self, parts: &[Expression], operator: &str) -> String {
+        let parts: Vec<String> = parts.iter().map(|part| self.expression(part)).collect();
+        format!("({})", parts.join(operator))
+    }
+
+    fn condition(&mut self, condition: &Condition) -> String {
+        let test = &condition.test;
+        match &condition.target {
+            Target::AnyText => {
+                let dialect = self.dialect;
+                let parts = [
+                    self.scalar_test(&dialect.scalar(Scalar::PublicId), test),
+                    self.scalar_test(&dialect.text(FILENAME), test),
+                    self.set_test(TextSet::Tags, test),
+                    self.set_test(TextSet::ContextValues, test),
+                ];
+                format!("({})", parts.join(" OR "))
+            }
+            Target::Field(Field::Scalar(scalar)) => {
+                let sql = self.dialect.scalar(*scalar);
+                self.scalar_test(&sql, test)
+            }
+            Target::Field(Field::Tags) => self.set_test(TextSet::Tags, test),
+            Target::Field(Field::Colors) => self.set_test(TextSet::Colors, test),
+            Target::Field(Field::Context(key)) => self.keyed_test(JsonMap::Context, key, test),
+            Target::Field(Field::ImageMetadata(key)) => {
+                self.keyed_test(JsonMap::MediaMetadata, key, test)
+            }
+        }
+    }
+
+    /// `test` on one value, the SQL expression `sql`.
+    fn scalar_test(&mut self, sql: &str, test: &Test) -> String {
+        match test {
+            Test::Equals(value) => format!("{sql} = {}", self.bind(value.into())),
+            Test::Compare(comparison, value) => {
+                format!("{sql} {} {}", comparison.sql(), self.bind(value.into()))
+            }
+            Test::Prefix(prefix) => self.prefix(sql, prefix),
+        }
+    }
+
+    /// Starts with `prefix`, as a range of code points, which an ordinary
+    /// index serves (LIKE would need escaping and is case-insensitive in
+    /// SQLite).
+    fn prefix(&mut self, sql: &str, prefix: &str) -> String {
+        let low = self.bind(Param::Text(prefix.to_string()));
+        match prefix_upper_bound(prefix) {
+            Some(upper) => {
+                let high = self.bind(Param::Text(upper));
+                format!("({sql} >= {low} AND {sql} < {high})")
+            }
+            None => format!("{sql} >= {low}"),
+        }
+    }
+
+    /// Some member of `set` passes `test`.
+    fn set_test(&mut self, set: TextSet, test: &Test) -> String {
+        if let Test::Equals(value) = test {
+            let placeholder = format!("${}", self.params.len() + 1);
+            if let Some(sql) = self.dialect.set_contains(set, &placeholder) {
+                self.bind(value.into());
+                return sql;
+            }
+        }
+        let elements = self.dialect.set_elements(set);
+        let predicate = self.scalar_test(elements.value, test);
+        format!("EXISTS (SELECT 1 FROM {} WHERE {predicate})", elements.from)
+    }
+
+    /// The member `key` of `map` passes `test`.
+    fn keyed_test(&mut self, map: JsonMap, key: &str, test: &Test) -> String {
+        let key_param = self.bind(Param::Text(self.dialect.key_path(map, key)));
+        if let Test::Equals(value) = test {
+            let value_param = format!("${}", self.params.len() + 1);
+            if let Some(sql) = self.dialect.keyed_contains(map, &key_param, &value_param) {
+                self.bind(value.into());
+                return sql;
+            }
+        }
+        let sql = self.dialect.keyed_value(map, &key_param);
+        self.scalar_test(&sql, test)
+    }
+}
+
+/// The least string greater than every string starting with `prefix` (in
+/// code point order), or `None` when no such string exists.
+pub fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut next = u32::from(last) + 1;
+        if (0xD800..=0xDFFF).contains(&next) {
+            next = 0xE000;
+        }
+        if let Some(next) = char::from_u32(next) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+
+    fn compile(dialect: Dialect, expression: &str) -> (String, Vec<Param>) {
+        let parsed = Expression::parse_at(expression, Utc::now()).unwrap();
+        let mut builder = SqlBuilder::new(dialect);
+        let sql = builder.expression(&parsed);
+        (sql, builder.params)
+    }
+
+    #[test]
+    fn user_text_only_ever_reaches_sql_as_parameters() {
+        let hostile = r#"tags:"x' OR 1=1 --" context.alt:"'; DROP TABLE assets; --" image_metadata.Make:"\") OR 1=1""#;
+        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+            let (sql, params) = compile(dialect, hostile);
+            assert!(!sql.contains("DROP") && !sql.contains("1=1"), "{sql}");
+            assert!(params.contains(&Param::Text("x' OR 1=1 --".into())));
+        }
+    }
+
+    #[test]
+    fn postgres_uses_the_indexed_forms_for_equality() {
+        let (sql, params) = compile(Dialect::Postgres, "tags:a image_metadata.Make:Canon");
+        assert_eq!(
+            sql,
+            "((tags::jsonb) ? $1 AND ((analysis::jsonb) -> 'media_metadata') @> \
+             jsonb_build_object($2::text, $3::text))"
+        );
+        assert_eq!(
+            params,
+            vec![
+                Param::Text("a".into()),
+                Param::Text("Make".into()),
+                Param::Text("Canon".into())
+            ]
+        );
+        let (sql, params) = compile(Dialect::Sqlite, "context.alt:x");
+        assert_eq!(sql, "json_extract(context, $1) = $2");
+        assert_eq!(params[0], Param::Text("$.\"alt\"".into()));
+    }
+
+    #[test]
+    fn prefixes_are_code_point_ranges() {
+        assert_eq!(prefix_upper_bound("ab"), Some("ac".into()));
+        assert_eq!(prefix_upper_bound("a\u{D7FF}"), Some("a\u{E000}".into()));
+        assert_eq!(prefix_upper_bound("a\u{10FFFF}"), Some("b".into()));
+        assert_eq!(prefix_upper_bound(""), None);
+        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
+        let (sql, _) = compile(Dialect::Sqlite, "public_id:ab*");
+        assert_eq!(sql, "(public_id >= $1 AND public_id < $2)");
+    }
+
+    #[test]
+    fn negation_treats_missing_values_as_false() {
+        let (sql, _) = compile(Dialect::Sqlite, "-quality_score>0.5");
+        assert_eq!(
+            sql,
+            "NOT COALESCE(json_extract(analysis, '$.quality_score') > $1, FALSE)"
+        );
+    }
+}

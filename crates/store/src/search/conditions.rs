@@ -1,0 +1,216 @@
+//! Typed conditions from `field <operator> value` and `field:[low TO high]`:
+//! the value is read as the field's kind, and the operator must suit it.
+//!
+//! A date names a span of time (a whole day, one second, or the second a
+//! relative time falls on), so every date comparison is a bound on that span:
+//! `created_at:2025-01-31` is that whole day, `>2025-01-31` after it, and
+//! `uploaded_at>1d` within the last day.
+
+use chrono::{DateTime, Utc};
+
+use super::ast::{Comparison, Condition, Expression, Target, Test};
+use super::error::SearchError;
+use super::fields::{Field, ValueKind};
+use super::lexer::{Operator, Word};
+use super::values::{self, TimeSpan, Value};
+
+/// One end of a range: its word (`*` for open) and whether it is included.
+pub struct RangeEnd<'a> {
+    pub word: &'a Word,
+    pub inclusive: bool,
+    pub position: usize,
+}
+
+/// Reads values relative to `now`.
+pub struct ConditionBuilder {
+    pub now: DateTime<Utc>,
+}
+
+impl ConditionBuilder {
+    /// `field <operator> value`; `position` is where the value starts.
+    pub fn field(
+        &self,
+        field: Field,
+        operator: Operator,
+        value: &Word,
+        position: usize,
+    ) -> Result<Expression, SearchError> {
+        let kind = field.kind();
+        let matching = matches!(operator, Operator::Colon | Operator::Equals);
+        if !matching && !kind.is_ordered() {
+            return Err(SearchError::UnsupportedOperator {
+                position,
+                field: field.name(),
+                operator: operator.as_str().into(),
+            });
+        }
+        match kind {
+            ValueKind::Text | ValueKind::TextSet => {
+                let test = if value.wildcard {
+                    Test::Prefix(value.text.clone())
+                } else {
+                    Test::Equals(Value::Text(value.text.clone()))
+                };
+                Ok(condition(field, test))
+            }
+            ValueKind::Boolean => {
+                let flag = (!value.wildcard)
+                    .then(|| values::boolean(&value.text))
+                    .flatten()
+                    .ok_or_else(|| invalid(&field, value, position, kind))?;
+                // Compared as JSON's words: see `dialect::Dialect::json_boolean`.
+                let word = if flag { "true" } else { "false" };
+                Ok(condition(field, Test::Equals(Value::Text(word.into()))))
+            }
+            ValueKind::Date => self.date(field, operator, value, position),
+            ValueKind::Integer | ValueKind::Bytes | ValueKind::Decimal | ValueKind::AspectRatio => {
+                let number =
+                    number(kind, value).ok_or_else(|| invalid(&field, value, position, kind))?;
+                let test = match comparison(operator) {
+                    None => Test::Equals(number),
+                    Some(comparison) => Test::Compare(comparison, number),
+                };
+                Ok(condition(field, test))
+            }
+        }
+    }
+
+    /// `field:[low TO high]` (`[`/`]` include the end, `{`/`}` exclude it,
+    /// `*` leaves it open).
+    pub fn range(
+        &self,
+        field: Field,
+        low: RangeEnd<'_>,
+        high: RangeEnd<'_>,
+    ) -> Result<Expression, SearchError> {
+        if !field.kind().is_ordered() {
+            return Err(SearchError::UnsupportedOperator {
+                position: low.position,
+                field: field.name(),
+                operator: "[ TO ]".into(),
+            });
+        }
+        let mut bounds = Vec::new();
+        for (end, included, excluded) in [
+            (&low, Operator::GreaterOrEqual, Operator::Greater),
+            (&high, Operator::LessOrEqual, Operator::Less),
+        ] {
+            let open = end.word.wildcard && end.word.text.is_empty() && !end.word.quoted;
+            if !open {
+                let operator = if end.inclusive { included } else { excluded };
+                bounds.push(self.field(field.clone(), operator, end.word, end.position)?);
+            }
+        }
+        Ok(match bounds.len() {
+            0 => Expression::All,
+            1 => bounds.remove(0),
+            _ => Expression::And(bounds),
+        })
+    }
+
+    fn date(
+        &self,
+        field: Field,
+        operator: Operator,
+        value: &Word,
+        position: usize,
+    ) -> Result<Expression, SearchError> {
+        let span = (!value.wildcard)
+            .then(|| values::date(&value.text, self.now))
+            .flatten()
+            .ok_or_else(|| invalid(&field, value, position, ValueKind::Date))?;
+        let TimeSpan { start, end } = span;
+        let bound = |comparison, at| {
+            condition(field.clone(), Test::Compare(comparison, Value::Integer(at)))
+        };
+        Ok(match operator {
+            Operator::Colon | Operator::Equals => {
+                if values::is_relative_date(&value.text) {
+                    return Err(SearchError::InvalidValue {
+                        position,
+                        field: field.name(),
+                        value: value.text.clone(),
+                        expected: "a date: a relative time needs <, >, <= or >=",
+                    });
+                }
+                Expression::And(vec![
+                    bound(Comparison::GreaterOrEqual, start),
+                    bound(Comparison::Less, end),
+                ])
+            }
+            Operator::Greater => bound(Comparison::GreaterOrEqual, end),
+            Operator::GreaterOrEqual => bound(Comparison::GreaterOrEqual, start),
+            Operator::Less => bound(Comparison::Less, start),
+            Operator::LessOrEqual => bound(Comparison::Less, end),
+        })
+    }
+}
+
+/// A bare term: matched against public_id, filename, tags and context values.
+pub fn bare_term(word: &Word) -> Expression {
+    let test = if word.wildcard {
+        Test::Prefix(word.text.clone())
+    } else {
+        Test::Equals(Value::Text(word.text.clone()))
+    };
+    Expression::Condition(Condition {
+        target: Target::AnyText,
+        test,
+    })
+}
+
+fn condition(field: Field, test: Test) -> Expression {
+    Expression::Condition(Condition {
+        target: Target::Field(field),
+        test,
+    })
+}
+
+fn comparison(operator: Operator) -> Option<Comparison> {
+    match operator {
+        Operator::Colon | Operator::Equals => None,
+        Operator::Less => Some(Comparison::Less),
+        Operator::LessOrEqual => Some(Comparison::LessOrEqual),
+        Operator::Greater => Some(Comparison::Greater),
+        Operator::GreaterOrEqual => Some(Comparison::GreaterOrEqual),
+    }
+}
+
+fn number(kind: ValueKind, value: &Word) -> Option<Value> {
+    if value.wildcard {
+        return None;
+    }
+    let text = value.text.as_str();
+    match kind {
+        ValueKind::Integer => values::integer(text).map(Value::Integer),
+        ValueKind::Bytes => values::bytes(text).map(Value::Integer),
+        ValueKind::Decimal => values::decimal(text).map(Value::Decimal),
+        ValueKind::AspectRatio => values::aspect_ratio(text).map(Value::Decimal),
+        ValueKind::Text | ValueKind::TextSet | ValueKind::Date | ValueKind::Boolean => None,
+    }
+}
+
+fn invalid(field: &Field, value: &Word, position: usize, kind: ValueKind) -> SearchError {
+    SearchError::InvalidValue {
+        position,
+        field: field.name(),
+        value: if value.wildcard {
+            format!("{}*", value.text)
+        } else {
+            value.text.clone()
+        },
+        expected: expected(kind),
+    }
+}
+
+fn expected(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::Text | ValueKind::TextSet => "text",
+        ValueKind::Integer => "a whole number",
+        ValueKind::Bytes => "a size such as 500, 20kb, 1.5mb or 2gb",
+        ValueKind::Decimal => "a number",
+        ValueKind::AspectRatio => "a ratio such as 16:9 or 1.5",
+        ValueKind::Date => "a date such as 2025-01-31, 2025-01-31T10:00:00Z, 12h, 1d, 2w, 3m or 1y",
+        ValueKind::Boolean => "true or false",
+    }
+}
