@@ -36,6 +36,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         )
         .service(
             behind_admin_checks("/v1_1/{cloud}/ping").route("", web::get().to(routes::ping::ping)),
+        )
+        // The Node SDK escapes its endpoint `resources/search` as one path
+        // segment; the router matches `%2F` still encoded.
+        .service(
+            behind_admin_checks("/v1_1/{cloud}/resources%2Fsearch")
+                .route("", web::post().to(routes::search::search_post))
+                .route("", web::get().to(routes::search::search_get)),
         );
 }
 

@@ -306,6 +306,13 @@ pub(crate) fn pdf_render_estimate(needs: Needs, limits: &Limits) -> u64 {
         .sum()
 }
 
+/// A JPEG's stored size and decoded bytes per pixel as libjpeg-turbo reads
+/// its header (for files the `image` crate's header reader refuses, such as
+/// arithmetic-coded ones).
+pub(crate) fn jpeg_header(bytes: &[u8]) -> Option<(u32, u32, u8)> {
+    jpeg_scaled::ScaledJpeg::open(bytes)?.header_facts()
+}
+
 /// True when libjpeg-turbo will decode this JPEG at DCT scales (not a CMYK
 /// or YCCK file, which go to the general decoder at full size).
 pub(crate) fn jpeg_scales_down(bytes: &[u8]) -> bool {

@@ -60,6 +60,11 @@ pub(crate) fn probe(bytes: &[u8], format: Format, limits: &Limits) -> Result<Hea
                     // Unknown sample layout: assume the widest the decoders make.
                     (width, height, 8)
                 }
+                // Arithmetic coding, which libjpeg-turbo decodes and the
+                // `image` crate does not parse.
+                Err(error) if format == Format::Jpg => {
+                    decode::jpeg_header(bytes).ok_or_else(|| decode::image_error(error))?
+                }
                 Err(e) => return Err(decode::image_error(e)),
             };
             (width, height, exif_orientation(bytes), bytes_per_pixel)

@@ -298,3 +298,38 @@ fn every_icon_variant_answers() {
     );
     assert_none(failures);
 }
+
+#[test]
+fn every_jpeg_variant_answers() {
+    let dir = workspace("jpeg");
+    let reference = analyzed(&std::fs::read(dir.join("base.png")).unwrap(), "base.png");
+    let mut failures = Vec::new();
+    for (name, command) in [
+        // libjpeg-turbo's own encoder (cjpeg) for the codings ImageMagick
+        // does not write.
+        (
+            "arithmetic",
+            "convert base.png base.ppm && cjpeg -arithmetic -quality 95 -outfile out.jpg base.ppm",
+        ),
+        (
+            "arithmetic-progressive",
+            "convert base.png base.ppm && cjpeg -arithmetic -progressive -quality 95 -outfile out.jpg base.ppm",
+        ),
+        (
+            "progressive",
+            "convert base.png -interlace JPEG -quality 95 out.jpg",
+        ),
+        ("cmyk", "convert base.png -colorspace CMYK -quality 95 out.jpg"),
+        ("grey", "convert base.png -colorspace Gray -quality 95 out.jpg"),
+        (
+            "4:2:0",
+            "convert base.png -sampling-factor 2x2 -quality 95 out.jpg",
+        ),
+    ] {
+        run(&dir, command);
+        let bytes = std::fs::read(dir.join("out.jpg")).unwrap();
+        check(&mut failures, name, &bytes, (120, 80), &reference, 6);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_none(failures);
+}

@@ -146,6 +146,9 @@ impl From<store::StoreError> for ApiError {
     fn from(err: store::StoreError) -> Self {
         match err {
             store::StoreError::NotFound(key) => ApiError::resource_not_found(&key.public_id),
+            // A bad expression, sort, page size, aggregation or cursor,
+            // with the position in the expression where there is one.
+            store::StoreError::Search(err) => ApiError::BadRequest(err.to_string()),
             store::StoreError::InvalidCursor => {
                 ApiError::invalid_parameter("next_cursor", "not a cursor this server issued")
             }

@@ -5,6 +5,7 @@ pub mod delete;
 pub mod details;
 pub mod list;
 pub mod ping;
+pub mod search;
 pub mod similar;
 pub mod update;
 pub mod upload_presets;
@@ -35,6 +36,9 @@ pub fn resources(cfg: &mut web::ServiceConfig) {
             "/{resource_type:image|video|raw}",
             web::get().to(list::list_resources),
         )
+        // Before the asset_id route, which would take `search` for an id.
+        .route("/search", web::post().to(search::search_post))
+        .route("/search", web::get().to(search::search_get))
         // Any other single segment is an asset_id (`resource_by_asset_id`).
         .route(
             "/{asset_id}",

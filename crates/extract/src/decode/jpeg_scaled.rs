@@ -45,6 +45,15 @@ impl<'a> ScaledJpeg<'a> {
         })
     }
 
+    /// Stored width and height, and bytes per pixel of a full decode.
+    pub(super) fn header_facts(&self) -> Option<(u32, u32, u8)> {
+        Some((
+            u32::try_from(self.width).ok()?,
+            u32::try_from(self.height).ok()?,
+            u8::try_from(self.format.size()).ok()?,
+        ))
+    }
+
     /// The smallest DCT scale whose longest side is still at least
     /// `min_long_side` (full size if the image is smaller than that).
     pub(super) fn scale_for(&self, min_long_side: u32) -> Scale {

@@ -135,6 +135,36 @@ where
     Ok(sink.into_params())
 }
 
+/// Reads a JSON object body into `T` under the same cap as [`read_params`],
+/// keeping nested values: for the one method whose parameters nest
+/// (`resources/search`: `sort_by` objects, aggregation ranges), which both
+/// SDKs send as JSON. An empty body reads as `{}`; any other media type is
+/// a 400. What `T` refuses (an unknown member, a wrong type) is a 400
+/// naming it.
+pub async fn read_json<T, S>(headers: &HeaderMap, payload: S) -> Result<T, ApiError>
+where
+    T: serde::de::DeserializeOwned,
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+{
+    let body = read_whole(payload, MAX_TEXT_BYTES).await.map_err(|err| {
+        err.into_api_error(|| ApiError::body_too_large(format!("more than {MAX_TEXT_BYTES} bytes")))
+    })?;
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        match media_type(headers).as_str() {
+            "application/json" => &body,
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "Unsupported Content-Type {other}: use application/json"
+                )))
+            }
+        }
+    };
+    serde_json::from_slice(body)
+        .map_err(|err| ApiError::BadRequest(format!("Invalid JSON body: {err}")))
+}
+
 /// The parameters of a query string (admin GET calls), under the same rule
 /// and caps as a body.
 pub fn query_params(query: &str) -> Result<Params, ApiError> {

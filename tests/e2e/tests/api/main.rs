@@ -44,6 +44,7 @@ mod sdk_analyses;
 mod sdk_flows;
 mod sdk_node;
 mod sdk_python;
+mod sdk_search;
 mod sdk_upload_flow;
 mod similar;
 mod unsupported_params;

@@ -7,7 +7,7 @@ use assay_e2e::{corpus, md5_hex, sdk, Backend, TestApp};
 use serde_json::{json, Value};
 
 /// An official SDK of record.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub enum Sdk {
     Python,
     Node,
