@@ -9,23 +9,10 @@
 
 mod corpus_support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use extract::{analyze, Analysis, Options};
-
-fn run(dir: &Path, command: &str) {
-    let output = Command::new("sh")
-        .args(["-c", command])
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("running {command}: {e}"));
-    assert!(
-        output.status.success(),
-        "{command} failed (is imagemagick installed? `make setup`):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
+use test_support::shell::run_in as run;
 
 /// A fresh directory with `base.png`: a corpus photo at 120x80, 8-bit RGB.
 fn workspace(name: &str) -> PathBuf {

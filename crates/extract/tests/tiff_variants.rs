@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use extract::{analyze, Analysis, ExtractError, Options};
+use test_support::shell::run_in as run;
 
 /// How far a variant's pixels may stray from the plain picture's, in pHash bits.
 #[derive(Debug, Clone, Copy)]
@@ -131,20 +132,6 @@ const VARIANTS: &[Variant] = &[
         Approximate,
     ),
 ];
-
-/// Runs `command` in `dir` under `sh`; panics with its output if it fails.
-fn run(dir: &Path, command: &str) {
-    let output = Command::new("sh")
-        .args(["-c", command])
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("running {command}: {e}"));
-    assert!(
-        output.status.success(),
-        "{command} failed (are imagemagick and libtiff-tools installed? `make setup`):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 /// Width and length of the first page, as `tiffinfo` reads them.
 fn tiffinfo(path: &Path) -> (u32, u32) {

@@ -9,11 +9,13 @@
 //! at TEST_DATABASE_URL (a fresh database, dropped afterwards); run by
 //! `make bench`.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sqlx::postgres::{PgPool, PgPoolCopyExt};
+use sqlx::postgres::PgPool;
 use store::testing::{Backend, Sandbox};
 use store::{Database, SimilarQuery, Store};
 
@@ -76,38 +78,26 @@ async fn run() {
 /// COPY the rows in (the bands are generated from `analysis`), then ANALYZE
 /// and VACUUM as a settled database would be.
 async fn load_library(pool: &PgPool, probes: &[u64], rng: &mut StdRng) {
-    let mut copy = pool
-        .copy_in_raw(
-            "COPY assets (asset_id, resource_type, delivery_type, public_id, version, version_id, \
-             blob_key, format, width, height, bytes, etag, pages, analysis) FROM STDIN",
-        )
-        .await
-        .expect("COPY");
     let planted = probes.len() * NEIGHBOURS_PER_PROBE;
-    let mut batch = String::new();
-    for i in 0..LIBRARY_SIZE {
+    let rows = (0..LIBRARY_SIZE).map(|i| {
         let hash = if i < planted {
             let bits = rng.random_range(0..=12);
             flip_bits(rng, probes[i % probes.len()], bits)
         } else {
             rng.random()
         };
-        batch.push_str(&format!(
+        format!(
             "{i:032x}\timage\tupload\tbench/{i}\t1700000000\t{i:032x}\tblob-{i}\tjpg\t640\t480\t1000\t\
              0123456789abcdef0123456789abcdef\t1\t{{\"phash\":\"{hash:016x}\"}}\n"
-        ));
-        if batch.len() > 1 << 20 {
-            copy.send(std::mem::take(&mut batch).into_bytes())
-                .await
-                .expect("COPY data");
-        }
-    }
-    copy.send(batch.into_bytes()).await.expect("COPY data");
-    copy.finish().await.expect("COPY done");
-    sqlx::query("VACUUM ANALYZE assets")
-        .execute(pool)
-        .await
-        .expect("VACUUM ANALYZE");
+        )
+    });
+    support::copy_assets(
+        pool,
+        "asset_id, resource_type, delivery_type, public_id, version, version_id, \
+             blob_key, format, width, height, bytes, etag, pages, analysis",
+        rows,
+    )
+    .await;
 }
 
 async fn time_indexed(store: &Store, probes: &[u64], max_distance: u32) -> Vec<Duration> {

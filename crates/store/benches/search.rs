@@ -9,11 +9,13 @@
 //! PostgreSQL at TEST_DATABASE_URL (a fresh database, dropped afterwards);
 //! run by `make bench`.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sqlx::postgres::{PgPool, PgPoolCopyExt};
+use sqlx::postgres::PgPool;
 use store::testing::{Backend, Sandbox};
 use store::{Database, SearchRequest, Store};
 
@@ -85,16 +87,8 @@ async fn run() {
 
 /// COPY the rows in, then VACUUM ANALYZE as a settled database would be.
 async fn load_library(pool: &PgPool, rng: &mut StdRng) {
-    let mut copy = pool
-        .copy_in_raw(
-            "COPY assets (asset_id, resource_type, delivery_type, public_id, version, version_id, \
-             blob_key, format, width, height, bytes, etag, pages, tags, context, analysis) FROM STDIN",
-        )
-        .await
-        .expect("COPY");
     let rare_every = LIBRARY_SIZE / RARE_TAGGED;
-    let mut batch = String::new();
-    for i in 0..LIBRARY_SIZE {
+    let rows = (0..LIBRARY_SIZE).map(|i| {
         let format = match rng.random_range(0..100) {
             0..60 => "jpg",
             60..85 => "png",
@@ -124,25 +118,21 @@ async fn load_library(pool: &PgPool, rng: &mut StdRng) {
         };
         let version = 1_700_000_000 + rng.random_range(0..63_072_000);
         let bytes = rng.random_range(1_000..10_500_000);
-        batch.push_str(&format!(
+        format!(
             "{i:032x}\timage\tupload\tbench/{i}\t{version}\t{i:032x}\tblob-{i}\t{format}\t{width}\t\
              {}\t{bytes}\t0123456789abcdef0123456789abcdef\t1\t{tags}\t{{\"alt\":\"photo {}\"}}\t\
              {{\"predominant\":{{\"google\":[[\"{colour}\",70]]}}{make}}}\n",
             width * 3 / 4,
             i % 1000
-        ));
-        if batch.len() > 1 << 20 {
-            copy.send(std::mem::take(&mut batch).into_bytes())
-                .await
-                .expect("COPY data");
-        }
-    }
-    copy.send(batch.into_bytes()).await.expect("COPY data");
-    copy.finish().await.expect("COPY done");
-    sqlx::query("VACUUM ANALYZE assets")
-        .execute(pool)
-        .await
-        .expect("VACUUM ANALYZE");
+        )
+    });
+    support::copy_assets(
+        pool,
+        "asset_id, resource_type, delivery_type, public_id, version, version_id, \
+             blob_key, format, width, height, bytes, etag, pages, tags, context, analysis",
+        rows,
+    )
+    .await;
 }
 
 /// Times of `ROUNDS` searches (after one warm-up) and the match count.
