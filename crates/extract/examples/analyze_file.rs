@@ -1,6 +1,8 @@
 //! `assay analyze` reduced to the extract crate: reads one file, runs the
 //! requested analyses, prints the JSON. It takes the CLI's argument shape
-//! (`analyze [--colors] [--phash] [--media-metadata] [--faces] FILE`) so that
+//! (`analyze [--colors] [--phash] [--media-metadata] [--faces] FILE`, plus
+//! `--quality`, `--accessibility`, `--cinemagraph`, `--blurhash`,
+//! `--thumbhash` and `--average-color` for timing those) so that
 //! `bench/whole_process.py --assay` can time whole processes without building
 //! the service crates the real binary links.
 
@@ -16,6 +18,13 @@ fn main() -> ExitCode {
             "--phash" => options.phash = true,
             "--media-metadata" => options.media_metadata = true,
             "--faces" => options.faces = true,
+            // The issue-19 analyses and extensions, for timing each one.
+            "--quality" => options.quality = true,
+            "--accessibility" => options.accessibility = true,
+            "--cinemagraph" => options.cinemagraph = true,
+            "--blurhash" => options.blurhash = true,
+            "--thumbhash" => options.thumbhash = true,
+            "--average-color" => options.average_color = true,
             flag if flag.starts_with("--") => {
                 eprintln!("unknown flag {flag}");
                 return ExitCode::FAILURE;
