@@ -59,6 +59,13 @@ pub fn http_server(
             .configure(|cfg| mount(cfg, &state))
             .default_service(web::to(unknown_route))
     })
+    // One HTTP worker: on SIGTERM actix stops an idle worker at once, and
+    // its runtime takes with it every pooled database connection that worker
+    // opened, so a request still running on another worker could draw a dead
+    // connection and fail (seen: 2 of 10 stops). With one worker the runtime
+    // serving requests is the one that waits for them. Analyses run on the
+    // blocking pool, so one async thread is not what limits throughput.
+    .workers(1)
     .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
     .listen(listener)?
     .run();

@@ -124,8 +124,11 @@ impl Replica {
         let probe = format!("{}/readyz", self.base_url);
         for _ in 0..600 {
             if let Some(status) = self.process.try_wait().unwrap() {
-                let output = std::fs::read_to_string(&self.log).unwrap_or_default();
-                panic!("{} exited with {status}:\n{output}", self.binary.display());
+                panic!(
+                    "{} exited with {status}:\n{}",
+                    self.binary.display(),
+                    self.log_text()
+                );
             }
             match client.get(&probe).send().await {
                 Ok(response) if response.status() == 200 => return,
@@ -133,6 +136,11 @@ impl Replica {
             }
         }
         panic!("{} never became ready at {probe}", self.binary.display());
+    }
+
+    /// What the process has written to stderr so far (its JSON log).
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// `127.0.0.1:<port>`
@@ -425,7 +433,12 @@ async fn an_upload_in_flight_when_the_process_is_told_to_stop_still_completes() 
     cluster.uploads[0].wait_until_refusing_connections().await;
     let (status, uploaded) = upload.finish().await;
 
-    assert_eq!(status, 200, "{uploaded}");
+    assert_eq!(
+        status,
+        200,
+        "{uploaded}\nthe stopping replica's log:\n{}",
+        cluster.uploads[0].log_text()
+    );
     let stopping = &mut cluster.uploads[0];
     let exit = stopping.process.wait().unwrap();
     assert!(
