@@ -10,7 +10,7 @@
 //! Rust binding was reachable from our registries, and the dozen calls used
 //! here are libtiff's stable public API (4.5, as Debian bookworm ships).
 //! Everything is read from memory through client procedures; errors go to a
-//! per-handle handler (no global state, nothing printed); allocations are
+//! per-handle handler that drops them (no global state, nothing printed); allocations are
 //! capped per call by `TIFFOpenOptionsSetMaxSingleMemAlloc`.
 
 #![allow(unsafe_code)]
@@ -163,18 +163,15 @@ unsafe extern "C" fn no_map(_: *mut c_void, _: *mut *mut c_void, _: *mut u64) ->
 
 unsafe extern "C" fn no_unmap(_: *mut c_void, _: *mut c_void, _: u64) {}
 
-/// Counts libtiff's errors and warnings instead of printing them.
-unsafe extern "C" fn count_message(
+/// Takes libtiff's errors and warnings instead of printing them: a failed
+/// call's return value is what we act on.
+unsafe extern "C" fn ignore_message(
     _: *mut Tiff,
-    count: *mut c_void,
+    _: *mut c_void,
     _: *const c_char,
     _: *const c_char,
     _: *mut c_void,
 ) -> c_int {
-    // SAFETY: `count` is the `u32` that `Page::open` registered, alive for
-    // the handle's whole life.
-    let count = unsafe { &mut *count.cast::<u32>() };
-    *count = count.saturating_add(1);
     // Handled: libtiff's global handler (stderr) is not called.
     1
 }
@@ -182,9 +179,8 @@ unsafe extern "C" fn count_message(
 /// One open TIFF, on one of its pages.
 struct Page<'a> {
     handle: NonNull<Tiff>,
-    // Boxed: libtiff keeps their addresses until `TIFFClose`.
+    // Boxed: libtiff keeps its address until `TIFFClose`.
     _source: Box<Source<'a>>,
-    _messages: Box<u32>,
 }
 
 impl Drop for Page<'_> {
@@ -199,9 +195,8 @@ impl<'a> Page<'a> {
     /// libtiff cannot read it as a TIFF or has no such page.
     fn open(bytes: &'a [u8], index: u32) -> Option<Self> {
         let mut source = Box::new(Source { bytes, position: 0 });
-        let mut messages = Box::new(0u32);
-        // SAFETY: plain calls into libtiff with pointers that outlive the
-        // handle (`source` and `messages` move into the returned `Page`);
+        // SAFETY: plain calls into libtiff with a pointer that outlives the
+        // handle (`source` moves into the returned `Page`);
         // mode "rm" reads through the procedures above, never a mapping.
         let handle = unsafe {
             let options = TIFFOpenOptionsAlloc();
@@ -209,9 +204,8 @@ impl<'a> Page<'a> {
                 return None;
             }
             TIFFOpenOptionsSetMaxSingleMemAlloc(options, MAX_SINGLE_ALLOCATION);
-            let counter = ptr::from_mut::<u32>(&mut messages).cast::<c_void>();
-            TIFFOpenOptionsSetErrorHandlerExtR(options, count_message, counter);
-            TIFFOpenOptionsSetWarningHandlerExtR(options, count_message, counter);
+            TIFFOpenOptionsSetErrorHandlerExtR(options, ignore_message, ptr::null_mut());
+            TIFFOpenOptionsSetWarningHandlerExtR(options, ignore_message, ptr::null_mut());
             let handle = TIFFClientOpenExt(
                 c"memory".as_ptr(),
                 c"rm".as_ptr(),
@@ -231,7 +225,6 @@ impl<'a> Page<'a> {
         let page = Page {
             handle: NonNull::new(handle)?,
             _source: source,
-            _messages: messages,
         };
         // SAFETY: a valid handle.
         if index > 0 && unsafe { TIFFSetDirectory(page.handle.as_ptr(), index) } == 0 {

@@ -9,6 +9,8 @@ use std::borrow::Cow;
 
 use crate::Format;
 
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
 /// `bytes` as the decoders can read them (see the module comment).
 pub(crate) fn readable(bytes: &[u8], format: Format) -> Cow<'_, [u8]> {
     let rewritten = match format {
@@ -102,54 +104,43 @@ fn bmp_with_info_header(bytes: &[u8]) -> Option<Vec<u8>> {
 /// dropped. The `image` crate picks the entry to decode by these fields and
 /// refuses a mismatch.
 fn ico_with_true_directory(bytes: &[u8]) -> Option<Vec<u8>> {
-    const DIRECTORY: usize = 6;
-    const ENTRY: usize = 16;
-    let u16_at = |b: &[u8], at: usize| -> Option<u16> {
-        Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
-    };
-    let u32_at = |b: &[u8], at: usize| -> Option<u32> {
-        Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
-    };
-    let kind = u16_at(bytes, 2)?;
-    let count = usize::from(u16_at(bytes, 4)?);
-    let mut entries = Vec::with_capacity(count);
-    for index in 0..count {
-        let at = DIRECTORY + index * ENTRY;
-        let mut entry: [u8; ENTRY] = bytes.get(at..at + ENTRY)?.try_into().ok()?;
-        let offset = u32_at(&entry, 12)? as usize;
-        let length = (u32_at(&entry, 8)? as usize).min(bytes.len().saturating_sub(offset));
-        let Some((width, height, bits)) = bytes
-            .get(offset..offset + length)
-            .and_then(entry_image_size)
-        else {
-            continue;
-        };
+    let kind = u16::from_le_bytes(bytes.get(2..4)?.try_into().ok()?);
+    let count = usize::from(u16::from_le_bytes(bytes.get(4..6)?.try_into().ok()?));
+    let entries = icon_entries(bytes)?;
+    let mut restated = Vec::with_capacity(entries.len() * ICO_ENTRY);
+    for IconEntry {
+        mut fields,
+        image,
+        width,
+        height,
+        bits,
+    } in entries
+    {
         // 0 stands for 256 (or more, for a PNG entry).
-        entry[0] = u8::try_from(width).unwrap_or(0);
-        entry[1] = u8::try_from(height).unwrap_or(0);
+        fields[0] = u8::try_from(width).unwrap_or(0);
+        fields[1] = u8::try_from(height).unwrap_or(0);
         if kind == 1 {
-            entry[4..6].copy_from_slice(&1u16.to_le_bytes());
-            entry[6..8].copy_from_slice(&bits.to_le_bytes());
+            fields[4..6].copy_from_slice(&1u16.to_le_bytes());
+            fields[6..8].copy_from_slice(&bits.to_le_bytes());
         } else {
             // A cursor's hotspot lies inside its image.
             for field in [4, 6] {
-                if u16_at(&entry, field)? > 256 {
-                    entry[field..field + 2].copy_from_slice(&0u16.to_le_bytes());
+                if u16::from_le_bytes([fields[field], fields[field + 1]]) > 256 {
+                    fields[field..field + 2].copy_from_slice(&0u16.to_le_bytes());
                 }
             }
         }
-        entry[8..12].copy_from_slice(&(length as u32).to_le_bytes());
-        entries.push(entry);
+        fields[8..12].copy_from_slice(&(image.len() as u32).to_le_bytes());
+        restated.extend_from_slice(&fields);
     }
-    let original = bytes.get(DIRECTORY..DIRECTORY + count * ENTRY)?;
-    let restated: Vec<u8> = entries.concat();
-    if restated == original {
+    if restated == bytes.get(ICO_DIRECTORY..ICO_DIRECTORY + count * ICO_ENTRY)? {
         return None;
     }
     let mut fixed = bytes.to_vec();
-    fixed[4..6].copy_from_slice(&(entries.len() as u16).to_le_bytes());
+    let kept = (restated.len() / ICO_ENTRY) as u16;
+    fixed[4..6].copy_from_slice(&kept.to_le_bytes());
     // Fewer entries: the freed slots are left as padding (offsets are absolute).
-    fixed[DIRECTORY..DIRECTORY + restated.len()].copy_from_slice(&restated);
+    fixed[ICO_DIRECTORY..ICO_DIRECTORY + restated.len()].copy_from_slice(&restated);
     Some(fixed)
 }
 
@@ -158,25 +149,57 @@ fn ico_with_true_directory(bytes: &[u8]) -> Option<Vec<u8>> {
 /// may hold a PNG in any colour type, but the `image` crate's ICO decoder
 /// takes only 8-bit RGBA ones, so such an entry is decoded as the PNG it is.
 pub(crate) fn ico_png_entry(bytes: &[u8]) -> Option<&[u8]> {
-    let count = usize::from(u16::from_le_bytes(bytes.get(4..6)?.try_into().ok()?));
     let mut best: Option<((u16, u64), &[u8])> = None;
+    for entry in icon_entries(bytes)? {
+        let score = (entry.bits, u64::from(entry.width) * u64::from(entry.height));
+        if best.is_none_or(|(best_score, _)| score >= best_score) {
+            best = Some((score, entry.image));
+        }
+    }
+    best.map(|(_, image)| image)
+        .filter(|image| image.starts_with(PNG_SIGNATURE))
+}
+
+/// Where an icon's directory starts, and the size of one entry.
+const ICO_DIRECTORY: usize = 6;
+const ICO_ENTRY: usize = 16;
+
+/// One directory entry of an icon, with the image it points at (cut at the
+/// end of the file) and that image's own size and depth.
+struct IconEntry<'a> {
+    fields: [u8; ICO_ENTRY],
+    image: &'a [u8],
+    width: u32,
+    height: u32,
+    bits: u16,
+}
+
+/// The entries of an icon's directory whose image has a readable header, in
+/// directory order; `None` when the directory itself is cut short.
+fn icon_entries(bytes: &[u8]) -> Option<Vec<IconEntry<'_>>> {
+    let count = usize::from(u16::from_le_bytes(bytes.get(4..6)?.try_into().ok()?));
+    let mut entries = Vec::with_capacity(count);
     for index in 0..count {
-        let entry = bytes.get(6 + index * 16..6 + index * 16 + 16)?;
-        let length = u32::from_le_bytes(entry[8..12].try_into().ok()?) as usize;
-        let offset = u32::from_le_bytes(entry[12..16].try_into().ok()?) as usize;
-        let Some(image) = bytes.get(offset..offset.saturating_add(length)) else {
+        let at = ICO_DIRECTORY + index * ICO_ENTRY;
+        let fields: [u8; ICO_ENTRY] = bytes.get(at..at + ICO_ENTRY)?.try_into().ok()?;
+        let length = u32::from_le_bytes(fields[8..12].try_into().ok()?) as usize;
+        let offset = u32::from_le_bytes(fields[12..16].try_into().ok()?) as usize;
+        let length = length.min(bytes.len().saturating_sub(offset));
+        let Some(image) = bytes.get(offset..offset + length) else {
             continue;
         };
         let Some((width, height, bits)) = entry_image_size(image) else {
             continue;
         };
-        let score = (bits, u64::from(width) * u64::from(height));
-        if best.is_none_or(|(best_score, _)| score >= best_score) {
-            best = Some((score, image));
-        }
+        entries.push(IconEntry {
+            fields,
+            image,
+            width,
+            height,
+            bits,
+        });
     }
-    best.map(|(_, image)| image)
-        .filter(|image| image.starts_with(b"\x89PNG\r\n\x1a\n"))
+    Some(entries)
 }
 
 /// Width, height and bits per pixel of one icon entry's image: a PNG (its
@@ -194,7 +217,7 @@ fn entry_image_size(image: &[u8]) -> Option<(u32, u32, u16)> {
                 .fold(0, |value, &b| (value << 8) | u32::from(b)),
         )
     };
-    if image.starts_with(b"\x89PNG\r\n\x1a\n") {
+    if image.starts_with(PNG_SIGNATURE) {
         return Some((be32(16)?, be32(20)?, 32));
     }
     let (width, height, bits) = match le(0, 4)? {
