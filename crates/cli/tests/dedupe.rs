@@ -2,6 +2,10 @@
 //! near-duplicate benchmark (`corpus/phash`: 20 photos, 8 edits of each,
 //! named `<source>__<edit>`), and on a folder with files it must skip.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -12,6 +12,10 @@
 //! camera photo rather than a smooth upscale, JPEG q90) and cached under the
 //! target directory.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use extract::{analyze, Options};
 use image::{codecs::jpeg::JpegEncoder, imageops::FilterType, ImageFormat};

@@ -40,6 +40,8 @@ mod isobmff;
 mod limits;
 pub mod metadata;
 pub mod ocr;
+#[cfg(any(feature = "faces", feature = "ocr"))]
+mod onnx;
 mod pages;
 mod pdf;
 pub mod phash;
@@ -48,6 +50,8 @@ mod probe;
 pub mod quality;
 mod shrink;
 mod timings;
+#[cfg(test)]
+mod vendored_models;
 
 pub use admission::memory_estimate;
 pub use analysis::{analyze, analyze_until, Analysis, Coordinates, Info, OcrInfo, Options};

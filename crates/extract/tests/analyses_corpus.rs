@@ -2,6 +2,10 @@
 //! variants of them made at test time: the scores move the way the picture
 //! does, and a file's answer does not depend on what else was asked for.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 mod corpus_support;
 
 use extract::{analyze, Options};

@@ -10,6 +10,10 @@
 //! A decode with swapped channels, a wrong row stride or a lost rotation would
 //! move the average colour far more than the tolerance.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 mod corpus_support;
 
 use std::process::Command;

@@ -11,6 +11,10 @@
 //! printed with every miss, and must reach the targets. exiftool is a
 //! test dependency (scripts/setup.sh); without it the test fails loudly.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 mod corpus_support;
 
 use std::collections::BTreeMap;

@@ -6,6 +6,10 @@
 //! (installed by `scripts/setup.sh`), and the command is the reference: the
 //! words it reads on the page are the words to recover.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::process::Command;
 

@@ -2,6 +2,10 @@
 //! limit; PDF pages get pixels (poppler) for every pixel analysis, and a
 //! page's own text layer is used as written.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 mod corpus_support;
 
 use std::io::Write;

@@ -7,6 +7,10 @@
 //! its entries). Each must answer its size and pixels; pHash against the
 //! picture ImageMagick started from checks the pixels are the picture's.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 mod corpus_support;
 
 use std::path::PathBuf;

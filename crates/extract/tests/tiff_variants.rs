@@ -8,6 +8,10 @@
 //! bits off; a lossless one may not). Damaged files still answer with a
 //! clean "Invalid image file".
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 mod corpus_support;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,10 @@
 //! (PostgreSQL at TEST_DATABASE_URL, a fresh database per test, and SQLite)
 //! with a real blob directory.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,6 +4,10 @@
 //! torn blob under a final key; and the start-up sweep then leaves exactly the
 //! blobs that rows refer to.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 use std::process::{Child, Command};
 use std::time::Duration;

@@ -4,6 +4,10 @@
 //! installed into `.venv` by `scripts/setup.sh`. No server, no pass: these
 //! tests fail rather than skip when it cannot be started.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -5,6 +5,10 @@
 //! between pages); aggregations count what brute force counts; bad requests
 //! and injection attempts are refused with their position or match nothing.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;

@@ -1,16 +1,13 @@
-//! RetinaFace-MobileNet-0.25 (biubug6/Pytorch_Retinaface, MIT) run by tract,
-//! a pure-Rust ONNX runtime: nothing to install, nothing fetched at run time.
-//! The 1.7 MB ONNX is compiled in (see `models/README.md` for provenance).
-//!
-//! tract optimises a graph for one concrete input shape, at 55-95 ms a shape,
-//! so a plan is built per padded input size, once per process, on first use,
-//! and shared by every thread (a plan runs through `&self`). The scan sizes
-//! are few (long side fixed, short side a multiple of 32), which bounds the cache.
+//! RetinaFace-MobileNet-0.25 (biubug6/Pytorch_Retinaface, MIT) run by tract
+//! ([`crate::onnx`]). The 1.7 MB ONNX is compiled in (see `models/README.md`
+//! for provenance). A plan costs 55-95 ms to build; the scan sizes are few
+//! (long side fixed, short side a multiple of 32), which bounds the cache.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
-use tract_onnx::prelude::*;
+use tract_onnx::prelude::InferenceModel;
+
+use crate::onnx::{self, Plan, PlanCache};
 
 /// The model, compiled in; `models/extract-retinaface.py` writes it.
 pub(super) const MODEL_BYTES: &[u8] = include_bytes!("../../models/retinaface-mnet025.onnx");
@@ -22,8 +19,6 @@ pub(super) const PAD_TO: u32 = 32;
 /// The per-channel means the network was trained with, in its BGR order
 /// (`data/config.py` and `detect.py` of the reference code).
 const BGR_MEANS: [f32; 3] = [104.0, 117.0, 123.0];
-
-type Plan = TypedSimplePlan;
 
 /// What the network says about each anchor, in [`super::detections::anchors`]' order.
 pub(super) struct Outputs {
@@ -49,23 +44,14 @@ pub(super) fn run(image: &image::RgbImage, padded_width: u32, padded_height: u32
         green_plane[at] = f32::from(g) - BGR_MEANS[1];
         red_plane[at] = f32::from(r) - BGR_MEANS[2];
     }
-    let input =
-        Tensor::from_shape(&[1, 3, h, w], &input).expect("the buffer has the input's shape");
-    let outputs = plan
-        .run(tvec!(input.into()))
+    let outputs = onnx::run(&plan, [1, 3, h, w], &input)
         .expect("the vendored model runs on a shape it was optimised for (pinned by a unit test)");
     // Outputs come as loc [1, n, 4], conf [1, n, 2], landmarks [1, n, 10];
     // told apart by their last axis rather than by position.
     let mut regressions = None;
     let mut scores = None;
-    for output in &outputs {
-        let values: Vec<f32> = output
-            .to_plain_array_view::<f32>()
-            .expect("the model's outputs are f32")
-            .iter()
-            .copied()
-            .collect();
-        match output.shape().last() {
+    for (values, shape) in outputs {
+        match shape.last() {
             Some(4) => regressions = Some(values),
             Some(2) => scores = Some(values),
             _ => {}
@@ -83,42 +69,21 @@ pub(super) fn prepare(padded_width: u32, padded_height: u32) {
     plan(padded_width, padded_height);
 }
 
-/// The optimised plan for one input size: built once, by whichever thread
-/// asks first; the others wait for it rather than building their own.
+/// The optimised plan for one input size (see [`crate::onnx::PlanCache`]).
 fn plan(width: u32, height: u32) -> Arc<Plan> {
-    type Cell = Arc<OnceLock<Arc<Plan>>>;
-    static PLANS: OnceLock<Mutex<HashMap<(u32, u32), Cell>>> = OnceLock::new();
-    let cell = PLANS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .entry((width, height))
-        .or_default()
-        .clone();
-    cell.get_or_init(|| {
-        build_plan(width, height)
-            .expect("the vendored model optimises for any padded size (pinned by a unit test)")
-    })
-    .clone()
+    static PLANS: PlanCache<(u32, u32)> = PlanCache::new();
+    let shape = [1, 3, height as usize, width as usize];
+    PLANS
+        .get((width, height), || onnx::optimise(graph(), shape))
+        .expect("the vendored model optimises for any padded size (pinned by a unit test)")
 }
 
 /// The parsed graph, shape-free: parsed once per process, when faces are first asked for.
 fn graph() -> &'static InferenceModel {
     static GRAPH: OnceLock<InferenceModel> = OnceLock::new();
     GRAPH.get_or_init(|| {
-        tract_onnx::onnx()
-            .model_for_read(&mut std::io::Cursor::new(MODEL_BYTES))
-            .expect("the vendored model parses (pinned by a unit test)")
+        onnx::parse(MODEL_BYTES).expect("the vendored model parses (pinned by a unit test)")
     })
-}
-
-fn build_plan(width: u32, height: u32) -> TractResult<Arc<Plan>> {
-    let shape = [1, 3, height as usize, width as usize];
-    graph()
-        .clone()
-        .with_input_fact(0, f32::fact(shape).into())?
-        .into_optimized()?
-        .into_runnable()
 }
 
 #[cfg(test)]
@@ -130,17 +95,7 @@ mod tests {
     /// records (the output of `models/extract-retinaface.py`).
     #[test]
     fn the_vendored_model_has_the_recorded_checksum() {
-        use sha2::{Digest, Sha256};
-        let readme = include_str!("../../models/README.md");
-        let row = readme
-            .lines()
-            .find(|line| line.starts_with("| `retinaface-mnet025.onnx`"))
-            .expect("models/README.md has a row for the model");
-        let digest = hex::encode(Sha256::digest(MODEL_BYTES));
-        assert!(
-            row.contains(&format!("`{digest}`")),
-            "the model's sha256 is {digest}, not the one models/README.md records"
-        );
+        crate::vendored_models::assert_recorded_checksum("retinaface-mnet025.onnx", MODEL_BYTES);
     }
 
     /// The model's set-up is paid once per size per process: threads asking

@@ -79,6 +79,14 @@ impl Language {
     pub fn traineddata(self) -> &'static str {
         self.traineddata
     }
+
+    /// Whether the scene-text engine reads this language: its recogniser
+    /// (PP-OCRv4's Chinese model) knows Chinese characters and unaccented
+    /// Latin letters, so English and Chinese; the others need Tesseract's
+    /// per-language models.
+    pub(crate) fn read_in_scenes(self) -> bool {
+        matches!(self.tag, "en" | "zh-Hans" | "zh-Hant")
+    }
 }
 
 impl fmt::Display for Language {

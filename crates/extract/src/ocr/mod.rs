@@ -1,7 +1,10 @@
 //! Text recognition (OCR) in the `info.ocr.adv_ocr` shape of the wire spec.
 //!
 //! `shape` is the wire format (Google Vision's layout, as Cloudinary's OCR
-//! add-on returns it); `tesseract` is the engine. An engine failure is
+//! add-on returns it). Two engines read: `tesseract` reads pages (scans,
+//! screenshots, documents), `scene` reads text in photographs (signs, labels,
+//! packaging); `adv_ocr` picks one from the image, `adv_ocr:document` always
+//! reads a page. An engine failure is
 //! reported inside [`AdvOcr`] (`status: "failed"`), so the upload still
 //! succeeds with its other fields.
 
@@ -9,8 +12,11 @@
 #![cfg_attr(not(feature = "ocr"), allow(dead_code))]
 
 mod language;
+mod page_like;
 mod pages;
 mod request;
+#[cfg(feature = "ocr")]
+mod scene;
 mod shape;
 #[cfg(feature = "ocr")]
 // The one place extract calls C: libtesseract's C API, through raw handles
@@ -92,16 +98,47 @@ fn read_page(image: &DynamicImage, scale: f64, options: &OcrOptions) -> Result<O
     if image.width() == 0 || image.height() == 0 {
         return Err("empty image".to_owned());
     }
-    let (gray, shrink) = working_copy(image);
-    // A photo read as sparse text gave texture as words (corpus hopper
-    // photo), so until the scene-text engine reads photos, `adv_ocr` reads
-    // every image as a page, like `adv_ocr:document`.
-    let layout = match options.mode {
-        OcrMode::Document | OcrMode::Auto => tesseract::Layout::Page,
-    };
-    let languages = language::tesseract_languages(&options.languages);
-    let page = tesseract::read(&gray, &languages, layout, options.page_deadline)?;
-    Ok(shape::to_wire(&page, scale * shrink, options.locale()))
+    match engine(image, options) {
+        Engine::Scene => {
+            // The scene engine shrinks for detection itself and reads each
+            // line from the full-size pixels.
+            let page = scene::read(image, options.page_deadline)?;
+            Ok(shape::to_wire(&page, scale, options.locale()))
+        }
+        Engine::Page => {
+            let (gray, shrink) = working_copy(image);
+            let languages = language::tesseract_languages(&options.languages);
+            let page = tesseract::read(
+                &gray,
+                &languages,
+                tesseract::Layout::Page,
+                options.page_deadline,
+            )?;
+            Ok(shape::to_wire(&page, scale * shrink, options.locale()))
+        }
+    }
+}
+
+/// Which engine reads a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    /// Tesseract, dense-page segmentation (Vision's DOCUMENT_TEXT_DETECTION).
+    Page,
+    /// PP-OCR scene text (Vision's TEXT_DETECTION on photos).
+    Scene,
+}
+
+/// `adv_ocr:document` always reads a page; `adv_ocr` reads a photograph with
+/// the scene engine when it knows every language asked for, and anything
+/// page-like (an even background covering most of it) as a page. Read as a
+/// page, a photo gives texture as words; read as a scene, a dense page loses
+/// its layout.
+fn engine(image: &DynamicImage, options: &OcrOptions) -> Engine {
+    let scene_reads_all = options.languages.iter().all(|l| l.read_in_scenes());
+    match options.mode {
+        OcrMode::Auto if scene_reads_all && !page_like::looks_like_page(image) => Engine::Scene,
+        OcrMode::Auto | OcrMode::Document => Engine::Page,
+    }
 }
 
 #[cfg(not(feature = "ocr"))]
@@ -184,6 +221,31 @@ mod tests {
         let result = recognize(&image, 1.0, &OcrOptions::default());
         assert_eq!(result.status, OcrStatus::Complete, "{:?}", result.message);
         assert!(result.data[0].text_annotations.is_empty());
+    }
+
+    #[cfg(feature = "ocr")]
+    #[test]
+    fn adv_ocr_reads_photos_as_scenes_and_pages_as_pages_unless_told() {
+        let photo = DynamicImage::ImageLuma8(GrayImage::from_fn(400, 300, |x, y| {
+            Luma([((x + y) * 255 / 700) as u8])
+        }));
+        let page = DynamicImage::ImageLuma8(GrayImage::from_fn(400, 300, |x, y| {
+            Luma([if y % 20 < 5 && x % 7 < 5 { 20 } else { 240 }])
+        }));
+        let auto = OcrOptions::default();
+        let document = OcrOptions {
+            mode: OcrMode::Document,
+            ..OcrOptions::default()
+        };
+        let german = OcrOptions {
+            languages: vec![Language::from_tag("de").unwrap()],
+            ..OcrOptions::default()
+        };
+        assert_eq!(engine(&photo, &auto), Engine::Scene);
+        assert_eq!(engine(&page, &auto), Engine::Page);
+        assert_eq!(engine(&photo, &document), Engine::Page);
+        // The scene recogniser does not know German.
+        assert_eq!(engine(&photo, &german), Engine::Page);
     }
 
     #[cfg(feature = "ocr")]

@@ -11,9 +11,9 @@ use super::language::Language;
 /// How the page is laid out, which picks how it is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OcrMode {
-    /// `adv_ocr`: to be decided from the image once a scene-text engine
-    /// reads photos; until then read as a page, like [`OcrMode::Document`]
-    /// (read as sparse text, photos gave texture as words).
+    /// `adv_ocr`: decided from the image: a page-like image (scan,
+    /// screenshot) is read as a page, a photograph by the scene-text engine
+    /// (when it reads the languages asked for; else as a page).
     #[default]
     Auto,
     /// `adv_ocr:document`: always read as a dense page of columns and

@@ -3,6 +3,7 @@
 
 pub mod data_uri;
 pub mod remote;
+mod spooled;
 
 use std::path::Path;
 
@@ -28,11 +29,12 @@ pub async fn load(
 ) -> Result<SourceFile, ApiError> {
     match file {
         FileField::Spooled { spooled, filename } => {
-            let bytes = tokio::fs::read(spooled.path())
+            let bytes = tokio::task::spawn_blocking(move || spooled::map(&spooled))
                 .await
+                .map_err(ApiError::internal)?
                 .map_err(ApiError::internal)?;
             Ok(SourceFile {
-                bytes: Bytes::from(bytes),
+                bytes,
                 original_filename: filename.as_deref().and_then(file_stem),
             })
         }

@@ -1,6 +1,10 @@
 //! One integration-test binary for the running services; one module per feature.
 //! Every behaviour runs on both database backends.
 
+// A test or bench: a panic is its failure report (workspace lint `unwrap_used`
+// covers the code that runs in production).
+#![allow(clippy::unwrap_used)]
+
 /// For each `async fn case(backend: Backend)`, a module `case` with two tests,
 /// `case::sqlite` and `case::postgres`.
 macro_rules! on_both_backends {

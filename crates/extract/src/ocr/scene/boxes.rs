@@ -42,8 +42,17 @@ pub(crate) struct TextBox {
 }
 
 /// The text regions of a `width` x `height` probability map (row-major).
-pub(crate) fn text_boxes(map: &[f32], width: usize, height: usize, params: &DbParams) -> Vec<TextBox> {
-    assert_eq!(map.len(), width * height, "the map has width x height values");
+pub(crate) fn text_boxes(
+    map: &[f32],
+    width: usize,
+    height: usize,
+    params: &DbParams,
+) -> Vec<TextBox> {
+    assert_eq!(
+        map.len(),
+        width * height,
+        "the map has width x height values"
+    );
     let mask = dilate(&threshold(map, params.threshold), width, height);
     let mut seen = vec![false; mask.len()];
     let mut boxes = Vec::new();

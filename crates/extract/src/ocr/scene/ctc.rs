@@ -12,6 +12,7 @@ pub(crate) struct DecodedLine {
     pub score: f32,
 }
 
+#[cfg(test)]
 impl DecodedLine {
     pub fn text(&self) -> String {
         self.chars.iter().map(|(c, _)| c).collect()
@@ -30,7 +31,10 @@ pub(crate) fn decode(probs: &[f32], steps: usize, classes: usize, charset: &[cha
             .iter()
             .copied()
             .enumerate()
-            .fold((0, f32::MIN), |best, (i, p)| if p > best.1 { (i, p) } else { best });
+            .fold(
+                (0, f32::MIN),
+                |best, (i, p)| if p > best.1 { (i, p) } else { best },
+            );
         if class != 0 && class != previous {
             let c = match charset.get(class - 1) {
                 Some(&c) => c,

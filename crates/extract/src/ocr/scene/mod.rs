@@ -11,6 +11,7 @@ mod boxes;
 mod ctc;
 mod models;
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use image::imageops::{self, FilterType};
@@ -56,7 +57,11 @@ const VERTICAL_ASPECT: f32 = 1.5;
 /// `image` pixels.
 pub(crate) fn read(image: &DynamicImage, deadline: Duration) -> Result<RecognizedPage, String> {
     let started = Instant::now();
-    let rgb = image.to_rgb8();
+    // Most decodes are RGB already; others are converted once.
+    let rgb = match image {
+        DynamicImage::ImageRgb8(rgb) => Cow::Borrowed(rgb),
+        other => Cow::Owned(other.to_rgb8()),
+    };
     let lines = detect(&rgb)?;
     let charset = models::charset();
     let mut words = Vec::new();
@@ -68,14 +73,17 @@ pub(crate) fn read(image: &DynamicImage, deadline: Duration) -> Result<Recognize
             continue;
         };
         let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        words.extend(read.into_iter().map(|(text, bounds, score)| RecognizedWord {
-            block: number,
-            paragraph: number,
-            line: number,
-            text,
-            bounds,
-            confidence: score * 100.0,
-        }));
+        words.extend(
+            read.into_iter()
+                .map(|(text, bounds, score)| RecognizedWord {
+                    block: number,
+                    paragraph: number,
+                    line: number,
+                    text,
+                    bounds,
+                    confidence: score * 100.0,
+                }),
+        );
     }
     Ok(RecognizedPage {
         width: rgb.width(),
@@ -89,7 +97,11 @@ fn detect(image: &RgbImage) -> Result<Vec<PixelBox>, String> {
     let (width, height) = detector_size(image.width(), image.height());
     let small = imageops::resize(image, width, height, FilterType::Triangle);
     let shape = [1, 3, height as usize, width as usize];
-    let (map, map_shape) = models::run(Network::Detector, shape, normalized_bgr(&small, width, height))?;
+    let (map, map_shape) = models::run(
+        Network::Detector,
+        shape,
+        normalized_bgr(&small, width, height),
+    )?;
     let (map_h, map_w) = (map_shape[2], map_shape[3]);
     let to_x = image.width() as f32 / map_w as f32;
     let to_y = image.height() as f32 / map_h as f32;
@@ -141,6 +153,10 @@ fn normalized_bgr(image: &RgbImage, width: u32, height: u32) -> Vec<f32> {
     input
 }
 
+/// A word read on a line: its text, its box in image pixels, and the line's
+/// score (0..1).
+type LineWord = (String, PixelBox, f32);
+
 /// Reads one line: its words with their boxes (split at spaces, placed by the
 /// time steps the characters were read at) and the line's score; `None` when
 /// the recogniser is unsure of it.
@@ -148,17 +164,22 @@ fn read_line(
     image: &RgbImage,
     line: &PixelBox,
     charset: &[char],
-) -> Result<Option<Vec<(String, PixelBox, f32)>>, String> {
+) -> Result<Option<Vec<LineWord>>, String> {
     let crop = imageops::crop_imm(image, line.left, line.top, line.width, line.height).to_image();
     let vertical = line.height as f32 >= line.width as f32 * VERTICAL_ASPECT;
     // rapidocr turns vertical lines a quarter counter-clockwise.
-    let mut crop = if vertical { imageops::rotate270(&crop) } else { crop };
+    let mut crop = if vertical {
+        imageops::rotate270(&crop)
+    } else {
+        crop
+    };
     let upside_down = is_upside_down(&crop)?;
     if upside_down {
         crop = imageops::rotate180(&crop);
     }
 
-    let natural = (LINE_HEIGHT as f32 * crop.width() as f32 / crop.height().max(1) as f32).ceil() as u32;
+    let natural =
+        (LINE_HEIGHT as f32 * crop.width() as f32 / crop.height().max(1) as f32).ceil() as u32;
     let content = natural.clamp(1, MAX_LINE_WIDTH);
     let input_width = content.max(MIN_LINE_WIDTH).div_ceil(LINE_WIDTH_STEP) * LINE_WIDTH_STEP;
     let resized = imageops::resize(&crop, content, LINE_HEIGHT, FilterType::Triangle);
@@ -256,7 +277,8 @@ mod tests {
 
     #[test]
     fn a_blank_photo_has_no_text() {
-        let image = DynamicImage::ImageRgb8(RgbImage::from_pixel(640, 480, image::Rgb([90, 140, 200])));
+        let image =
+            DynamicImage::ImageRgb8(RgbImage::from_pixel(640, 480, image::Rgb([90, 140, 200])));
         let page = read(&image, Duration::from_secs(30)).unwrap();
         assert!(page.words.is_empty(), "{:?}", page.words);
     }

@@ -1,17 +1,14 @@
 //! The three PP-OCR networks (PaddleOCR, Apache-2.0; vendored from PyPI
-//! `rapidocr_onnxruntime` 1.4.4, see `models/README.md`) run by tract, the
-//! pure-Rust ONNX runtime the face detector uses too.
-//!
-//! tract optimises a graph for one concrete input shape, so a plan is built
-//! per input size, once per process, by whichever thread asks first (the
-//! others wait for it), and shared. Sizes are bucketed (detection: multiples
-//! of 32 with a fixed long side; recognition: widths in steps of 64), which
-//! bounds the cache.
+//! `rapidocr_onnxruntime` 1.4.4, see `models/README.md`) run by tract
+//! ([`crate::onnx`]). Input sizes are bucketed (detection: multiples of 32
+//! with a fixed long side; recognition: widths in steps of 64), which bounds
+//! the plan cache.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
-use tract_onnx::prelude::*;
+use tract_onnx::prelude::{InferenceModel, TractError, TractResult};
+
+use crate::onnx::{self, Output, PlanCache};
 
 const DETECTOR: &[u8] = include_bytes!("../../../models/ppocr-v4-det.onnx");
 const RECOGNIZER: &[u8] = include_bytes!("../../../models/ppocr-v4-rec.onnx");
@@ -19,8 +16,6 @@ const CLASSIFIER: &[u8] = include_bytes!("../../../models/ppocr-v2-cls.onnx");
 /// The recogniser's classes 1..n (its ONNX metadata, written out by
 /// `models/extract-ppocr.py`), one character per line.
 const RECOGNIZER_CHARSET: &str = include_str!("../../../models/ppocr-v4-rec.keys.txt");
-
-type Plan = TypedSimplePlan<TypedModel>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Network {
@@ -52,53 +47,29 @@ pub(super) fn charset() -> &'static [char] {
 
 /// Runs `network` on one NCHW input of `shape`; returns its first output's
 /// values and shape.
-pub(super) fn run(network: Network, shape: [usize; 4], input: Vec<f32>) -> Result<(Vec<f32>, Vec<usize>), String> {
-    let plan = plan(network, shape)?;
-    let input = Tensor::from_shape(&shape, &input).map_err(|e| e.to_string())?;
-    let outputs = plan.run(tvec!(input.into())).map_err(|e| e.to_string())?;
-    let output = outputs.first().ok_or("the network gave no output")?;
-    let values = output.as_slice::<f32>().map_err(|e| e.to_string())?.to_vec();
-    Ok((values, output.shape().to_vec()))
+pub(super) fn run(network: Network, shape: [usize; 4], input: Vec<f32>) -> Result<Output, String> {
+    static PLANS: PlanCache<(Network, [usize; 4])> = PlanCache::new();
+    let plan = PLANS
+        .get((network, shape), || onnx::optimise(graph(network)?, shape))
+        .map_err(|e| format!("{network:?}: {e}"))?;
+    onnx::run(&plan, shape, &input)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| "the network gave no output".to_owned())
 }
 
-fn plan(network: Network, shape: [usize; 4]) -> Result<Arc<Plan>, String> {
-    type Cell = Arc<OnceLock<Result<Arc<Plan>, String>>>;
-    static PLANS: OnceLock<Mutex<HashMap<(Network, [usize; 4]), Cell>>> = OnceLock::new();
-    let cell = PLANS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .entry((network, shape))
-        .or_default()
-        .clone();
-    cell.get_or_init(|| build_plan(network, shape).map_err(|e| format!("{network:?}: {e}")))
-        .clone()
-}
-
-/// The parsed graph, shape-free: parsed once per process.
+/// The parsed graph, shape-free: parsed once per process, on first use.
 fn graph(network: Network) -> TractResult<&'static InferenceModel> {
-    static GRAPHS: OnceLock<Mutex<HashMap<Network, &'static InferenceModel>>> = OnceLock::new();
-    let mut graphs = GRAPHS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(graph) = graphs.get(&network) {
-        return Ok(graph);
-    }
-    let parsed = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(network.bytes()))?;
-    // Three graphs per process, kept for its life.
-    let graph: &'static InferenceModel = Box::leak(Box::new(parsed));
-    graphs.insert(network, graph);
-    Ok(graph)
-}
-
-fn build_plan(network: Network, shape: [usize; 4]) -> TractResult<Arc<Plan>> {
-    let plan = graph(network)?
-        .clone()
-        .with_input_fact(0, f32::fact(shape).into())?
-        .into_optimized()?
-        .into_runnable()?;
-    Ok(Arc::new(plan))
+    static GRAPHS: [OnceLock<Result<InferenceModel, String>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = match network {
+        Network::Detector => &GRAPHS[0],
+        Network::Recognizer => &GRAPHS[1],
+        Network::Classifier => &GRAPHS[2],
+    };
+    slot.get_or_init(|| onnx::parse(network.bytes()).map_err(|e| format!("{e:#}")))
+        .as_ref()
+        .map_err(|e| TractError::msg(e.clone()))
 }
 
 #[cfg(test)]
@@ -106,9 +77,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_vendored_models_have_the_recorded_checksums() {
+        use crate::vendored_models::assert_recorded_checksum;
+        assert_recorded_checksum("ppocr-v4-det.onnx", DETECTOR);
+        assert_recorded_checksum("ppocr-v4-rec.onnx", RECOGNIZER);
+        assert_recorded_checksum("ppocr-v2-cls.onnx", CLASSIFIER);
+        assert_recorded_checksum("ppocr-v4-rec.keys.txt", RECOGNIZER_CHARSET.as_bytes());
+    }
+
+    #[test]
     fn the_charset_matches_the_recognizers_classes() {
         // Blank first and space last around the model's own list.
-        let (values, shape) = run(Network::Recognizer, [1, 3, 48, 320], vec![0.0; 3 * 48 * 320]).unwrap();
+        let (values, shape) = run(
+            Network::Recognizer,
+            [1, 3, 48, 320],
+            vec![0.0; 3 * 48 * 320],
+        )
+        .unwrap();
         assert_eq!(shape[2], charset().len() + 2, "{shape:?}");
         assert_eq!(values.len(), shape.iter().product::<usize>());
     }
