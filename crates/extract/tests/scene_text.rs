@@ -18,13 +18,12 @@ use extract::ocr::{AdvOcr, OcrMode, OcrOptions, OcrStatus};
 use test_support::words::word_counts;
 
 /// The share of the written-down words the scene engine must recover over
-/// all the photos. Measured: 0.53 (Tesseract reading the same photos as
-/// pages: 0.22). The goal is 0.8; what is missing is fine print read without
-/// the spaces between its words (the recogniser, PP-OCRv4's Chinese model,
-/// seldom emits spaces; rapidocr, the reference pipeline for these models,
-/// runs into the same), the lines of a tilted receipt read from axis-aligned
-/// crops, and accented letters the model folds (ä read as a).
-const MIN_SCENE_RECALL: f64 = 0.5;
+/// all the photos. Measured: 0.79 (Tesseract reading the same photos as
+/// pages: 0.22). The goal is 0.8; what is missing is mostly fine print: words
+/// run together where the recogniser (PP-OCRv4's Chinese model) emits no
+/// space and the gap is narrow, digits and letters confused (O for 0),
+/// accented letters folded (ä read as a), and a caption on a bright sky.
+const MIN_SCENE_RECALL: f64 = 0.75;
 
 fn expected_words() -> BTreeMap<String, String> {
     let path = concat!(

@@ -10,6 +10,7 @@
 mod boxes;
 mod ctc;
 mod models;
+mod spacing;
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
@@ -18,12 +19,15 @@ use image::imageops::{self, FilterType};
 use image::{DynamicImage, RgbImage};
 
 use super::shape::{PixelBox, RecognizedPage, RecognizedWord};
+use boxes::TextBox;
 use models::Network;
 
-/// Long side of the detector's input. Measured on one core (tract): 149 ms
-/// at 640x480, 453 ms at 960x736; a sign in a photo is still several pixels
-/// tall at this size, and more only costs time.
-const DETECT_LONG_SIDE: u32 = 960;
+/// Long side of the detector's input. Chosen by word recall on the corpus
+/// photos with text (`tests/scene_text.rs`): 0.72 at 960, 0.79 at 1280, 0.71
+/// at 1600 (smaller photos are enlarged to this, and past 1280 enlarging
+/// split letters apart and lost words). A 1280x960 map costs about twice a
+/// 960x736 one.
+const DETECT_LONG_SIDE: u32 = 1280;
 
 /// The detector's input sides are multiples of its largest stride.
 const DETECT_STRIDE: u32 = 32;
@@ -93,7 +97,7 @@ pub(crate) fn read(image: &DynamicImage, deadline: Duration) -> Result<Recognize
 }
 
 /// Text line boxes in `image` pixels, in reading order.
-fn detect(image: &RgbImage) -> Result<Vec<PixelBox>, String> {
+fn detect(image: &RgbImage) -> Result<Vec<TextBox>, String> {
     let (width, height) = detector_size(image.width(), image.height());
     let small = imageops::resize(image, width, height, FilterType::Triangle);
     let shape = [1, 3, height as usize, width as usize];
@@ -107,20 +111,89 @@ fn detect(image: &RgbImage) -> Result<Vec<PixelBox>, String> {
     let to_y = image.height() as f32 / map_h as f32;
     Ok(boxes::text_boxes(&map, map_w, map_h, &boxes::PP_OCR_V4)
         .into_iter()
-        .map(|b| {
-            let left = (b.left * to_x).floor() as u32;
-            let top = (b.top * to_y).floor() as u32;
-            let right = ((b.right * to_x).ceil() as u32).min(image.width());
-            let bottom = ((b.bottom * to_y).ceil() as u32).min(image.height());
-            PixelBox {
-                left,
-                top,
-                width: right.saturating_sub(left),
-                height: bottom.saturating_sub(top),
-            }
+        .map(|b| b.scaled(to_x, to_y))
+        .filter(|b| {
+            let (along, across) = b.size();
+            along >= 1.0 && across >= 1.0
         })
-        .filter(|b| b.width > 0 && b.height > 0)
         .collect())
+}
+
+/// The pixels inside `line`, turned upright: its top edge becomes the crop's
+/// top row (PaddleOCR's `get_rotate_crop_image`), sampled bilinearly.
+fn cut_out(image: &RgbImage, line: &TextBox) -> RgbImage {
+    let [p0, p1, _, p3] = line.corners;
+    let (along, across) = line.size();
+    let (width, height) = (
+        along.round().max(1.0) as u32,
+        across.round().max(1.0) as u32,
+    );
+    let (max_x, max_y) = (image.width() as f32 - 1.0, image.height() as f32 - 1.0);
+    RgbImage::from_fn(width, height, |u, v| {
+        let (fu, fv) = (
+            (u as f32 + 0.5) / width as f32,
+            (v as f32 + 0.5) / height as f32,
+        );
+        let x = p0.0 + fu * (p1.0 - p0.0) + fv * (p3.0 - p0.0) - 0.5;
+        let y = p0.1 + fu * (p1.1 - p0.1) + fv * (p3.1 - p0.1) - 0.5;
+        let (x, y) = (x.clamp(0.0, max_x), y.clamp(0.0, max_y));
+        let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+        let (x1, y1) = (
+            (x0 + 1).min(image.width() - 1),
+            (y0 + 1).min(image.height() - 1),
+        );
+        let (dx, dy) = (x - x0 as f32, y - y0 as f32);
+        let mix = |c: usize| {
+            let at = |px: u32, py: u32| f32::from(image.get_pixel(px, py).0[c]);
+            let top = at(x0, y0) * (1.0 - dx) + at(x1, y0) * dx;
+            let bottom = at(x0, y1) * (1.0 - dx) + at(x1, y1) * dx;
+            (top * (1.0 - dy) + bottom * dy).round() as u8
+        };
+        image::Rgb([mix(0), mix(1), mix(2)])
+    })
+}
+
+/// The upright box, in image pixels, of the part of `line` between the
+/// shares `from` and `to` of its reading direction.
+fn word_bounds(image: &RgbImage, line: &TextBox, vertical: bool, from: f32, to: f32) -> PixelBox {
+    let [p0, p1, _, p3] = line.corners;
+    let minus = |a: boxes::Point, b: boxes::Point| (a.0 - b.0, a.1 - b.1);
+    let (axis, other) = if vertical {
+        (minus(p3, p0), minus(p1, p0))
+    } else {
+        (minus(p1, p0), minus(p3, p0))
+    };
+    let point = |share: f32, side: f32| {
+        (
+            p0.0 + share * axis.0 + side * other.0,
+            p0.1 + share * axis.1 + side * other.1,
+        )
+    };
+    let part = TextBox {
+        corners: [
+            point(from, 0.0),
+            point(to, 0.0),
+            point(to, 1.0),
+            point(from, 1.0),
+        ],
+        score: line.score,
+    };
+    let (left, top, right, bottom) = part.bounds();
+    let clamp = |v: f32, max: u32| (v.max(0.0) as u32).min(max);
+    let (left, top) = (
+        clamp(left.floor(), image.width()),
+        clamp(top.floor(), image.height()),
+    );
+    let (right, bottom) = (
+        clamp(right.ceil(), image.width()),
+        clamp(bottom.ceil(), image.height()),
+    );
+    PixelBox {
+        left,
+        top,
+        width: right.saturating_sub(left).max(1),
+        height: bottom.saturating_sub(top).max(1),
+    }
 }
 
 /// The detector's input size: the long side at [`DETECT_LONG_SIDE`], both
@@ -162,35 +235,37 @@ type LineWord = (String, PixelBox, f32);
 /// the recogniser is unsure of it.
 fn read_line(
     image: &RgbImage,
-    line: &PixelBox,
+    line: &TextBox,
     charset: &[char],
 ) -> Result<Option<Vec<LineWord>>, String> {
-    let crop = imageops::crop_imm(image, line.left, line.top, line.width, line.height).to_image();
-    let vertical = line.height as f32 >= line.width as f32 * VERTICAL_ASPECT;
+    let crop = cut_out(image, line);
+    let vertical = crop.height() as f32 >= crop.width() as f32 * VERTICAL_ASPECT;
     // rapidocr turns vertical lines a quarter counter-clockwise.
-    let mut crop = if vertical {
+    let crop = if vertical {
         imageops::rotate270(&crop)
     } else {
         crop
     };
-    let upside_down = is_upside_down(&crop)?;
-    if upside_down {
-        crop = imageops::rotate180(&crop);
-    }
-
-    let natural =
-        (LINE_HEIGHT as f32 * crop.width() as f32 / crop.height().max(1) as f32).ceil() as u32;
-    let content = natural.clamp(1, MAX_LINE_WIDTH);
-    let input_width = content.max(MIN_LINE_WIDTH).div_ceil(LINE_WIDTH_STEP) * LINE_WIDTH_STEP;
-    let resized = imageops::resize(&crop, content, LINE_HEIGHT, FilterType::Triangle);
-    let shape = [1, 3, LINE_HEIGHT as usize, input_width as usize];
-    let (probs, out_shape) = models::run(
-        Network::Recognizer,
-        shape,
-        normalized_bgr(&resized, input_width, LINE_HEIGHT),
-    )?;
-    let (steps, classes) = (out_shape[1], out_shape[2]);
-    let decoded = ctc::decode(&probs, steps, classes, charset);
+    // The classifier proposes turning a line over; the recogniser confirms
+    // it by reading the turned line with more confidence (the classifier
+    // alone turned an upright, slightly tilted "1 =CONTO!!!" over).
+    let upright = recognize_line(&crop, charset)?;
+    let (reading, upside_down) = if is_upside_down(&crop)? {
+        let turned = recognize_line(&imageops::rotate180(&crop), charset)?;
+        if turned.decoded.score > upright.decoded.score {
+            (turned, true)
+        } else {
+            (upright, false)
+        }
+    } else {
+        (upright, false)
+    };
+    let LineReading {
+        decoded,
+        resized,
+        content,
+        steps,
+    } = reading;
     if decoded.score < MIN_LINE_SCORE || decoded.chars.is_empty() {
         return Ok(None);
     }
@@ -205,9 +280,14 @@ fn read_line(
             share
         }
     };
+    let chars = spacing::insert_spaces(
+        &decoded.chars,
+        &spacing::word_gaps(&resized),
+        COLUMNS_PER_STEP,
+    );
     let mut words = Vec::new();
     let mut word: Vec<(char, usize)> = Vec::new();
-    for &(c, step) in decoded.chars.iter().chain(std::iter::once(&(' ', steps))) {
+    for &(c, step) in chars.iter().chain(std::iter::once(&(' ', steps))) {
         if c != ' ' {
             word.push((c, step));
             continue;
@@ -215,30 +295,44 @@ fn read_line(
         if let (Some(&(_, first)), Some(&(_, last))) = (word.first(), word.last()) {
             let (a, b) = (along(first), along(last + 1));
             let (from, to) = (a.min(b), a.max(b));
-            let bounds = if vertical {
-                let top = line.top + (from * line.height as f32) as u32;
-                let bottom = line.top + (to * line.height as f32).ceil() as u32;
-                PixelBox {
-                    left: line.left,
-                    top,
-                    width: line.width,
-                    height: bottom.saturating_sub(top).max(1),
-                }
-            } else {
-                let left = line.left + (from * line.width as f32) as u32;
-                let right = line.left + (to * line.width as f32).ceil() as u32;
-                PixelBox {
-                    left,
-                    top: line.top,
-                    width: right.saturating_sub(left).max(1),
-                    height: line.height,
-                }
-            };
+            let bounds = word_bounds(image, line, vertical, from, to);
             words.push((word.iter().map(|(c, _)| c).collect(), bounds, decoded.score));
         }
         word.clear();
     }
     Ok(Some(words))
+}
+
+/// What the recogniser read on one upright line crop.
+struct LineReading {
+    decoded: ctc::DecodedLine,
+    /// The crop as the recogniser saw it, before padding.
+    resized: RgbImage,
+    /// Its width in columns.
+    content: u32,
+    /// The recogniser's time steps over the padded width.
+    steps: usize,
+}
+
+fn recognize_line(crop: &RgbImage, charset: &[char]) -> Result<LineReading, String> {
+    let natural =
+        (LINE_HEIGHT as f32 * crop.width() as f32 / crop.height().max(1) as f32).ceil() as u32;
+    let content = natural.clamp(1, MAX_LINE_WIDTH);
+    let input_width = content.max(MIN_LINE_WIDTH).div_ceil(LINE_WIDTH_STEP) * LINE_WIDTH_STEP;
+    let resized = imageops::resize(crop, content, LINE_HEIGHT, FilterType::Triangle);
+    let shape = [1, 3, LINE_HEIGHT as usize, input_width as usize];
+    let (probs, out_shape) = models::run(
+        Network::Recognizer,
+        shape,
+        normalized_bgr(&resized, input_width, LINE_HEIGHT),
+    )?;
+    let (steps, classes) = (out_shape[1], out_shape[2]);
+    Ok(LineReading {
+        decoded: ctc::decode(&probs, steps, classes, charset),
+        resized,
+        content,
+        steps,
+    })
 }
 
 /// The classifier's verdict on a line crop: upside down, with confidence.
