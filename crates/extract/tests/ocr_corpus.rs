@@ -6,7 +6,7 @@
 mod corpus_support;
 
 use extract::ocr::{AdvOcr, OcrOptions, OcrStatus};
-use test_support::words::word_counts;
+use test_support::words;
 
 /// Every `text_*` file is clean printed text (one is the same page turned 90°).
 const MIN_WORD_RECALL: f64 = 0.9;
@@ -28,19 +28,11 @@ fn recognize(name: &str) -> AdvOcr {
 }
 
 fn word_recall(expected_text: &str, found: &AdvOcr) -> (usize, usize) {
-    let expected = word_counts(expected_text.split_whitespace());
-    let data = &found.data[0];
-    let found = word_counts(
-        data.text_annotations
-            .iter()
-            .skip(1)
-            .map(|a| a.description.as_str()),
-    );
-    let matched = expected
-        .iter()
-        .map(|(word, &n)| n.min(found.get(word).copied().unwrap_or(0)))
-        .sum();
-    (matched, expected.values().sum())
+    let found = found.data[0].text_annotations.iter().skip(1);
+    words::word_recall(
+        expected_text.split_whitespace(),
+        found.map(|a| a.description.as_str()),
+    )
 }
 
 #[test]

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Command;
 
 use extract::ocr::{AdvOcr, OcrOptions, OcrStatus};
-use test_support::words::word_counts;
+use test_support::words::word_recall;
 
 /// Share of the command's words the analysis must recover in the right language.
 const MIN_RECALL_OF_COMMAND: f64 = 0.9;
@@ -101,17 +101,13 @@ fn read(page: &[u8], ocr: &str) -> AdvOcr {
 
 /// Share of `reference`'s words (with repetition) found among `found`'s.
 fn recall(reference: &[String], found: &AdvOcr) -> f64 {
-    let expected = word_counts(reference.iter().map(String::as_str));
-    let found = word_counts(
+    let (matched, expected) = word_recall(
+        reference.iter().map(String::as_str),
         found.data[0].text_annotations[1..]
             .iter()
             .map(|a| a.description.as_str()),
     );
-    let matched: usize = expected
-        .iter()
-        .map(|(word, &n)| n.min(found.get(word).copied().unwrap_or(0)))
-        .sum();
-    matched as f64 / expected.values().sum::<usize>() as f64
+    matched as f64 / expected as f64
 }
 
 #[test]

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use extract::ocr::{AdvOcr, OcrMode, OcrOptions, OcrStatus};
-use test_support::words::word_counts;
+use test_support::words::word_recall;
 
 /// The share of the written-down words the scene engine must recover over
 /// all the photos. Measured: 0.79 (Tesseract reading the same photos as
@@ -73,13 +73,7 @@ fn words_read(found: &AdvOcr) -> Vec<&str> {
 
 /// (matched, expected), counting repeated words as often as they appear.
 fn recall(expected: &str, found: &AdvOcr) -> (usize, usize) {
-    let expected = word_counts(expected.split_whitespace());
-    let found = word_counts(words_read(found));
-    let matched = expected
-        .iter()
-        .map(|(word, &n)| n.min(found.get(word).copied().unwrap_or(0)))
-        .sum();
-    (matched, expected.values().sum())
+    word_recall(expected.split_whitespace(), words_read(found))
 }
 
 #[test]

@@ -100,12 +100,7 @@ pub(crate) fn read(image: &DynamicImage, deadline: Duration) -> Result<Recognize
 fn detect(image: &RgbImage) -> Result<Vec<TextBox>, String> {
     let (width, height) = detector_size(image.width(), image.height());
     let small = imageops::resize(image, width, height, FilterType::Triangle);
-    let shape = [1, 3, height as usize, width as usize];
-    let (map, map_shape) = models::run(
-        Network::Detector,
-        shape,
-        normalized_bgr(&small, width, height),
-    )?;
+    let (map, map_shape) = models::run(Network::Detector, &small, width, height)?;
     let (map_h, map_w) = (map_shape[2], map_shape[3]);
     let to_x = image.width() as f32 / map_w as f32;
     let to_y = image.height() as f32 / map_h as f32;
@@ -208,24 +203,6 @@ fn detector_size(width: u32, height: u32) -> (u32, u32) {
     (side(width), side(height))
 }
 
-/// NCHW planes in BGR order (the models were trained on OpenCV's), scaled
-/// to -1..1, `width` x `height` with zeros past the image.
-fn normalized_bgr(image: &RgbImage, width: u32, height: u32) -> Vec<f32> {
-    let (w, h) = (width as usize, height as usize);
-    let mut input = vec![0f32; 3 * w * h];
-    for (x, y, pixel) in image.enumerate_pixels() {
-        if x >= width || y >= height {
-            continue;
-        }
-        let at = y as usize * w + x as usize;
-        let [r, g, b] = pixel.0;
-        for (plane, value) in [b, g, r].into_iter().enumerate() {
-            input[plane * w * h + at] = f32::from(value) / 127.5 - 1.0;
-        }
-    }
-    input
-}
-
 /// A word read on a line: its text, its box in image pixels, and the line's
 /// score (0..1).
 type LineWord = (String, PixelBox, f32);
@@ -320,12 +297,7 @@ fn recognize_line(crop: &RgbImage, charset: &[char]) -> Result<LineReading, Stri
     let content = natural.clamp(1, MAX_LINE_WIDTH);
     let input_width = content.max(MIN_LINE_WIDTH).div_ceil(LINE_WIDTH_STEP) * LINE_WIDTH_STEP;
     let resized = imageops::resize(crop, content, LINE_HEIGHT, FilterType::Triangle);
-    let shape = [1, 3, LINE_HEIGHT as usize, input_width as usize];
-    let (probs, out_shape) = models::run(
-        Network::Recognizer,
-        shape,
-        normalized_bgr(&resized, input_width, LINE_HEIGHT),
-    )?;
+    let (probs, out_shape) = models::run(Network::Recognizer, &resized, input_width, LINE_HEIGHT)?;
     let (steps, classes) = (out_shape[1], out_shape[2]);
     Ok(LineReading {
         decoded: ctc::decode(&probs, steps, classes, charset),
@@ -341,11 +313,7 @@ fn is_upside_down(crop: &RgbImage) -> Result<bool, String> {
     let natural = (h as f32 * crop.width() as f32 / crop.height().max(1) as f32).ceil() as u32;
     let w = natural.clamp(1, max_w);
     let resized = imageops::resize(crop, w, h, FilterType::Triangle);
-    let (probs, _) = models::run(
-        Network::Classifier,
-        [1, 3, h as usize, max_w as usize],
-        normalized_bgr(&resized, max_w, h),
-    )?;
+    let (probs, _) = models::run(Network::Classifier, &resized, max_w, h)?;
     Ok(probs.get(1).is_some_and(|&p| p >= UPSIDE_DOWN_CONFIDENCE))
 }
 
@@ -359,14 +327,6 @@ mod tests {
         assert_eq!(detector_size(3000, 4000), (736, 960));
         assert_eq!(detector_size(100, 10), (960, 96));
         assert_eq!(detector_size(5000, 10), (960, 32));
-    }
-
-    #[test]
-    fn inputs_are_bgr_in_minus_one_to_one_and_zero_padded() {
-        let image = RgbImage::from_pixel(1, 1, image::Rgb([255, 0, 0]));
-        let input = normalized_bgr(&image, 2, 1);
-        // Planes B, G, R; the second column is padding.
-        assert_eq!(input, [-1.0, 0.0, -1.0, 0.0, 1.0, 0.0]);
     }
 
     #[test]

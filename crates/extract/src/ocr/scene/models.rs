@@ -6,6 +6,7 @@
 
 use std::sync::OnceLock;
 
+use image::RgbImage;
 use tract_onnx::prelude::{InferenceModel, TractError, TractResult};
 
 use crate::onnx::{self, Output, PlanCache};
@@ -45,9 +46,16 @@ pub(super) fn charset() -> &'static [char] {
     })
 }
 
-/// Runs `network` on one NCHW input of `shape`; returns its first output's
-/// values and shape.
-pub(super) fn run(network: Network, shape: [usize; 4], input: Vec<f32>) -> Result<Output, String> {
+/// Runs `network` on `image`, zero-padded to `width` x `height`; returns its
+/// first output's values and shape.
+pub(super) fn run(
+    network: Network,
+    image: &RgbImage,
+    width: u32,
+    height: u32,
+) -> Result<Output, String> {
+    let shape = [1, 3, height as usize, width as usize];
+    let input = normalized_bgr(image, width, height);
     static PLANS: PlanCache<(Network, [usize; 4])> = PlanCache::new();
     let plan = PLANS
         .get((network, shape), || onnx::optimise(graph(network)?, shape))
@@ -56,6 +64,24 @@ pub(super) fn run(network: Network, shape: [usize; 4], input: Vec<f32>) -> Resul
         .into_iter()
         .next()
         .ok_or_else(|| "the network gave no output".to_owned())
+}
+
+/// NCHW planes in BGR order (the models were trained on OpenCV's), scaled
+/// to -1..1, `width` x `height` with zeros past the image.
+fn normalized_bgr(image: &RgbImage, width: u32, height: u32) -> Vec<f32> {
+    let (w, h) = (width as usize, height as usize);
+    let mut input = vec![0f32; 3 * w * h];
+    for (x, y, pixel) in image.enumerate_pixels() {
+        if x >= width || y >= height {
+            continue;
+        }
+        let at = y as usize * w + x as usize;
+        let [r, g, b] = pixel.0;
+        for (plane, value) in [b, g, r].into_iter().enumerate() {
+            input[plane * w * h + at] = f32::from(value) / 127.5 - 1.0;
+        }
+    }
+    input
 }
 
 /// The parsed graph, shape-free: parsed once per process, on first use.
@@ -88,13 +114,17 @@ mod tests {
     #[test]
     fn the_charset_matches_the_recognizers_classes() {
         // Blank first and space last around the model's own list.
-        let (values, shape) = run(
-            Network::Recognizer,
-            [1, 3, 48, 320],
-            vec![0.0; 3 * 48 * 320],
-        )
-        .unwrap();
+        let grey = RgbImage::from_pixel(320, 48, image::Rgb([128, 128, 128]));
+        let (values, shape) = run(Network::Recognizer, &grey, 320, 48).unwrap();
         assert_eq!(shape[2], charset().len() + 2, "{shape:?}");
         assert_eq!(values.len(), shape.iter().product::<usize>());
+    }
+
+    #[test]
+    fn inputs_are_bgr_in_minus_one_to_one_and_zero_padded() {
+        let image = RgbImage::from_pixel(1, 1, image::Rgb([255, 0, 0]));
+        let input = normalized_bgr(&image, 2, 1);
+        // Planes B, G, R; the second column is padding.
+        assert_eq!(input, [-1.0, 0.0, -1.0, 0.0, 1.0, 0.0]);
     }
 }
