@@ -14,6 +14,10 @@ use image::{DynamicImage, GenericImageView, Pixel};
 /// enough for paper texture and scanner noise, narrow for a photo's gradients.
 const BACKGROUND_BAND: usize = 24;
 
+/// Grey levels either side of a level that count as that tone when finding
+/// the background.
+const BACKGROUND_SPREAD: usize = 8;
+
 /// A page's background covers at least this share of it. Measured here: the
 /// corpus scans 0.83-0.93, most of its photos 0.07-0.45, and photos with a
 /// large dark or even area up to 0.84 (the chroma test tells those apart).
@@ -51,9 +55,15 @@ pub(crate) fn looks_like_page(image: &DynamicImage) -> bool {
         chroma[usize::from(grey)] += u64::from(r.max(g).max(b) - r.min(g).min(b));
         sampled += 1;
     }
-    let background = (0..256)
-        .max_by_key(|&level| histogram[level])
-        .unwrap_or(255);
+    // The background is the tone the most pixels lie near, not the single
+    // commonest level: paper noise spreads its pixels over several levels,
+    // where solid ink piles on one.
+    let near = |level: usize| -> u64 {
+        histogram[level.saturating_sub(BACKGROUND_SPREAD)..=(level + BACKGROUND_SPREAD).min(255)]
+            .iter()
+            .sum()
+    };
+    let background = (0..256).max_by_key(|&level| near(level)).unwrap_or(255);
     let band = background.saturating_sub(BACKGROUND_BAND)..=(background + BACKGROUND_BAND).min(255);
     let in_band: u64 = histogram[band.clone()].iter().sum();
     let band_chroma: u64 = chroma[band].iter().sum();
