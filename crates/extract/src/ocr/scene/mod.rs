@@ -32,14 +32,21 @@ const DETECT_LONG_SIDE: u32 = 1280;
 /// The detector's input sides are multiples of its largest stride.
 const DETECT_STRIDE: u32 = 32;
 
+/// The detector's input is zero-padded to multiples of this: each input
+/// shape costs an optimised plan held for the process's life (its packed
+/// weights included), and a hostile mix of aspect ratios could otherwise
+/// make 80 of them; at 128 there are at most 20.
+const DETECT_PAD_TO: u32 = 128;
+
 /// The recogniser's input height, and its narrowest input (rapidocr's
 /// `rec_img_shape`).
 const LINE_HEIGHT: u32 = 48;
 const MIN_LINE_WIDTH: u32 = 320;
-/// A longer line is squeezed into this width; widths are bucketed to steps
-/// of [`LINE_WIDTH_STEP`] so the plans stay few.
+/// A longer line is squeezed into this width; widths are padded to steps
+/// of [`LINE_WIDTH_STEP`], so at most 11 recogniser plans are ever built
+/// (recall on the corpus photos was the same at steps of 64).
 const MAX_LINE_WIDTH: u32 = 1600;
-const LINE_WIDTH_STEP: u32 = 64;
+const LINE_WIDTH_STEP: u32 = 128;
 /// The recogniser emits one time step per this many input columns.
 const COLUMNS_PER_STEP: u32 = 8;
 
@@ -107,10 +114,12 @@ pub(crate) fn read(image: &DynamicImage, deadline: Duration) -> Result<Recognize
 fn detect(image: &RgbImage) -> Result<Vec<TextBox>, String> {
     let (width, height) = detector_size(image.width(), image.height());
     let small = imageops::resize(image, width, height, FilterType::Triangle);
-    let (map, map_shape) = models::run(Network::Detector, &small, width, height)?;
+    // Padded past the picture, so that few input shapes (and plans) occur.
+    let padded = |side: u32| side.div_ceil(DETECT_PAD_TO) * DETECT_PAD_TO;
+    let (map, map_shape) = models::run(Network::Detector, &small, padded(width), padded(height))?;
     let (map_h, map_w) = (map_shape[2], map_shape[3]);
-    let to_x = image.width() as f32 / map_w as f32;
-    let to_y = image.height() as f32 / map_h as f32;
+    let to_x = image.width() as f32 / width as f32;
+    let to_y = image.height() as f32 / height as f32;
     Ok(boxes::text_boxes(&map, map_w, map_h, &boxes::PP_OCR_V4)
         .into_iter()
         .map(|b| b.scaled(to_x, to_y))

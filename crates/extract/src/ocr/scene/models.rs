@@ -1,8 +1,8 @@
 //! The three PP-OCR networks (PaddleOCR, Apache-2.0; vendored from PyPI
 //! `rapidocr_onnxruntime` 1.4.4, see `models/README.md`) run by tract
-//! ([`crate::onnx`]). Input sizes are bucketed (detection: multiples of 32
-//! with a fixed long side; recognition: widths in steps of 64), which bounds
-//! the plan cache.
+//! ([`crate::onnx`]). Input sizes are bucketed (detection: padded to
+//! multiples of 128 with a fixed long side; recognition: widths padded to
+//! steps of 128), which bounds the plan cache.
 
 use std::sync::OnceLock;
 
