@@ -15,13 +15,14 @@ import hashlib
 import http.client
 import json
 import os
-import socket
+import struct
 import subprocess
 import tempfile
 import threading
 import time
 import urllib.parse
 import uuid
+import zlib
 
 from service_load import API_KEY, API_SECRET, CLOUD, Server
 
@@ -278,9 +279,6 @@ def scan_bomb(assay, backend, workdir):
 def png16(width, height):
     """A 16-bit RGB PNG whose rows are each one grey: a few hundred KB that
     decode to width x height x 6 bytes."""
-    import struct
-    import zlib
-
     def chunk(kind, data):
         return (struct.pack(">I", len(data)) + kind + data
                 + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))

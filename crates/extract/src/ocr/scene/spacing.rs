@@ -27,13 +27,7 @@ pub(super) fn word_gaps(line: &RgbImage) -> Vec<(u32, u32)> {
     if width == 0 || height == 0 {
         return Vec::new();
     }
-    let grey: Vec<u8> = line
-        .pixels()
-        .map(|p| {
-            let [r, g, b] = p.0;
-            ((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8
-        })
-        .collect();
+    let grey = image::imageops::grayscale(line).into_raw();
     let threshold = otsu(&grey);
     let dark = grey.iter().filter(|&&v| v <= threshold).count();
     let ink_is_dark = dark * 2 <= grey.len();
