@@ -38,8 +38,9 @@ RUN groupadd --system --gid 10001 assay \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/assay --create-home assay
 COPY --from=builder /out/ /usr/local/bin/
 # Fail the build, not the first pod, if a shared library (all three binaries
-# link the same ones) or OCR data is missing.
+# link the same ones; libtesseract is opened on first OCR) or OCR data is missing.
 RUN assay --version \
+ && ldconfig -p | grep -q 'libtesseract\.so\.5 ' \
  && test -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata \
  && test -f /usr/share/tesseract-ocr/5/tessdata/osd.traineddata
 USER 10001:10001

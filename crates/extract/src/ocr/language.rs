@@ -81,11 +81,11 @@ impl Language {
     }
 
     /// Whether the scene-text engine reads this language: its recogniser
-    /// (PP-OCRv4's Chinese model) knows Chinese characters and unaccented
-    /// Latin letters, so English and Chinese; the others need Tesseract's
+    /// (PP-OCRv5's mobile model) was trained for Chinese (simplified and
+    /// traditional), English and Japanese; the others need Tesseract's
     /// per-language models.
     pub(crate) fn read_in_scenes(self) -> bool {
-        matches!(self.tag, "en" | "zh-Hans" | "zh-Hant")
+        matches!(self.tag, "en" | "zh-Hans" | "zh-Hant" | "ja")
     }
 }
 

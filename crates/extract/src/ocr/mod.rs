@@ -12,6 +12,13 @@
 #![cfg_attr(not(feature = "ocr"), allow(dead_code))]
 
 mod language;
+// libtesseract and tesseract are where extract calls C: Tesseract's C API,
+// opened on first use, through raw handles whose lifetimes the modules' types
+// own (their comments give each call's safety argument). No maintained safe
+// binding covers the TSV/monitor calls we use.
+#[cfg(feature = "ocr")]
+#[allow(unsafe_code)]
+mod libtesseract;
 mod page_like;
 mod pages;
 mod request;
@@ -19,9 +26,6 @@ mod request;
 mod scene;
 mod shape;
 #[cfg(feature = "ocr")]
-// The one place extract calls C: libtesseract's C API, through raw handles
-// whose lifetimes the module's types own (its comments give each call's safety
-// argument). No maintained safe binding covers the TSV/monitor calls we use.
 #[allow(unsafe_code)]
 mod tesseract;
 

