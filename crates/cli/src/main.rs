@@ -31,6 +31,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    common::process::limit_openmp_threads();
     match Cli::parse().command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Dedupe(args) => dedupe::run(&args),

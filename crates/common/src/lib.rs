@@ -2,6 +2,7 @@
 //! error codes.
 
 pub mod config;
+pub mod process;
 pub mod signing;
 
 pub use config::{Config, ConfigError, Credentials, StorageLocation};

@@ -2,7 +2,10 @@
 //! (real credentials required), then the Upload API on `ASSAY_LISTEN` until
 //! SIGTERM; JSON logs.
 
-#[actix_web::main]
-async fn main() -> anyhow::Result<()> {
-    service::server::run_production("upload-api", upload_api::configure).await
+fn main() -> anyhow::Result<()> {
+    common::process::limit_openmp_threads();
+    actix_web::rt::System::new().block_on(service::server::run_production(
+        "upload-api",
+        upload_api::configure,
+    ))
 }
