@@ -245,11 +245,20 @@ mod tests {
             languages: vec![Language::from_tag("de").unwrap()],
             ..OcrOptions::default()
         };
+        let japanese_and_english = OcrOptions {
+            languages: vec![
+                Language::from_tag("ja").unwrap(),
+                Language::from_tag("en").unwrap(),
+            ],
+            ..OcrOptions::default()
+        };
         assert_eq!(engine(&photo, &auto), Engine::Scene);
         assert_eq!(engine(&page, &auto), Engine::Page);
         assert_eq!(engine(&photo, &document), Engine::Page);
-        // The scene recogniser does not know German.
+        // The scene recogniser was trained for Chinese, English and
+        // Japanese, not German.
         assert_eq!(engine(&photo, &german), Engine::Page);
+        assert_eq!(engine(&photo, &japanese_and_english), Engine::Scene);
     }
 
     #[cfg(feature = "ocr")]
