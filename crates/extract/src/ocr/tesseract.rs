@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use image::GrayImage;
 
 use super::libtesseract::{self, Api, BaseApi, PSM_AUTO_OSD};
-
 use super::shape::{PixelBox, RecognizedPage, RecognizedWord};
 
 /// Idle engines kept per process: one per core is all that can run at once.
