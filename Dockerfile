@@ -18,6 +18,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
+# ONNX Runtime (faces, text in photos): the pinned library from PyPI's wheel,
+# read out by the same script `make run` uses; copied into the runtime image.
+RUN apt-get update && apt-get install -y --no-install-recommends python3-pip \
+ && rm -rf /var/lib/apt/lists/* \
+ && python3 scripts/install-onnxruntime.py --dest /out-lib
 # Cache mounts keep the registry and build artefacts between builds; the
 # binaries are copied out because the target cache is not part of the layer.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
@@ -37,10 +42,14 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 assay \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/assay --create-home assay
 COPY --from=builder /out/ /usr/local/bin/
+COPY --from=builder /out-lib/ /usr/local/lib/
 # Fail the build, not the first pod, if a shared library (all three binaries
-# link the same ones; libtesseract is opened on first OCR) or OCR data is missing.
-RUN assay --version \
+# link the same ones; libtesseract is opened on first OCR, libonnxruntime on
+# first face or scene-text scan) or OCR data is missing.
+RUN ldconfig \
+ && assay --version \
  && ldconfig -p | grep -q 'libtesseract\.so\.5 ' \
+ && ldconfig -p | grep -q 'libonnxruntime\.so\.1 ' \
  && test -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata \
  && test -f /usr/share/tesseract-ocr/5/tessdata/osd.traineddata
 USER 10001:10001

@@ -1,7 +1,9 @@
 """The running service under load on loopback: throughput and latency
 percentiles of signed multipart uploads (1 MP and 12 MP JPEGs, with and without
 extraction flags), then the server's peak RSS while 64 12 MP uploads with every
-extraction flag run at once.
+extraction flag run at once. After each scenario it prints where the
+server's time went: its CPU per request (/proc) and the mean time per request
+of each extraction stage (`assay_extraction_seconds` from `/metrics`).
 
 Each scenario gets a fresh `assay serve` (temporary SQLite database and blob
 directory, a free loopback port), so the peak RSS (VmHWM from /proc) is that
@@ -16,6 +18,7 @@ import argparse
 import hashlib
 import http.client
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -76,6 +79,19 @@ class Server:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024
         raise RuntimeError("no VmHWM")
+
+    def cpu_seconds(self):
+        """User + system CPU of the server so far."""
+        fields = open(f"/proc/{self.process.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stage_seconds(self):
+        """Total seconds per extraction stage, from the Prometheus endpoint."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.request("GET", "/metrics")
+        text = connection.getresponse().read().decode()
+        pattern = r'^assay_extraction_seconds_sum\{analysis="(\w+)"\} (\S+)$'
+        return {m[1]: float(m[2]) for m in re.finditer(pattern, text, re.MULTILINE)}
 
     def stop(self):
         self.process.terminate()
@@ -173,8 +189,11 @@ def main():
         server = Server(args.assay)
         try:
             load(server.port, jpegs[name], flags, 2, 4)  # warm-up
+            cpu_before, stages_before = server.cpu_seconds(), server.stage_seconds()
             latencies, wall = load(server.port, jpegs[name], flags, args.concurrency, count)
             rss = server.peak_rss_mib()
+            cpu = server.cpu_seconds() - cpu_before
+            stages = {k: v - stages_before.get(k, 0.0) for k, v in server.stage_seconds().items()}
         finally:
             server.stop()
         label = "colors,phash,metadata,faces" if flags else "none"
@@ -184,6 +203,8 @@ def main():
             f"{percentile(latencies, 50) * 1e3:7.0f} {percentile(latencies, 90) * 1e3:7.0f} "
             f"{percentile(latencies, 99) * 1e3:7.0f} {rss:7.0f} MiB"
         )
+        per_stage = ", ".join(f"{k} {v / count * 1e3:.1f}" for k, v in stages.items() if v > 0)
+        print(f"{'':6} server CPU {cpu / count * 1e3:.1f} ms/request; stages, ms/request: {per_stage}")
 
     server = Server(args.assay)
     try:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and running assay needs: the Debian packages listed in
-# scripts/packages/build.txt and runtime.txt (the Dockerfile reads the same lists).
+# scripts/packages/build.txt and runtime.txt (the Dockerfile reads the same lists)
+# and the ONNX Runtime library (scripts/install-onnxruntime.py, as the Dockerfile).
 # Idempotent and quick when everything is there: it only asks dpkg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +27,17 @@ install_packages() {
   fi
 }
 
+# ONNX Runtime, which the face and scene-text networks run on: not a Debian
+# package, so the pinned library from PyPI's wheel (scripts/install-onnxruntime.py).
+install_onnxruntime() {
+  python3 -m pip --version >/dev/null 2>&1 || install_packages python3-pip
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo python3 scripts/install-onnxruntime.py
+}
+
 # Sourced by setup.sh for its own list; run directly (make run) for the build's.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   install_packages scripts/packages/build.txt scripts/packages/runtime.txt
+  install_onnxruntime
   echo "setup-build: ok"
 fi

@@ -25,6 +25,7 @@ command -v python3 >/dev/null || apt_packages+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 source scripts/setup-build.sh
 install_packages scripts/packages/build.txt scripts/packages/runtime.txt "${apt_packages[@]}"
+install_onnxruntime
 
 # PostgreSQL at 127.0.0.1:5432 with trust auth for local tests.
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then

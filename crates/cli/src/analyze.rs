@@ -60,6 +60,11 @@ pub struct AnalyzeArgs {
     /// Every analysis above.
     #[arg(long)]
     all: bool,
+    /// Also print, on standard error, each file's time per stage in ms
+    /// (`{"file": ..., "timings_ms": {"decode": ..., "faces": ...}}`); standard
+    /// output is unchanged. For profiling (`make bench` reads it).
+    #[arg(long)]
+    timings: bool,
 }
 
 /// The parsed `--custom-coordinates` value (a newtype: clap reads a bare `Vec` as repeated values).
@@ -107,7 +112,12 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
     let mut all_ok = true;
     for file in &args.files {
         let line = match analyze_file(file, &options) {
-            Ok(fields) => with_file(file, fields),
+            Ok((fields, timings)) => {
+                if args.timings {
+                    eprintln!("{}", with_file(file, json!({ "timings_ms": timings })));
+                }
+                with_file(file, fields)
+            }
             Err(message) => {
                 all_ok = false;
                 with_file(file, json!({ "error": { "message": message } }))
@@ -128,10 +138,18 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
     }
 }
 
-fn analyze_file(file: &Path, options: &Options) -> Result<Value, String> {
+/// The file's fields, and its time per stage in ms.
+fn analyze_file(file: &Path, options: &Options) -> Result<(Value, Value), String> {
     let bytes = std::fs::read(file).map_err(|e| format!("Cannot read {}: {e}", file.display()))?;
     let analysis = extract::analyze(&bytes, options).map_err(|e| e.to_string())?;
-    serde_json::to_value(&analysis).map_err(|e| format!("Cannot serialise the analysis: {e}"))
+    let timings: Map<String, Value> = analysis
+        .timings
+        .iter()
+        .map(|(stage, spent)| (stage.name().to_owned(), json!(spent.as_secs_f64() * 1e3)))
+        .collect();
+    let fields = serde_json::to_value(&analysis)
+        .map_err(|e| format!("Cannot serialise the analysis: {e}"))?;
+    Ok((fields, Value::Object(timings)))
 }
 
 /// `{"file": <path as given>, ...fields}`.

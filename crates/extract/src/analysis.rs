@@ -187,10 +187,9 @@ pub fn analyze_until(
         let decoded = timings.time(Stage::Decode, || {
             let header = probe::probe(&readable, format, limits)?;
             if options.faces {
-                // The face model's one-time set-up (per process and scan
-                // size) overlaps the decode instead of following it.
-                let (width, height) = header.displayed_size();
-                threads.spawn(move || faces::prepare(width, height));
+                // The face model's one-time set-up (per process) overlaps
+                // the decode instead of following it.
+                threads.spawn(faces::prepare);
             }
             let pixels = decode::decode(&readable, &header, limits, needs)?;
             Ok::<_, ExtractError>((header, pixels))
@@ -308,7 +307,7 @@ fn run_pixel_analyses(
         let scale = to_displayed(input);
         let found: Vec<Rect> = analysis
             .timings
-            .time(Stage::Faces, || faces::detect(input))
+            .time(Stage::Faces, || faces::detect(input))?
             .into_iter()
             .map(|r| r.scaled(scale).clamp_to(width, height))
             .collect();

@@ -19,14 +19,15 @@
 #[cfg(feature = "faces")]
 mod detections;
 #[cfg(feature = "faces")]
-mod retinaface;
+pub(crate) mod retinaface;
 
 use image::DynamicImage;
 
-use crate::Rect;
+use crate::{ExtractError, Rect};
 
 /// Long side of the scan, in pixels. Measured on one core (tract, 12 MP
-/// photo shrunk to the scan): 13 ms at 320, 29 ms at 480, 49 ms at 640. At
+/// photo shrunk to the scan): 13 ms at 320, 29 ms at 480, 49 ms at 640
+/// (ONNX Runtime, used now: 17 ms at 640). At
 /// 640 the annotated corpus faces pasted into a canvas 3 times their photo's
 /// size (37 px faces become 16 px at the scan, the smallest anchor) are still
 /// found 12 times in 15; at 480 they fall under it (`tests/faces_corpus.rs`).
@@ -46,42 +47,41 @@ const MIN_SCORE: f32 = 0.6;
 
 /// Detects faces in `image` (already turned to the displayed orientation, at
 /// whatever scale the caller decoded). Boxes are in `image`'s own pixels; the
-/// caller scales them to the displayed frame. No face is an empty list.
-pub fn detect(image: &DynamicImage) -> Vec<Rect> {
+/// caller scales them to the displayed frame. No face is an empty list; an
+/// [`ExtractError::Internal`] if the inference runtime cannot be loaded.
+pub fn detect(image: &DynamicImage) -> Result<Vec<Rect>, ExtractError> {
     #[cfg(feature = "faces")]
     {
         let (width, height) = (image.width(), image.height());
         let Some(scan) = scan_size(width, height) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let (padded_width, padded_height) = padded(scan);
         let pixels = scan_copy(image, scan);
-        let outputs = retinaface::run(&pixels, padded_width, padded_height);
+        let outputs = retinaface::run(&pixels, padded_width, padded_height)
+            .map_err(ExtractError::Internal)?;
         let anchors = detections::anchors(padded_width, padded_height);
         let back = f64::from(width) / f64::from(scan.0);
-        detections::decode(&anchors, &outputs.regressions, &outputs.scores, MIN_SCORE)
-            .into_iter()
-            .filter_map(|face| to_image_rect(&face, back, width, height))
-            .collect()
+        Ok(
+            detections::decode(&anchors, &outputs.regressions, &outputs.scores, MIN_SCORE)
+                .into_iter()
+                .filter_map(|face| to_image_rect(&face, back, width, height))
+                .collect(),
+        )
     }
     #[cfg(not(feature = "faces"))]
     {
         let _ = image;
-        Vec::new()
+        Ok(Vec::new())
     }
 }
 
-/// Readies the model for an image of this displayed size, so that a caller
-/// can overlap its one-time cost (parse, then optimise for the scan size) with
-/// the decode. [`detect`] does the same on demand; calling this is optional.
-pub fn prepare(width: u32, height: u32) {
+/// Readies the model (loads the runtime, makes a session), so that a caller
+/// can overlap its one-time cost with the decode. [`detect`] does the same on
+/// demand, and reports what fails here; calling this is optional.
+pub fn prepare() {
     #[cfg(feature = "faces")]
-    if let Some(scan) = scan_size(width, height) {
-        let (padded_width, padded_height) = padded(scan);
-        retinaface::prepare(padded_width, padded_height);
-    }
-    #[cfg(not(feature = "faces"))]
-    let _ = (width, height);
+    let _ = retinaface::prepare();
 }
 
 /// The scan's size for a `width` x `height` image: long side
@@ -210,18 +210,18 @@ mod tests {
     #[test]
     fn a_flat_image_has_no_faces() {
         let image = DynamicImage::ImageLuma8(GrayImage::from_pixel(640, 480, Luma([128])));
-        assert!(detect(&image).is_empty());
+        assert!(detect(&image).unwrap().is_empty());
     }
 
     #[test]
     fn a_tiny_image_has_no_faces() {
         let image = DynamicImage::ImageLuma8(GrayImage::from_pixel(10, 3, Luma([0])));
-        assert!(detect(&image).is_empty());
+        assert!(detect(&image).unwrap().is_empty());
     }
 
     #[test]
     fn a_strip_too_thin_once_shrunk_has_no_faces() {
         let image = DynamicImage::ImageLuma8(GrayImage::from_pixel(20_000, 30, Luma([90])));
-        assert!(detect(&image).is_empty());
+        assert!(detect(&image).unwrap().is_empty());
     }
 }

