@@ -5,6 +5,9 @@ export ASSAY_SHARED ?= $(abspath ../shared)
 # 2-core machine a scanned page (text_unlv_8071_093.tif) took 20-22 s instead
 # of 4.2 s. One thread per OCR call; concurrent requests supply the parallelism.
 export OMP_THREAD_LIMIT ?= 1
+# ONNX Runtime otherwise keeps a device id under ~/.cache/Microsoft and readies
+# usage telemetry; the binaries set this too (crates/common/src/process.rs).
+export ORT_DISABLE_TELEMETRY ?= 1
 
 .PHONY: run test setup setup-build deploy-check build bench lint fmt fuzz fuzz-smoke
 

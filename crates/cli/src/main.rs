@@ -31,7 +31,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    common::process::limit_openmp_threads();
+    common::process::set_library_defaults();
     match Cli::parse().command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Dedupe(args) => dedupe::run(&args),

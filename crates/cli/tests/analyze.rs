@@ -135,3 +135,34 @@ fn timings_go_to_standard_error_and_leave_the_output_unchanged() {
         .values()
         .all(|ms| ms.as_f64().is_some_and(|ms| ms >= 0.0)));
 }
+
+/// ONNX Runtime, left to its defaults, writes a device id under
+/// `~/.cache/Microsoft` and readies usage telemetry; `assay` turns that off
+/// unless the operator set `ORT_DISABLE_TELEMETRY` themselves.
+#[test]
+fn a_face_scan_leaves_nothing_in_the_home_directory() {
+    let home = tempfile::tempdir().expect("a temporary directory");
+    let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["analyze", "--faces", &corpus_file("orient_portrait_6.jpg")])
+        .env("HOME", home.path())
+        .env_remove("ORT_DISABLE_TELEMETRY")
+        .output()
+        .expect("assay runs");
+    assert!(output.status.success(), "{output:?}");
+    let left: Vec<_> = walk(home.path());
+    assert!(left.is_empty(), "{left:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("readable")
+        .flat_map(|entry| {
+            let path = entry.expect("an entry").path();
+            let mut found = vec![path.clone()];
+            if path.is_dir() {
+                found.extend(walk(&path));
+            }
+            found
+        })
+        .collect()
+}

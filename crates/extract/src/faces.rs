@@ -109,26 +109,41 @@ fn padded((width, height): (u32, u32)) -> (u32, u32) {
     (pad(width), pad(height))
 }
 
-/// `image` as 8-bit RGB at exactly the scan size: area-averaged when shrunk
-/// (no aliasing on fine texture), triangle-filtered when enlarged.
+/// `image` as 8-bit RGB at exactly the scan size: box-filtered when shrunk
+/// (each output pixel the mean of the source pixels it covers: no aliasing on
+/// fine texture), bilinear when enlarged.
 #[cfg(feature = "faces")]
 fn scan_copy(image: &DynamicImage, (width, height): (u32, u32)) -> image::RgbImage {
-    use image::imageops::FilterType;
-    if (image.width(), image.height()) == (width, height) {
-        return image.to_rgb8();
-    }
-    let rgb = DynamicImage::ImageRgb8(image.to_rgb8());
-    let resized = if image.width() > width {
-        let shrunk = crate::shrink::shrink_to_fit(&rgb, SCAN_LONG_SIDE);
-        if (shrunk.width(), shrunk.height()) == (width, height) {
-            shrunk
-        } else {
-            shrunk.resize_exact(width, height, FilterType::Triangle)
+    use fast_image_resize::images::{Image, ImageRef};
+    use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+    let converted;
+    let rgb = match image.as_rgb8() {
+        Some(rgb) => rgb,
+        None => {
+            converted = image.to_rgb8();
+            &converted
         }
-    } else {
-        rgb.resize_exact(width, height, FilterType::Triangle)
     };
-    resized.into_rgb8()
+    if rgb.dimensions() == (width, height) {
+        return rgb.clone();
+    }
+    let filter = if rgb.width() > width {
+        FilterType::Box
+    } else {
+        FilterType::Bilinear
+    };
+    let source = ImageRef::new(rgb.width(), rgb.height(), rgb.as_raw(), PixelType::U8x3)
+        .expect("an RgbImage's buffer holds width x height x 3 bytes");
+    let mut scan = Image::new(width, height, PixelType::U8x3);
+    Resizer::new()
+        .resize(
+            &source,
+            &mut scan,
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter)),
+        )
+        .expect("both images are 8-bit RGB and neither is empty");
+    image::RgbImage::from_raw(width, height, scan.into_vec())
+        .expect("the scan holds width x height x 3 bytes")
 }
 
 /// Scales a detection from scan pixels back to `image` pixels (`back` times
@@ -204,6 +219,22 @@ mod tests {
             let scan = scan_size(width, height).unwrap();
             let copy = scan_copy(&DynamicImage::new_rgb8(width, height), scan);
             assert_eq!((copy.width(), copy.height()), scan, "{width}x{height}");
+        }
+    }
+
+    /// Shrinking averages what each scan pixel covers: one-pixel stripes of
+    /// black and white become an even grey, not stripes or moiré.
+    #[cfg(feature = "faces")]
+    #[test]
+    fn the_scan_copy_averages_fine_texture_when_shrinking() {
+        let stripes = image::RgbImage::from_fn(1280, 960, |x, _| {
+            image::Rgb(if x % 2 == 0 { [0; 3] } else { [255; 3] })
+        });
+        let copy = scan_copy(&DynamicImage::ImageRgb8(stripes), (640, 480));
+        for pixel in copy.pixels() {
+            for value in pixel.0 {
+                assert!((126..=129).contains(&value), "{value}");
+            }
         }
     }
 

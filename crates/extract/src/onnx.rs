@@ -7,7 +7,8 @@
 //! [`Network`] keeps a small pool: up to one session per core, each made on
 //! first need (about 20 ms; [`Network::prepare`] lets a caller overlap that
 //! with a decode) and reused for the rest of the process. A run that finds
-//! every session busy waits for one. Each session computes on its caller's
+//! every session busy, or one being made, waits for one: sessions are made one
+//! at a time, so a run that follows a prepare does not make a second. Each session computes on its caller's
 //! thread alone: concurrent requests supply the parallelism, and ORT's own
 //! pool would only contend with them for the same cores.
 
@@ -34,11 +35,12 @@ pub(crate) struct Network {
     returned: Condvar,
 }
 
-#[derive(Default)]
 struct Pool {
     idle: Vec<Session>,
     /// Sessions in existence, idle or running.
     made: usize,
+    /// A session is being made (outside the lock).
+    making: bool,
 }
 
 impl Network {
@@ -49,6 +51,7 @@ impl Network {
             pool: Mutex::new(Pool {
                 idle: Vec::new(),
                 made: 0,
+                making: false,
             }),
             returned: Condvar::new(),
         }
@@ -71,21 +74,25 @@ impl Network {
         Ok(())
     }
 
-    /// An idle session, a new one while there are fewer than the cores, or
-    /// the next one given back.
+    /// An idle session, a new one while there are fewer than the cores and
+    /// none is being made, or the next one given back.
     fn take(&self) -> Result<Session, String> {
         let mut pool = self.lock();
         loop {
             if let Some(session) = pool.idle.pop() {
                 return Ok(session);
             }
-            if pool.made < max_sessions() {
-                pool.made += 1;
+            if !pool.making && pool.made < max_sessions() {
+                pool.making = true;
                 drop(pool);
-                return self.make().inspect_err(|_| {
-                    self.lock().made -= 1;
-                    self.returned.notify_one();
-                });
+                let made = self.make();
+                let mut pool = self.lock();
+                pool.making = false;
+                pool.made += usize::from(made.is_ok());
+                drop(pool);
+                // Waiters may now make the next one (or see this one fail).
+                self.returned.notify_all();
+                return made;
             }
             pool = self
                 .returned
@@ -96,7 +103,7 @@ impl Network {
 
     fn give_back(&self, session: Session) {
         self.lock().idle.push(session);
-        self.returned.notify_one();
+        self.returned.notify_all();
     }
 
     fn lock(&self) -> MutexGuard<'_, Pool> {

@@ -3,7 +3,7 @@
 //! SIGTERM; JSON logs.
 
 fn main() -> anyhow::Result<()> {
-    common::process::limit_openmp_threads();
+    common::process::set_library_defaults();
     actix_web::rt::System::new().block_on(service::server::run_production(
         "upload-api",
         upload_api::configure,
