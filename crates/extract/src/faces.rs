@@ -25,12 +25,13 @@ use image::DynamicImage;
 
 use crate::{ExtractError, Rect};
 
-/// Long side of the scan, in pixels. Measured on one core (tract, 12 MP
-/// photo shrunk to the scan): 13 ms at 320, 29 ms at 480, 49 ms at 640
-/// (ONNX Runtime, used now: 17 ms at 640). At
-/// 640 the annotated corpus faces pasted into a canvas 3 times their photo's
-/// size (37 px faces become 16 px at the scan, the smallest anchor) are still
-/// found 12 times in 15; at 480 they fall under it (`tests/faces_corpus.rs`).
+/// Long side of the scan, in pixels. Measured on one core, 12 MP photo shrunk
+/// to the scan: under tract 13 ms at 320, 29 ms at 480, 49 ms at 640; under
+/// ONNX Runtime, used now, 17-18 ms at 640 (the cost scales with the area).
+/// At 640 the annotated corpus faces pasted into a canvas 3 times their
+/// photo's size (37 px faces become 16 px at the scan, the smallest anchor)
+/// are still found 13 times in 15; at 480 they fall under it
+/// (`tests/faces_corpus.rs`).
 pub(crate) const SCAN_LONG_SIDE: u32 = 640;
 
 /// The smallest image the caller must hand [`detect`] for the scan to see

@@ -65,22 +65,27 @@ pub(crate) fn quantize(pixels: &[[u8; 4]], max_colors: usize) -> Vec<Cluster> {
 
 /// Lloyd rounds: every colour goes to its nearest centre (the first on a tie),
 /// each centre moves to the mean of what it got. Centres left empty are dropped.
+/// A round that moves no centre is a fixed point: the rounds left would give
+/// the same clusters, so they are skipped.
 fn refine(entries: &[Entry], seeds: &[[u8; 4]]) -> Vec<Cluster> {
     let mut clusters = assign(entries, seeds);
     for _ in 0..REFINE_ROUNDS {
         let centres: Vec<[u8; 4]> = clusters.iter().map(|c| c.rgba).collect();
-        clusters = assign(entries, &centres);
+        let next = assign(entries, &centres);
+        let settled = next.iter().map(|c| c.rgba).eq(centres.iter().copied());
+        clusters = next;
+        if settled {
+            break;
+        }
     }
     clusters
 }
 
 fn assign(entries: &[Entry], centres: &[[u8; 4]]) -> Vec<Cluster> {
+    let lanes = CentreLanes::of(centres);
     let mut sums = vec![([0u64; 4], 0u64); centres.len()];
     for entry in entries {
-        let nearest = (0..centres.len())
-            .min_by_key(|&c| squared_distance(entry.rgba, centres[c]))
-            .unwrap_or(0);
-        let (channels, pixels) = &mut sums[nearest];
+        let (channels, pixels) = &mut sums[lanes.nearest(entry.rgba)];
         *pixels += u64::from(entry.count);
         accumulate(channels, entry);
     }
@@ -90,8 +95,57 @@ fn assign(entries: &[Entry], centres: &[[u8; 4]]) -> Vec<Cluster> {
         .collect()
 }
 
-fn squared_distance(a: [u8; 4], b: [u8; 4]) -> u32 {
-    (0..4).map(|c| u32::from(a[c].abs_diff(b[c])).pow(2)).sum()
+/// Centres laid out channel by channel in fixed groups of [`LANES`], so that
+/// the distances from a colour to a whole group compile to vector code (the
+/// nearest-centre search is most of the colour analysis). The last group is
+/// padded with centres farther from every colour than any real one.
+struct CentreLanes {
+    groups: Vec<[[i32; LANES]; 4]>,
+}
+
+const LANES: usize = 32;
+/// A padding channel value: its squared distance to any 8-bit value exceeds
+/// the largest real squared distance (4 x 255²), and four of them fit an i32.
+const FAR: i32 = 1 << 12;
+
+impl CentreLanes {
+    fn of(centres: &[[u8; 4]]) -> CentreLanes {
+        let groups = centres
+            .chunks(LANES)
+            .map(|chunk| {
+                let mut group = [[FAR; LANES]; 4];
+                for (lane, centre) in chunk.iter().enumerate() {
+                    for channel in 0..4 {
+                        group[channel][lane] = i32::from(centre[channel]);
+                    }
+                }
+                group
+            })
+            .collect();
+        CentreLanes { groups }
+    }
+
+    /// The index of the nearest centre to `rgba` (squared RGBA distance), the
+    /// first of equals.
+    fn nearest(&self, rgba: [u8; 4]) -> usize {
+        let colour = rgba.map(i32::from);
+        let mut best = (i32::MAX, 0);
+        for (index, group) in self.groups.iter().enumerate() {
+            let mut distances = [0i32; LANES];
+            for channel in 0..4 {
+                for (distance, &centre) in distances.iter_mut().zip(&group[channel]) {
+                    let d = colour[channel] - centre;
+                    *distance += d * d;
+                }
+            }
+            let closest = distances.iter().copied().min().unwrap_or(i32::MAX);
+            if closest < best.0 {
+                let lane = distances.iter().position(|&d| d == closest).unwrap_or(0);
+                best = (closest, index * LANES + lane);
+            }
+        }
+        best.1
+    }
 }
 
 fn distinct_colors(pixels: &[[u8; 4]]) -> Vec<Entry> {
@@ -202,6 +256,42 @@ fn mean(sums: [u64; 4], pixels: u64) -> Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lane layout finds what a plain scan over the centres finds, the
+    /// first of equals included, across groups and past the padding.
+    #[test]
+    fn the_nearest_centre_is_the_first_of_the_closest() {
+        let plain = |centres: &[[u8; 4]], colour: [u8; 4]| {
+            let distance = |c: [u8; 4]| -> u32 {
+                (0..4)
+                    .map(|i| u32::from(c[i].abs_diff(colour[i])).pow(2))
+                    .sum()
+            };
+            (0..centres.len())
+                .min_by_key(|&i| distance(centres[i]))
+                .unwrap()
+        };
+        // 70 centres: three groups, the last padded; duplicates make ties.
+        let centres: Vec<[u8; 4]> = (0..70u32)
+            .map(|i| {
+                let v = (i * 37 % 251) as u8;
+                [v, v / 2, 255 - v, if i % 3 == 0 { 255 } else { 0 }]
+            })
+            .chain([[0, 0, 0, 0], [0, 0, 0, 0]])
+            .collect();
+        let lanes = CentreLanes::of(&centres);
+        for r in (0..=255u8).step_by(15) {
+            for a in [0u8, 128, 255] {
+                let colour = [r, 255 - r, r / 3, a];
+                assert_eq!(lanes.nearest(colour), plain(&centres, colour), "{colour:?}");
+            }
+        }
+        assert_eq!(lanes.nearest([0, 0, 0, 0]), plain(&centres, [0, 0, 0, 0]));
+        assert_eq!(
+            CentreLanes::of(&[[9, 9, 9, 9]]).nearest([255, 255, 255, 255]),
+            0
+        );
+    }
 
     #[test]
     fn separates_distinct_colours_and_counts_their_pixels() {
