@@ -15,15 +15,18 @@ const GENERAL_DECODE_COPIES: u64 = 3;
 const SCALED_JPEG_COPIES: u64 = 2;
 
 /// Working memory of the face network beyond the decodes: RetinaFace's
-/// activations at the 640 px scan and its plan. Measured as the peak RSS of
-/// `assay analyze --faces` over a run without (release build): 42-49 MB on
-/// 1.2-12 MP photos.
+/// activations at the 640 px scan, its ONNX Runtime session and the pages of
+/// the runtime it touches. Measured as the peak RSS of `assay analyze --faces`
+/// over a run without (release build): 53 MB on a 12 MP photo.
 const FACE_SCAN_BYTES: u64 = 64 << 20;
 /// Working memory of OCR beyond the decodes: the scene-text networks'
-/// activations (the detector at up to 1280x1280) and plans, or Tesseract's
-/// page analysis. Measured as above: 223 MB for the scene engine on a
-/// 3000x3000 photo, 72 MB for Tesseract on a 12 MP page.
-const OCR_ENGINE_BYTES: u64 = 256 << 20;
+/// activations (the detector at up to 1280x1280) and their ONNX Runtime
+/// sessions and memory arenas, or Tesseract's page analysis. Measured as
+/// above: 393 MB for the scene engine on a 3000x3000 photo, 384 MB on a
+/// 1280x960 one (the arenas keep what the many line widths asked for; turning
+/// them off saved a fifth and cost 15% more time), 72 MB for Tesseract on a
+/// 12 MP page.
+const OCR_ENGINE_BYTES: u64 = 448 << 20;
 
 /// Peak bytes [`crate::analyze`] will hold for `bytes` with `options`: the
 /// file itself, its decodes and the working memory of the networks asked
