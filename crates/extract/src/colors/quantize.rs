@@ -83,7 +83,27 @@ fn refine(entries: &[Entry], seeds: &[[u8; 4]]) -> Vec<Cluster> {
 
 fn assign(entries: &[Entry], centres: &[[u8; 4]]) -> Vec<Cluster> {
     let lanes = CentreLanes::of(centres);
-    let mut sums = vec![([0u64; 4], 0u64); centres.len()];
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: this CPU has AVX2, checked on the line above.
+        #[allow(unsafe_code)]
+        return unsafe { assign_avx2(entries, &lanes) };
+    }
+    assign_with(entries, &lanes)
+}
+
+/// [`assign_with`] compiled for AVX2 (8 lanes of 32-bit multiplies; the
+/// x86-64 baseline, SSE2, has no 32-bit lane multiply): integer arithmetic, so
+/// the same answer as the baseline build, about twice as fast.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn assign_avx2(entries: &[Entry], lanes: &CentreLanes) -> Vec<Cluster> {
+    assign_with(entries, lanes)
+}
+
+#[inline(always)]
+fn assign_with(entries: &[Entry], lanes: &CentreLanes) -> Vec<Cluster> {
+    let mut sums = vec![([0u64; 4], 0u64); lanes.len];
     for entry in entries {
         let (channels, pixels) = &mut sums[lanes.nearest(entry.rgba)];
         *pixels += u64::from(entry.count);
@@ -101,6 +121,8 @@ fn assign(entries: &[Entry], centres: &[[u8; 4]]) -> Vec<Cluster> {
 /// padded with centres farther from every colour than any real one.
 struct CentreLanes {
     groups: Vec<[[i32; LANES]; 4]>,
+    /// Real centres (the rest of the last group is padding).
+    len: usize,
 }
 
 const LANES: usize = 32;
@@ -122,11 +144,15 @@ impl CentreLanes {
                 group
             })
             .collect();
-        CentreLanes { groups }
+        CentreLanes {
+            groups,
+            len: centres.len(),
+        }
     }
 
     /// The index of the nearest centre to `rgba` (squared RGBA distance), the
     /// first of equals.
+    #[inline(always)]
     fn nearest(&self, rgba: [u8; 4]) -> usize {
         let colour = rgba.map(i32::from);
         let mut best = (i32::MAX, 0);
@@ -256,6 +282,29 @@ fn mean(sums: [u64; 4], pixels: u64) -> Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where the CPU has AVX2, the assignment compiled for it gives exactly
+    /// the clusters of the baseline build.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_avx2_assignment_equals_the_baseline_one() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let mut state = 7u32;
+        let mut next = || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            state.to_be_bytes()
+        };
+        let pixels: Vec<[u8; 4]> = (0..5000).map(|_| next()).collect();
+        let entries = distinct_colors(&pixels);
+        let centres: Vec<[u8; 4]> = (0..40).map(|_| next()).collect();
+        let lanes = CentreLanes::of(&centres);
+        #[allow(unsafe_code)]
+        // SAFETY: AVX2 is present (checked above).
+        let vector = unsafe { assign_avx2(&entries, &lanes) };
+        assert_eq!(vector, assign_with(&entries, &lanes));
+    }
 
     /// The lane layout finds what a plain scan over the centres finds, the
     /// first of equals included, across groups and past the padding.
