@@ -68,7 +68,15 @@ impl Network {
 
     /// Makes a session now if the network has none, so that its one-time
     /// cost can overlap other work. [`Network::run`] does the same on demand.
+    /// Returns at once when a session exists, even a busy one: a caller that
+    /// prepares while other requests scan must not wait for them.
     pub(crate) fn prepare(&self) -> Result<(), String> {
+        {
+            let pool = self.lock();
+            if pool.made > 0 || pool.making {
+                return Ok(());
+            }
+        }
         let session = self.take()?;
         self.give_back(session);
         Ok(())
@@ -182,6 +190,23 @@ mod tests {
     #[test]
     fn the_runtime_loads_from_the_library_path() {
         runtime().unwrap();
+    }
+
+    /// Preparing while every session is busy returns at once instead of
+    /// waiting for one of them.
+    #[test]
+    fn preparing_does_not_wait_for_busy_sessions() {
+        static BUSY: Network = Network::new("busy", crate::faces::retinaface::MODEL_BYTES);
+        let held: Vec<Session> = (0..max_sessions())
+            .map(|_| BUSY.take().expect("a session"))
+            .collect();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || done.send(BUSY.prepare()));
+        let prepared = finished.recv_timeout(std::time::Duration::from_secs(10));
+        assert!(matches!(prepared, Ok(Ok(()))), "{prepared:?}");
+        for session in held {
+            BUSY.give_back(session);
+        }
     }
 
     /// Concurrent runs never make more sessions than cores, and every session
