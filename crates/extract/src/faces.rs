@@ -9,8 +9,7 @@
 //!
 //! One scan size for every image: it is resized (down or up) so that its long
 //! side is [`SCAN_LONG_SIDE`], which makes the answer independent of the size
-//! it was decoded at and bounds the model plans a process builds. The
-//! smallest anchor is 16 px at that scale, so the **minimum face is about 2.5%
+//! it was decoded at. The smallest anchor is 16 px at that scale, so the **minimum face is about 2.5%
 //! of the image's long side** (100 px on a 4000 px photo; 16 px on a 640 px one).
 //!
 //! Boxes are the detector's own: taller than wide (about 0.8:1), from the

@@ -7,10 +7,11 @@
 //! [`Network`] keeps a small pool: up to one session per core, each made on
 //! first need (about 20 ms; [`Network::prepare`] lets a caller overlap that
 //! with a decode) and reused for the rest of the process. A run that finds
-//! every session busy, or one being made, waits for one: sessions are made one
-//! at a time, so a run that follows a prepare does not make a second. Each session computes on its caller's
-//! thread alone: concurrent requests supply the parallelism, and ORT's own
-//! pool would only contend with them for the same cores.
+//! every session busy, or one being made, waits for one: sessions are made
+//! one at a time, so a run that follows a prepare does not make a second.
+//! Each session computes on its caller's thread alone: concurrent requests
+//! supply the parallelism, and ORT's own pool would only contend with them
+//! for the same cores.
 
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
@@ -63,7 +64,7 @@ impl Network {
         let mut session = self.take()?;
         let outputs = run_session(&mut session, shape, input);
         self.give_back(session);
-        outputs.map_err(|e| format!("{}: {e}", self.name))
+        outputs.map_err(|e| self.failed(&e))
     }
 
     /// Makes a session now if the network has none, so that its one-time
@@ -120,17 +121,21 @@ impl Network {
 
     fn make(&self) -> Result<Session, String> {
         let environment = runtime()?;
-        let error = |e: ort::Error<_>| format!("{}: {e}", self.name);
         Session::builder(environment)
-            .map_err(|e| format!("{}: {e}", self.name))?
+            .map_err(|e| self.failed(&e))?
             .with_optimization_level(GraphOptimizationLevel::Level3)
-            .map_err(error)?
+            .map_err(|e| self.failed(&e))?
             .with_intra_threads(1)
-            .map_err(error)?
+            .map_err(|e| self.failed(&e))?
             .with_inter_threads(1)
-            .map_err(error)?
+            .map_err(|e| self.failed(&e))?
             .commit_from_memory(self.model)
-            .map_err(|e| format!("{}: {e}", self.name))
+            .map_err(|e| self.failed(&e))
+    }
+
+    /// An error of this network, named.
+    fn failed(&self, error: &dyn std::fmt::Display) -> String {
+        format!("{}: {error}", self.name)
     }
 }
 

@@ -35,10 +35,10 @@ const DETECT_LONG_SIDE: u32 = 1280;
 /// The detector's input sides are multiples of its largest stride.
 const DETECT_STRIDE: u32 = 32;
 
-/// The detector's input is zero-padded to multiples of this: each input
-/// shape costs an optimised plan held for the process's life (its packed
-/// weights included), and a hostile mix of aspect ratios could otherwise
-/// make 80 of them; at 128 there are at most 20.
+/// The detector's input is zero-padded to multiples of this. The padding was
+/// chosen when the engine (tract) built a plan per input shape, to bound
+/// them; ONNX Runtime takes any shape, but the padding stays because it is
+/// part of the input the recall figures were measured on (`tests/scene_text.rs`).
 const DETECT_PAD_TO: u32 = 128;
 
 /// The recogniser's input height, and its narrowest input (rapidocr's
@@ -46,8 +46,9 @@ const DETECT_PAD_TO: u32 = 128;
 const LINE_HEIGHT: u32 = 48;
 const MIN_LINE_WIDTH: u32 = 320;
 /// A longer line is squeezed into this width; widths are padded to steps
-/// of [`LINE_WIDTH_STEP`], so at most 11 recogniser plans are ever built
-/// (recall on the corpus photos was the same at steps of 64).
+/// of [`LINE_WIDTH_STEP`] (chosen, like [`DETECT_PAD_TO`], to bound tract's
+/// plans, and kept as part of the measured input; recall on the corpus photos
+/// was the same at steps of 64).
 const MAX_LINE_WIDTH: u32 = 1600;
 const LINE_WIDTH_STEP: u32 = 128;
 /// The recogniser emits one time step per this many input columns.
@@ -117,7 +118,7 @@ pub(crate) fn read(image: &DynamicImage, deadline: Duration) -> Result<Recognize
 fn detect(image: &RgbImage) -> Result<Vec<TextBox>, String> {
     let (width, height) = detector_size(image.width(), image.height());
     let small = imageops::resize(image, width, height, FilterType::Triangle);
-    // Padded past the picture, so that few input shapes (and plans) occur.
+    // Padded past the picture to a multiple of DETECT_PAD_TO.
     let padded = |side: u32| side.div_ceil(DETECT_PAD_TO) * DETECT_PAD_TO;
     let (map, map_shape) = models::run(Network::Detector, &small, padded(width), padded(height))?;
     let (map_h, map_w) = (map_shape[2], map_shape[3]);
