@@ -40,6 +40,9 @@ done
 echo "== whole processes on the 12 MP JPEG against one djpeg decode"
 python3 bench/whole_process.py --assay "$assay" --runs 9 "$jpeg_12mp"
 echo
+echo "== a folder of 12 distinct 12 MP photos through the CLI against a djpeg loop"
+"$python" bench/cli_folder.py --assay "$assay" --workdir "$target/bench-inputs/folder" --runs 5 "${jpegs[@]}"
+echo
 echo "== colors + pHash + metadata + faces: assay vs the Python stack"
 "$python" bench/python_stack.py --assay "$assay" --runs 5 "$jpeg_12mp" "${jpegs[@]}"
 echo

@@ -1,20 +1,36 @@
-//! `assay analyze FILE...`: one JSON object per line per file, with exactly the
-//! fields the upload response carries for the same options, plus `"file"`.
+//! `assay analyze FILE|DIR|GLOB...`: one JSON object per line per file, with
+//! exactly the fields the upload response carries for the same options, plus
+//! `"file"`. Files are analysed on `--jobs` threads (one process, so the
+//! networks' session pools are shared) and printed in input order.
 
-use std::io::Write;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::mpsc;
 
 use clap::Args;
 use extract::ocr::OcrOptions;
 use extract::{Options, Rect};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
 use serde_json::{json, Map, Value};
+
+use crate::inputs::{self, Input};
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Image files to analyse.
-    #[arg(required = true, value_name = "FILE")]
+    /// Image files, folders (their files; add `--recursive` for subfolders)
+    /// or quoted globs (`'photos/**/*.jpg'`).
+    #[arg(required = true, value_name = "FILE|DIR|GLOB")]
     files: Vec<PathBuf>,
+    /// Folders: analyse the files of every subfolder too.
+    #[arg(long, short = 'r')]
+    recursive: bool,
+    /// Files analysed at once (default: the number of cores). Output stays in input order.
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<NonZeroUsize>,
     /// Predominant colours (`colors`, `predominant`, ...).
     #[arg(long)]
     colors: bool,
@@ -108,33 +124,120 @@ impl AnalyzeArgs {
 /// Analyses every file; exit status 1 when any of them could not be analysed.
 pub fn run(args: &AnalyzeArgs) -> ExitCode {
     let options = args.options();
-    let mut stdout = std::io::stdout().lock();
-    let mut all_ok = true;
-    for file in &args.files {
-        let line = match analyze_file(file, &options) {
-            Ok((fields, timings)) => {
-                if args.timings {
-                    eprintln!("{}", with_file(file, json!({ "timings_ms": timings })));
-                }
-                with_file(file, fields)
-            }
-            Err(message) => {
-                all_ok = false;
-                with_file(file, json!({ "error": { "message": message } }))
-            }
-        };
-        if writeln!(stdout, "{line}")
-            .and_then(|()| stdout.flush())
-            .is_err()
-        {
-            // The reader went away (`assay analyze ... | head`): nothing left to do.
+    let inputs = inputs::expand(&args.files, args.recursive);
+    let jobs = args
+        .jobs
+        .or_else(|| std::thread::available_parallelism().ok())
+        .map_or(1, NonZeroUsize::get);
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("assay analyze: cannot start {jobs} threads: {e}");
             return ExitCode::FAILURE;
         }
-    }
-    if all_ok {
-        ExitCode::SUCCESS
-    } else {
+    };
+    let progress = progress_bar(inputs.len());
+
+    // Workers send (index, outcome); this thread prints each line as soon as
+    // every line before it is printed, so output order is input order.
+    let (sender, receiver) = mpsc::channel();
+    let mut printer = OrderedPrinter::new(args.timings, &progress);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            pool.install(|| {
+                inputs
+                    .par_iter()
+                    .enumerate()
+                    .for_each_with(sender, |sender, (index, input)| {
+                        // A closed channel means the printer stopped (reader gone): skip the work.
+                        let _ = sender.send((index, analyze_input(input, &options)));
+                    });
+            });
+        });
+        for (index, outcome) in receiver {
+            progress.inc(1);
+            if printer.add(index, outcome).is_err() {
+                // The reader went away (`assay analyze ... | head`): stop printing;
+                // dropping the receiver makes the remaining sends fail fast.
+                break;
+            }
+        }
+    });
+    progress.finish_and_clear();
+    if printer.failed_write || !printer.all_ok {
         ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A bar on standard error when it is a terminal; nothing otherwise (pipes and logs stay clean).
+fn progress_bar(len: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::hidden());
+    }
+    let progress = ProgressBar::new(len as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files analysed, {per_sec}, eta {eta}")
+    {
+        progress.set_style(style);
+    }
+    progress
+}
+
+/// One file's line, and its stage times when it was analysed.
+type Outcome = (Value, Option<Value>);
+
+fn analyze_input(input: &Input, options: &Options) -> Outcome {
+    match input {
+        Input::File(file) => match analyze_file(file, options) {
+            Ok((fields, timings)) => (with_file(file, fields), Some(timings)),
+            Err(message) => (error_line(&file.display().to_string(), &message), None),
+        },
+        Input::Unusable { argument, reason } => (error_line(argument, reason), None),
+    }
+}
+
+/// Holds lines that arrive early until those before them are printed.
+struct OrderedPrinter<'a> {
+    next: usize,
+    waiting: BTreeMap<usize, Outcome>,
+    timings: bool,
+    progress: &'a ProgressBar,
+    all_ok: bool,
+    failed_write: bool,
+}
+
+impl<'a> OrderedPrinter<'a> {
+    fn new(timings: bool, progress: &'a ProgressBar) -> Self {
+        OrderedPrinter {
+            next: 0,
+            waiting: BTreeMap::new(),
+            timings,
+            progress,
+            all_ok: true,
+            failed_write: false,
+        }
+    }
+
+    fn add(&mut self, index: usize, outcome: Outcome) -> std::io::Result<()> {
+        self.waiting.insert(index, outcome);
+        while let Some((line, timings)) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            self.all_ok &= line.get("error").is_none();
+            if let (true, Some(timings)) = (self.timings, timings) {
+                let file = line["file"].clone();
+                self.progress
+                    .suspend(|| eprintln!("{}", json!({ "file": file, "timings_ms": timings })));
+            }
+            let mut stdout = std::io::stdout().lock();
+            let written = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
+            if let Err(e) = written {
+                self.failed_write = true;
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -150,6 +253,11 @@ fn analyze_file(file: &Path, options: &Options) -> Result<(Value, Value), String
     let fields = serde_json::to_value(&analysis)
         .map_err(|e| format!("Cannot serialise the analysis: {e}"))?;
     Ok((fields, Value::Object(timings)))
+}
+
+/// `{"file": <argument>, "error": {"message": ...}}`.
+fn error_line(file: &str, message: &str) -> Value {
+    json!({ "file": file, "error": { "message": message } })
 }
 
 /// `{"file": <path as given>, ...fields}`.

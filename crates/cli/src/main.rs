@@ -2,6 +2,7 @@
 
 mod analyze;
 mod dedupe;
+mod inputs;
 
 use std::process::ExitCode;
 

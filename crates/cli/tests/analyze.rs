@@ -166,3 +166,108 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         })
         .collect()
 }
+
+/// The corpus files as sorted by name, JPEGs and PNGs of many sizes, so that
+/// parallel workers finish out of order.
+fn corpus_images(limit: usize) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(corpus::dir())
+        .expect("corpus readable")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|ext| ext == "jpg" || ext == "png" || ext == "gif")
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    files.sort();
+    files.truncate(limit);
+    files
+}
+
+/// Parallel workers never change a line, nor where it is printed: the output
+/// with four jobs is byte for byte the output of one job, in input order,
+/// failures included.
+#[test]
+fn parallel_jobs_print_the_same_lines_in_input_order() {
+    let mut files = corpus_images(24);
+    // A failing file in the middle keeps its place, and the rest go on.
+    files.insert(5, corpus_file("bad_broken.png"));
+    files.insert(9, corpus_file("no_such_file.jpg"));
+    let run = |jobs: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args([
+                "analyze",
+                "--colors",
+                "--phash",
+                "--media-metadata",
+                "--jobs",
+                jobs,
+            ])
+            .args(&files)
+            .output()
+            .expect("assay runs");
+        assert!(!output.status.success(), "a file failed: exit status 1");
+        output.stdout
+    };
+    let sequential = run("1");
+    let parallel = run("4");
+    assert_eq!(
+        String::from_utf8_lossy(&parallel),
+        String::from_utf8_lossy(&sequential)
+    );
+    let printed: Vec<String> = String::from_utf8(sequential)
+        .expect("UTF-8")
+        .lines()
+        .map(|line| {
+            let value: Value = serde_json::from_str(line).expect("JSON");
+            value["file"].as_str().expect("file").to_owned()
+        })
+        .collect();
+    assert_eq!(printed, files);
+}
+
+/// A folder names its files (hidden ones aside), `--recursive` its
+/// subfolders' too, and a quoted glob its matches; no progress bar is drawn
+/// when standard error is not a terminal.
+#[test]
+fn folders_and_globs_are_inputs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let nested = dir.path().join("trip/day2");
+    std::fs::create_dir_all(&nested).expect("folders");
+    let copy = |name: &str, to: &std::path::Path| {
+        std::fs::copy(corpus::path(name), to).expect("copy");
+    };
+    copy("orient_portrait_6.jpg", &dir.path().join("a.jpg"));
+    copy("png_exiftool_tiny.png", &dir.path().join("b.png"));
+    copy("face_pillow_hopper.jpg", &nested.join("c.jpg"));
+    copy("face_pillow_hopper.jpg", &dir.path().join(".thumbnail.jpg"));
+    let root = dir.path().to_str().expect("UTF-8");
+
+    let files_of = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .arg("analyze")
+            .args(args)
+            .output()
+            .expect("assay runs");
+        assert!(output.status.success(), "{output:?}");
+        assert!(output.stderr.is_empty(), "no progress bar on a pipe");
+        String::from_utf8(output.stdout)
+            .expect("UTF-8")
+            .lines()
+            .map(|line| {
+                let value: Value = serde_json::from_str(line).expect("JSON");
+                let file = value["file"].as_str().expect("file").to_owned();
+                file.strip_prefix(root)
+                    .expect("under the folder")
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(files_of(&[root]), ["/a.jpg", "/b.png"]);
+    assert_eq!(
+        files_of(&[root, "--recursive"]),
+        ["/a.jpg", "/b.png", "/trip/day2/c.jpg"]
+    );
+    let glob = format!("{root}/**/*.jpg");
+    assert_eq!(files_of(&[&glob]), ["/a.jpg", "/trip/day2/c.jpg"]);
+}

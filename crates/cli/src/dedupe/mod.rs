@@ -17,8 +17,8 @@ use extract::{ExtractError, Options, Phash};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::json;
-use walkdir::WalkDir;
 
+use crate::inputs::{self, Input};
 use grouping::near_duplicate_groups;
 
 /// Chosen on the harder edits (README, "Near-duplicate search"; crop 5% per
@@ -101,18 +101,20 @@ pub fn run(args: &DedupeArgs) -> ExitCode {
     }
 }
 
-/// Every file under `dir`, in a stable order. Entries that cannot be listed
-/// are reported and skipped; a `dir` that cannot be read at all is an error.
+/// Every file under `dir` (hidden ones aside), in a stable order. Entries
+/// that cannot be listed are reported and skipped; a `dir` that cannot be read
+/// at all is an error.
 fn files_under(dir: &Path) -> Result<Vec<PathBuf>, String> {
     if !dir.is_dir() {
         return Err(format!("{} is not a readable folder", dir.display()));
     }
     let mut files = Vec::new();
-    for entry in WalkDir::new(dir).sort_by_file_name() {
-        match entry {
-            Ok(entry) if entry.file_type().is_file() => files.push(entry.into_path()),
-            Ok(_) => {}
-            Err(e) => eprintln!("assay dedupe: skipped {e}"),
+    for input in inputs::files_in(dir, true) {
+        match input {
+            Input::File(path) => files.push(path),
+            Input::Unusable { argument, reason } => {
+                eprintln!("assay dedupe: skipped {argument}: {reason}")
+            }
         }
     }
     Ok(files)
