@@ -113,7 +113,7 @@ impl BudgetWalk {
             let tag = self.u16(tiff, entry)?;
             let kind = self.u16(tiff, entry + 2)?;
             let count = self.u32(tiff, entry + 4)? as usize;
-            let unit = match kind {
+            let unit: usize = match kind {
                 1 | 2 | 6 | 7 => 1,
                 3 | 8 => 2,
                 4 | 9 | 11 => 4,
