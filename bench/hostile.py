@@ -1,12 +1,13 @@
-"""The hostile campaign of issue 14, re-run against a release `assay serve` on
+"""The hostile campaigns of issues 14 and 28, re-run against a release `assay serve` on
 loopback: each finding reproduced the way the campaign first measured it, and
 what the server does now printed beside what it did then (the issue's
 figures). Server CPU comes from /proc/<pid>/stat, peak memory from VmHWM, so
 each scenario that measures them gets a fresh server.
 
-usage: hostile.py --assay target/release/assay [--backend sqlite|postgres]
+usage: hostile.py --assay target/release/assay [--backend sqlite|postgres] [--only issue-28]
 The deterministic checks of the same findings are tests (tests/e2e: races,
-request_rules, upload_auth, bad_input_campaign; crates/extract/tests/scan_bomb).
+request_rules, upload_auth, bad_input_campaign; crates/extract/tests/scan_bomb,
+metadata_bombs, cinemagraph_bomb).
 """
 
 import argparse
@@ -377,11 +378,197 @@ def metadata_flood(port, workdir, attributes=500_000):
            f"response {len(json.dumps(body)) / 1e3:.0f} KB"
 
 
+# ------------------------------------------- issue 28: parser and animation bombs
+
+
+def png_chunk(kind, data):
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+def png_with(chunks):
+    """A valid 1x1 grey PNG carrying `chunks` before its pixel data."""
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + b"".join(chunks) + png_chunk(b"IDAT", zlib.compress(b"\0\0"))
+            + png_chunk(b"IEND", b""))
+
+
+def aliasing_icc(entries=255, records=400, text=8000):
+    """An ICC profile whose `entries` tag entries all point at one `mluc`
+    element, whose `records` records all point at one UTF-16 text."""
+    element_at = 132 + 12 * entries
+    text_at = 16 + 12 * records
+    element_len = text_at + text
+    header = bytearray(128)
+    header[12:16], header[16:20] = b"mntr", b"RGB "
+    table = struct.pack(">I", entries) + (b"desc" + struct.pack(">II", element_at, element_len)) * entries
+    element = (b"mluc\0\0\0\0" + struct.pack(">II", records, 12)
+               + (b"enUS" + struct.pack(">II", text, text_at)) * records + b"\0A" * (text // 2))
+    profile = bytes(header) + table + element
+    return struct.pack(">I", len(profile)) + profile[4:]
+
+
+def jpeg_segment(marker, data):
+    return bytes([0xFF, marker]) + (len(data) + 2).to_bytes(2, "big") + data
+
+
+def small_jpeg(workdir):
+    path = os.path.join(workdir, "small.jpg")
+    magick("-size", "64x64", "xc:gray", path)
+    return open(path, "rb").read()
+
+
+def small_webp_vp8(workdir):
+    """The VP8 chunk of a 64x64 lossy WebP."""
+    path = os.path.join(workdir, "small.webp")
+    magick("-size", "64x64", "xc:gray", "-define", "webp:lossless=false", path)
+    data = open(path, "rb").read()
+    at = data.index(b"VP8 ")
+    return data[at:]
+
+
+def webp_with_icc(vp8, profile):
+    """An extended WebP: VP8X (ICC flag), ICCP, then the image."""
+    vp8x = b"VP8X" + struct.pack("<I", 10) + bytes([0x20, 0, 0, 0]) + (63).to_bytes(3, "little") * 2
+    iccp = b"ICCP" + struct.pack("<I", len(profile)) + profile + (b"\0" if len(profile) % 2 else b"")
+    body = b"WEBP" + vp8x + iccp + vp8
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def lzw_8x8(index):
+    """One 8x8 GIF frame of colour `index`, LZW-coded without compression:
+    clear, 64 literals, end, all 9-bit codes (the table never reaches 512)."""
+    codes = [256] + [index] * 64 + [257]
+    bits, nbits, out = 0, 0, bytearray()
+    for code in codes:
+        bits |= code << nbits
+        nbits += 9
+        while nbits >= 8:
+            out.append(bits & 0xFF)
+            bits >>= 8
+            nbits -= 8
+    if nbits:
+        out.append(bits & 0xFF)
+    return bytes([len(out)]) + bytes(out) + b"\0"
+
+
+def patch_gif(side, frames):
+    """A `side` x `side` logical screen painted 8x8 at a time, one patch a
+    frame (the campaign's cinemagraph bomb: 10000 x 10000, 1,000 frames)."""
+    palette = b"".join(bytes([i, i, 255 - i]) for i in range(256))
+    out = bytearray(b"GIF89a" + struct.pack("<HH", side, side) + bytes([0xF7, 0, 0]) + palette)
+    out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\0\0\0"
+    for i in range(frames):
+        left, top = (i * 97) % (side - 8), (i * 61) % (side - 8)
+        out += b"\x21\xf9\x04\x04\x04\0\0\0"  # keep, 40 ms
+        out += b"\x2c" + struct.pack("<HHHH", left, top, 8, 8) + b"\0\x08" + lzw_8x8(i % 255 + 1)
+    return bytes(out + b"\x3b")
+
+
+def parser_bombs(workdir):
+    """(name, file, upload parameters, the campaign's figure)."""
+    jpeg = small_jpeg(workdir)
+    vp8 = small_webp_vp8(workdir)
+    icc_16k = aliasing_icc()
+    icc_1k = aliasing_icc(entries=60, records=40, text=200)
+    packet = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf='
+              b'"http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc='
+              b'"http://purl.org/dc/elements/1.1/" dc:format="image/png"/></rdf:RDF></x:xmpmeta>')
+    itxt = png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\x01\0\0\0"
+                     + zlib.compress(packet.ljust(16_000_000), 9))
+    resources = b"8BIM\x04\x0f\0\0" + struct.pack(">I", len(icc_1k)) + icc_1k
+    app13 = jpeg_segment(0xED, b"Photoshop 3.0\0" + resources)
+    metadata = {"media_metadata": "true"}
+    return [
+        ("ICC aliasing, PNG iCCP (1 KB profile)", png_with([png_chunk(
+            b"iCCP", b"icc\0\0" + zlib.compress(icc_1k, 9))]), metadata, "275 MB (1.2 KB PNG)"),
+        ("ICC aliasing, PNG iCCP (16 KB profile)", png_with([png_chunk(
+            b"iCCP", b"icc\0\0" + zlib.compress(icc_16k, 9))]), metadata, "4.1 GB"),
+        ("ICC aliasing, JPEG APP2 (16 KB profile)",
+         jpeg[:2] + jpeg_segment(0xE2, b"ICC_PROFILE\0\x01\x01" + icc_16k) + jpeg[2:],
+         metadata, "4.1 GB"),
+        ("ICC aliasing, WebP ICCP (16 KB profile)", webp_with_icc(vp8, icc_16k), metadata,
+         "4.1 GB"),
+        ("100 PNG iTXt XMP chunks inflating to 16 MB each", png_with([itxt] * 100), metadata,
+         "3.4 GB (1.6 MB file)"),
+        ("1,000 APP13 segments of Photoshop resources", jpeg[:2] + app13 * 1000 + jpeg[2:],
+         metadata, "1.5 GB, 917 MB held after"),
+        ("cinemagraph_analysis, 10000x10000 GIF, 1,000 8x8 frames", patch_gif(10_000, 1_000),
+         {"cinemagraph_analysis": "true"}, "127 s wall, 117 s CPU, 790 MB"),
+    ]
+
+
+class Watchdog(threading.Thread):
+    """Kills the server past `limit_mib` of RSS or `seconds` of wall time, so
+    a bomb that still works on old code cannot take the host with it."""
+
+    def __init__(self, server, limit_mib=3072, seconds=90):
+        super().__init__(daemon=True)
+        self.server, self.limit, self.seconds = server, limit_mib, seconds
+        self.fired, self.done = None, threading.Event()
+
+    def run(self):
+        started = time.monotonic()
+        while not self.done.wait(0.05):
+            try:
+                with open(f"/proc/{self.server.process.pid}/status") as status:
+                    rss = next(int(l.split()[1]) / 1024 for l in status if l.startswith("VmRSS:"))
+            except (OSError, StopIteration):
+                return
+            if rss > self.limit or time.monotonic() - started > self.seconds:
+                self.fired = (f"killed at {rss:.0f} MiB RSS after "
+                              f"{time.monotonic() - started:.1f} s")
+                self.server.process.kill()
+                return
+
+
+def bomb(assay, backend, data, params):
+    server, database = start(assay, backend)
+    watchdog = Watchdog(server)
+    try:
+        cpu = cpu_seconds(server.process.pid)
+        watchdog.start()
+        status, body, _, elapsed = upload(server.port, signed(params).items(), data)
+        watchdog.done.set()
+        if watchdog.fired:
+            return watchdog.fired
+        peak = server.peak_rss_mib()
+        cpu = cpu_seconds(server.process.pid) - cpu
+        extra = ""
+        if isinstance(body, dict) and "media_metadata" in body:
+            extra = f", {len(body['media_metadata'])} keys"
+        if isinstance(body, dict) and "cinemagraph_analysis" in body:
+            extra = f", score {body['cinemagraph_analysis'].get('cinemagraph_score')}"
+        if isinstance(body, dict) and "error" in body:
+            extra = f", {body['error'].get('message')}"
+        return f"{status} in {elapsed:.2f} s, server CPU {cpu:.2f} s, peak RSS {peak:.0f} MiB{extra}"
+    finally:
+        watchdog.done.set()
+        if server.process.poll() is None:
+            stop(server, database)
+        else:
+            server.workdir.cleanup()
+            if database:
+                database.drop()
+
+
+def issue_28(assay, backend, workdir):
+    print("issue 28: parser bombs (media_metadata=true) and the cinemagraph GIF")
+    for name, data, params, campaign in parser_bombs(workdir):
+        report(f"{name} ({len(data) / 1e3:.1f} KB)", campaign, bomb(assay, backend, data, params))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--assay", required=True)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--only", choices=["issue-28"],
+                        help="run only this round's campaign")
     args = parser.parse_args()
+    if args.only == "issue-28":
+        with tempfile.TemporaryDirectory(prefix="assay-hostile-") as workdir:
+            issue_28(args.assay, args.backend, workdir)
+        return
     with tempfile.TemporaryDirectory(prefix="assay-hostile-") as workdir:
         photo_a = os.path.join(workdir, "a.jpg")
         magick(os.path.join(CORPUS, "face_fr_two_people.jpg"), "-resize", "4000x3000!", photo_a)
@@ -424,6 +611,7 @@ def main():
                scan_bomb(args.assay, args.backend, workdir))
         report("memory per pixel", "16-bit PNG 1.4 GB, lossless WebP 1.27 GB",
                memory_per_pixel(args.assay, args.backend, workdir))
+        issue_28(args.assay, args.backend, workdir)
 
 
 if __name__ == "__main__":

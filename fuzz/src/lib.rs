@@ -49,7 +49,8 @@ pub const TARGETS: [Target; 7] = [
 ];
 
 /// `extract::analyze` with every analysis that needs no system library:
-/// header probing and limits, decoding, colours, pHash and metadata.
+/// header probing and limits, decoding, colours, pHash, metadata and the
+/// animation frames of `cinemagraph_analysis`.
 /// The pixel limit is lower than the service's so that a mutated header
 /// declaring a huge image is refused quickly, as a bomb would be, and an
 /// execution stays short; the probing code that refuses it is the same.
@@ -58,6 +59,7 @@ pub fn analyze(data: &[u8]) {
         colors: true,
         phash: true,
         media_metadata: true,
+        cinemagraph: true,
         limits: extract::Limits {
             max_pixels: 4_000_000,
             ..extract::Limits::default()

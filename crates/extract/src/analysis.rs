@@ -245,8 +245,8 @@ pub fn analyze_until(
     if options.cinemagraph {
         cancel.check()?;
         analysis.cinemagraph_analysis = Some(analysis.timings.time(Stage::Cinemagraph, || {
-            cinemagraph::analyze(&readable, &header, limits)
-        }));
+            cinemagraph::analyze(&readable, &header, limits, cancel)
+        })?);
     }
     if let Some(custom) = &options.custom_coordinates {
         analysis

@@ -1,8 +1,10 @@
 //! Runs every fuzz target on stable Rust for a bounded time: first each seed
 //! as it is (the shared corpus, the grown corpus, past crashes), then seeded
 //! random mutations of them until the target's share of the time is spent.
-//! A panic is a crash: the input is saved under `fuzz/artifacts/<target>/`
-//! and the run exits non-zero. Prints executions and crashes per target.
+//! A panic is a crash, and so is an input whose execution holds more heap at
+//! once than [`peak_limit`] allows (counted by this binary's allocator): the input is
+//! saved under `fuzz/artifacts/<target>/` and the run exits non-zero. Prints
+//! executions and crashes per target.
 //!
 //! `replay [--seconds N] [--seed S] [--target NAME]` (defaults: 60 s over all
 //! targets, seed 1). `make test` runs the default; `make fuzz` runs longer.
@@ -13,6 +15,7 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use assay_fuzz::corpus::{fuzz_dir, seeds_for, shared_files, Seed};
@@ -20,6 +23,81 @@ use assay_fuzz::mutate::mutate;
 use assay_fuzz::{Target, TARGETS};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+
+/// Most heap one execution may hold at once. The metadata parsers allocate
+/// O(input) plus a fixed cap whatever the input's pointers say (issue 28; a
+/// 16 KB ICC profile once took 4 GB): 64 MiB plus 16 bytes per input byte,
+/// the bound `crates/extract/tests/metadata_bombs.rs` holds them to.
+/// `analyze` decodes up to its 4-megapixel limit: 512 MiB.
+fn peak_limit(target: &str, input_len: usize) -> usize {
+    match target {
+        "analyze" => 512 << 20,
+        _ => (64 << 20) + 16 * input_len,
+    }
+}
+/// Past this the allocator refuses (the process aborts with "memory
+/// allocation failed") rather than take the host's memory; rerun with the
+/// printed seed and `--target` to find the input.
+const HARD_LIMIT: usize = 4 << 30;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+/// The system allocator, counting live bytes and their peak.
+struct Counting;
+
+#[allow(unsafe_code)]
+// SAFETY: every call is passed to the system allocator unchanged; the
+// counters are atomics and never change the memory handed out.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if !grow(layout.size()) {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: the caller's layout, as GlobalAlloc requires.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if !grow(layout.size()) {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: as above.
+        unsafe { std::alloc::System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` came from this allocator with this layout.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
+        if size > layout.size() && !grow(size - layout.size()) {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: `ptr` came from this allocator with this layout.
+        let moved = unsafe { std::alloc::System.realloc(ptr, layout, size) };
+        if !moved.is_null() && size < layout.size() {
+            LIVE.fetch_sub(layout.size() - size, Ordering::Relaxed);
+        }
+        moved
+    }
+}
+
+/// Counts `size` more live bytes, unless that passes [`HARD_LIMIT`].
+fn grow(size: usize) -> bool {
+    let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
+    if live > HARD_LIMIT {
+        LIVE.fetch_sub(size, Ordering::Relaxed);
+        return false;
+    }
+    PEAK.fetch_max(live, Ordering::Relaxed);
+    true
+}
+
+#[global_allocator]
+static HEAP: Counting = Counting;
 
 struct Args {
     seconds: u64,
@@ -131,8 +209,27 @@ fn fuzz(target: &Target, seeds: &[Seed], rng: &mut StdRng, budget: Duration) -> 
 
 fn execute(target: &Target, input: &[u8], tally: &mut Tally) {
     tally.executions += 1;
-    if catch_unwind(AssertUnwindSafe(|| (target.run)(input))).is_err() {
-        let (site, message) = LAST_PANIC.with(|last| last.borrow().clone());
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let panicked = catch_unwind(AssertUnwindSafe(|| (target.run)(input))).is_err();
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    let finding = if panicked {
+        Some(LAST_PANIC.with(|last| last.borrow().clone()))
+    } else if peak > peak_limit(target.name, input.len()) {
+        // One entry for all such inputs of a target: the first is saved.
+        Some((
+            "peak heap over the limit".to_owned(),
+            format!(
+                "{} MiB held at once by a {}-byte input (limit {} MiB)",
+                peak >> 20,
+                input.len(),
+                peak_limit(target.name, input.len()) >> 20
+            ),
+        ))
+    } else {
+        None
+    };
+    if let Some((site, message)) = finding {
         if !tally.crashes.contains_key(&site) {
             let saved = save_crash(target.name, input);
             tally.crashes.insert(site, (message, saved));

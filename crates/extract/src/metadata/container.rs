@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use super::limits::MAX_INFLATED_BYTES;
 use crate::Format;
 
 /// One metadata block, borrowed from the file where possible.
@@ -210,9 +211,11 @@ impl ExtendedXmp {
 }
 
 /// PNG: eXIf chunk, iCCP, pHYs, iTXt "XML:com.adobe.xmp", and ImageMagick's
-/// hex-encoded "Raw profile type" text chunks.
+/// hex-encoded "Raw profile type" text chunks. What the compressed chunks
+/// inflate to is bounded for the whole file ([`Inflater`]).
 fn png(bytes: &[u8]) -> Vec<Block<'_>> {
     let mut found = Vec::new();
+    let mut inflater = Inflater::default();
     if !bytes.starts_with(PNG_SIGNATURE) {
         return found;
     }
@@ -228,7 +231,7 @@ fn png(bytes: &[u8]) -> Vec<Block<'_>> {
                 let tiff = data.strip_prefix(EXIF_HEADER).unwrap_or(data);
                 found.push(Block::Exif(Cow::Borrowed(tiff)));
             }
-            b"iTXt" => found.extend(png_itxt_xmp(data)),
+            b"iTXt" => found.extend(png_itxt_xmp(data, &mut inflater)),
             b"pHYs" => found.push(Block::PngPhysical(data)),
             // profile name, NUL, compression method, zlib data
             b"iCCP" => {
@@ -236,10 +239,10 @@ fn png(bytes: &[u8]) -> Vec<Block<'_>> {
                     .iter()
                     .position(|&b| b == 0)
                     .and_then(|end| data.get(end + 2..))
-                    .and_then(inflate);
+                    .and_then(|z| inflater.inflate(z));
                 found.extend(profile.map(|p| Block::Icc(Cow::Owned(p))));
             }
-            b"tEXt" | b"zTXt" => found.extend(png_raw_profile(kind, data)),
+            b"tEXt" | b"zTXt" => found.extend(png_raw_profile(kind, data, &mut inflater)),
             b"IEND" => break,
             _ => {}
         }
@@ -249,7 +252,7 @@ fn png(bytes: &[u8]) -> Vec<Block<'_>> {
 }
 
 /// The XMP packet of an iTXt chunk with keyword "XML:com.adobe.xmp".
-fn png_itxt_xmp(data: &[u8]) -> Option<Block<'_>> {
+fn png_itxt_xmp<'a>(data: &'a [u8], inflater: &mut Inflater) -> Option<Block<'a>> {
     let rest = data.strip_prefix(b"XML:com.adobe.xmp\0")?;
     let [compressed, _method, rest @ ..] = rest else {
         return None;
@@ -259,7 +262,7 @@ fn png_itxt_xmp(data: &[u8]) -> Option<Block<'_>> {
     let keyword_end = rest.iter().position(|&b| b == 0)?;
     let text = &rest[keyword_end + 1..];
     Some(Block::Xmp(if *compressed != 0 {
-        Cow::Owned(inflate(text)?)
+        Cow::Owned(inflater.inflate(text)?)
     } else {
         Cow::Borrowed(text)
     }))
@@ -268,14 +271,14 @@ fn png_itxt_xmp(data: &[u8]) -> Option<Block<'_>> {
 /// ImageMagick's "Raw profile type exif|APP1|iptc|xmp" text chunk (tEXt, or
 /// zlib-compressed zTXt): a newline, the profile name, the length, then the
 /// bytes in hex.
-fn png_raw_profile(kind: &[u8], data: &[u8]) -> Option<Block<'static>> {
+fn png_raw_profile(kind: &[u8], data: &[u8], inflater: &mut Inflater) -> Option<Block<'static>> {
     let rest = data.strip_prefix(b"Raw profile type ")?;
     let name_end = rest.iter().position(|&b| b == 0)?;
     let profile = &rest[..name_end];
     let body = &rest[name_end + 1..];
     let inflated;
     let body = if kind == b"zTXt" {
-        inflated = inflate(body.get(1..)?)?; // compression method byte first
+        inflated = inflater.inflate(body.get(1..)?)?; // compression method byte first
         &inflated[..]
     } else {
         body
@@ -301,16 +304,38 @@ fn png_raw_profile(kind: &[u8], data: &[u8]) -> Option<Block<'static>> {
     }
 }
 
-/// Most a compressed text chunk may inflate to: metadata, not a bomb.
-const MAX_INFLATED: u64 = 16 << 20;
+/// zlib-inflates a file's compressed chunks, all of them together at most
+/// [`MAX_INFLATED_BYTES`]: a hundred chunks that each stay under a per-chunk
+/// cap would otherwise inflate a hundred times as much (issue 28).
+struct Inflater {
+    /// Bytes the file's chunks may still inflate to.
+    left: usize,
+}
 
-/// zlib-inflates a PNG text chunk, refusing output beyond [`MAX_INFLATED`].
-fn inflate(compressed: &[u8]) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    let mut decoder = flate2::read::ZlibDecoder::new(compressed).take(MAX_INFLATED + 1);
-    decoder.read_to_end(&mut out).ok()?;
-    (out.len() as u64 <= MAX_INFLATED).then_some(out)
+impl Default for Inflater {
+    fn default() -> Self {
+        Inflater {
+            left: MAX_INFLATED_BYTES,
+        }
+    }
+}
+
+impl Inflater {
+    /// The chunk inflated, or None if it is broken or would pass what is
+    /// left (what it inflated to so far is spent all the same).
+    fn inflate(&mut self, compressed: &[u8]) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let mut out = Vec::new();
+        let mut decoder = flate2::read::ZlibDecoder::new(compressed).take(self.left as u64 + 1);
+        let read = decoder.read_to_end(&mut out);
+        if out.len() > self.left {
+            self.left = 0;
+            return None;
+        }
+        self.left -= out.len();
+        read.ok()?;
+        Some(out)
+    }
 }
 
 /// WebP: RIFF chunks "EXIF" and "XMP " (padded to even sizes).
@@ -521,11 +546,20 @@ mod tests {
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         z.write_all(b"<x:xmpmeta/>").unwrap();
         let chunk = [&b"XML:com.adobe.xmp\0\x01\0\0\0"[..], &z.finish().unwrap()].concat();
-        assert!(matches!(png_itxt_xmp(&chunk), Some(Block::Xmp(x)) if &x[..] == b"<x:xmpmeta/>"));
+        let mut inflater = Inflater::default();
+        assert!(
+            matches!(png_itxt_xmp(&chunk, &mut inflater), Some(Block::Xmp(x)) if &x[..] == b"<x:xmpmeta/>")
+        );
         let mut bomb = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        bomb.write_all(&vec![0u8; (MAX_INFLATED + 10) as usize])
-            .unwrap();
-        assert!(inflate(&bomb.finish().unwrap()).is_none());
+        bomb.write_all(&vec![0u8; MAX_INFLATED_BYTES + 10]).unwrap();
+        assert!(Inflater::default().inflate(&bomb.finish().unwrap()).is_none());
+        // The bound is the file's: two chunks of 60% each, the second refused.
+        let mut part = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        part.write_all(&vec![0u8; MAX_INFLATED_BYTES * 6 / 10]).unwrap();
+        let part = part.finish().unwrap();
+        let mut inflater = Inflater::default();
+        assert!(inflater.inflate(&part).is_some());
+        assert!(inflater.inflate(&part).is_none());
     }
 
     #[test]

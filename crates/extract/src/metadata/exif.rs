@@ -16,6 +16,7 @@
 use exif::{Context, Field, In, Value};
 
 use super::exif_tags::{gps_tag, main_tag, print, value_conv};
+use super::limits::MAX_LIST_ITEMS;
 use super::print::{bytes_as_text, cfa_pattern, Num, Raw};
 use super::{gps, icc, iptc, photoshop, xmp, Priority, Tags};
 
@@ -25,13 +26,144 @@ const IPTC_TAG: u16 = 33723;
 const PHOTOSHOP_TAG: u16 = 34377;
 const ICC_TAG: u16 = 34675;
 
-/// Parses a TIFF structure, keeping what precedes any error.
+/// Parses a TIFF structure, keeping what precedes any error. The reader
+/// copies every value it is asked for, and IFD entries may all point at the
+/// same bytes; [`within_budget`] first turns the entries past the file's own
+/// size in values into ones it does not copy.
 fn parse(tiff: &[u8]) -> Option<exif::Exif> {
     exif::Reader::new()
         .continue_on_error(true)
-        .read_raw(tiff.to_vec())
+        .read_raw(within_budget(tiff.to_vec()))
         .or_else(|e| e.distill_partial_result(|_| {}))
         .ok()
+}
+
+/// The TIFF structure with every IFD entry whose value would take the copies
+/// past the structure's own size retyped to a type the reader leaves unread
+/// (0): what kamadak-exif copies is O(n) whatever the entries alias. The walk
+/// is the reader's own (tiff.rs): IFD0's chain (at most 8 IFDs), the Exif and
+/// GPS IFDs from IFD0's pointers and the Interop IFD from the Exif IFD's,
+/// each IFD once. ASCII values also cost a vector per NUL-separated part.
+fn within_budget(mut tiff: Vec<u8>) -> Vec<u8> {
+    let little = match tiff.get(..2) {
+        Some(b"II") => true,
+        Some(b"MM") => false,
+        _ => return tiff,
+    };
+    let mut walk = BudgetWalk {
+        little,
+        left: tiff.len() + 4096,
+        seen: Vec::new(),
+    };
+    let Some(mut ifd) = walk.u32(&tiff, 4) else {
+        return tiff;
+    };
+    for _ in 0..8 {
+        match walk.ifd(&mut tiff, ifd as usize, Ifd::Tiff) {
+            Some(next) if next != 0 => ifd = next,
+            _ => break,
+        }
+    }
+    tiff
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Ifd {
+    Tiff,
+    Exif,
+    Other,
+}
+
+struct BudgetWalk {
+    little: bool,
+    /// Value bytes the reader may still copy.
+    left: usize,
+    seen: Vec<usize>,
+}
+
+impl BudgetWalk {
+    fn u16(&self, data: &[u8], at: usize) -> Option<u16> {
+        let b: [u8; 2] = data.get(at..at.checked_add(2)?)?.try_into().ok()?;
+        Some(if self.little {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        })
+    }
+
+    fn u32(&self, data: &[u8], at: usize) -> Option<u32> {
+        let b: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(if self.little {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
+    }
+
+    /// Walks one IFD and the child IFDs its pointers name; returns the
+    /// next-IFD offset.
+    fn ifd(&mut self, tiff: &mut [u8], at: usize, kind_of: Ifd) -> Option<u32> {
+        let count = self.u16(tiff, at)? as usize;
+        if self.seen.contains(&at) {
+            return None;
+        }
+        self.seen.push(at);
+        for index in 0..count {
+            let entry = at + 2 + 12 * index;
+            let tag = self.u16(tiff, entry)?;
+            let kind = self.u16(tiff, entry + 2)?;
+            let count = self.u32(tiff, entry + 4)? as usize;
+            let unit: usize = match kind {
+                1 | 2 | 6 | 7 => 1,
+                3 | 8 => 2,
+                4 | 9 | 11 => 4,
+                5 | 10 | 12 => 8,
+                _ => continue,
+            };
+            let child = match (kind_of, tag) {
+                (Ifd::Tiff, 0x8769) => Some(Ifd::Exif),
+                (Ifd::Tiff, 0x8825) | (Ifd::Exif, 0xa005) => Some(Ifd::Other),
+                _ => None,
+            };
+            let len = unit.saturating_mul(count);
+            let value_at = if len > 4 {
+                let offset = self.u32(tiff, entry + 8)? as usize;
+                let cost = if len > self.left {
+                    None
+                } else if kind == 2 {
+                    let nuls = offset
+                        .checked_add(len)
+                        .and_then(|end| tiff.get(offset..end))
+                        .map_or(0, |value| value.iter().filter(|&&b| b == 0).count());
+                    Some(len + 24 * nuls)
+                } else {
+                    Some(len)
+                };
+                match cost.filter(|&cost| cost <= self.left) {
+                    Some(cost) => self.left -= cost,
+                    None => {
+                        self.left -= len.min(self.left);
+                        tiff[entry + 2..entry + 4].fill(0);
+                        continue;
+                    }
+                }
+                offset
+            } else {
+                entry + 8
+            };
+            // The reader follows a pointer by its first value, of any unsigned type.
+            let pointer = match kind {
+                1 => tiff.get(value_at).map(|&b| u32::from(b)),
+                3 => self.u16(tiff, value_at).map(u32::from),
+                4 => self.u32(tiff, value_at),
+                _ => None,
+            };
+            if let (Some(child), Some(pointer)) = (child, pointer) {
+                self.ifd(tiff, pointer as usize, child);
+            }
+        }
+        self.u32(tiff, at + 2 + 12 * count)
+    }
 }
 
 /// Where a TIFF structure sits, which changes a few of exiftool's names.
@@ -67,6 +199,9 @@ pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::
     let Some(exif) = parse(tiff) else { return };
     let previews = preview_ifds(&exif, source);
     for field in exif.fields() {
+        if tags.spent() {
+            return;
+        }
         let (context, id) = (field.tag.context(), field.tag.number());
         let primary = field.ifd_num == In::PRIMARY;
         if context == Context::Tiff
@@ -171,28 +306,36 @@ pub(crate) fn orientation(tiff: &[u8]) -> Option<u16> {
     field.value.get_uint(0).and_then(|v| u16::try_from(v).ok())
 }
 
-/// A field's value in reader-neutral form.
+/// A field's value in reader-neutral form; a list of numbers is read as far
+/// as its printed value can reach ([`MAX_LIST_ITEMS`]).
 fn to_raw(field: &Field) -> Option<Raw> {
+    const ITEMS: usize = MAX_LIST_ITEMS;
     let ints = |v: Vec<i64>| Some(Raw::Nums(v.into_iter().map(Num::Int).collect()));
     match &field.value {
-        Value::Byte(v) => ints(v.iter().map(|&x| x as i64).collect()),
-        Value::Short(v) => ints(v.iter().map(|&x| x as i64).collect()),
-        Value::Long(v) => ints(v.iter().map(|&x| x as i64).collect()),
-        Value::SByte(v) => ints(v.iter().map(|&x| x as i64).collect()),
-        Value::SShort(v) => ints(v.iter().map(|&x| x as i64).collect()),
-        Value::SLong(v) => ints(v.iter().map(|&x| x as i64).collect()),
+        Value::Byte(v) => ints(v.iter().take(ITEMS).map(|&x| x as i64).collect()),
+        Value::Short(v) => ints(v.iter().take(ITEMS).map(|&x| x as i64).collect()),
+        Value::Long(v) => ints(v.iter().take(ITEMS).map(|&x| x as i64).collect()),
+        Value::SByte(v) => ints(v.iter().take(ITEMS).map(|&x| x as i64).collect()),
+        Value::SShort(v) => ints(v.iter().take(ITEMS).map(|&x| x as i64).collect()),
+        Value::SLong(v) => ints(v.iter().take(ITEMS).map(|&x| x as i64).collect()),
         Value::Rational(v) => Some(Raw::Nums(
             v.iter()
+                .take(ITEMS)
                 .map(|r| Num::rational(r.num as i64, r.denom as i64))
                 .collect(),
         )),
         Value::SRational(v) => Some(Raw::Nums(
             v.iter()
+                .take(ITEMS)
                 .map(|r| Num::rational(r.num as i64, r.denom as i64))
                 .collect(),
         )),
-        Value::Float(v) => Some(Raw::Nums(v.iter().map(|&x| Num::Real(x as f64)).collect())),
-        Value::Double(v) => Some(Raw::Nums(v.iter().map(|&x| Num::Real(x)).collect())),
+        Value::Float(v) => Some(Raw::Nums(
+            v.iter().take(ITEMS).map(|&x| Num::Real(x as f64)).collect(),
+        )),
+        Value::Double(v) => Some(Raw::Nums(
+            v.iter().take(ITEMS).map(|&x| Num::Real(x)).collect(),
+        )),
         // exiftool reads an ASCII value up to its first NUL.
         Value::Ascii(parts) => Some(Raw::Text(
             parts.first().map_or_else(String::new, |p| bytes_as_text(p)),

@@ -7,13 +7,22 @@
 //! Hostile profiles: the tag count is capped as exiftool caps it (< 256 and
 //! inside the data), every offset and size is checked against the profile
 //! before it is read, and a bad entry ends the walk with what was read kept.
+//! Entries may all point at one element, and an `mluc` element's records at
+//! one text (issue 28): an entry repeating an earlier one's signature,
+//! offset and size is read once, an element reads at most
+//! [`MAX_MLUC_RECORDS`] records (a repeated record once), text is clipped
+//! before it is decoded, and the walk ends once the collector is spent.
 
 use super::generated::{ICC_HEADER, ICC_MEASUREMENT, ICC_TAGS, ICC_VIEWING_CONDITIONS};
 use super::print::format_g;
+use super::limits::{clip, clip_utf16, MAX_LIST_ITEMS};
 use super::tables::{by_key, Tag};
 use super::Tags;
 
 const HEADER_LEN: usize = 128;
+/// Most records read from one `mluc` element: profiles in the wild carry a
+/// few dozen languages (Apple's Display P3: 40).
+const MAX_MLUC_RECORDS: usize = 128;
 
 fn u16_at(data: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(data.get(at..at + 2)?.try_into().ok()?))
@@ -38,9 +47,12 @@ fn round5(v: f64) -> f64 {
     (v * 1e5 + if v > 0.0 { 0.5 } else { -0.5 }).trunc() / 1e5
 }
 
-/// `count` fixed32s values joined with spaces.
+/// `count` fixed32s values joined with spaces (as many as can reach the
+/// value's bound).
 fn fixed_list(data: &[u8], at: usize, count: usize) -> Option<String> {
-    let parts: Option<Vec<String>> = (0..count).map(|i| fixed32s(data, at + 4 * i)).collect();
+    let parts: Option<Vec<String>> = (0..count.min(MAX_LIST_ITEMS))
+        .map(|i| fixed32s(data, at + 4 * i))
+        .collect();
     Some(parts?.join(" "))
 }
 
@@ -72,7 +84,11 @@ pub(crate) fn read(profile: &[u8], tags: &mut Tags) {
     if count == 0 || count >= 0x100 || count * 12 + 132 > profile.len() {
         return;
     }
+    let mut read: Vec<(&[u8], usize, usize)> = Vec::with_capacity(count);
     for index in 0..count {
+        if tags.spent() {
+            return;
+        }
         let entry = HEADER_LEN + 4 + index * 12;
         let (Some(sig), Some(offset), Some(size)) = (
             profile.get(entry..entry + 4),
@@ -88,6 +104,11 @@ pub(crate) fn read(profile: &[u8], tags: &mut Tags) {
         else {
             return; // exiftool: "Bad ICC_Profile table (truncated)", stop
         };
+        // The same tag again over the same bytes adds nothing.
+        if read.contains(&(sig, offset, size)) {
+            continue;
+        }
+        read.push((sig, offset, size));
         // The measurement and viewing-condition tags are exiftool
         // subdirectories, which -listx lists by their fields, not by signature.
         match (sig, data.get(..4)) {
@@ -181,24 +202,24 @@ fn tag_value(tag: &Tag<&str>, data: &[u8], tags: &mut Tags) {
         return;
     }
     let value = match kind {
-        b"text" => Some(until_nul(body)),
+        b"text" => Some(until_nul(clip(body))),
         b"desc" => u32_at(data, 8).and_then(|len| {
             let text = data.get(12..12usize.checked_add(len as usize)?)?;
-            Some(until_nul(text))
+            Some(until_nul(clip(text)))
         }),
         b"sig " => signature(data, 8).map(|s| printed(tag, s)),
         b"XYZ " => {
-            let triples: Option<Vec<String>> = (0..body.len() / 12)
+            let triples: Option<Vec<String>> = (0..(body.len() / 12).min(MAX_LIST_ITEMS))
                 .map(|i| fixed_list(data, 8 + 12 * i, 3))
                 .collect();
             triples.map(|t| t.join(", "))
         }
         b"sf32" => fixed_list(data, 8, body.len() / 4),
-        b"uf32" => (0..body.len() / 4)
+        b"uf32" => (0..(body.len() / 4).min(MAX_LIST_ITEMS))
             .map(|i| fixed32u(data, 8 + 4 * i).map(|v| format_g(v, 15)))
             .collect::<Option<Vec<_>>>()
             .map(|v| v.join(" ")),
-        b"ui32" => (0..body.len() / 4)
+        b"ui32" => (0..(body.len() / 4).min(MAX_LIST_ITEMS))
             .map(|i| u32_at(data, 8 + 4 * i).map(|v| v.to_string()))
             .collect::<Option<Vec<_>>>()
             .map(|v| v.join(" ")),
@@ -237,7 +258,11 @@ fn localized(tag: &Tag<&str>, data: &[u8], tags: &mut Tags) {
     if record_len < 12 {
         return;
     }
-    for i in 0..count as usize {
+    let mut seen: Vec<&[u8]> = Vec::new();
+    for i in 0..(count as usize).min(MAX_MLUC_RECORDS) {
+        if tags.spent() {
+            return;
+        }
         let Some(at) = i.checked_mul(record_len).and_then(|o| o.checked_add(16)) else {
             return;
         };
@@ -247,13 +272,19 @@ fn localized(tag: &Tag<&str>, data: &[u8], tags: &mut Tags) {
         let (Some(len), Some(offset)) = (u32_at(record, 4), u32_at(record, 8)) else {
             return;
         };
+        // A record repeating an earlier one (language, length, offset) names
+        // the same tag with the same text.
+        if seen.contains(&&record[..12]) {
+            continue;
+        }
+        seen.push(&record[..12]);
         let Some(text) = (offset as usize)
             .checked_add(len as usize)
             .and_then(|end| data.get(offset as usize..end))
         else {
             return;
         };
-        let units: Vec<u16> = text
+        let units: Vec<u16> = clip_utf16(text)
             .chunks_exact(2)
             .map(|c| u16::from_be_bytes([c[0], c[1]]))
             .collect();

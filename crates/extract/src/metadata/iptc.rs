@@ -6,6 +6,7 @@
 //! `0x1C record dataset length data` entries.
 
 use super::generated;
+use super::limits::{clip, MAX_LIST_ITEMS};
 use super::print::decode_utf8_or_latin1;
 use super::tables::{by_id, Tag, LIST};
 use super::Tags;
@@ -108,6 +109,7 @@ const UTF8_ESCAPE: &[u8] = b"\x1b%G";
 pub(crate) fn read(block: &[u8], tags: &mut Tags) {
     let utf8 = datasets(block).any(|d| d.record == 1 && d.number == 90 && d.data == UTF8_ESCAPE);
     let text = |data: &[u8]| -> String {
+        let data = clip(data);
         let data = &data[..data.iter().position(|&b| b == 0).unwrap_or(data.len())];
         if utf8 {
             String::from_utf8_lossy(data).into_owned()
@@ -132,6 +134,8 @@ pub(crate) fn read(block: &[u8], tags: &mut Tags) {
                     _ => printed(text(data)),
                 };
                 match lists.iter_mut().find(|(n, _)| *n == name) {
+                    // items past the bound cannot reach the joined value
+                    Some((_, items)) if items.len() >= MAX_LIST_ITEMS => {}
                     Some((_, items)) => items.push(item),
                     None => {
                         lists.push((name, vec![item]));

@@ -52,6 +52,9 @@ pub fn extract(bytes: &[u8], format: Format) -> MediaMetadata {
     let mut fix = gps::Fix::default();
     let mut jpeg_frame = None;
     for block in container::blocks(bytes, format) {
+        if tags.spent() {
+            break;
+        }
         match block {
             container::Block::Exif(tiff) => {
                 exif::read(&tiff, exif::Source::Embedded, &mut tags, &mut fix)
@@ -93,10 +96,18 @@ pub(crate) enum Priority {
     Normal,
 }
 
-/// Tags in the order exiftool meets them, before precedence is applied.
+/// The tags found so far, one value per name, within [`limits`]: exiftool's
+/// precedence is applied as each tag arrives, and a tag past the key or byte
+/// budget is refused at once, so what the collector holds never passes the
+/// budget whatever the parsers meet. Parsers ask [`Tags::spent`] to stop
+/// early, and clip what they copy before offering it ([`limits::clip`]).
 #[derive(Debug, Default)]
 pub(crate) struct Tags {
-    found: Vec<(String, String, Priority)>,
+    chosen: BTreeMap<String, (String, Priority)>,
+    /// Key and value bytes held in `chosen`.
+    held: usize,
+    /// Value bytes offered so far, kept or not ([`limits::MAX_OFFERED_BYTES`]).
+    offered: usize,
 }
 
 impl Tags {
@@ -104,30 +115,59 @@ impl Tags {
         self.push_with(name, value, Priority::Normal);
     }
 
+    /// Offers one tag. A later tag replaces an earlier one of the same name if
+    /// it has normal priority or the earlier one the lowest (exiftool's
+    /// FoundTag rule for duplicate tags, where an existing priority-0 tag
+    /// counts as 1); a tag that would pass the budget is dropped whole.
     pub(crate) fn push_with(
         &mut self,
         name: impl Into<String>,
         value: impl Into<String>,
         priority: Priority,
     ) {
-        self.found.push((name.into(), value.into(), priority));
-    }
-
-    /// One value per name: a later tag replaces an earlier one if it has
-    /// normal priority or the earlier one the lowest (exiftool's FoundTag rule
-    /// for duplicate tags, where an existing priority-0 tag counts as 1).
-    pub(crate) fn into_map(self) -> MediaMetadata {
-        let mut chosen: BTreeMap<String, (String, Priority)> = BTreeMap::new();
-        for (name, value, priority) in self.found {
-            let replaces = match chosen.get(&name) {
-                None => true,
-                Some((_, old)) => priority == Priority::Normal || *old == Priority::Lowest,
-            };
-            if replaces {
-                chosen.insert(name, (value, priority));
+        if self.offered > limits::MAX_OFFERED_BYTES {
+            return;
+        }
+        let value = value.into();
+        self.offered = self.offered.saturating_add(value.len());
+        let value = limits::clip_value(value);
+        let name = name.into();
+        let size = name.len() + value.len();
+        match self.chosen.get_mut(&name) {
+            Some((old, old_priority)) => {
+                let replaces = priority == Priority::Normal || *old_priority == Priority::Lowest;
+                let held = self.held - name.len() - old.len() + size;
+                if replaces && held <= limits::MAX_BYTES {
+                    self.held = held;
+                    *old = value;
+                    *old_priority = priority;
+                }
+            }
+            None => {
+                if self.chosen.len() < limits::MAX_KEYS && self.held + size <= limits::MAX_BYTES {
+                    self.held += size;
+                    self.chosen.insert(name, (value, priority));
+                }
             }
         }
-        limits::bounded(chosen.into_iter().map(|(name, (value, _))| (name, value)))
+    }
+
+    /// True once nothing more can be taken: the keys or bytes are all used,
+    /// or the parsers offered [`limits::MAX_OFFERED_BYTES`]. Loops over
+    /// entries, records or resources end here.
+    pub(crate) fn spent(&self) -> bool {
+        self.offered > limits::MAX_OFFERED_BYTES
+            || self.chosen.len() >= limits::MAX_KEYS
+            || self.held >= limits::MAX_BYTES
+    }
+
+    /// The map, in name order.
+    pub(crate) fn into_map(self) -> MediaMetadata {
+        limits::bounded(
+            self.chosen
+                .into_iter()
+                .map(|(name, (value, _))| (name, value)),
+        )
     }
 }
 

@@ -13,6 +13,7 @@ use super::generated::{
     PHOTOSHOP, PHOTOSHOP_JPEG_QUALITY, PHOTOSHOP_PIXEL_INFO, PHOTOSHOP_PRINT_SCALE,
     PHOTOSHOP_RESOLUTION, PHOTOSHOP_SLICE_INFO, PHOTOSHOP_VERSION_INFO,
 };
+use super::limits::{clip, clip_utf16, MAX_LIST_ITEMS, MAX_VALUE_BYTES};
 use super::print::format_g;
 use super::tables::{by_id, Tag};
 use super::{exif, gps, icc, iptc, xmp, Priority, Tags};
@@ -58,9 +59,13 @@ pub(crate) fn iptc_blocks(block: &[u8]) -> impl Iterator<Item = &[u8]> {
     resources(block).filter(|r| r.id == IPTC).map(|r| r.data)
 }
 
-/// Reads one resource block into `tags`.
+/// Reads one resource block into `tags`, until the collector is spent (a
+/// file may carry thousands of resources).
 pub(crate) fn read(block: &[u8], tags: &mut Tags, fix: &mut gps::Fix) {
     for resource in resources(block) {
+        if tags.spent() {
+            return;
+        }
         let data = resource.data;
         match resource.id {
             IPTC => iptc::read(data, tags),
@@ -85,11 +90,16 @@ fn simple(id: u16, data: &[u8], tags: &mut Tags) {
     };
     let value = match tag.name {
         // exiftool: unpack("H*", $val)
-        "IPTCDigest" => hex::encode(data),
+        "IPTCDigest" => hex::encode(&data[..data.len().min(MAX_VALUE_BYTES / 2 + 1)]),
         "URL_List" => ucs2_list(data).join(", "),
         "WorkflowURL" => ucs2_string(data).unwrap_or_default(),
         "CopyrightFlag" => {
-            let raw = data.iter().map(u8::to_string).collect::<Vec<_>>().join(" ");
+            let raw = data
+                .iter()
+                .take(MAX_LIST_ITEMS)
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(" ");
             tag.lookup(&raw).unwrap_or(raw)
         }
         _ => match tag.format {
@@ -100,7 +110,7 @@ fn simple(id: u16, data: &[u8], tags: &mut Tags) {
                     .to_string();
                 tag.lookup(&raw).unwrap_or(raw)
             }
-            "string" => String::from_utf8_lossy(data)
+            "string" => String::from_utf8_lossy(clip(data))
                 .trim_end_matches('\0')
                 .to_string(),
             _ => return,
@@ -221,11 +231,12 @@ fn be_u32(data: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// A UCS-2 string with a u32 character count at `at`: the text and the bytes used.
+/// A UCS-2 string with a u32 character count at `at`: the text (as much as
+/// a value keeps) and the bytes used.
 fn ucs2_at(data: &[u8], at: usize) -> Option<(String, usize)> {
     let chars = be_u32(data, at)? as usize;
     let bytes = data.get(at + 4..(at + 4).checked_add(chars.checked_mul(2)?)?)?;
-    let units: Vec<u16> = bytes
+    let units: Vec<u16> = clip_utf16(bytes)
         .chunks_exact(2)
         .map(|c| u16::from_be_bytes([c[0], c[1]]))
         .collect();
@@ -246,7 +257,7 @@ fn ucs2_list(data: &[u8]) -> Vec<String> {
     };
     let mut pos = 4;
     let mut urls = Vec::new();
-    for _ in 0..count {
+    for _ in 0..count.min(MAX_LIST_ITEMS as u32) {
         pos += 8;
         let Some((text, used)) = ucs2_at(data, pos) else {
             break;

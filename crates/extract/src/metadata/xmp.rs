@@ -12,14 +12,15 @@
 //! [`MAX_DEPTH`] elements deep and keeps at most [`MAX_ELEMENTS`] elements, so
 //! hostile packets cost time and memory linear in their size.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, XmlVersion};
 
 use super::xmp_tags::{is_exif_gps, print_value, resolve, NS_RDF, NS_X, NS_XML};
-use super::{gps, Priority, Tags};
+use super::{gps, limits, Priority, Tags};
 
 const MAX_DEPTH: usize = 64;
 const MAX_ELEMENTS: usize = 200_000;
@@ -69,7 +70,9 @@ fn trim_to_markup(text: &str) -> &str {
 /// One element of the parsed packet, names resolved to namespace URIs.
 #[derive(Debug, Default)]
 struct Element {
-    ns: String,
+    /// Shared by every element and attribute of the namespace: a packet may
+    /// name one long namespace on each of thousands of elements.
+    ns: Rc<str>,
     local: String,
     attrs: Vec<Attr>,
     children: Vec<Element>,
@@ -78,20 +81,20 @@ struct Element {
 
 #[derive(Debug)]
 struct Attr {
-    ns: String,
+    ns: Rc<str>,
     local: String,
     value: String,
 }
 
 impl Element {
     fn is(&self, ns: &str, local: &str) -> bool {
-        self.ns == ns && self.local == local
+        &*self.ns == ns && self.local == local
     }
 
     fn attr(&self, ns: &str, local: &str) -> Option<&str> {
         self.attrs
             .iter()
-            .find(|a| a.ns == ns && a.local == local)
+            .find(|a| &*a.ns == ns && a.local == local)
             .map(|a| a.value.as_str())
     }
 
@@ -99,18 +102,34 @@ impl Element {
     fn property_attrs(&self) -> impl Iterator<Item = &Attr> {
         self.attrs
             .iter()
-            .filter(|a| a.ns != NS_RDF && a.ns != NS_XML && !a.ns.is_empty())
+            .filter(|a| &*a.ns != NS_RDF && &*a.ns != NS_XML && !a.ns.is_empty())
     }
 }
 
-fn namespace(result: ResolveResult<'_>) -> String {
-    match result {
-        ResolveResult::Bound(ns) => ns.0.to_string(),
-        _ => String::new(),
+/// Namespace names, each allocated once per packet.
+#[derive(Default)]
+struct Namespaces(HashSet<Rc<str>>);
+
+impl Namespaces {
+    fn get(&mut self, result: ResolveResult<'_>) -> Rc<str> {
+        let ResolveResult::Bound(ns) = result else {
+            return Rc::from("");
+        };
+        if let Some(known) = self.0.get(ns.0) {
+            return known.clone();
+        }
+        let name: Rc<str> = Rc::from(ns.0);
+        self.0.insert(name.clone());
+        name
     }
 }
 
-fn element(reader: &NsReader<&[u8]>, ns: String, start: &BytesStart<'_>) -> Element {
+fn element(
+    reader: &NsReader<&[u8]>,
+    namespaces: &mut Namespaces,
+    ns: Rc<str>,
+    start: &BytesStart<'_>,
+) -> Element {
     let attrs = start
         .attributes()
         .filter_map(Result::ok)
@@ -126,7 +145,7 @@ fn element(reader: &NsReader<&[u8]>, ns: String, start: &BytesStart<'_>) -> Elem
                 .ok()?
                 .into_owned();
             Some(Attr {
-                ns: namespace(ns),
+                ns: namespaces.get(ns),
                 local: local.as_ref().to_string(),
                 value,
             })
@@ -143,10 +162,11 @@ fn element(reader: &NsReader<&[u8]>, ns: String, start: &BytesStart<'_>) -> Elem
 /// A document tree of the packet; a syntax error ends it but keeps what came before.
 fn parse(text: &str) -> Option<Element> {
     let mut reader = NsReader::from_str(text);
+    let mut namespaces = Namespaces::default();
     let mut stack = vec![Element::default()];
     let (mut too_deep, mut count) = (0usize, 0usize);
     while let Ok((ns, event)) = reader.read_resolved_event() {
-        let ns = namespace(ns);
+        let ns = namespaces.get(ns);
         match event {
             Event::Start(_) | Event::Empty(_) if too_deep > 0 || count >= MAX_ELEMENTS => {
                 too_deep += matches!(event, Event::Start(_)) as usize;
@@ -156,12 +176,12 @@ fn parse(text: &str) -> Option<Element> {
                 if stack.len() > MAX_DEPTH {
                     too_deep += 1;
                 } else {
-                    stack.push(element(&reader, ns, &start));
+                    stack.push(element(&reader, &mut namespaces, ns, &start));
                 }
             }
             Event::Empty(start) => {
                 count += 1;
-                let el = element(&reader, ns, &start);
+                let el = element(&reader, &mut namespaces, ns, &start);
                 stack.last_mut()?.children.push(el);
             }
             Event::End(_) if too_deep > 0 => too_deep -= 1,
@@ -191,40 +211,105 @@ fn parse(text: &str) -> Option<Element> {
     stack.pop()
 }
 
-/// A leaf value with the path of (namespace, local name) that leads to it.
-#[derive(Debug)]
-struct Leaf {
-    path: Vec<(String, String)>,
-    value: String,
-    lang: Option<String>,
+/// Most properties a leaf's path may pass through (structure in structure):
+/// naming a leaf costs the square of its depth, and real packets nest a few
+/// levels (xmpMM:History's events, crs:RetouchAreas' masks).
+const MAX_PATH_DEPTH: usize = 16;
+
+/// The leaves of one top-level property, named as they are met, their values
+/// kept as far as the collector could hold them: a list item past a value's
+/// bound, or a field name past the map's byte bound, is not kept.
+struct Property<'f> {
+    fix: &'f mut gps::Fix,
+    /// (name, priority, printed values, their bytes) in first-seen order.
+    named: Vec<(String, Priority, Vec<String>, usize)>,
+    index: HashMap<String, usize>,
+    bytes: usize,
+}
+
+impl<'f> Property<'f> {
+    fn new(fix: &'f mut gps::Fix) -> Self {
+        Property {
+            fix,
+            named: Vec::new(),
+            index: HashMap::new(),
+            bytes: 0,
+        }
+    }
+
+    fn leaf(&mut self, path: &[(&str, &str)], value: &str, lang: Option<&str>) {
+        if path.len() > MAX_PATH_DEPTH || self.bytes > limits::MAX_BYTES {
+            return;
+        }
+        let resolved = resolve(path);
+        if is_exif_gps(&resolved) {
+            self.fix.fill_from_xmp(&resolved.name, value);
+        }
+        let name = match lang {
+            Some(lang) => format!("{}-{lang}", resolved.name),
+            None => resolved.name.clone(),
+        };
+        let at = match self.index.get(&name) {
+            Some(&at) => at,
+            None => {
+                self.bytes += name.len();
+                self.index.insert(name.clone(), self.named.len());
+                self.named
+                    .push((name, resolved.priority, Vec::new(), 0));
+                self.named.len() - 1
+            }
+        };
+        let (_, _, values, bytes) = &mut self.named[at];
+        if *bytes > limits::MAX_VALUE_BYTES {
+            return; // past the joined value's bound
+        }
+        let value = print_value(&resolved, limits::clip_str(value));
+        *bytes += value.len() + 2;
+        self.bytes += value.len() + 2;
+        values.push(value);
+    }
+
+    /// Prints the property's tags, list items joined.
+    fn emit(self, tags: &mut Tags) {
+        for (name, priority, values, _) in self.named {
+            tags.push_with(name, values.join(", "), priority);
+        }
+    }
 }
 
 /// Walks the tree for x:xmpmeta and rdf:Description elements; each top-level
 /// property is flattened and emitted on its own, in document order.
 fn collect(el: &Element, tags: &mut Tags, fix: &mut gps::Fix) {
+    if tags.spent() {
+        return;
+    }
     if el.is(NS_X, "xmpmeta") || el.is(NS_X, "xapmeta") {
         if let Some(toolkit) = el.attr(NS_X, "xmptk") {
-            tags.push("XMPToolkit", toolkit);
+            tags.push("XMPToolkit", limits::clip_str(toolkit));
         }
     }
     if el.is(NS_RDF, "Description") {
         // Old RDF writers leave `about` unqualified.
         let about = el.attr(NS_RDF, "about").or_else(|| el.attr("", "about"));
         if let Some(about) = about.filter(|a| !a.is_empty()) {
-            tags.push("About", about);
+            tags.push("About", limits::clip_str(about));
         }
         for attr in el.property_attrs() {
-            let leaf = Leaf {
-                path: extend(&[], &attr.ns, &attr.local),
-                value: attr.value.clone(),
-                lang: None,
-            };
-            emit(vec![leaf], tags, fix);
+            if tags.spent() {
+                return;
+            }
+            let mut property = Property::new(fix);
+            property.leaf(&[(&*attr.ns, attr.local.as_str())], &attr.value, None);
+            property.emit(tags);
         }
-        for child in el.children.iter().filter(|c| c.ns != NS_RDF) {
-            let mut leaves = Vec::new();
-            property(child, &extend(&[], &child.ns, &child.local), &mut leaves);
-            emit(leaves, tags, fix);
+        for child in el.children.iter().filter(|c| &*c.ns != NS_RDF) {
+            if tags.spent() {
+                return;
+            }
+            let mut property = Property::new(fix);
+            let mut path = vec![(&*child.ns, child.local.as_str())];
+            walk(child, &mut path, &mut property);
+            property.emit(tags);
         }
         return;
     }
@@ -234,44 +319,36 @@ fn collect(el: &Element, tags: &mut Tags, fix: &mut gps::Fix) {
 }
 
 /// The fields of a structure: its property attributes and child elements.
-fn fields(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
+fn fields<'e>(el: &'e Element, path: &mut Vec<(&'e str, &'e str)>, out: &mut Property<'_>) {
     for attr in el.property_attrs() {
-        out.push(Leaf {
-            path: extend(path, &attr.ns, &attr.local),
-            value: attr.value.clone(),
-            lang: None,
-        });
+        path.push((&*attr.ns, attr.local.as_str()));
+        out.leaf(path, &attr.value, None);
+        path.pop();
     }
-    for child in el.children.iter().filter(|c| c.ns != NS_RDF) {
-        property(child, &extend(path, &child.ns, &child.local), out);
+    for child in el.children.iter().filter(|c| &*c.ns != NS_RDF) {
+        path.push((&*child.ns, child.local.as_str()));
+        walk(child, path, out);
+        path.pop();
     }
 }
 
-fn extend(path: &[(String, String)], ns: &str, local: &str) -> Vec<(String, String)> {
-    let mut p = path.to_vec();
-    p.push((ns.to_string(), local.to_string()));
-    p
-}
-
-/// One property element: a resource reference, a structure, a container
-/// (Bag/Seq/Alt) or text.
-fn property(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
-    if let Some(resource) = el.attr(NS_RDF, "resource") {
-        out.push(Leaf {
-            path: path.to_vec(),
-            value: resource.to_string(),
-            lang: None,
-        });
+/// One property element at `path`: a resource reference, a structure, a
+/// container (Bag/Seq/Alt) or text.
+fn walk<'e>(el: &'e Element, path: &mut Vec<(&'e str, &'e str)>, out: &mut Property<'_>) {
+    if path.len() > MAX_PATH_DEPTH {
         return;
+    }
+    if let Some(resource) = el.attr(NS_RDF, "resource") {
+        return out.leaf(path, resource, None);
     }
     if el.attr(NS_RDF, "parseType") == Some("Resource") {
         return fields(el, path, out);
     }
-    if let Some(container) = el.children.iter().find(|c| c.ns == NS_RDF) {
+    if let Some(container) = el.children.iter().find(|c| &*c.ns == NS_RDF) {
         match container.local.as_str() {
             "Bag" | "Seq" => {
                 for item in container.children.iter().filter(|c| c.is(NS_RDF, "li")) {
-                    property(item, path, out);
+                    walk(item, path, out);
                 }
             }
             "Alt" => {
@@ -282,27 +359,16 @@ fn property(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
                         || !item.children.is_empty()
                         || item.property_attrs().next().is_some();
                     if structured {
-                        property(item, path, out);
+                        walk(item, path, out);
                         continue;
                     }
-                    let lang = item
-                        .attr(NS_XML, "lang")
-                        .filter(|l| *l != "x-default")
-                        .map(str::to_string);
-                    out.push(Leaf {
-                        path: path.to_vec(),
-                        value: item.text.clone(),
-                        lang,
-                    });
+                    let lang = item.attr(NS_XML, "lang").filter(|l| *l != "x-default");
+                    out.leaf(path, &item.text, lang);
                 }
             }
             "Description" => fields(container, path, out),
             // rdf:value qualifier form: the value is the rdf:value child
-            "value" => out.push(Leaf {
-                path: path.to_vec(),
-                value: container.text.clone(),
-                lang: None,
-            }),
+            "value" => out.leaf(path, &container.text, None),
             _ => {}
         }
         return;
@@ -310,41 +376,7 @@ fn property(el: &Element, path: &[(String, String)], out: &mut Vec<Leaf>) {
     if !el.children.is_empty() || el.property_attrs().next().is_some() {
         return fields(el, path, out); // structure written in shorthand
     }
-    out.push(Leaf {
-        path: path.to_vec(),
-        value: el.text.clone(),
-        lang: None,
-    });
-}
-
-/// Names the leaves of one top-level property, joins its list items and
-/// prints them.
-fn emit(leaves: Vec<Leaf>, tags: &mut Tags, fix: &mut gps::Fix) {
-    // (name, priority, values) in first-seen order, indexed by name: a hostile
-    // packet may hold many thousand distinct field names in one property.
-    let mut named: Vec<(String, Priority, Vec<String>)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for leaf in leaves {
-        let resolved = resolve(&leaf.path);
-        if is_exif_gps(&resolved) {
-            fix.fill_from_xmp(&resolved.name, &leaf.value);
-        }
-        let value = print_value(&resolved, &leaf.value);
-        let name = match leaf.lang {
-            Some(lang) => format!("{}-{lang}", resolved.name),
-            None => resolved.name,
-        };
-        match index.get(&name) {
-            Some(&at) => named[at].2.push(value),
-            None => {
-                index.insert(name.clone(), named.len());
-                named.push((name, resolved.priority, vec![value]));
-            }
-        }
-    }
-    for (name, priority, values) in named {
-        tags.push_with(name, values.join(", "), priority);
-    }
+    out.leaf(path, &el.text, None);
 }
 
 #[cfg(test)]

@@ -51,8 +51,8 @@ fn path_id<'a>(locals: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 /// Names the leaf at `path` (namespace URI, local name) from the top-level property down.
-pub(crate) fn resolve(path: &[(String, String)]) -> Resolved {
-    let locals: Vec<&str> = path.iter().map(|(_, l)| l.as_str()).collect();
+pub(crate) fn resolve(path: &[(&str, &str)]) -> Resolved {
+    let locals: Vec<&str> = path.iter().map(|(_, l)| *l).collect();
     let namespace = path.first().and_then(|(ns, _)| xmp_namespace(ns));
     let unknown = |name: String| Resolved {
         name,
@@ -233,11 +233,8 @@ mod tests {
     const NS_EXIF: &str = "http://ns.adobe.com/exif/1.0/";
     const NS_CRS: &str = "http://ns.adobe.com/camera-raw-settings/1.0/";
 
-    fn path(parts: &[(&str, &str)]) -> Vec<(String, String)> {
-        parts
-            .iter()
-            .map(|(n, l)| (n.to_string(), l.to_string()))
-            .collect()
+    fn path<'a>(parts: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        parts.to_vec()
     }
 
     fn printed(parts: &[(&str, &str)], value: &str) -> (String, String) {
