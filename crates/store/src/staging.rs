@@ -40,3 +40,61 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use crate::jobs::{JobKind, JobQueue, NewJob};
+    use crate::testing::{Backend, Sandbox};
+
+    /// A queued job's staged original survives the orphan sweep (its row
+    /// names it); once the job no longer does, the sweep may take it.
+    #[tokio::test]
+    async fn the_orphan_sweep_keeps_a_queued_jobs_staged_original() {
+        for backend in Backend::ALL {
+            let sandbox = Sandbox::new(backend).await;
+            let store = sandbox.store().await.unwrap();
+            let queue = JobQueue::new(store.database().clone());
+            let staged = store
+                .stage(bytes::Bytes::from_static(b"original"))
+                .await
+                .unwrap();
+            assert_eq!(staged.bytes, 8);
+            let orphan = store
+                .stage(bytes::Bytes::from_static(b"lost"))
+                .await
+                .unwrap();
+            let job = NewJob {
+                kind: JobKind::Upload,
+                batch_id: "b".into(),
+                payload: json!({}),
+                file: Some(staged.clone()),
+                host: None,
+            };
+            queue.enqueue(&job, 0, 0).await.unwrap();
+
+            let swept = store.sweep_orphans(Duration::ZERO).await.unwrap();
+            assert_eq!(
+                swept.orphan_blobs, 1,
+                "{backend}: only the unreferenced one"
+            );
+            assert_eq!(
+                &store.read_staged(&staged.key).await.unwrap()[..],
+                b"original"
+            );
+            assert!(store.read_staged(&orphan.key).await.is_err());
+
+            let claimed = queue
+                .claim("w", 0, 1_000, JobKind::WORK, &[])
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(queue.complete(claimed.id, "w", 0).await.unwrap());
+            store.discard_staged(&staged.key).await;
+            assert!(store.read_staged(&staged.key).await.is_err(), "{backend}");
+        }
+    }
+}
