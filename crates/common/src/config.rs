@@ -29,6 +29,11 @@ const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
 const DEFAULT_ANALYSIS_MEMORY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 const DEFAULT_NOTIFICATION_BACKOFF_MS: u64 = 1_000;
 const DEFAULT_JOB_LEASE_SECS: u64 = 60;
+/// A week: time to look into a failed notification before its row goes.
+const DEFAULT_JOB_RETENTION_SECS: u64 = 7 * 24 * 3600;
+const DEFAULT_ASYNC_QUEUE_JOBS: u64 = 1_000;
+/// Five 100 MB originals; the staged files live in the blob store.
+const DEFAULT_ASYNC_QUEUE_BYTES: u64 = 512 * 1024 * 1024;
 /// Pages OCR reads from one multi-page TIFF or PDF: 20 scanned pages take
 /// about a minute on one core.
 const DEFAULT_OCR_MAX_PAGES: u32 = 20;
@@ -76,6 +81,14 @@ pub struct Config {
     /// `ASSAY_JOB_LEASE_SECS`: how long a queued job claimed by a worker that
     /// stopped renewing its claim (a killed process) stays with it.
     pub job_lease_secs: u64,
+    /// `ASSAY_JOB_RETENTION_SECS`: how long finished jobs (delivered or
+    /// failed notifications, done or failed async work) stay before pruning.
+    pub job_retention_secs: u64,
+    /// `ASSAY_ASYNC_QUEUE_JOBS`: async upload and explicit jobs that may wait
+    /// (or run) at once, across the deployment.
+    pub async_queue_jobs: u64,
+    /// `ASSAY_ASYNC_QUEUE_BYTES`: staged bytes those jobs may hold together.
+    pub async_queue_bytes: u64,
 }
 
 /// The account's credentials. The secret is a [`SecretString`], so `Debug`
@@ -265,6 +278,12 @@ impl Config {
             DEFAULT_NOTIFICATION_BACKOFF_MS,
         )?;
         let job_lease_secs = parse_number(&var, "ASSAY_JOB_LEASE_SECS", DEFAULT_JOB_LEASE_SECS)?;
+        let job_retention_secs =
+            parse_number(&var, "ASSAY_JOB_RETENTION_SECS", DEFAULT_JOB_RETENTION_SECS)?;
+        let async_queue_jobs =
+            parse_number(&var, "ASSAY_ASYNC_QUEUE_JOBS", DEFAULT_ASYNC_QUEUE_JOBS)?;
+        let async_queue_bytes =
+            parse_number(&var, "ASSAY_ASYNC_QUEUE_BYTES", DEFAULT_ASYNC_QUEUE_BYTES)?;
 
         Ok(Config {
             listen,
@@ -283,6 +302,9 @@ impl Config {
             signature_algorithm,
             notification_backoff_ms,
             job_lease_secs,
+            job_retention_secs,
+            async_queue_jobs,
+            async_queue_bytes,
         })
     }
 }

@@ -12,22 +12,41 @@ use crate::ApiError;
 
 /// The unit memory admission counts in.
 const MIB: u64 = 1 << 20;
+/// The small lane is this fraction of the memory budget...
+const SMALL_LANE_SHARE: u32 = 8;
+/// ...and holds at least this many small analyses at once.
+const SMALL_LANE_SLOTS: u32 = 4;
 
 /// Decoding and analysing images is CPU-bound and memory-hungry. An analysis
-/// runs on a blocking thread once it holds two kinds of permit: one of
-/// `max_concurrent` (no more analyses than cores) and as many MiB of the
-/// memory budget as its header says its decodes will take
-/// ([`extract::memory_estimate`]; one larger than the whole budget waits
-/// for all of it and runs alone). The blocking work holds the permits
-/// itself, so they are released when the work ends, not when the request
-/// does; and the request holds a guard that cancels the work when it is
-/// dropped (client gone, request time limit), which the analysis checks
-/// between stages. Every analysis reports its stage timings to `metrics`.
+/// runs on a blocking thread once it holds two kinds of permit: as many MiB
+/// of the memory budget as its header says its decodes will take
+/// ([`extract::memory_estimate`]), then one of `max_concurrent` cores (no
+/// more analyses than cores).
+///
+/// Admission is fair to small requests: memory is taken before a core, so an
+/// analysis waiting for memory holds no core; and the budget is split in two
+/// pools. A small analysis (at most a quarter of the small lane, an eighth
+/// of the budget) draws from the small lane only, so it never queues behind
+/// large ones waiting for memory; every other analysis draws from the rest,
+/// first come first served (one larger than that pool waits for all of it
+/// and runs alone). Together they never hold more than the budget.
+///
+/// The blocking work holds the permits itself, so they are released when the
+/// work ends, not when the request does; and the request holds a guard that
+/// cancels the work when it is dropped (client gone, request time limit),
+/// which the analysis checks between stages. Every analysis reports its stage
+/// timings to `metrics`.
 #[derive(Debug, Clone)]
 pub struct Analyzer {
     cores: Arc<Semaphore>,
+    /// The general pool: the budget less the small lane.
     memory: Arc<Semaphore>,
-    memory_budget_mib: u32,
+    /// Reserved for small analyses.
+    small_lane: Arc<Semaphore>,
+    /// Size of the general pool, the most one analysis is weighted.
+    general_mib: u32,
+    /// Largest weight that counts as small.
+    small_max_mib: u32,
     limits: extract::Limits,
     metrics: Metrics,
 }
@@ -41,11 +60,15 @@ impl Analyzer {
     ) -> Self {
         let memory_budget_mib = u32::try_from(memory_budget_bytes / MIB)
             .unwrap_or(u32::MAX)
-            .clamp(1, Semaphore::MAX_PERMITS as u32);
+            .clamp(2, Semaphore::MAX_PERMITS as u32);
+        let lane_mib = (memory_budget_mib / SMALL_LANE_SHARE).max(1);
+        let general_mib = memory_budget_mib - lane_mib;
         Analyzer {
             cores: Arc::new(Semaphore::new(max_concurrent.max(1))),
-            memory: Arc::new(Semaphore::new(memory_budget_mib as usize)),
-            memory_budget_mib,
+            memory: Arc::new(Semaphore::new(general_mib as usize)),
+            small_lane: Arc::new(Semaphore::new(lane_mib as usize)),
+            general_mib,
+            small_max_mib: (lane_mib / SMALL_LANE_SLOTS).max(1),
             limits,
             metrics,
         }
@@ -68,6 +91,18 @@ impl Analyzer {
     ) -> Result<extract::Analysis, ApiError> {
         let cancel = extract::Cancel::with_deadline(REQUEST_TIME_LIMIT);
         self.analyze_until(bytes, options, cancel).await
+    }
+
+    /// Refuses now what an analysis would refuse before it starts (a format
+    /// it cannot read, a file over the size or pixel limits), reading the
+    /// header only: for work queued to run later.
+    pub async fn check(&self, bytes: Bytes) -> Result<(), ApiError> {
+        let options = extract::Options {
+            limits: self.limits,
+            ..extract::Options::default()
+        };
+        blocking(move || extract::memory_estimate(&bytes, &options)).await??;
+        Ok(())
     }
 
     async fn analyze_until(
@@ -102,17 +137,23 @@ impl Analyzer {
     fn weight_mib(&self, estimate: u64) -> u32 {
         u32::try_from(estimate.div_ceil(MIB))
             .unwrap_or(u32::MAX)
-            .clamp(1, self.memory_budget_mib)
+            .clamp(1, self.general_mib)
     }
 
-    /// Waits for a core and `weight_mib` of memory.
+    /// Waits for `weight_mib` of memory from the pool of its size class,
+    /// then for a core (so waiting for memory holds no core).
     async fn admit(&self, weight_mib: u32) -> Result<Admission, ApiError> {
-        let core = Arc::clone(&self.cores)
-            .acquire_owned()
+        let pool = if weight_mib <= self.small_max_mib {
+            &self.small_lane
+        } else {
+            &self.memory
+        };
+        let memory = Arc::clone(pool)
+            .acquire_many_owned(weight_mib)
             .await
             .map_err(ApiError::internal)?;
-        let memory = Arc::clone(&self.memory)
-            .acquire_many_owned(weight_mib)
+        let core = Arc::clone(&self.cores)
+            .acquire_owned()
             .await
             .map_err(ApiError::internal)?;
         Ok(Admission {
@@ -164,11 +205,56 @@ mod tests {
     }
 
     #[test]
-    fn weight_follows_the_estimate_and_never_exceeds_the_budget() {
+    fn weight_follows_the_estimate_and_never_exceeds_the_general_pool() {
         let analyzer = analyzer(100);
         assert_eq!(analyzer.weight_mib(0), 1);
         assert_eq!(analyzer.weight_mib(10 * MIB + 1), 11);
-        assert_eq!(analyzer.weight_mib(10_000 * MIB), 100);
+        // 100 MiB less the small lane's 12.
+        assert_eq!(analyzer.weight_mib(10_000 * MIB), 88);
+    }
+
+    /// The campaign, on the admission API alone: three large
+    /// analyses wait for memory a fourth holds; a small one is admitted at
+    /// once (before, the waiting ones held both cores, first come first served).
+    #[tokio::test]
+    async fn a_small_analysis_is_admitted_while_large_ones_wait_for_memory() {
+        use futures_util::FutureExt;
+
+        let analyzer = Analyzer::new(2, 800 * MIB, extract::Limits::default(), Metrics::new());
+        let large = analyzer.weight_mib(u64::MAX);
+        let running = analyzer.admit(large).now_or_never().expect("free").unwrap();
+        let mut waiting: Vec<_> = (0..3).map(|_| Box::pin(analyzer.admit(large))).collect();
+        for admission in &mut waiting {
+            assert!(
+                admission.as_mut().now_or_never().is_none(),
+                "no memory left"
+            );
+        }
+        let small = analyzer.admit(1).now_or_never();
+        assert!(
+            matches!(small, Some(Ok(_))),
+            "the small one waited behind the large ones"
+        );
+        drop(small);
+        // The large ones still run one after the other, in arrival order.
+        drop(running);
+        let first = waiting.remove(0).now_or_never();
+        assert!(matches!(first, Some(Ok(_))), "the oldest goes next");
+        assert!(waiting[0].as_mut().now_or_never().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_waiting_large_analysis_holds_no_core() {
+        use futures_util::FutureExt;
+
+        let analyzer = Analyzer::new(1, 800 * MIB, extract::Limits::default(), Metrics::new());
+        let large = analyzer.weight_mib(u64::MAX);
+        let running = analyzer.admit(large).now_or_never().unwrap().unwrap();
+        let mut waiting = Box::pin(analyzer.admit(large));
+        assert!(waiting.as_mut().now_or_never().is_none());
+        drop(running);
+        assert!(matches!(waiting.now_or_never(), Some(Ok(_))));
+        assert_eq!(analyzer.cores.available_permits(), 1, "returned on drop");
     }
 
     #[tokio::test]
@@ -179,7 +265,7 @@ mod tests {
             colors: true,
             ..Default::default()
         };
-        // Another analysis holds 60 of the 100 MiB: this one (~55 MiB) waits.
+        // Another analysis holds 60 of the general 88 MiB: this one (~55 MiB) waits.
         let held = Arc::clone(&analyzer.memory)
             .acquire_many_owned(60)
             .await
@@ -198,7 +284,7 @@ mod tests {
             .expect("admitted once the memory is free")
             .expect("analyses");
         assert_eq!((analysis.width, analysis.height), (3000, 2000));
-        assert_eq!(analyzer.memory.available_permits(), 100, "permits returned");
+        assert_eq!(analyzer.memory.available_permits(), 88, "permits returned");
     }
 
     #[tokio::test]
@@ -220,7 +306,8 @@ mod tests {
         );
         // The work stops at its next check and gives everything back.
         let freed = async {
-            while analyzer.memory.available_permits() < 1000
+            while analyzer.memory.available_permits() < analyzer.general_mib as usize
+                || analyzer.small_lane.available_permits() < 125
                 || analyzer.cores.available_permits() < 4
             {
                 tokio::time::sleep(Duration::from_millis(10)).await;

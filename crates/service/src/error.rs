@@ -158,9 +158,8 @@ impl From<store::StoreError> for ApiError {
                 key.public_id
             )),
             // A budget, like the admin API's: both SDKs read 420 as "rate limited".
-            too_many @ store::StoreError::TooManyVersions { .. } => {
-                ApiError::RateLimited(too_many.to_string())
-            }
+            too_many @ (store::StoreError::TooManyVersions { .. }
+            | store::StoreError::QueueFull { .. }) => ApiError::RateLimited(too_many.to_string()),
             other => ApiError::internal(other),
         }
     }

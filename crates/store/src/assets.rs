@@ -35,7 +35,7 @@ const SNAPSHOT_ATTEMPTS: u32 = 4;
 #[derive(Debug, Clone)]
 pub struct Store {
     repo: AssetRepo,
-    blobs: Arc<dyn BlobStore>,
+    pub(crate) blobs: Arc<dyn BlobStore>,
     /// Tests only: where a write conditional on a version stops, between the
     /// analysis it carries and its transaction (see [`Store::with_write_hold`]).
     #[cfg(feature = "testing")]

@@ -26,6 +26,13 @@ pub enum StoreError {
         key: AssetKey,
         retry_after_secs: i64,
     },
+    /// Queuing this async job would pass the deployment's caps on queued
+    /// work (`jobs::QueueCaps`). Nothing was queued.
+    #[error(
+        "Too many async jobs queued: at most {max_jobs} jobs and {max_bytes} bytes of staged \
+         files may wait at once. Retry later"
+    )]
+    QueueFull { max_jobs: u64, max_bytes: u64 },
     #[error("unsupported DATABASE_URL: expected postgres:// or sqlite:")]
     UnsupportedDatabase,
     #[error("database: {0}")]

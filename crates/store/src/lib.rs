@@ -18,6 +18,7 @@ pub mod model;
 pub mod rate_limit;
 pub mod search;
 pub mod similar;
+mod staging;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod upload_presets;

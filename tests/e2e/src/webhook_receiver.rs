@@ -129,3 +129,59 @@ impl Drop for WebhookReceiver {
         }
     }
 }
+
+/// A notification endpoint that accepts connections and never answers, as a
+/// hung receiver does: it counts the connections made to it and the ones
+/// the sender gave up on (closed).
+pub struct SilentReceiver {
+    pub url: String,
+    counts: Arc<Mutex<(usize, usize)>>,
+    accept_loop: tokio::task::JoinHandle<()>,
+}
+
+impl SilentReceiver {
+    pub async fn start() -> SilentReceiver {
+        use tokio::io::AsyncReadExt;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding a random port");
+        let port = listener.local_addr().expect("bound address").port();
+        let counts = Arc::new(Mutex::new((0, 0)));
+        let shared = counts.clone();
+        let accept_loop = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                shared.lock().expect("counts lock").0 += 1;
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    // Read the request and whatever follows, never answer;
+                    // the read ends when the sender closes the connection.
+                    let mut buffer = [0u8; 4096];
+                    while matches!(stream.read(&mut buffer).await, Ok(n) if n > 0) {}
+                    shared.lock().expect("counts lock").1 += 1;
+                });
+            }
+        });
+        SilentReceiver {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            counts,
+            accept_loop,
+        }
+    }
+
+    /// Connections made to it so far.
+    pub fn connections(&self) -> usize {
+        self.counts.lock().expect("counts lock").0
+    }
+
+    /// Connections the sender closed (gave up waiting) so far.
+    pub fn abandoned(&self) -> usize {
+        self.counts.lock().expect("counts lock").1
+    }
+}
+
+impl Drop for SilentReceiver {
+    fn drop(&mut self) {
+        self.accept_loop.abort();
+    }
+}

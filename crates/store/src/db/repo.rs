@@ -319,7 +319,11 @@ impl AssetRepo {
     /// True when some row refers to this blob.
     pub async fn references_blob(&self, blob_key: &str) -> Result<bool, StoreError> {
         let found: Option<i64> = with_pool!(&self.db, pool => {
-            sqlx::query_scalar("SELECT id FROM assets WHERE blob_key = $1")
+            // Staged async originals (`jobs.file_key`) are referenced too.
+            sqlx::query_scalar(
+                "SELECT id FROM assets WHERE blob_key = $1 \
+                 UNION ALL SELECT id FROM jobs WHERE file_key = $1 LIMIT 1",
+            )
                 .bind(blob_key)
                 .fetch_optional(pool).await?
         });

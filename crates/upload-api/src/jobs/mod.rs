@@ -1,39 +1,54 @@
 //! Work answered now and done later, from the durable queue in the asset
 //! database (`store::jobs`):
 //!
-//! - `async=true` uploads (file staged in the queue) and explicit calls
-//!   answer `{"status": "pending", "public_id", "batch_id"}` at once;
+//! - `async=true` uploads and explicit calls answer `{"status": "pending",
+//!   "public_id", "batch_id"}` at once. An upload's file is checked first
+//!   (a supported image within the limits), then staged in the blob store,
+//!   and the job is queued only within the deployment's caps on queued jobs
+//!   and staged bytes (420 past them);
 //! - every finished call that names a `notification_url` (or runs under
 //!   `ASSAY_NOTIFICATION_URL`), synchronous or not, queues a notification:
 //!   the full response as a signed JSON POST, retried with backoff.
 //!
-//! Every process runs workers ([`start`]) that claim jobs one at a time: two
-//! on PostgreSQL (claims skip rows others hold), one on SQLite (a single
-//! writer anyway). A job survives its process: a SIGKILL after the answer
-//! leaves it queued, or claimed under a lease no one renews, and the next
-//! worker to look takes it.
+//! Work and notifications are drained apart: every process runs work
+//! workers ([`worker`]: two on PostgreSQL, whose claims skip rows others
+//! hold, one on SQLite, a single writer anyway) and a notification
+//! dispatcher ([`dispatch`]: bounded deliveries, a budget per destination
+//! host, a failing host backed off as a whole), so a slow receiver never
+//! holds up an analysis. A job survives its process: a SIGKILL after the
+//! answer leaves it queued, or claimed under a lease no one renews, and the
+//! next worker to look takes it. Finished jobs are pruned after
+//! `ASSAY_JOB_RETENTION_SECS` ([`retention`]).
 
+mod dispatch;
+mod lease;
 mod notify;
+mod retention;
 mod worker;
 
 use serde_json::{json, Map, Value};
 use service::params::{random_id, Params};
 use service::{ApiError, AppState};
-use store::jobs::{JobQueue, NewJob};
+use store::jobs::{JobKind, JobQueue, NewJob, QueueCaps};
 use store::AssetKey;
 
 use crate::routes::Reply;
-use crate::source::SourceFile;
-
-pub use worker::start;
-
-/// Job kinds.
-const UPLOAD: &str = "upload";
-const EXPLICIT: &str = "explicit";
-const NOTIFY: &str = "notify";
+use crate::source::{RemoteFetcher, SourceFile};
 
 /// Cloudinary's batch ids: opaque, long, random.
 const BATCH_ID_LEN: usize = 32;
+
+/// Starts this process's work workers, notification dispatcher and pruner
+/// for `state` (once per state, however many HTTP workers mount the routes).
+pub fn start(state: &AppState, fetcher: Option<RemoteFetcher>) {
+    worker::start(state);
+    // Without a fetcher notifications stay queued (the error is logged at
+    // start-up) for a process that has one.
+    if let Some(fetcher) = fetcher {
+        dispatch::start(state, fetcher);
+    }
+    retention::start(state);
+}
 
 fn queue(state: &AppState) -> JobQueue {
     JobQueue::new(state.store.database().clone())
@@ -43,8 +58,17 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Wakes every worker of this process: one wake is remembered for a worker
+/// that is not waiting yet.
+fn wake_workers(state: &AppState) {
+    state.job_wake.notify_waiters();
+    state.job_wake.notify_one();
+}
+
 /// Queues an upload whose file is already read and whose public_id is
-/// chosen; the pending answer.
+/// chosen; the pending answer. The file must be an image the analyses can
+/// read (format, size and pixel limits, judged from its header) before it
+/// is staged, and the job must fit the queue's caps.
 pub(crate) async fn enqueue_upload(
     state: &AppState,
     resource_type: &str,
@@ -53,6 +77,7 @@ pub(crate) async fn enqueue_upload(
     file: SourceFile,
     reply: &Reply,
 ) -> Result<Value, ApiError> {
+    state.analyzer.check(file.bytes.clone()).await?;
     // The job names the id chosen now (folder included), so the file name
     // or a random draw cannot pick another one when it runs.
     let folder = params
@@ -78,7 +103,31 @@ pub(crate) async fn enqueue_upload(
         "original_filename": file.original_filename,
         "reply": reply_json(reply),
     });
-    enqueue(state, UPLOAD, payload, Some(file.bytes.to_vec()), public_id).await
+    let queue = queue(state);
+    let caps = caps(state);
+    // A cheap early refusal before the file is written; the insert below
+    // settles races.
+    if queue
+        .pending_work()
+        .await?
+        .would_exceed(caps, file.bytes.len() as u64)
+    {
+        return Err(store::StoreError::QueueFull {
+            max_jobs: caps.max_jobs,
+            max_bytes: caps.max_bytes,
+        }
+        .into());
+    }
+    let staged = state.store.stage(file.bytes).await?;
+    let key = staged.key.clone();
+    let job = new_job(JobKind::Upload, payload, Some(staged));
+    match enqueue_work(state, &queue, job, public_id).await {
+        Ok(pending) => Ok(pending),
+        Err(e) => {
+            state.store.discard_staged(&key).await;
+            Err(e)
+        }
+    }
 }
 
 /// Queues an explicit call; the pending answer.
@@ -95,27 +144,36 @@ pub(crate) async fn enqueue_explicit(
         "params": pairs,
         "reply": reply_json(reply),
     });
-    enqueue(state, EXPLICIT, payload, None, &key.public_id).await
+    let job = new_job(JobKind::Explicit, payload, None);
+    enqueue_work(state, &queue(state), job, &key.public_id).await
 }
 
-async fn enqueue(
-    state: &AppState,
-    kind: &str,
-    payload: Value,
-    file: Option<Vec<u8>>,
-    public_id: &str,
-) -> Result<Value, ApiError> {
-    let batch_id = random_id(BATCH_ID_LEN);
-    let job = NewJob {
-        kind: kind.to_owned(),
-        batch_id: batch_id.clone(),
+fn new_job(kind: JobKind, payload: Value, file: Option<store::jobs::StagedFile>) -> NewJob {
+    NewJob {
+        kind,
+        batch_id: random_id(BATCH_ID_LEN),
         payload,
         file,
-    };
-    let now = now_ms();
-    queue(state).enqueue(&job, now, now).await?;
-    state.job_wake.notify_one();
-    Ok(json!({ "status": "pending", "public_id": public_id, "batch_id": batch_id }))
+        host: None,
+    }
+}
+
+fn caps(state: &AppState) -> QueueCaps {
+    QueueCaps {
+        max_jobs: state.config.async_queue_jobs,
+        max_bytes: state.config.async_queue_bytes,
+    }
+}
+
+async fn enqueue_work(
+    state: &AppState,
+    queue: &JobQueue,
+    job: NewJob,
+    public_id: &str,
+) -> Result<Value, ApiError> {
+    queue.enqueue_within(&job, now_ms(), caps(state)).await?;
+    wake_workers(state);
+    Ok(json!({ "status": "pending", "public_id": public_id, "batch_id": job.batch_id }))
 }
 
 /// Queues the notification of a finished call when the call asked for one.
@@ -126,30 +184,38 @@ pub(crate) async fn notify_if_asked(
     body: &Map<String, Value>,
 ) -> Result<(), ApiError> {
     if let Some(url) = &reply.notification_url {
-        let batch_id = random_id(BATCH_ID_LEN);
-        enqueue_notification(state, url, notification_type, body.clone(), &batch_id).await?;
+        let id = random_id(BATCH_ID_LEN);
+        enqueue_notification(state, url, notification_type, body.clone(), &id).await?;
     }
     Ok(())
 }
 
-/// Queues `body` (plus its `notification_type`) for delivery to `url`.
+/// Queues `body` (plus its `notification_type` and `notification_id`) for
+/// delivery to `url`. `notification_id` names the call: every delivery of
+/// this notification carries it, so a receiver can drop a repeat.
 async fn enqueue_notification(
     state: &AppState,
     url: &str,
     notification_type: &str,
     mut body: Map<String, Value>,
-    batch_id: &str,
+    notification_id: &str,
 ) -> Result<(), ApiError> {
     body.insert("notification_type".into(), json!(notification_type));
+    body.insert("notification_id".into(), json!(notification_id));
     let job = NewJob {
-        kind: NOTIFY.to_owned(),
-        batch_id: batch_id.to_owned(),
+        kind: JobKind::Notify,
+        batch_id: body
+            .get("batch_id")
+            .and_then(Value::as_str)
+            .unwrap_or(notification_id)
+            .to_owned(),
         payload: json!({ "url": url, "body": body }),
         file: None,
+        host: dispatch::host_of(url),
     };
     let now = now_ms();
     queue(state).enqueue(&job, now, now).await?;
-    state.job_wake.notify_one();
+    wake_workers(state);
     Ok(())
 }
 

@@ -4,11 +4,18 @@
 //! SHA-256, `ASSAY_SIGNATURE_ALGORITHM`) of body, timestamp and API secret
 //! concatenated.
 
+use std::time::Duration;
+
 use common::signing::{sign, Algorithm};
 use secrecy::ExposeSecret;
 use service::AppState;
 
+use crate::source::remote::PostError;
 use crate::source::RemoteFetcher;
+
+/// How long one delivery may take, connection included: a receiver that
+/// does not answer holds a delivery slot no longer than this.
+pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The `X-Cld-Signature` of `body` sent at `timestamp`.
 pub fn notification_signature(
@@ -20,14 +27,22 @@ pub fn notification_signature(
     sign(&format!("{body}{timestamp}"), secret, algorithm)
 }
 
-/// One delivery attempt of `body` to `url`; `Err` says why it failed (a
-/// network error or a status other than 2xx), for the retry log.
+/// Why a delivery attempt failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undelivered {
+    /// The address rules refuse the destination: no retry can succeed.
+    Refused(String),
+    /// A network error, a timeout or a status other than 2xx.
+    Failed(String),
+}
+
+/// One delivery attempt of `body` to `url`.
 pub async fn deliver(
     state: &AppState,
     fetcher: &RemoteFetcher,
     url: &str,
     body: &str,
-) -> Result<(), String> {
+) -> Result<(), Undelivered> {
     let timestamp = chrono::Utc::now().timestamp();
     let signature = notification_signature(
         body,
@@ -40,12 +55,13 @@ pub async fn deliver(
         ("X-Cld-Signature", signature),
     ];
     match fetcher
-        .post_json(url, body.as_bytes().to_vec(), &headers)
+        .post_json(url, body.as_bytes().to_vec(), &headers, DELIVERY_TIMEOUT)
         .await
     {
         Ok(status) if status.is_success() => Ok(()),
-        Ok(status) => Err(format!("{url} answered {status}")),
-        Err(e) => Err(e.to_string()),
+        Ok(status) => Err(Undelivered::Failed(format!("{url} answered {status}"))),
+        Err(PostError::Refused(why)) => Err(Undelivered::Refused(why)),
+        Err(PostError::Failed(why)) => Err(Undelivered::Failed(why)),
     }
 }
 

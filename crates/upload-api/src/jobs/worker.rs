@@ -1,27 +1,22 @@
-//! The workers that drain the job queue: claim a job, run it while renewing
-//! its lease, then settle it (done, retry later, or given up).
+//! The workers that drain async work (uploads and explicit calls): claim a
+//! job, run it while renewing its lease, queue its notification, then settle
+//! it (done, retry later, or given up) and drop its staged original.
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use serde_json::{json, Map, Value};
 use service::params::Params;
 use service::{ApiError, AppState};
-use store::jobs::{Job, JobQueue};
+use store::jobs::{Job, JobKind, JobQueue};
 use store::Database;
 
-use super::{
-    enqueue_notification, now_ms, params_from_json, queue, reply_from_json, EXPLICIT, NOTIFY,
-    UPLOAD,
-};
+use super::lease::{lease_ms, log_settled, owner_name, while_leased};
+use super::{enqueue_notification, now_ms, params_from_json, queue, reply_from_json};
 use crate::routes::{explicit::process_explicit, upload::process_upload, Reply};
-use crate::source::RemoteFetcher;
 
 /// How often an idle worker looks at the queue (a request queuing work in
 /// this process wakes it at once; work queued by another replica waits for this).
-const IDLE_POLL: Duration = Duration::from_millis(250);
-/// Attempts of a notification before it is given up (the first and 5 retries).
-const NOTIFY_ATTEMPTS: i64 = 6;
+pub(super) const IDLE_POLL: Duration = Duration::from_millis(250);
 /// Attempts of an upload or explicit job that failed on our side.
 const WORK_ATTEMPTS: i64 = 3;
 
@@ -30,33 +25,36 @@ enum Outcome {
     Done,
     /// Try again after the backoff.
     Retry(String),
-    /// No point retrying.
-    GiveUp(String),
 }
 
-/// Starts this process's workers for `state` (once per state, however many
-/// HTTP workers mount the routes).
-pub fn start(state: &AppState, fetcher: Option<RemoteFetcher>) {
+/// Starts this process's work workers.
+pub(super) fn start(state: &AppState) {
     let workers = match state.store.database() {
         Database::Postgres(_) => 2,
         // SQLite has one writer; a second worker would only wait for it.
         Database::Sqlite(_) => 1,
     };
     for _ in 0..workers {
-        let (state, fetcher) = (state.clone(), fetcher.clone());
-        tokio::spawn(async move { run(state, fetcher).await });
+        let state = state.clone();
+        tokio::spawn(async move { run(state).await });
     }
 }
 
-async fn run(state: AppState, fetcher: Option<RemoteFetcher>) {
-    let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+async fn run(state: AppState) {
+    let owner = owner_name();
     let queue = queue(&state);
-    let lease_ms =
-        i64::try_from(state.config.job_lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let lease_ms = lease_ms(&state);
     loop {
-        match queue.claim(&owner, now_ms(), lease_ms).await {
+        match queue
+            .claim(&owner, now_ms(), lease_ms, JobKind::WORK, &[])
+            .await
+        {
             Ok(Some(job)) => {
-                run_claimed(&state, fetcher.as_ref(), &queue, &owner, lease_ms, job).await
+                let outcome = while_leased(&queue, &job, &owner, lease_ms, async {
+                    run_work(&state, &queue, &job).await
+                })
+                .await;
+                settle(&state, &queue, &owner, &job, outcome).await;
             }
             Ok(None) => {
                 tokio::select! {
@@ -72,93 +70,38 @@ async fn run(state: AppState, fetcher: Option<RemoteFetcher>) {
     }
 }
 
-/// Runs `job` while renewing its lease, then settles it.
-async fn run_claimed(
-    state: &AppState,
-    fetcher: Option<&RemoteFetcher>,
-    queue: &JobQueue,
-    owner: &str,
-    lease_ms: i64,
-    job: Job,
-) {
-    let renew_every = Duration::from_millis(u64::try_from(lease_ms / 3).unwrap_or(1000).max(100));
-    let heartbeat = async {
-        loop {
-            tokio::time::sleep(renew_every).await;
-            match queue.heartbeat(job.id, owner, now_ms() + lease_ms).await {
-                Ok(true) => {}
-                // Lost (the lease ran out and another worker took it): stop
-                // renewing; settling below will not apply either.
-                Ok(false) => break,
-                Err(e) => tracing::warn!(job = job.id, error = %e, "renewing a job lease failed"),
-            }
-        }
-        std::future::pending::<()>().await
-    };
-    let outcome = tokio::select! {
-        outcome = run_job(state, fetcher, queue, &job) => outcome,
-        () = heartbeat => unreachable!("the heartbeat never ends"),
-    };
-    let settled = match outcome {
-        Outcome::Done => queue.complete(job.id, owner).await,
-        Outcome::Retry(error) if job.attempts < max_attempts(&job) => {
+async fn settle(state: &AppState, queue: &JobQueue, owner: &str, job: &Job, outcome: Outcome) {
+    let (settled, finished) = match outcome {
+        Outcome::Done => (queue.complete(job.id, owner, now_ms()).await, true),
+        Outcome::Retry(error) if job.attempts < WORK_ATTEMPTS => {
             let backoff = backoff_ms(state, job.attempts);
             tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %error, backoff_ms = backoff, "job will be retried");
-            queue.retry(job.id, owner, now_ms() + backoff, &error).await
+            (
+                queue.retry(job.id, owner, now_ms() + backoff, &error).await,
+                false,
+            )
         }
-        Outcome::Retry(error) | Outcome::GiveUp(error) => {
+        Outcome::Retry(error) => {
             tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %error, "job given up");
-            queue.fail(job.id, owner, &error).await
+            (queue.fail(job.id, owner, &error, now_ms()).await, true)
         }
     };
-    match settled {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!(job = job.id, "job lease lost before it was settled"),
-        Err(e) => {
-            tracing::warn!(job = job.id, error = %e, "settling a job failed; it will run again")
+    // The row no longer names the staged original once it is settled for good.
+    if log_settled(job, settled) && finished {
+        if let Some(key) = &job.file_key {
+            state.store.discard_staged(key).await;
         }
-    }
-}
-
-fn max_attempts(job: &Job) -> i64 {
-    if job.kind == NOTIFY {
-        NOTIFY_ATTEMPTS
-    } else {
-        WORK_ATTEMPTS
     }
 }
 
 /// The wait before the retry that follows attempt `attempts`: the configured
 /// base, doubled for every attempt after the first.
-fn backoff_ms(state: &AppState, attempts: i64) -> i64 {
+pub(super) fn backoff_ms(state: &AppState, attempts: i64) -> i64 {
     let base = i64::try_from(state.config.notification_backoff_ms).unwrap_or(i64::MAX);
     let doublings = u32::try_from(attempts.saturating_sub(1))
         .unwrap_or(0)
         .min(20);
     base.saturating_mul(1 << doublings)
-}
-
-async fn run_job(
-    state: &AppState,
-    fetcher: Option<&RemoteFetcher>,
-    queue: &JobQueue,
-    job: &Job,
-) -> Outcome {
-    match job.kind.as_str() {
-        NOTIFY => {
-            let Some(fetcher) = fetcher else {
-                return Outcome::Retry("notifications are unavailable".into());
-            };
-            let url = job.payload["url"].as_str().unwrap_or_default();
-            let body = job.payload["body"].to_string();
-            match super::notify::deliver(state, fetcher, url, &body).await {
-                Ok(()) => Outcome::Done,
-                Err(error) => Outcome::Retry(error),
-            }
-        }
-        UPLOAD | EXPLICIT => run_work(state, queue, job).await,
-        other => Outcome::GiveUp(format!("unknown job kind {other}")),
-    }
 }
 
 /// An async upload or explicit: the work, then its notification (the
@@ -171,8 +114,8 @@ async fn run_work(state: &AppState, queue: &JobQueue, job: &Job) -> Outcome {
         Ok(params) => run_job_work(state, queue, job, resource_type, &params, &reply).await,
         Err(error) => Err(error),
     };
-    let (mut body, outcome) = match result {
-        Ok(body) => (body, Outcome::Done),
+    let mut body = match result {
+        Ok(body) => body,
         Err(ApiError::Internal(cause)) if job.attempts < WORK_ATTEMPTS => {
             return Outcome::Retry(format!("{cause:#}"));
         }
@@ -181,17 +124,20 @@ async fn run_work(state: &AppState, queue: &JobQueue, job: &Job) -> Outcome {
             body.insert("status".into(), json!("failed"));
             body.insert("public_id".into(), json!(stored_public_id(payload)));
             body.insert("error".into(), json!({ "message": error.to_string() }));
-            (body, Outcome::Done)
+            body
         }
     };
     body.insert("batch_id".into(), json!(job.batch_id));
     if let Some(url) = &reply.notification_url {
-        if let Err(e) = enqueue_notification(state, url, &job.kind, body, &job.batch_id).await {
+        // The job's batch_id names its notification: a re-run after a crash
+        // queues one a receiver recognises as the same.
+        let kind = job.kind.as_str();
+        if let Err(e) = enqueue_notification(state, url, kind, body, &job.batch_id).await {
             // The work is done and stored; retrying it would redo it.
             tracing::warn!(job = job.id, error = %e, "queuing the notification failed");
         }
     }
-    outcome
+    Outcome::Done
 }
 
 /// The `public_id` among a job's stored parameters (`[[name, value], ...]`),
@@ -205,7 +151,8 @@ fn stored_public_id(payload: &Value) -> Option<&str> {
         .as_str()
 }
 
-/// The upload or explicit a job carries, as a synchronous call would run it.
+/// The upload or explicit a job carries, as a synchronous call would run it
+/// (its analysis admitted by memory like any other).
 async fn run_job_work(
     state: &AppState,
     queue: &JobQueue,
@@ -214,28 +161,29 @@ async fn run_job_work(
     params: &Params,
     reply: &Reply,
 ) -> Result<Map<String, Value>, ApiError> {
-    let payload = &job.payload;
-    if job.kind == UPLOAD {
-        match queue.file(job.id).await {
-            Ok(Some(file)) => {
-                let original_filename = payload["original_filename"].as_str().map(str::to_owned);
-                process_upload(
-                    state,
-                    resource_type,
-                    params,
-                    Bytes::from(file),
-                    original_filename,
-                    reply,
-                )
-                .await
-            }
-            Ok(None) => Err(ApiError::internal(anyhow::anyhow!(
-                "the staged file of job {} is gone",
-                job.id
-            ))),
-            Err(e) => Err(ApiError::from(e)),
+    match job.kind {
+        JobKind::Upload => {
+            let file = match &job.file_key {
+                Some(key) => state.store.read_staged(key).await?,
+                // Queued before staging moved to the blob store.
+                None => queue
+                    .legacy_file(job.id)
+                    .await?
+                    .map(Into::into)
+                    .ok_or_else(|| {
+                        ApiError::internal(anyhow::anyhow!(
+                            "the staged file of job {} is gone",
+                            job.id
+                        ))
+                    })?,
+            };
+            let original_filename = job.payload["original_filename"].as_str().map(str::to_owned);
+            process_upload(state, resource_type, params, file, original_filename, reply).await
         }
-    } else {
-        process_explicit(state, resource_type, params, reply).await
+        JobKind::Explicit => process_explicit(state, resource_type, params, reply).await,
+        JobKind::Notify => Err(ApiError::internal(anyhow::anyhow!(
+            "notification {} claimed as work",
+            job.id
+        ))),
     }
 }

@@ -151,24 +151,31 @@ impl RemoteFetcher {
     }
 
     /// POSTs a JSON `body` with `headers` to `url` under the same address
-    /// rules as fetches (notifications); the response status, or why the
-    /// request could not be made.
+    /// rules as fetches (notifications), within `timeout`; the response
+    /// status, or why the request could not be made.
     pub async fn post_json(
         &self,
         url: &str,
         body: Vec<u8>,
         headers: &[(&str, String)],
-    ) -> Result<reqwest::StatusCode, ApiError> {
-        let url = self.check_target(url)?;
+        timeout: Duration,
+    ) -> Result<reqwest::StatusCode, PostError> {
+        let url = self
+            .check_target(url)
+            .map_err(|e| PostError::Refused(e.to_string()))?;
         let mut request = self
             .client
             .post(url.clone())
+            .timeout(timeout)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body);
         for (name, value) in headers {
             request = request.header(*name, value);
         }
-        let response = request.send().await.map_err(|e| fetch_error(&url, e))?;
+        let response = request.send().await.map_err(|e| match refusal(&e) {
+            Some(refused) => PostError::Refused(refused.0.clone()),
+            None => PostError::Failed(fetch_error(&url, e).to_string()),
+        })?;
         Ok(response.status())
     }
 
@@ -210,13 +217,32 @@ impl RemoteFetcher {
 }
 
 /// A policy refusal keeps its own message; other failures say what failed.
-fn fetch_error(url: &Url, err: reqwest::Error) -> ApiError {
+/// Why a POST (a notification) was not answered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PostError {
+    /// The address rules refuse the destination: retrying cannot help.
+    #[error("{0}")]
+    Refused(String),
+    /// A network failure or a timeout: a retry may succeed.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// The address rule that refused `err`'s request, if one did.
+fn refusal(err: &reqwest::Error) -> Option<&Refused> {
     let mut source = err.source();
     while let Some(cause) = source {
         if let Some(refused) = cause.downcast_ref::<Refused>() {
-            return ApiError::BadRequest(refused.0.clone());
+            return Some(refused);
         }
         source = cause.source();
+    }
+    None
+}
+
+fn fetch_error(url: &Url, err: reqwest::Error) -> ApiError {
+    if let Some(refused) = refusal(&err) {
+        return ApiError::BadRequest(refused.0.clone());
     }
     let what = if err.is_timeout() {
         "timed out".to_owned()

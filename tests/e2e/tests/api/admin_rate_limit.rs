@@ -19,6 +19,7 @@ on_both_backends!(
     error_answers_spend_and_carry_the_budget_too,
     the_budget_is_replenished_at_the_top_of_the_hour,
     two_app_instances_on_one_database_share_one_budget,
+    preset_calls_carry_the_budget_headers,
 );
 
 async fn app_with_budget(backend: Backend, budget: u32, clock: Arc<ManualClock>) -> TestApp {
@@ -136,4 +137,41 @@ async fn two_app_instances_on_one_database_share_one_budget(backend: Backend) {
     assert_eq!(remaining, [2, 1, 0], "each call spent from the one budget");
     assert_eq!(second.ping().await.status(), 420);
     assert_eq!(first.ping().await.status(), 420);
+}
+
+/// Issue 28: every preset call (create, list, details, update, delete, and a
+/// 404) spends one unit and says so in the headers, as other admin calls do.
+async fn preset_calls_carry_the_budget_headers(backend: Backend) {
+    use reqwest::Method;
+
+    let app = app_with_budget(backend, 10, Arc::new(ManualClock::at(START))).await;
+    let admin = AdminClient::new(&app.base_url);
+    let calls = [
+        (
+            Method::POST,
+            "/upload_presets",
+            Some("name=p1&unsigned=true"),
+        ),
+        (Method::GET, "/upload_presets", None),
+        (Method::GET, "/upload_presets/p1", None),
+        (Method::PUT, "/upload_presets/p1", Some("tags=a")),
+        (Method::DELETE, "/upload_presets/p1", None),
+        (Method::GET, "/upload_presets/p1", None),
+    ];
+    for (spent, (method, path, form)) in calls.into_iter().enumerate() {
+        let mut request = admin.request(method.clone(), path);
+        if let Some(form) = form {
+            request = request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form);
+        }
+        let response = request.send().await.expect("request sent");
+        let expected = if spent == 5 { 404 } else { 200 };
+        assert_eq!(response.status(), expected, "{method} {path}");
+        assert_eq!(
+            rate_limit_headers(&response),
+            headers(10, 9 - spent as u32, NEXT_HOUR),
+            "{method} {path}"
+        );
+    }
 }
