@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use ipnet::IpNet;
 use secrecy::SecretString;
 
+use crate::cors::CorsOrigins;
 use crate::signing::Algorithm;
 
 /// Development credentials used when `ASSAY_API_KEY` / `ASSAY_API_SECRET` are
@@ -76,6 +77,9 @@ pub struct Config {
     /// `ASSAY_JOB_LEASE_SECS`: how long a queued job claimed by a worker that
     /// stopped renewing its claim (a killed process) stays with it.
     pub job_lease_secs: u64,
+    /// `ASSAY_CORS_ORIGINS`: the origins whose pages may call the upload
+    /// API's browser routes (`*` by default).
+    pub cors_origins: CorsOrigins,
 }
 
 /// The account's credentials. The secret is a [`SecretString`], so `Debug`
@@ -265,6 +269,7 @@ impl Config {
             DEFAULT_NOTIFICATION_BACKOFF_MS,
         )?;
         let job_lease_secs = parse_number(&var, "ASSAY_JOB_LEASE_SECS", DEFAULT_JOB_LEASE_SECS)?;
+        let cors_origins = parse_var(&var, "ASSAY_CORS_ORIGINS", "*", CorsOrigins::parse)?;
 
         Ok(Config {
             listen,
@@ -283,6 +288,7 @@ impl Config {
             signature_algorithm,
             notification_backoff_ms,
             job_lease_secs,
+            cors_origins,
         })
     }
 }
