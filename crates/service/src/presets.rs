@@ -484,9 +484,11 @@ mod tests {
     #[test]
     fn unsigned_never_overwrites_whatever_the_preset_says() {
         for said in [&[("overwrite", "1")][..], &[("overwrite", "true")], &[]] {
-            let merged =
-                unsigned_merge(&preset(true, said), &Params::parse([("public_id", "x")]).unwrap())
-                    .unwrap();
+            let merged = unsigned_merge(
+                &preset(true, said),
+                &Params::parse([("public_id", "x")]).unwrap(),
+            )
+            .unwrap();
             assert_eq!(merged.flag("overwrite").unwrap(), Some(false), "{said:?}");
         }
     }
@@ -508,8 +510,8 @@ mod tests {
             assert!(err.to_string().contains("folder"), "{elsewhere}: {err}");
         }
         let root = preset(true, &[]);
-        let err = unsigned_merge(&root, &Params::parse([("folder", "private")]).unwrap())
-            .unwrap_err();
+        let err =
+            unsigned_merge(&root, &Params::parse([("folder", "private")]).unwrap()).unwrap_err();
         assert!(err.to_string().contains("the root"), "{err}");
         let escaping = unsigned_merge(
             &confined,

@@ -52,9 +52,10 @@ impl Notifier {
     /// Refuses a `notification_url` no notification could be sent to (for
     /// settings kept for later calls: upload presets).
     pub fn check_url(&self, url: &str) -> Result<(), ApiError> {
-        let fetcher = self.fetcher.as_ref().ok_or_else(|| {
-            ApiError::internal(anyhow::anyhow!("notifications are unavailable"))
-        })?;
+        let fetcher = self
+            .fetcher
+            .as_ref()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("notifications are unavailable")))?;
         fetcher
             .check_target(url)
             .map(|_| ())

@@ -140,8 +140,8 @@ async fn browser_routes_answer_preflights_and_carry_the_header(backend: Backend)
 
 async fn configured_origins_are_the_only_ones_answered(backend: Backend) {
     let app = TestApp::spawn_with(backend, |config| {
-        config.cors_origins = CorsOrigins::parse("https://app.example, http://localhost:3000")
-            .expect("origins");
+        config.cors_origins =
+            CorsOrigins::parse("https://app.example, http://localhost:3000").expect("origins");
     })
     .await;
     let path = format!("/v1_1/{CLOUD}/image/upload");
@@ -293,7 +293,10 @@ async fn dump_dom(url: &str) -> String {
 
 /// The JSON the page wrote into `<pre id="result">`.
 fn page_result(dom: &str) -> Value {
-    let start = dom.find(r#"<pre id="result">"#).expect("the result element") + 17;
+    let start = dom
+        .find(r#"<pre id="result">"#)
+        .expect("the result element")
+        + 17;
     let end = start + dom[start..].find("</pre>").expect("its end");
     let text = dom[start..end]
         .replace("&lt;", "<")
@@ -303,12 +306,11 @@ fn page_result(dom: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: the page wrote {text}"))
 }
 
-async fn a_browser_page_on_another_origin_uploads_unsigned_and_reads_the_answers(
-    backend: Backend,
-) {
+async fn a_browser_page_on_another_origin_uploads_unsigned_and_reads_the_answers(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     unsigned_preset(&app, "browser").await;
-    let png = base64::engine::general_purpose::STANDARD.encode(corpus::bytes("png_exiftool_tiny.png"));
+    let png =
+        base64::engine::general_purpose::STANDARD.encode(corpus::bytes("png_exiftool_tiny.png"));
     let (page_url, page_server) = serve_page(page(&app.base_url, &png));
     assert_ne!(page_url, app.base_url, "the page is on another origin");
 

@@ -69,9 +69,7 @@ async fn delivered(app: &TestApp, public_id: &str, format: &str) -> Vec<u8> {
     response.bytes().await.unwrap().to_vec()
 }
 
-async fn an_unsigned_upload_never_overwrites_and_learns_nothing_of_what_is_there(
-    backend: Backend,
-) {
+async fn an_unsigned_upload_never_overwrites_and_learns_nothing_of_what_is_there(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let original = app
         .upload_ok(
@@ -198,7 +196,10 @@ async fn an_unsigned_upload_stays_in_its_preset_folder(backend: Backend) {
     }
     let response = unsigned(
         &app,
-        &[("upload_preset", "inbox"), ("public_id", "../private/holiday")],
+        &[
+            ("upload_preset", "inbox"),
+            ("public_id", "../private/holiday"),
+        ],
         png(),
     )
     .await;
@@ -386,10 +387,8 @@ async fn presets_carry_the_extensions_and_unsigned_uploads_get_them(backend: Bac
     assert_eq!(answer["mime_type"], "image/jpeg");
 
     // Values are checked as an upload checks them.
-    let (status, message) = error_of(
-        create_preset(&app, &[("name", "bad"), ("blurhash", "sometimes")]).await,
-    )
-    .await;
+    let (status, message) =
+        error_of(create_preset(&app, &[("name", "bad"), ("blurhash", "sometimes")]).await).await;
     assert_eq!(status, 400);
     assert!(message.contains("blurhash"), "{message}");
     for (name, value) in [("public_id", "fixed"), ("upload_preset", "other")] {
@@ -402,7 +401,10 @@ async fn presets_carry_the_extensions_and_unsigned_uploads_get_them(backend: Bac
     let (status, message) = error_of(
         create_preset(
             &app,
-            &[("name", "bad"), ("notification_url", "http://127.0.0.1:9/hook")],
+            &[
+                ("name", "bad"),
+                ("notification_url", "http://127.0.0.1:9/hook"),
+            ],
         )
         .await,
     )
@@ -416,7 +418,11 @@ async fn an_unsigned_preset_cannot_list_other_assets(backend: Backend) {
     let (status, message) = error_of(
         create_preset(
             &app,
-            &[("name", "dupes"), ("unsigned", "true"), ("duplicates", "true")],
+            &[
+                ("name", "dupes"),
+                ("unsigned", "true"),
+                ("duplicates", "true"),
+            ],
         )
         .await,
     )
@@ -434,8 +440,16 @@ async fn an_unsigned_preset_cannot_list_other_assets(backend: Backend) {
     let (status, message) = error_of(response).await;
     assert_eq!(status, 400, "{message}");
     assert!(message.contains("duplicates"), "{message}");
-    let preset = json_ok(AdminClient::new(&app.base_url).get("/upload_presets/dupes").await).await;
-    assert_eq!(preset["unsigned"], false, "the refused update changed nothing");
+    let preset = json_ok(
+        AdminClient::new(&app.base_url)
+            .get("/upload_presets/dupes")
+            .await,
+    )
+    .await;
+    assert_eq!(
+        preset["unsigned"], false,
+        "the refused update changed nothing"
+    );
 }
 
 /// Sends a multipart upload whose file part announces `file_bytes` bytes
@@ -502,13 +516,11 @@ async fn answer_to_a_stalled_upload(app: &TestApp, fields: &[(&str, &str)]) -> (
 fn complete_body(response: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(response);
     let (head, body) = text.split_once("\r\n\r\n")?;
-    let length: usize = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())?
-        })?;
+    let length: usize = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("content-length")
+            .then(|| value.trim().parse().ok())?
+    })?;
     (body.len() >= length).then(|| body[..length].to_owned())
 }
 
@@ -638,10 +650,7 @@ async fn admin_update_posts_its_result_to_its_notification_url(backend: Backend)
     )
     .await;
     assert_eq!(updated["tags"], json!(["reviewed"]));
-    let delivered = receiver
-        .wait_for_accepted(1, Duration::from_secs(60))
-        .await[0]
-        .json();
+    let delivered = receiver.wait_for_accepted(1, Duration::from_secs(60)).await[0].json();
     assert_eq!(delivered["notification_type"], "update", "{delivered}");
     assert_eq!(delivered["public_id"], "noted");
     assert_eq!(delivered["tags"], json!(["reviewed"]));
@@ -652,7 +661,10 @@ async fn admin_update_posts_its_result_to_its_notification_url(backend: Backend)
         admin
             .update_form(
                 "noted",
-                &[("tags", "changed"), ("notification_url", "http://169.254.169.254/x")],
+                &[
+                    ("tags", "changed"),
+                    ("notification_url", "http://169.254.169.254/x"),
+                ],
             )
             .await,
     )
