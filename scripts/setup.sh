@@ -18,6 +18,8 @@ apt_packages=(
   # The TIFF conformance test writes its variants with tiffcp and checks them with tiffinfo.
   libtiff-tools
   postgresql postgresql-contrib
+  # The CORS test: a headless browser uploads from a page on another origin.
+  chromium
 )
 # The SDKs' runtimes, when the machine has none of its own (a bare Debian).
 command -v node >/dev/null || apt_packages+=(nodejs npm)

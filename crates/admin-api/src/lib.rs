@@ -28,7 +28,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         &config.cloud_name,
         config.credentials.clone(),
     )))
-    .app_data(web::Data::new(AdminRateLimiter::for_state(state)));
+    .app_data(web::Data::new(AdminRateLimiter::for_state(state)))
+    .app_data(web::Data::new(upload_api::notifications::Notifier::new(
+        config,
+    )));
     cfg.service(behind_admin_checks("/v1_1/{cloud}/resources").configure(routes::resources))
         .service(
             behind_admin_checks("/v1_1/{cloud}/upload_presets")

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use ipnet::IpNet;
 use secrecy::SecretString;
 
+use crate::cors::CorsOrigins;
 use crate::signing::Algorithm;
 
 /// Development credentials used when `ASSAY_API_KEY` / `ASSAY_API_SECRET` are
@@ -89,6 +90,9 @@ pub struct Config {
     pub async_queue_jobs: u64,
     /// `ASSAY_ASYNC_QUEUE_BYTES`: staged bytes those jobs may hold together.
     pub async_queue_bytes: u64,
+    /// `ASSAY_CORS_ORIGINS`: the origins whose pages may call the upload
+    /// API's browser routes (`*` by default).
+    pub cors_origins: CorsOrigins,
 }
 
 /// The account's credentials. The secret is a [`SecretString`], so `Debug`
@@ -284,6 +288,7 @@ impl Config {
             parse_number(&var, "ASSAY_ASYNC_QUEUE_JOBS", DEFAULT_ASYNC_QUEUE_JOBS)?;
         let async_queue_bytes =
             parse_number(&var, "ASSAY_ASYNC_QUEUE_BYTES", DEFAULT_ASYNC_QUEUE_BYTES)?;
+        let cors_origins = parse_var(&var, "ASSAY_CORS_ORIGINS", "*", CorsOrigins::parse)?;
 
         Ok(Config {
             listen,
@@ -305,6 +310,7 @@ impl Config {
             job_retention_secs,
             async_queue_jobs,
             async_queue_bytes,
+            cors_origins,
         })
     }
 }

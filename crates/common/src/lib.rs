@@ -2,6 +2,7 @@
 //! error codes.
 
 pub mod config;
+pub mod cors;
 pub mod process;
 pub mod signing;
 

@@ -103,7 +103,9 @@ fn bad_request(err: impl std::fmt::Display) -> actix_web::Error {
     ApiError::BadRequest(err.to_string()).into()
 }
 
-async fn unknown_route(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+/// The answer to a path or method no route serves (also a resource's own
+/// default, so a resource that wraps middleware answers the same).
+pub async fn unknown_route(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(format!(
         "No route for {} {}",
         request.method(),

@@ -4,13 +4,16 @@
 //! the end-to-end tests all serve them through `service::server::http_server`.
 
 mod auth;
+mod cors;
 mod jobs;
+pub mod notifications;
 pub mod routes;
 pub mod source;
 
 use actix_web::web;
 use service::AppState;
 
+use crate::cors::browser_route;
 use crate::source::RemoteFetcher;
 
 /// Mounts the Upload API's routes, with the remote fetcher its uploads use.
@@ -32,23 +35,28 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
     // Mounting runs once per HTTP worker thread; the queue workers run once
     // per process (per app state).
     state.start_once(|| jobs::start(state, fetcher));
-    cfg.route(
+    // Browsers call upload and delete_by_token directly: those answer CORS.
+    let origins = &config.cors_origins;
+    cfg.service(browser_route(
+        origins,
         "/v1_1/{cloud}/{resource_type}/upload",
         web::post().to(routes::upload::upload),
-    )
+    ))
     .route(
         "/v1_1/{cloud}/{resource_type}/explicit",
         web::post().to(routes::explicit::explicit),
     )
     // Cloudinary's client libraries post to either form.
-    .route(
+    .service(browser_route(
+        origins,
         "/v1_1/{cloud}/delete_by_token",
         web::post().to(routes::delete_by_token::delete_with_token),
-    )
-    .route(
+    ))
+    .service(browser_route(
+        origins,
         "/v1_1/{cloud}/{resource_type}/delete_by_token",
         web::post().to(routes::delete_by_token::delete_with_token),
-    )
+    ))
     .route(
         "/{cloud}/{resource_type:image|video|raw}/{type}/{tail:.+}",
         web::get().to(routes::deliver::deliver),

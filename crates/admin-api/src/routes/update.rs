@@ -4,19 +4,22 @@
 //! stored original. JSON (Python) or form (Node) bodies.
 //!
 //! All or nothing: the analyses run first, then every change is written in
-//! one store update; any failure leaves the asset as it was.
+//! one store update; any failure leaves the asset as it was. With a
+//! `notification_url` (or `ASSAY_NOTIFICATION_URL`) the answer is also
+//! posted there (`notification_type: "update"`), as an upload's is.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use service::body;
 use service::ops::{reextract, ResourceChanges};
 use service::{ApiError, AppState};
+use upload_api::notifications::Notifier;
 
 use super::{resource_json, AssetPath};
 
 /// Update parameters the SDKs document whose effect this server does not
 /// implement (add-ons, moderation, structured metadata, display names).
 /// Refused, rather than ignored, so a 200 means every change was applied.
-const NOT_IMPLEMENTED: [&str; 17] = [
+const NOT_IMPLEMENTED: [&str; 16] = [
     "moderation_status",
     "raw_convert",
     "quality_override",
@@ -24,7 +27,6 @@ const NOT_IMPLEMENTED: [&str; 17] = [
     "detection",
     "similarity_search",
     "background_removal",
-    "notification_url",
     "regions",
     "metadata",
     "auto_tagging",
@@ -41,6 +43,7 @@ pub async fn update_resource(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
+    notifier: web::Data<Notifier>,
 ) -> Result<HttpResponse, ApiError> {
     let key = path.into_inner().key()?;
     let params = body::read_params(request.headers(), payload).await?;
@@ -54,6 +57,10 @@ pub async fn update_resource(
         ));
     }
     let changes = ResourceChanges::from_params(&params)?;
+    // Checked before any work, like an upload's.
+    let notification = notifier.for_call(&state, &request, &params)?;
     let asset = reextract(&state, &key, &changes).await?;
-    Ok(HttpResponse::Ok().json(resource_json(&state, &request, &asset, &changes.extraction)))
+    let body = resource_json(&state, &request, &asset, &changes.extraction);
+    notification.send(&state, "update", &body).await?;
+    Ok(HttpResponse::Ok().json(body))
 }

@@ -6,9 +6,10 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use service::params::random_id;
-use service::presets::{presets, render, settings_from_params};
+use service::presets::{check_preset, presets, render, settings_from_params};
 use service::{ApiError, AppState};
 use store::upload_presets::UploadPreset;
+use upload_api::notifications::Notifier;
 
 use service::body;
 
@@ -44,6 +45,7 @@ async fn create(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
+    notifier: web::Data<Notifier>,
 ) -> Result<HttpResponse, ApiError> {
     let params = body::read_params(request.headers(), payload).await?;
     let name = match params.get("name") {
@@ -55,6 +57,7 @@ async fn create(
         unsigned: params.is_set("unsigned")?,
         settings: settings_from_params(&params)?,
     };
+    check_settings(&preset, &notifier)?;
     let now = state.clock.now().timestamp();
     if !presets(&state).create(&preset, now).await? {
         return Err(ApiError::Conflict(format!(
@@ -84,6 +87,7 @@ async fn update(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
+    notifier: web::Data<Notifier>,
 ) -> Result<HttpResponse, ApiError> {
     let (_cloud, name) = name.into_inner();
     let params = body::read_params(request.headers(), payload).await?;
@@ -96,6 +100,7 @@ async fn update(
         let mut updated = current.clone();
         updated.settings.extend(changes.clone());
         updated.unsigned = unsigned.unwrap_or(current.unsigned);
+        check_settings(&updated, &notifier)?;
         if store.replace(&current, &updated).await? {
             return Ok(HttpResponse::Ok().json(json!({ "message": "updated" })));
         }
@@ -111,6 +116,17 @@ async fn delete(
         Ok(HttpResponse::Ok().json(json!({ "message": "deleted" })))
     } else {
         Err(not_found(&name))
+    }
+}
+
+/// What only the whole preset (or this server's address rules) can tell: an
+/// unsigned preset may not list other assets (`duplicates`), and a
+/// `notification_url` must be one notifications can be sent to.
+fn check_settings(preset: &UploadPreset, notifier: &Notifier) -> Result<(), ApiError> {
+    check_preset(preset)?;
+    match preset.settings.get("notification_url") {
+        Some(url) => notifier.check_url(url),
+        None => Ok(()),
     }
 }
 

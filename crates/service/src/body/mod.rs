@@ -38,6 +38,8 @@ mod multipart;
 use actix_web::error::PayloadError;
 use actix_web::http::header::{HeaderMap, CONTENT_TYPE};
 use bytes::{Bytes, BytesMut};
+use std::future::Future;
+
 use futures_util::{Stream, StreamExt};
 use tempfile::NamedTempFile;
 
@@ -86,6 +88,24 @@ pub async fn read_upload<S>(
 ) -> Result<UploadBody, ApiError>
 where
     S: Stream<Item = Result<Bytes, PayloadError>> + Unpin + 'static,
+{
+    let gate = |params: Params| std::future::ready(before_file(&params));
+    read_upload_gated(headers, payload, max_file_bytes, gate).await
+}
+
+/// [`read_upload`] with a check that has to wait on something (the
+/// database: an upload preset looked up before the file is read). It gets a
+/// copy of the parameters read so far when the `file` part begins.
+pub async fn read_upload_gated<S, G, Checked>(
+    headers: &HeaderMap,
+    payload: S,
+    max_file_bytes: u64,
+    before_file: G,
+) -> Result<UploadBody, ApiError>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin + 'static,
+    G: Fn(Params) -> Checked,
+    Checked: Future<Output = Result<(), ApiError>>,
 {
     let mut sink = FieldSink::with_file(max_file_bytes);
     match media_type(headers).as_str() {

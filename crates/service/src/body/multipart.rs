@@ -2,6 +2,8 @@
 //! text parts become parameters, the `file` part with a filename is streamed
 //! to a temporary file under the byte cap instead of into memory.
 
+use std::future::Future;
+
 use actix_multipart::{Field, Multipart, MultipartError};
 use actix_web::error::PayloadError;
 use actix_web::http::header::HeaderMap;
@@ -11,7 +13,8 @@ use tempfile::NamedTempFile;
 use tokio::io::AsyncWriteExt;
 
 use super::fields::{field_too_long, FieldSink};
-use super::{BeforeFile, FileField, MAX_FIELD_BYTES};
+use super::{FileField, MAX_FIELD_BYTES};
+use crate::params::Params;
 use crate::ApiError;
 
 /// After a part's cap is hit the rest of that part is read and dropped (so
@@ -21,14 +24,16 @@ const DRAIN_FACTOR: u64 = 4;
 
 /// Reads every part of `payload` into `sink`, calling `before_file` when
 /// the `file` part begins.
-pub(super) async fn read<S>(
+pub(super) async fn read<S, G, Checked>(
     headers: &HeaderMap,
     payload: S,
     sink: &mut FieldSink,
-    before_file: BeforeFile<'_>,
+    before_file: G,
 ) -> Result<(), ApiError>
 where
     S: Stream<Item = Result<Bytes, PayloadError>> + Unpin + 'static,
+    G: Fn(Params) -> Checked,
+    Checked: Future<Output = Result<(), ApiError>>,
 {
     let mut parts = Multipart::new(headers, payload);
     while let Some(field) = parts.try_next().await.map_err(malformed)? {
@@ -40,7 +45,7 @@ where
             })?
             .to_owned();
         if sink.is_file(&name) {
-            before_file(sink.params())?;
+            before_file(sink.params().clone()).await?;
             let filename = field
                 .content_disposition()
                 .and_then(|cd| cd.get_filename())

@@ -29,6 +29,36 @@ pub fn parse_context(value: &str) -> Result<BTreeMap<String, String>, ApiError> 
     Ok(context)
 }
 
+/// Two `k=v|k2=v2` values (context, structured metadata) merged entry by
+/// entry, still in wire form: `over`'s entries, then those of `under` whose
+/// key `over` does not have. Keys compare unescaped, so `a\=b` and `a=b`
+/// never collide by accident of escaping.
+pub fn merge_pairs(over: &str, under: &str) -> String {
+    let entries = |value: &str| -> Vec<(String, String)> {
+        split_unescaped(value, '|')
+            .into_iter()
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                let key = split_unescaped(&entry, '=')
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                (unescape(&key), entry)
+            })
+            .collect()
+    };
+    let over = entries(over);
+    let kept_under = entries(under)
+        .into_iter()
+        .filter(|(key, _)| !over.iter().any(|(k, _)| k == key));
+    over.iter()
+        .cloned()
+        .chain(kept_under)
+        .map(|(_, entry)| entry)
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
 /// Splits on `separator` where it is not preceded by a backslash; escapes are
 /// kept so a later split or [`unescape`] can still see them.
 fn split_unescaped(value: &str, separator: char) -> Vec<String> {
@@ -97,6 +127,21 @@ mod tests {
     #[test]
     fn a_bare_key_has_an_empty_value() {
         assert_eq!(pairs("flag"), [("flag".into(), String::new())]);
+    }
+
+    #[test]
+    fn merged_pairs_keep_both_sides_and_the_first_wins_a_shared_key() {
+        let merged = merge_pairs(r"stage=review|note=a\|b", r"stage=draft|owner=eve\=x");
+        assert_eq!(
+            pairs(&merged),
+            [
+                ("note".into(), "a|b".into()),
+                ("owner".into(), "eve=x".into()),
+                ("stage".into(), "review".into()),
+            ]
+        );
+        assert_eq!(merge_pairs("", "k=v"), "k=v");
+        assert_eq!(merge_pairs("k=v", ""), "k=v");
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub mod supported;
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
-pub use context::parse_context;
+pub use context::{merge_pairs, parse_context};
 pub use extraction::{Extensions, ExtractionRequest, MetadataKeys};
 pub use naming::{parse_tags, random_id, validate_public_id, Naming};
 
@@ -106,6 +106,14 @@ impl Params {
             },
             (Entry::Occupied(_), false) => return Err(repeated()),
         }
+        Ok(())
+    }
+
+    /// Sets `name` to one `value`, replacing whatever it had: for the server's
+    /// own merges (presets), never for what a request sends.
+    pub fn set(&mut self, name: &str, value: String) -> Result<(), ApiError> {
+        check_name(name, name)?;
+        self.values.insert(name.to_owned(), ParamValue::One(value));
         Ok(())
     }
 

@@ -55,6 +55,8 @@ pub const UPLOAD: &[&str] = &[
     "async",
     "notification_url",
     "duplicates",
+    // Accepted and does nothing: there is no CDN cache to invalidate.
+    "invalidate",
 ];
 
 /// An explicit call's own parameters beyond extraction.
@@ -66,6 +68,8 @@ pub const EXPLICIT: &[&str] = &[
     "async",
     "notification_url",
     "duplicates",
+    // As on upload: nothing cached to invalidate.
+    "invalidate",
 ];
 
 /// Refuses the first parameter of `params` found in none of `lists`.

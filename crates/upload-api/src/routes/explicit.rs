@@ -34,6 +34,8 @@ pub async fn explicit(
     let key = explicit_key(&resource_type, params)?;
     ResourceChanges::from_params(params)?;
     duplicates_requested(params)?;
+    // `invalidate` has nothing to do here (no CDN cache), but it is a boolean.
+    params.flag("invalidate")?;
     let fetcher = fetcher.as_ref().map(|f| f.get_ref());
     let reply = Reply::for_request(&state, &request, caller, params, fetcher)?;
 

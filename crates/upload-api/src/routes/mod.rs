@@ -11,6 +11,7 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Map, Value};
 use service::body::{self, UploadBody};
 use service::params::Params;
+use service::presets::check_unsigned_before_file;
 use service::resource::PublicBase;
 use service::{ApiError, AppState};
 use store::Asset;
@@ -21,7 +22,10 @@ use crate::source::RemoteFetcher;
 /// Reads an upload or explicit body under the decoder's caps. A multipart
 /// request that carries its signature is verified when its file part begins,
 /// so a forged upload is refused before its file is read (see
-/// `service::body`); the handler then authenticates the whole map.
+/// `service::body`); one that has shown no credentials by then but names its
+/// upload preset is checked as an unsigned upload then (`service::presets`),
+/// so an unknown or signed preset is refused before its file is read too.
+/// The handler then authenticates the whole map.
 async fn read_body(
     state: &AppState,
     request: &HttpRequest,
@@ -29,12 +33,21 @@ async fn read_body(
 ) -> Result<UploadBody, ApiError> {
     let credentials = &state.config.credentials;
     let now = unix_now();
-    let before_file = |params: &Params| verify_before_file(params, credentials, now);
-    body::read_upload(
+    let basic_auth = request.headers().contains_key("authorization");
+    let before_file = |params: Params| async move {
+        verify_before_file(&params, credentials, now)?;
+        let unsigned_so_far =
+            !basic_auth && !params.contains("api_key") && !params.contains("signature");
+        if unsigned_so_far {
+            check_unsigned_before_file(state, &params).await?;
+        }
+        Ok::<(), ApiError>(())
+    };
+    body::read_upload_gated(
         request.headers(),
         payload,
         state.config.max_upload_bytes,
-        &before_file,
+        before_file,
     )
     .await
 }

@@ -52,6 +52,8 @@ pub async fn upload(
     let fetcher = fetcher.as_ref().map(|f| f.get_ref());
     // Everything is checked before any work is done or queued.
     let upload = Upload::from_params(&resource_type, &params)?;
+    // `invalidate` has nothing to do here (no CDN cache), but it is a boolean.
+    params.flag("invalidate")?;
     let is_async = params.is_set("async")?;
     let reply = Reply::for_request(&state, &request, caller, &params, fetcher)?;
     let file = form
@@ -76,7 +78,25 @@ pub async fn upload(
     )
     .await?;
     jobs::notify_if_asked(&state, &reply, "upload", &body).await?;
+    let body = match caller {
+        Caller::Unsigned => unsigned_answer(body),
+        Caller::Signed(_) | Caller::Basic => body,
+    };
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// What an unsigned upload learns: all of what it stored, but of an asset
+/// that was already there (`existing`: it never overwrites) only that it
+/// is, with no tags, context, metadata, version or analysis of it. (The
+/// notification, which goes where the account's owner said, is whole.)
+fn unsigned_answer(body: Map<String, Value>) -> Map<String, Value> {
+    if body.get("existing") != Some(&json!(true)) {
+        return body;
+    }
+    ["public_id", "resource_type", "type", "existing"]
+        .into_iter()
+        .filter_map(|name| Some((name.to_owned(), body.get(name)?.clone())))
+        .collect()
 }
 
 /// The upload itself, for a request answered now or for a queued job: the
