@@ -13,6 +13,7 @@ pub mod blob;
 pub mod db;
 pub mod delete_tokens;
 mod error;
+pub mod labels;
 pub mod jobs;
 pub mod model;
 pub mod rate_limit;
