@@ -158,7 +158,9 @@ impl From<store::StoreError> for ApiError {
                 key.public_id
             )),
             // 400, not 409: the Node SDK's upload client reads no 409 body.
-            exists @ store::StoreError::AlreadyExists(_) => ApiError::BadRequest(exists.to_string()),
+            exists @ store::StoreError::AlreadyExists(_) => {
+                ApiError::BadRequest(exists.to_string())
+            }
             too_many @ store::StoreError::TooManyTags { .. } => {
                 ApiError::BadRequest(too_many.to_string())
             }

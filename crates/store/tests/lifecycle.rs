@@ -84,8 +84,18 @@ async fn a_rename_moves_everything_and_an_overwrite_frees_the_targets_blob() {
             .unwrap();
         assert_eq!(moved.public_id, "c/z", "{backend}");
         assert_eq!(
-            (&moved.asset_id, &moved.version_id, &moved.blob_key, moved.version),
-            (&before.asset_id, &before.version_id, &before.blob_key, before.version)
+            (
+                &moved.asset_id,
+                &moved.version_id,
+                &moved.blob_key,
+                moved.version
+            ),
+            (
+                &before.asset_id,
+                &before.version_id,
+                &before.blob_key,
+                before.version
+            )
         );
         assert!(matches!(
             store.get(&key("a/x")).await,
@@ -112,7 +122,10 @@ async fn a_rename_moves_everything_and_an_overwrite_frees_the_targets_blob() {
             store.read_original(&replaced).await.unwrap(),
             Bytes::from_static(b"first")
         );
-        assert_eq!((row_count(&store).await, blob_count(&sandbox).await), (1, 1));
+        assert_eq!(
+            (row_count(&store).await, blob_count(&sandbox).await),
+            (1, 1)
+        );
 
         assert!(matches!(
             store
@@ -133,15 +146,26 @@ async fn racing_renames_both_ways_and_uploads_keep_one_blob_per_row() {
         for round in 0..12 {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
-                let (from, to) = if round % 2 == 0 { ("p", "q") } else { ("q", "p") };
+                let (from, to) = if round % 2 == 0 {
+                    ("p", "q")
+                } else {
+                    ("q", "p")
+                };
                 if round % 3 == 0 {
                     // A new version uploaded while renames run.
                     store
-                        .ingest(new_asset(to, &[]), Bytes::from_static(b"new"), OnExisting::Overwrite)
+                        .ingest(
+                            new_asset(to, &[]),
+                            Bytes::from_static(b"new"),
+                            OnExisting::Overwrite,
+                        )
                         .await
                         .map(drop)
                 } else {
-                    match store.rename(&key(from), &key(to), OnTargetExists::Replace).await {
+                    match store
+                        .rename(&key(from), &key(to), OnTargetExists::Replace)
+                        .await
+                    {
                         Ok(_) | Err(StoreError::NotFound(_)) => Ok(()),
                         Err(e) => Err(e),
                     }
@@ -158,7 +182,11 @@ async fn racing_renames_both_ways_and_uploads_keep_one_blob_per_row() {
         }
         let rows = row_count(&store).await;
         assert!(rows >= 1, "{backend}");
-        assert_eq!(blob_count(&sandbox).await, rows, "{backend}: one blob per row");
+        assert_eq!(
+            blob_count(&sandbox).await,
+            rows,
+            "{backend}: one blob per row"
+        );
     }
 }
 

@@ -50,19 +50,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         web::post().to(routes::delete_by_token::delete_with_token),
     )
     .route(
-        "/v1_1/{cloud}/{resource_type:image|video|raw}/destroy",
+        "/v1_1/{cloud}/{resource_type}/destroy",
         web::post().to(routes::destroy::destroy),
     )
     .route(
-        "/v1_1/{cloud}/{resource_type:image|video|raw}/rename",
+        "/v1_1/{cloud}/{resource_type}/rename",
         web::post().to(routes::rename::rename),
     )
     .route(
-        "/v1_1/{cloud}/{resource_type:image|video|raw}/tags",
+        "/v1_1/{cloud}/{resource_type}/tags",
         web::post().to(routes::tags::tags),
     )
     .route(
-        "/v1_1/{cloud}/{resource_type:image|video|raw}/context",
+        "/v1_1/{cloud}/{resource_type}/context",
         web::post().to(routes::context::context),
     )
     .route(

@@ -19,12 +19,14 @@ from cloudinary.exceptions import Error
 
 
 def outcome(call):
-    """The result as a plain dict, or the error raised."""
+    """The result as a plain dict (without the SDK's request_id), or the error raised."""
     try:
         result = call()
     except Error as err:
         return {"error": type(err).__name__, "message": str(err)}
-    return dict(result)
+    body = dict(result)
+    body.pop("request_id", None)
+    return body
 
 
 def ids(result):

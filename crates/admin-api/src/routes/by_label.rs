@@ -39,7 +39,12 @@ pub struct ContextPath {
 
 const LISTING: &[&str] = &["max_results", "next_cursor", "tags", "context"];
 const CONTEXT_FILTER: &[&str] = &["key", "value"];
-const DELETING: &[&str] = &["keep_original", "invalidate", "next_cursor", "transformations"];
+const DELETING: &[&str] = &[
+    "keep_original",
+    "invalidate",
+    "next_cursor",
+    "transformations",
+];
 
 pub async fn resources_by_tag(
     path: web::Path<TagPath>,
@@ -51,7 +56,14 @@ pub async fn resources_by_tag(
     check_id_filter("tag", &tag)?;
     let params = body::query_params(request.query_string())?;
     refuse_unsupported(&params, &[LISTING])?;
-    listing(&state, &request, &params, resource_type, LabelFilter::Tag(tag)).await
+    listing(
+        &state,
+        &request,
+        &params,
+        resource_type,
+        LabelFilter::Tag(tag),
+    )
+    .await
 }
 
 pub async fn resources_by_context(

@@ -15,6 +15,20 @@ pub const MAX_PUBLIC_IDS: usize = 1000;
 /// Cloudinary's limit on the length of one tag, in characters.
 pub const MAX_TAG_CHARS: usize = 255;
 
+const RESOURCE_TYPES: [&str; 3] = ["image", "video", "raw"];
+
+/// The resource type of the path, one Cloudinary has.
+fn check_resource_type(resource_type: &str) -> Result<(), ApiError> {
+    if RESOURCE_TYPES.contains(&resource_type) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_parameter(
+            "resource_type",
+            format!("{resource_type:?} is not image, video or raw"),
+        ))
+    }
+}
+
 /// The delivery types an asset can have; the Upload API stores only `upload`.
 const DELIVERY_TYPES: [&str; 3] = ["upload", "private", "authenticated"];
 
@@ -55,6 +69,7 @@ pub async fn destroy(
     resource_type: &str,
     params: &Params,
 ) -> Result<DeleteOutcome, ApiError> {
+    check_resource_type(resource_type)?;
     let key = AssetKey::new(
         resource_type,
         delivery_type(params, "type")?,
@@ -76,6 +91,7 @@ pub async fn rename(
     resource_type: &str,
     params: &Params,
 ) -> Result<Asset, ApiError> {
+    check_resource_type(resource_type)?;
     let from_type = delivery_type(params, "type")?;
     let to_type = delivery_type(params, "to_type")?;
     if to_type != "upload" {
@@ -129,17 +145,16 @@ impl LabelCall {
             other => {
                 return Err(ApiError::invalid_parameter(
                     "command",
-                    format!(
-                        "{other:?} is not add, remove, replace, remove_all or set_exclusive"
-                    ),
+                    format!("{other:?} is not add, remove, replace, remove_all or set_exclusive"),
                 ))
             }
         };
         let keys = keys(resource_type, params)?;
         let operations = match &edit {
-            TagEdit::Add(t) | TagEdit::SetExclusive(t) | TagEdit::Remove(t) | TagEdit::Replace(t) => {
-                keys.len().saturating_mul(t.len().max(1))
-            }
+            TagEdit::Add(t)
+            | TagEdit::SetExclusive(t)
+            | TagEdit::Remove(t)
+            | TagEdit::Replace(t) => keys.len().saturating_mul(t.len().max(1)),
             TagEdit::RemoveAll => keys.len(),
         };
         if operations > MAX_PUBLIC_IDS {
@@ -234,6 +249,7 @@ fn tag_list(params: &Params) -> Result<Vec<String>, ApiError> {
 
 /// The assets of `public_ids[]` (each once, at most [`MAX_PUBLIC_IDS`]).
 fn keys(resource_type: &str, params: &Params) -> Result<Vec<AssetKey>, ApiError> {
+    check_resource_type(resource_type)?;
     let delivery_type = delivery_type(params, "type")?;
     let public_ids = params.list("public_ids");
     if public_ids.is_empty() {
@@ -242,7 +258,10 @@ fn keys(resource_type: &str, params: &Params) -> Result<Vec<AssetKey>, ApiError>
     if public_ids.len() > MAX_PUBLIC_IDS {
         return Err(ApiError::invalid_parameter(
             "public_ids",
-            format!("at most {MAX_PUBLIC_IDS} per call, got {}", public_ids.len()),
+            format!(
+                "at most {MAX_PUBLIC_IDS} per call, got {}",
+                public_ids.len()
+            ),
         ));
     }
     let mut keys: Vec<AssetKey> = Vec::with_capacity(public_ids.len());
@@ -305,13 +324,11 @@ mod tests {
             message(LabelCall::tags("image", &with(&[("tag", "a")]))),
             "Missing required parameter - command"
         );
-        assert!(
-            message(LabelCall::tags(
-                "image",
-                &with(&[("command", "drop"), ("tag", "a")])
-            ))
-            .starts_with("Invalid command: \"drop\"")
-        );
+        assert!(message(LabelCall::tags(
+            "image",
+            &with(&[("command", "drop"), ("tag", "a")])
+        ))
+        .starts_with("Invalid command: \"drop\""));
         assert_eq!(
             message(LabelCall::tags("image", &with(&[("command", "add")]))),
             "Missing required parameter - tag"
@@ -339,7 +356,8 @@ mod tests {
     #[test]
     fn public_ids_times_tags_is_bounded() {
         let ids: Vec<String> = (0..500).map(|i| format!("id{i}")).collect();
-        let mut pairs: Vec<(&str, &str)> = ids.iter().map(|id| ("public_ids[]", id.as_str())).collect();
+        let mut pairs: Vec<(&str, &str)> =
+            ids.iter().map(|id| ("public_ids[]", id.as_str())).collect();
         pairs.push(("command", "add"));
         pairs.push(("tag", "a"));
         assert!(LabelCall::tags("image", &params(&pairs)).is_ok());

@@ -183,9 +183,13 @@ impl AssetRepo {
         let ordered: BTreeSet<&AssetKey> = keys.iter().collect();
         // set_exclusive: the tag leaves every other asset of the same kind.
         let exclusive = match edit {
-            LabelEdit::Tags(TagEdit::SetExclusive(tags)) => ordered
-                .first()
-                .map(|key| (key.resource_type.clone(), key.delivery_type.clone(), tags.clone())),
+            LabelEdit::Tags(TagEdit::SetExclusive(tags)) => ordered.first().map(|key| {
+                (
+                    key.resource_type.clone(),
+                    key.delivery_type.clone(),
+                    tags.clone(),
+                )
+            }),
             _ => None,
         };
         let holders = exclusive.as_ref().map(|_| {
@@ -242,11 +246,7 @@ impl AssetRepo {
     /// code point order; the cursor is the last tag returned.
     pub async fn list_tags(&self, query: &TagQuery) -> Result<TagPage, StoreError> {
         let limit = query.max_results.clamp(1, MAX_PAGE_SIZE);
-        let after = query
-            .cursor
-            .as_deref()
-            .map(decode_tag_cursor)
-            .transpose()?;
+        let after = query.cursor.as_deref().map(decode_tag_cursor).transpose()?;
         let postgres = self.is_postgres();
         // The tag as compared and sorted: code point order in both databases.
         let (from, tag) = if postgres {
@@ -371,16 +371,15 @@ impl AssetRepo {
             "SELECT id FROM assets WHERE resource_type = $1 AND {} LIMIT 1",
             self.has_tag("$2")
         );
-        let (rows, more): (Vec<(String, String, String)>, Option<i64>) =
-            with_pool!(self.database(), pool => {
-                let rows = sqlx::query_as(&sql)
-                    .bind(resource_type).bind(tag).bind(i64::from(limit)).bind(tag)
-                    .fetch_all(pool).await?;
-                let more = sqlx::query_scalar(&remaining)
-                    .bind(resource_type).bind(tag)
-                    .fetch_optional(pool).await?;
-                (rows, more)
-            });
+        let (rows, more): (Vec<(String, String, String)>, Option<i64>) = with_pool!(self.database(), pool => {
+            let rows = sqlx::query_as(&sql)
+                .bind(resource_type).bind(tag).bind(i64::from(limit)).bind(tag)
+                .fetch_all(pool).await?;
+            let more = sqlx::query_scalar(&remaining)
+                .bind(resource_type).bind(tag)
+                .fetch_optional(pool).await?;
+            (rows, more)
+        });
         let deleted = rows
             .into_iter()
             .map(|(delivery_type, public_id, blob_key)| {
@@ -402,7 +401,10 @@ fn edited_labels(
     edit: &LabelEdit,
 ) -> Result<(String, String), StoreError> {
     let corrupt = |column: &str, e: serde_json::Error| StoreError::CorruptRow {
-        asset_id: format!("{}/{}/{}", key.resource_type, key.delivery_type, key.public_id),
+        asset_id: format!(
+            "{}/{}/{}",
+            key.resource_type, key.delivery_type, key.public_id
+        ),
         reason: format!("{column}: {e}"),
     };
     let mut tags: Vec<String> = serde_json::from_str(tags).map_err(|e| corrupt("tags", e))?;

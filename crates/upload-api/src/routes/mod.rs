@@ -59,10 +59,7 @@ async fn read_signed_call(
     let before_file = |params: &Params| verify_before_file(params, credentials, now);
     let form = body::read_upload(request.headers(), payload, 0, &before_file).await?;
     if form.file.is_some() {
-        return Err(ApiError::invalid_parameter(
-            "file",
-            "this call takes none",
-        ));
+        return Err(ApiError::invalid_parameter("file", "this call takes none"));
     }
     authenticate(request, &form.params, credentials, now)?;
     refuse_unsupported(&form.params, &[TRANSPORT, own])?;

@@ -32,9 +32,5 @@ pub async fn rename(
     let asset = lifecycle::rename(&state, &resource_type, &params).await?;
     let base = PublicBase::for_request(state.config.public_url.as_deref(), &request);
     let urls = base.delivery_urls(&state.config.cloud_name, &asset);
-    Ok(HttpResponse::Ok().json(render_resource(
-        &asset,
-        &ExtractionRequest::default(),
-        urls,
-    )))
+    Ok(HttpResponse::Ok().json(render_resource(&asset, &ExtractionRequest::default(), urls)))
 }

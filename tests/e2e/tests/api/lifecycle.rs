@@ -191,7 +191,10 @@ async fn rename_moves_the_asset_and_refuses_a_taken_target_unless_overwrite(back
     assert_eq!(status, 400, "{message}");
     assert_eq!(message, "Resource already exists - b/two");
     assert_eq!(stored_ids(&app).await, ["b/two", "c/moved"]);
-    assert_eq!(app.stored_asset("b/two").await.etag, other["etag"].as_str().unwrap());
+    assert_eq!(
+        app.stored_asset("b/two").await.etag,
+        other["etag"].as_str().unwrap()
+    );
 
     // With overwrite: the target's asset is replaced, its original removed.
     let replaced = json_ok(
@@ -226,7 +229,10 @@ async fn rename_moves_the_asset_and_refuses_a_taken_target_unless_overwrite(back
         .await,
     )
     .await;
-    assert_eq!((status, message.as_str()), (404, "Resource not found - nothing"));
+    assert_eq!(
+        (status, message.as_str()),
+        (404, "Resource not found - nothing")
+    );
 }
 
 async fn tags_of(app: &TestApp, public_id: &str) -> Vec<String> {
@@ -430,7 +436,12 @@ async fn bad_lifecycle_calls_are_cloudinary_shaped_4xx(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     upload(&app, IMAGE, "x", &[]).await;
     let cases: Vec<(&str, Vec<(String, String)>, u16, &str)> = vec![
-        ("destroy", signed_fields(&[], &[]), 400, "Missing required parameter - public_id"),
+        (
+            "destroy",
+            signed_fields(&[], &[]),
+            400,
+            "Missing required parameter - public_id",
+        ),
         (
             "destroy",
             signed_fields(&[("public_id", "x"), ("type", "fetch")], &[]),
@@ -464,7 +475,11 @@ async fn bad_lifecycle_calls_are_cloudinary_shaped_4xx(backend: Backend) {
         (
             "rename",
             signed_fields(
-                &[("from_public_id", "x"), ("to_public_id", "y"), ("to_type", "private")],
+                &[
+                    ("from_public_id", "x"),
+                    ("to_public_id", "y"),
+                    ("to_type", "private"),
+                ],
                 &[],
             ),
             400,
@@ -472,7 +487,10 @@ async fn bad_lifecycle_calls_are_cloudinary_shaped_4xx(backend: Backend) {
         ),
         (
             "tags",
-            signed_fields(&[("command", "tag_it"), ("tag", "a")], &[("public_ids", &["x"])]),
+            signed_fields(
+                &[("command", "tag_it"), ("tag", "a")],
+                &[("public_ids", &["x"])],
+            ),
             400,
             "Invalid command",
         ),
@@ -496,7 +514,10 @@ async fn bad_lifecycle_calls_are_cloudinary_shaped_4xx(backend: Backend) {
         ),
         (
             "context",
-            signed_fields(&[("command", "add"), ("context", "=v")], &[("public_ids", &["x"])]),
+            signed_fields(
+                &[("command", "add"), ("context", "=v")],
+                &[("public_ids", &["x"])],
+            ),
             400,
             "Invalid context",
         ),
@@ -507,11 +528,35 @@ async fn bad_lifecycle_calls_are_cloudinary_shaped_4xx(backend: Backend) {
         assert!(message.starts_with(start), "{action}: {message}");
     }
 
+    // A resource type Cloudinary does not have.
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in signed_fields(&[("public_id", "x")], &[]) {
+        form = form.text(name, value);
+    }
+    let response = app
+        .client
+        .post(app.url("/v1_1/demo/sound/destroy"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("request sent");
+    let (status, message) = error_of(response).await;
+    assert_eq!(
+        (status, message.as_str()),
+        (
+            400,
+            "Invalid resource_type: \"sound\" is not image, video or raw"
+        )
+    );
+
     // A parameter repeated, unsigned calls and a wrong signature.
     let mut repeated = signed_fields(&[("public_id", "x")], &[]);
     repeated.push(("public_id".into(), "y".into()));
     let (status, message) = error_of(app.post_form("destroy", repeated, None).await).await;
-    assert_eq!((status, message.as_str()), (400, "Invalid public_id: given more than once"));
+    assert_eq!(
+        (status, message.as_str()),
+        (400, "Invalid public_id: given more than once")
+    );
     let unsigned = vec![("public_id".to_owned(), "x".to_owned())];
     let (status, _) = error_of(app.post_form("destroy", unsigned, None).await).await;
     assert_eq!(status, 401);
@@ -529,16 +574,15 @@ async fn admin_lists_tags_by_prefix_page_by_page(backend: Backend) {
     let admin = AdminClient::new(&app.base_url);
 
     let all = json_ok(admin.get("/tags/image").await).await;
-    assert_eq!(
-        all,
-        json!({"tags": ["blue", "blurry", "bright", "red"]})
-    );
+    assert_eq!(all, json!({"tags": ["blue", "blurry", "bright", "red"]}));
     let first = json_ok(admin.get("/tags/image?prefix=b&max_results=2").await).await;
     assert_eq!(strings(&first["tags"]), ["blue", "blurry"]);
     let cursor = first["next_cursor"].as_str().expect("a next page");
     let second = json_ok(
         admin
-            .get(&format!("/tags/image?prefix=b&max_results=2&next_cursor={cursor}"))
+            .get(&format!(
+                "/tags/image?prefix=b&max_results=2&next_cursor={cursor}"
+            ))
             .await,
     )
     .await;
@@ -552,7 +596,10 @@ async fn admin_lists_tags_by_prefix_page_by_page(backend: Backend) {
     let (status, message) = error_of(admin.get("/tags/image?max_results=0").await).await;
     assert_eq!(status, 400, "{message}");
     let (status, message) = error_of(admin.get("/tags/image?direction=asc").await).await;
-    assert_eq!((status, message.starts_with("Invalid direction")), (400, true));
+    assert_eq!(
+        (status, message.starts_with("Invalid direction")),
+        (400, true)
+    );
 }
 
 async fn admin_lists_resources_by_tag_and_by_context(backend: Backend) {
@@ -616,7 +663,10 @@ async fn admin_lists_resources_by_tag_and_by_context(backend: Backend) {
     let by_key = json_ok(admin.get("/resources/image/context?key=verdict").await).await;
     assert_eq!(ids(&by_key), ["four", "two", "one"]);
     let (status, message) = error_of(admin.get("/resources/image/context?value=x").await).await;
-    assert_eq!((status, message.as_str()), (400, "Missing required parameter - key"));
+    assert_eq!(
+        (status, message.as_str()),
+        (400, "Missing required parameter - key")
+    );
 }
 
 async fn admin_deletes_resources_by_tag(backend: Backend) {
@@ -645,7 +695,10 @@ async fn admin_deletes_resources_by_tag(backend: Backend) {
         .await
         .expect("request sent");
     let (status, message) = error_of(refused).await;
-    assert_eq!((status, message.starts_with("Invalid keep_original")), (400, true));
+    assert_eq!(
+        (status, message.starts_with("Invalid keep_original")),
+        (400, true)
+    );
     assert_eq!(stored_ids(&app).await, ["c"]);
 }
 
@@ -683,7 +736,10 @@ async fn rename_away_during_explicit_leaves_no_analysis_under_either_name(backen
     let (response, renamed) = tokio::join!(analyse, rename);
 
     let (status, message) = error_of(response).await;
-    assert_eq!((status, message.as_str()), (404, "Resource not found - old"));
+    assert_eq!(
+        (status, message.as_str()),
+        (404, "Resource not found - old")
+    );
     assert_eq!(renamed["public_id"], "new");
     let stored = app.stored_asset("new").await;
     assert_eq!(
@@ -725,9 +781,22 @@ async fn rename_onto_during_explicit_analyses_the_asset_now_there(backend: Backe
     let (response, _) = tokio::join!(analyse, rename);
 
     let body = json_ok(response).await;
-    assert_eq!(body["asset_id"], incoming["asset_id"], "the asset now there");
-    for field in ["etag", "phash", "colors", "quality_analysis", "blurhash", "mime_type"] {
-        assert_eq!(body[field], reference[field], "{field} of the asset now stored");
+    assert_eq!(
+        body["asset_id"], incoming["asset_id"],
+        "the asset now there"
+    );
+    for field in [
+        "etag",
+        "phash",
+        "colors",
+        "quality_analysis",
+        "blurhash",
+        "mime_type",
+    ] {
+        assert_eq!(
+            body[field], reference[field],
+            "{field} of the asset now stored"
+        );
     }
     let stored = app.stored_asset("target").await;
     assert_eq!(stored.etag, incoming["etag"].as_str().unwrap());

@@ -24,12 +24,18 @@ async fn python_sdk_lifecycle(backend: Backend) {
 
 async fn node_sdk_lifecycle(backend: Backend) {
     let report = run(backend, Sdk::Node).await;
-    assert_eq!(report["rename_taken"]["error"]["http_code"], 400, "{report}");
+    assert_eq!(
+        report["rename_taken"]["error"]["http_code"], 400,
+        "{report}"
+    );
     assert_eq!(
         report["rename_taken"]["error"]["message"],
         "Resource already exists - lc/b"
     );
-    assert_eq!(report["rename_missing"]["error"]["http_code"], 404, "{report}");
+    assert_eq!(
+        report["rename_missing"]["error"]["http_code"], 404,
+        "{report}"
+    );
 }
 
 fn ids(listing: &Value) -> Vec<&str> {
