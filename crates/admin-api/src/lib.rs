@@ -38,6 +38,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
                 .configure(routes::upload_presets::routes),
         )
         .service(
+            behind_admin_checks("/v1_1/{cloud}/tags")
+                .route("/{resource_type}", web::get().to(routes::tags::list_tags)),
+        )
+        .service(
             behind_admin_checks("/v1_1/{cloud}/ping").route("", web::get().to(routes::ping::ping)),
         )
         // The Node SDK escapes its endpoint `resources/search` as one path

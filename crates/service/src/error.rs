@@ -157,6 +157,13 @@ impl From<store::StoreError> for ApiError {
                  nothing was stored, retry the request",
                 key.public_id
             )),
+            // 400, not 409: the Node SDK's upload client reads no 409 body.
+            exists @ store::StoreError::AlreadyExists(_) => {
+                ApiError::BadRequest(exists.to_string())
+            }
+            too_many @ store::StoreError::TooManyTags { .. } => {
+                ApiError::BadRequest(too_many.to_string())
+            }
             // A budget, like the admin API's: both SDKs read 420 as "rate limited".
             too_many @ (store::StoreError::TooManyVersions { .. }
             | store::StoreError::QueueFull { .. }) => ApiError::RateLimited(too_many.to_string()),

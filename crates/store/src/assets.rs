@@ -14,7 +14,8 @@ use common::{Config, StorageLocation};
 
 use crate::blob::{self, BlobError, BlobKey, BlobStore};
 use crate::db::repo::{VersionRecord, Written};
-use crate::db::{AssetRepo, Database};
+use crate::db::{AssetRepo, Database, Renamed};
+use crate::labels::{LabelEdit, LabelledQuery, OnTargetExists, TagPage, TagQuery};
 use crate::model::{
     Asset, AssetKey, AssetUpdate, DeleteOutcome, Ingested, ListQuery, NewAsset, OnExisting, Page,
     SweepReport,
@@ -259,6 +260,77 @@ impl Store {
     ) -> Result<DeleteOutcome, StoreError> {
         let deleted_blob = self.repo.delete_by_asset_id(asset_id, version_id).await?;
         Ok(self.after_row_delete(deleted_blob).await)
+    }
+
+    /// Renames the asset at `from` to `to` (same resource type): one
+    /// transaction moves the row with its asset_id, version_id, original and
+    /// analyses; an asset at `to` is refused (`StoreError::AlreadyExists`) or,
+    /// with [`OnTargetExists::Replace`], deleted with it (its blob after the
+    /// commit). `NotFound` if `from` does not exist. Renaming to itself
+    /// returns the asset unchanged.
+    pub async fn rename(
+        &self,
+        from: &AssetKey,
+        to: &AssetKey,
+        on_exists: OnTargetExists,
+    ) -> Result<Asset, StoreError> {
+        if from == to {
+            return self.get(from).await;
+        }
+        let now = chrono::Utc::now().timestamp();
+        let Renamed {
+            asset,
+            replaced_blob_key,
+        } = self.repo.rename(from, to, on_exists, now).await?;
+        if replaced_blob_key.is_some() {
+            self.after_row_delete(replaced_blob_key).await;
+        }
+        Ok(asset)
+    }
+
+    /// Applies `edit` to each existing asset of `keys`, all in one
+    /// transaction or none (`StoreError::TooManyTags` past the limit).
+    /// Returns the public_ids changed, in the order asked, each once.
+    pub async fn edit_labels(
+        &self,
+        keys: &[AssetKey],
+        edit: &LabelEdit,
+    ) -> Result<Vec<String>, StoreError> {
+        let changed = self.repo.edit_labels(keys, edit).await?;
+        let mut seen = std::collections::BTreeSet::new();
+        Ok(keys
+            .iter()
+            .filter(|key| changed.contains(*key) && seen.insert(*key))
+            .map(|key| key.public_id.clone())
+            .collect())
+    }
+
+    /// One page of the distinct tags in use, in code point order.
+    /// `StoreError::InvalidCursor` for a cursor this store did not hand out.
+    pub async fn tags(&self, query: &TagQuery) -> Result<TagPage, StoreError> {
+        self.repo.list_tags(query).await
+    }
+
+    /// One page of the assets with a tag or context entry, newest first.
+    pub async fn list_labelled(&self, query: &LabelledQuery) -> Result<Page, StoreError> {
+        self.repo.list_labelled(query).await
+    }
+
+    /// Deletes up to `limit` assets of `resource_type` carrying `tag` (rows,
+    /// then blobs); returns their keys and whether tagged assets remain.
+    pub async fn delete_tagged(
+        &self,
+        resource_type: &str,
+        tag: &str,
+        limit: u32,
+    ) -> Result<(Vec<AssetKey>, bool), StoreError> {
+        let (deleted, more) = self.repo.delete_tagged(resource_type, tag, limit).await?;
+        let mut keys = Vec::with_capacity(deleted.len());
+        for (key, blob_key) in deleted {
+            self.after_row_delete(Some(blob_key)).await;
+            keys.push(key);
+        }
+        Ok((keys, more))
     }
 
     /// Once a row is deleted, its blob goes; `None`: there was no row.

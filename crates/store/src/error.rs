@@ -33,6 +33,13 @@ pub enum StoreError {
          files may wait at once. Retry later"
     )]
     QueueFull { max_jobs: u64, max_bytes: u64 },
+    /// A rename's target is taken and the call did not ask to overwrite it.
+    #[error("Resource already exists - {}", .0.public_id)]
+    AlreadyExists(AssetKey),
+    /// A tag edit would leave an asset with more tags than Cloudinary allows
+    /// (`labels::MAX_TAGS_PER_ASSET`). Nothing was written.
+    #[error("Too many tags on {}: an asset carries at most {max}", .key.public_id)]
+    TooManyTags { key: AssetKey, max: usize },
     #[error("unsupported DATABASE_URL: expected postgres:// or sqlite:")]
     UnsupportedDatabase,
     #[error("database: {0}")]
@@ -55,7 +62,11 @@ impl StoreError {
     pub fn is_client_error(&self) -> bool {
         matches!(
             self,
-            StoreError::NotFound(_) | StoreError::InvalidCursor | StoreError::Search(_)
+            StoreError::NotFound(_)
+                | StoreError::InvalidCursor
+                | StoreError::Search(_)
+                | StoreError::AlreadyExists(_)
+                | StoreError::TooManyTags { .. }
         )
     }
 }

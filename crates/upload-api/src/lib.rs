@@ -58,6 +58,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         web::post().to(routes::delete_by_token::delete_with_token),
     ))
     .route(
+        "/v1_1/{cloud}/{resource_type}/destroy",
+        web::post().to(routes::destroy::destroy),
+    )
+    .route(
+        "/v1_1/{cloud}/{resource_type}/rename",
+        web::post().to(routes::rename::rename),
+    )
+    .route(
+        "/v1_1/{cloud}/{resource_type}/tags",
+        web::post().to(routes::tags::tags),
+    )
+    .route(
+        "/v1_1/{cloud}/{resource_type}/context",
+        web::post().to(routes::context::context),
+    )
+    .route(
         "/{cloud}/{resource_type:image|video|raw}/{type}/{tail:.+}",
         web::get().to(routes::deliver::deliver),
     )

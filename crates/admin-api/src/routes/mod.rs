@@ -1,12 +1,14 @@
 //! One module per endpoint, all under `/v1_1/{cloud}/resources` but `ping`.
 
 pub mod by_asset_id;
+pub mod by_label;
 pub mod delete;
 pub mod details;
 pub mod list;
 pub mod ping;
 pub mod search;
 pub mod similar;
+pub mod tags;
 pub mod update;
 pub mod upload_presets;
 
@@ -48,6 +50,20 @@ pub fn resources(cfg: &mut web::ServiceConfig) {
         .route(
             "/{resource_type}/similar",
             web::get().to(similar::similar_resources),
+        )
+        // Before `/{resource_type}/{type}[/{public_id}]`, which would take
+        // `tags` and `context` for delivery types.
+        .route(
+            "/{resource_type}/tags/{tag:.+}",
+            web::get().to(by_label::resources_by_tag),
+        )
+        .route(
+            "/{resource_type}/tags/{tag:.+}",
+            web::delete().to(by_label::delete_resources_by_tag),
+        )
+        .route(
+            "/{resource_type}/context",
+            web::get().to(by_label::resources_by_context),
         )
         .route(
             "/{resource_type}/{type}",

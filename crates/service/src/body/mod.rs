@@ -48,8 +48,9 @@ use crate::ApiError;
 use fields::FieldSink;
 
 /// Fields (text parameters and the file) one request may carry. The SDKs
-/// send fewer than 40; the admin API's longest list is 100 public_ids.
-pub const MAX_FIELDS: usize = 1000;
+/// send fewer than 40 but for the `tags` and `context` calls: up to 1,000
+/// public_ids (Cloudinary's limit) and the call's own fields.
+pub const MAX_FIELDS: usize = 1100;
 /// Names and values of all text parameters together.
 pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
 /// One text value (a text `file` is capped by the file size instead).

@@ -2,6 +2,7 @@
 
 mod delete_token;
 mod ingest;
+pub mod lifecycle;
 mod reextract;
 pub mod similar;
 

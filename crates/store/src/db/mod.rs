@@ -3,6 +3,7 @@
 //! schema files under `migrations/<kind>/` differ.
 
 mod by_asset_id;
+mod lifecycle;
 pub(crate) mod repo;
 mod row;
 
@@ -15,6 +16,7 @@ use sqlx::Connection;
 
 use crate::StoreError;
 
+pub(crate) use lifecycle::Renamed;
 pub(crate) use repo::AssetRepo;
 pub(crate) use row::{AssetRow, COLUMNS};
 

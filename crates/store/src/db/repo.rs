@@ -33,7 +33,7 @@ pub(crate) const MAX_VERSION_LEAD: i64 = 10;
 /// The version number of an overwrite at unix second `now` of a public_id
 /// whose current version is `previous`: the clock, unless that would not be
 /// newer than `previous`.
-fn next_version(now: i64, previous: i64) -> i64 {
+pub(crate) fn next_version(now: i64, previous: i64) -> i64 {
     now.max(previous + 1)
 }
 
@@ -359,11 +359,11 @@ enum Param {
     Int64(i64),
 }
 
-fn encode_cursor(version: i64, id: i64) -> String {
+pub(crate) fn encode_cursor(version: i64, id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("{version}:{id}"))
 }
 
-fn decode_cursor(cursor: &str) -> Result<(i64, i64), StoreError> {
+pub(crate) fn decode_cursor(cursor: &str) -> Result<(i64, i64), StoreError> {
     let text = URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()

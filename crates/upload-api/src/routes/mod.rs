@@ -1,8 +1,12 @@
 //! One module per endpoint.
 
+pub mod context;
 pub mod delete_by_token;
 pub mod deliver;
+pub mod destroy;
 pub mod explicit;
+pub mod rename;
+pub mod tags;
 pub mod upload;
 
 use actix_web::{web, HttpRequest};
@@ -16,7 +20,9 @@ use service::resource::PublicBase;
 use service::{ApiError, AppState};
 use store::Asset;
 
-use crate::auth::{verify_before_file, Caller};
+use service::params::supported::{refuse_unsupported, TRANSPORT};
+
+use crate::auth::{authenticate, verify_before_file, Caller};
 use crate::source::RemoteFetcher;
 
 /// Reads an upload or explicit body under the decoder's caps. A multipart
@@ -50,6 +56,27 @@ async fn read_body(
         before_file,
     )
     .await
+}
+
+/// Reads and authenticates a signed call that carries no file (`destroy`,
+/// `rename`, `tags`, `context`), refusing any parameter outside `own` and
+/// the transport ones.
+async fn read_signed_call(
+    state: &AppState,
+    request: &HttpRequest,
+    payload: web::Payload,
+    own: &[&str],
+) -> Result<Params, ApiError> {
+    let credentials = &state.config.credentials;
+    let now = unix_now();
+    let before_file = |params: &Params| verify_before_file(params, credentials, now);
+    let form = body::read_upload(request.headers(), payload, 0, &before_file).await?;
+    if form.file.is_some() {
+        return Err(ApiError::invalid_parameter("file", "this call takes none"));
+    }
+    authenticate(request, &form.params, credentials, now)?;
+    refuse_unsupported(&form.params, &[TRANSPORT, own])?;
+    Ok(form.params)
 }
 
 /// Requests name our cloud in their path; any other is refused as an

@@ -1,0 +1,26 @@
+//! `POST /v1_1/{cloud}/{resource_type}/tags`: signed; `command` add, remove,
+//! replace, remove_all or set_exclusive, `tag`, `public_ids[]`, `type`.
+//! Answers `{"public_ids": [...]}`: the assets changed.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+use service::ops::lifecycle::{edit_labels, LabelCall};
+use service::{ApiError, AppState};
+
+use super::{check_cloud, read_signed_call};
+
+const OWN: &[&str] = &["command", "tag", "public_ids", "type"];
+
+pub async fn tags(
+    path: web::Path<(String, String)>,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (cloud, resource_type) = path.into_inner();
+    check_cloud(&state, &cloud)?;
+    let params = read_signed_call(&state, &request, payload, OWN).await?;
+    let call = LabelCall::tags(&resource_type, &params)?;
+    let public_ids = edit_labels(&state, &call).await?;
+    Ok(HttpResponse::Ok().json(json!({ "public_ids": public_ids })))
+}
