@@ -29,6 +29,8 @@ const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
 const DEFAULT_ANALYSIS_MEMORY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 const DEFAULT_NOTIFICATION_BACKOFF_MS: u64 = 1_000;
 const DEFAULT_JOB_LEASE_SECS: u64 = 60;
+/// A chunked upload whose next part has not come for a day is dropped.
+const DEFAULT_CHUNK_EXPIRY_SECS: u64 = 24 * 60 * 60;
 /// Pages OCR reads from one multi-page TIFF or PDF: 20 scanned pages take
 /// about a minute on one core.
 const DEFAULT_OCR_MAX_PAGES: u32 = 20;
@@ -76,6 +78,9 @@ pub struct Config {
     /// `ASSAY_JOB_LEASE_SECS`: how long a queued job claimed by a worker that
     /// stopped renewing its claim (a killed process) stays with it.
     pub job_lease_secs: u64,
+    /// `ASSAY_CHUNK_EXPIRY_SECS`: how long a chunked upload (`upload_large`)
+    /// waits for its next part before it and its parts are dropped.
+    pub chunk_expiry_secs: u64,
 }
 
 /// The account's credentials. The secret is a [`SecretString`], so `Debug`
@@ -265,6 +270,8 @@ impl Config {
             DEFAULT_NOTIFICATION_BACKOFF_MS,
         )?;
         let job_lease_secs = parse_number(&var, "ASSAY_JOB_LEASE_SECS", DEFAULT_JOB_LEASE_SECS)?;
+        let chunk_expiry_secs =
+            parse_number(&var, "ASSAY_CHUNK_EXPIRY_SECS", DEFAULT_CHUNK_EXPIRY_SECS)?;
 
         Ok(Config {
             listen,
@@ -283,6 +290,7 @@ impl Config {
             signature_algorithm,
             notification_backoff_ms,
             job_lease_secs,
+            chunk_expiry_secs,
         })
     }
 }
@@ -454,6 +462,14 @@ mod tests {
             .map(ToString::to_string)
             .collect();
         assert_eq!(allowed, ["10.0.0.0/8", "127.0.0.1/32", "fd00::/8"]);
+    }
+
+    #[test]
+    fn chunked_uploads_expire_after_a_day_unless_configured() {
+        assert_eq!(config_from(&[]).unwrap().chunk_expiry_secs, 86_400);
+        let config = config_from(&[("ASSAY_CHUNK_EXPIRY_SECS", "600")]).unwrap();
+        assert_eq!(config.chunk_expiry_secs, 600);
+        assert!(config_from(&[("ASSAY_CHUNK_EXPIRY_SECS", "soon")]).is_err());
     }
 
     #[test]

@@ -158,9 +158,33 @@ fn each_language_is_read_as_well_as_the_tesseract_command_and_not_as_english() {
 
 /// Swedish words with å, ä and ö, and the page they are rendered on.
 const SWEDISH_WORDS: &[&str] = &[
-    "Sjön", "ligger", "stilla", "mörka", "skogen", "Många", "båtar", "väntar", "på",
-    "våren", "Fåglarna", "sjunger", "högt", "över", "gröna", "ängarna", "Älgen", "går",
-    "långsamt", "genom", "snön", "Både", "barn", "vuxna", "äter", "blåbär", "sommaren",
+    "Sjön",
+    "ligger",
+    "stilla",
+    "mörka",
+    "skogen",
+    "Många",
+    "båtar",
+    "väntar",
+    "på",
+    "våren",
+    "Fåglarna",
+    "sjunger",
+    "högt",
+    "över",
+    "gröna",
+    "ängarna",
+    "Älgen",
+    "går",
+    "långsamt",
+    "genom",
+    "snön",
+    "Både",
+    "barn",
+    "vuxna",
+    "äter",
+    "blåbär",
+    "sommaren",
 ];
 
 /// Without Debian's `tesseract-ocr-swe` (the image installs the script packs,
@@ -180,7 +204,9 @@ fn swedish_is_read_with_its_letters_even_without_its_own_pack() {
     render_page(text, &path);
     let page = std::fs::read(&path).unwrap();
 
-    let model = extract::ocr::Language::from_tag("sv").unwrap().traineddata();
+    let model = extract::ocr::Language::from_tag("sv")
+        .unwrap()
+        .traineddata();
     println!("adv_ocr:sv reads with the model {model:?}");
     assert!(
         ["swe", "Latin", "script/Latin"].contains(&model.as_str()),
@@ -193,7 +219,10 @@ fn swedish_is_read_with_its_letters_even_without_its_own_pack() {
     );
     let found: Vec<&str> = swedish.data[0].text_annotations[1..]
         .iter()
-        .map(|a| a.description.trim_matches(|c: char| c.is_ascii_punctuation()))
+        .map(|a| {
+            a.description
+                .trim_matches(|c: char| c.is_ascii_punctuation())
+        })
         .collect();
     let with_diacritics: Vec<&str> = SWEDISH_WORDS
         .iter()

@@ -4,6 +4,7 @@
 //! the end-to-end tests all serve them through `service::server::http_server`.
 
 mod auth;
+mod chunked;
 mod jobs;
 pub mod routes;
 pub mod source;
@@ -31,7 +32,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         };
     // Mounting runs once per HTTP worker thread; the queue workers run once
     // per process (per app state).
-    state.start_once(|| jobs::start(state, fetcher));
+    state.start_once(|| {
+        jobs::start(state, fetcher);
+        chunked::start_sweeper(state);
+    });
     cfg.route(
         "/v1_1/{cloud}/{resource_type}/upload",
         web::post().to(routes::upload::upload),

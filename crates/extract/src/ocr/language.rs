@@ -314,9 +314,14 @@ mod tests {
             }
         }
         for (alias, canonical) in ALIASES {
-            assert!(Language::from_tag(canonical).is_some(), "{alias} -> {canonical}");
             assert!(
-                !LANGUAGES.iter().any(|(tag, _, _)| tag.eq_ignore_ascii_case(alias)),
+                Language::from_tag(canonical).is_some(),
+                "{alias} -> {canonical}"
+            );
+            assert!(
+                !LANGUAGES
+                    .iter()
+                    .any(|(tag, _, _)| tag.eq_ignore_ascii_case(alias)),
                 "{alias} is an alias and a language"
             );
         }
@@ -325,8 +330,15 @@ mod tests {
     #[test]
     fn the_script_model_stands_in_only_for_a_missing_language_model() {
         let swedish = Language::from_tag("sv").unwrap();
-        assert_eq!(swedish.model_in(&|m: &str| m == "script/Latin"), "script/Latin");
-        assert_eq!(swedish.model_in(&|m: &str| m == "Latin"), "Latin", "Debian's");
+        assert_eq!(
+            swedish.model_in(&|m: &str| m == "script/Latin"),
+            "script/Latin"
+        );
+        assert_eq!(
+            swedish.model_in(&|m: &str| m == "Latin"),
+            "Latin",
+            "Debian's"
+        );
         assert_eq!(
             swedish.model_in(&|m: &str| m == "swe" || m == "script/Latin"),
             "swe"
@@ -344,11 +356,39 @@ mod tests {
         // The `tesseract-ocr-script-*` packs runtime.txt installs, by the
         // model file each one holds.
         let packaged = [
-            "Arabic", "Armenian", "Bengali", "Canadian_Aboriginal", "Cherokee", "Cyrillic",
-            "Devanagari", "Ethiopic", "Fraktur", "Georgian", "Greek", "Gujarati", "Gurmukhi",
-            "HanS", "HanT", "Hangul", "Hebrew", "Japanese", "Kannada", "Khmer", "Lao", "Latin",
-            "Malayalam", "Myanmar", "Oriya", "Sinhala", "Syriac", "Tamil", "Telugu", "Thaana",
-            "Thai", "Tibetan", "Vietnamese",
+            "Arabic",
+            "Armenian",
+            "Bengali",
+            "Canadian_Aboriginal",
+            "Cherokee",
+            "Cyrillic",
+            "Devanagari",
+            "Ethiopic",
+            "Fraktur",
+            "Georgian",
+            "Greek",
+            "Gujarati",
+            "Gurmukhi",
+            "HanS",
+            "HanT",
+            "Hangul",
+            "Hebrew",
+            "Japanese",
+            "Kannada",
+            "Khmer",
+            "Lao",
+            "Latin",
+            "Malayalam",
+            "Myanmar",
+            "Oriya",
+            "Sinhala",
+            "Syriac",
+            "Tamil",
+            "Telugu",
+            "Thaana",
+            "Thai",
+            "Tibetan",
+            "Vietnamese",
         ];
         for (tag, _, script) in LANGUAGES {
             assert!(packaged.contains(script), "{tag}: {script}");

@@ -35,6 +35,7 @@ mod analyses;
 mod async_jobs;
 mod async_restart;
 mod bad_input_campaign;
+mod chunked_upload;
 mod delete_tokens;
 mod delivery;
 mod explicit;
