@@ -51,7 +51,8 @@ RUN ldconfig \
  && ldconfig -p | grep -q 'libtesseract\.so\.5 ' \
  && ldconfig -p | grep -q 'libonnxruntime\.so\.1 ' \
  && test -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata \
- && test -f /usr/share/tesseract-ocr/5/tessdata/osd.traineddata
+ && test -f /usr/share/tesseract-ocr/5/tessdata/osd.traineddata \
+ && test -f /usr/share/tesseract-ocr/5/tessdata/Latin.traineddata
 USER 10001:10001
 # `assay serve`'s embedded defaults (SQLite, blobs) are relative to here.
 WORKDIR /var/lib/assay

@@ -35,6 +35,8 @@ const DEFAULT_JOB_RETENTION_SECS: u64 = 7 * 24 * 3600;
 const DEFAULT_ASYNC_QUEUE_JOBS: u64 = 1_000;
 /// Five 100 MB originals; the staged files live in the blob store.
 const DEFAULT_ASYNC_QUEUE_BYTES: u64 = 512 * 1024 * 1024;
+/// A chunked upload whose next part has not come for a day is dropped.
+const DEFAULT_CHUNK_EXPIRY_SECS: u64 = 24 * 60 * 60;
 /// Pages OCR reads from one multi-page TIFF or PDF: 20 scanned pages take
 /// about a minute on one core.
 const DEFAULT_OCR_MAX_PAGES: u32 = 20;
@@ -93,6 +95,9 @@ pub struct Config {
     /// `ASSAY_CORS_ORIGINS`: the origins whose pages may call the upload
     /// API's browser routes (`*` by default).
     pub cors_origins: CorsOrigins,
+    /// `ASSAY_CHUNK_EXPIRY_SECS`: how long a chunked upload (`upload_large`)
+    /// waits for its next part before it and its parts are dropped.
+    pub chunk_expiry_secs: u64,
 }
 
 /// The account's credentials. The secret is a [`SecretString`], so `Debug`
@@ -289,6 +294,8 @@ impl Config {
         let async_queue_bytes =
             parse_number(&var, "ASSAY_ASYNC_QUEUE_BYTES", DEFAULT_ASYNC_QUEUE_BYTES)?;
         let cors_origins = parse_var(&var, "ASSAY_CORS_ORIGINS", "*", CorsOrigins::parse)?;
+        let chunk_expiry_secs =
+            parse_number(&var, "ASSAY_CHUNK_EXPIRY_SECS", DEFAULT_CHUNK_EXPIRY_SECS)?;
 
         Ok(Config {
             listen,
@@ -311,6 +318,7 @@ impl Config {
             async_queue_jobs,
             async_queue_bytes,
             cors_origins,
+            chunk_expiry_secs,
         })
     }
 }
@@ -482,6 +490,14 @@ mod tests {
             .map(ToString::to_string)
             .collect();
         assert_eq!(allowed, ["10.0.0.0/8", "127.0.0.1/32", "fd00::/8"]);
+    }
+
+    #[test]
+    fn chunked_uploads_expire_after_a_day_unless_configured() {
+        assert_eq!(config_from(&[]).unwrap().chunk_expiry_secs, 86_400);
+        let config = config_from(&[("ASSAY_CHUNK_EXPIRY_SECS", "600")]).unwrap();
+        assert_eq!(config.chunk_expiry_secs, 600);
+        assert!(config_from(&[("ASSAY_CHUNK_EXPIRY_SECS", "soon")]).is_err());
     }
 
     #[test]

@@ -155,3 +155,107 @@ fn each_language_is_read_as_well_as_the_tesseract_command_and_not_as_english() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Swedish words with å, ä and ö, and the page they are rendered on.
+const SWEDISH_WORDS: &[&str] = &[
+    "Sjön",
+    "ligger",
+    "stilla",
+    "mörka",
+    "skogen",
+    "Många",
+    "båtar",
+    "väntar",
+    "på",
+    "våren",
+    "Fåglarna",
+    "sjunger",
+    "högt",
+    "över",
+    "gröna",
+    "ängarna",
+    "Älgen",
+    "går",
+    "långsamt",
+    "genom",
+    "snön",
+    "Både",
+    "barn",
+    "vuxna",
+    "äter",
+    "blåbär",
+    "sommaren",
+];
+
+/// Without Debian's `tesseract-ocr-swe` (the image installs the script packs,
+/// not every language's), `adv_ocr:sv` reads the page with the Latin script
+/// model: the request succeeds and the words with å, ä and ö come back as
+/// written.
+#[test]
+fn swedish_is_read_with_its_letters_even_without_its_own_pack() {
+    let text = "Sjön ligger stilla i den mörka skogen.\n\
+                Många båtar väntar på våren.\n\
+                Fåglarna sjunger högt över de gröna ängarna.\n\
+                Älgen går långsamt genom snön.\n\
+                Både barn och vuxna äter blåbär på sommaren.";
+    let dir = std::env::temp_dir().join(format!("assay-ocr-swedish-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sv.png");
+    render_page(text, &path);
+    let page = std::fs::read(&path).unwrap();
+
+    let model = extract::ocr::Language::from_tag("sv")
+        .unwrap()
+        .traineddata();
+    println!("adv_ocr:sv reads with the model {model:?}");
+    assert!(
+        ["swe", "Latin", "script/Latin"].contains(&model.as_str()),
+        "{model}"
+    );
+    let swedish = read(&page, "adv_ocr:sv");
+    assert_eq!(
+        swedish.data[0].text_annotations[0].locale.as_deref(),
+        Some("sv")
+    );
+    let found: Vec<&str> = swedish.data[0].text_annotations[1..]
+        .iter()
+        .map(|a| {
+            a.description
+                .trim_matches(|c: char| c.is_ascii_punctuation())
+        })
+        .collect();
+    let with_diacritics: Vec<&str> = SWEDISH_WORDS
+        .iter()
+        .copied()
+        .filter(|w| w.contains(['å', 'ä', 'ö', 'Å', 'Ä', 'Ö']))
+        .collect();
+    let missing: Vec<&str> = with_diacritics
+        .iter()
+        .copied()
+        .filter(|w| !found.contains(w))
+        .collect();
+    println!("read: {found:?}");
+    assert!(
+        missing.len() <= 1,
+        "words with å, ä, ö not read as written: {missing:?} (read {found:?})"
+    );
+    let english = read(&page, "adv_ocr:en");
+    let english_found: Vec<&str> = english.data[0].text_annotations[1..]
+        .iter()
+        .map(|a| a.description.as_str())
+        .collect();
+    assert!(
+        with_diacritics
+            .iter()
+            .filter(|w| english_found.iter().any(|f| f.contains(*w)))
+            .count()
+            < with_diacritics.len() / 2,
+        "read as English the letters survive too: {english_found:?}"
+    );
+    let (matched, expected) = word_recall(SWEDISH_WORDS.iter().copied(), found.iter().copied());
+    assert!(
+        matched as f64 / expected as f64 >= MIN_RECALL_OF_COMMAND,
+        "{matched} of {expected} words read: {found:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -81,6 +81,11 @@ impl Store {
         }
     }
 
+    /// Chunked uploads in progress, in this store's database and blob store.
+    pub fn chunked_uploads(&self) -> crate::chunks::ChunkedUploads {
+        crate::chunks::ChunkedUploads::new(self.database().clone(), self.blobs.clone())
+    }
+
     /// The pool, for modules that keep their own tables.
     pub fn database(&self) -> &Database {
         self.repo.database()

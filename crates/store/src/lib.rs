@@ -10,6 +10,7 @@
 mod analysis;
 mod assets;
 pub mod blob;
+pub mod chunks;
 pub mod db;
 pub mod delete_tokens;
 mod error;

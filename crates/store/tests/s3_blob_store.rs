@@ -268,3 +268,54 @@ async fn opening_an_s3_location_reads_the_aws_variables_the_deployment_sets() {
         .unwrap();
     assert_eq!(raw.bytes().await.unwrap(), "configured");
 }
+
+/// A chunked upload's parts live in S3 as blobs of their own and come back
+/// streamed, in order, into the assembled file; discarding the upload
+/// removes them. The session rows are in the database (both kinds).
+#[tokio::test]
+async fn a_chunked_uploads_parts_are_stored_and_streamed_back_from_s3() {
+    use store::chunks::{ChunkSession, ChunkedUploads, NextPart};
+    use store::testing::{Backend, Sandbox};
+
+    let (_server, blobs) = blob_store_on_fresh_server("chunks").await;
+    let blobs: Arc<dyn BlobStore> = Arc::new(blobs);
+    // Parts larger than one network buffer, each its own byte pattern.
+    let part = |n: u8| Bytes::from(vec![n; 3 * 1024 * 1024 + usize::from(n)]);
+    for backend in Backend::ALL {
+        let sandbox = Sandbox::new(backend).await;
+        let database = sandbox.store().await.unwrap().database().clone();
+        let uploads = ChunkedUploads::new(database, blobs.clone());
+        let (first, second) = (part(1), part(2));
+        let session = ChunkSession {
+            upload_id: format!("s3-{backend}"),
+            resource_type: "image".into(),
+            params_sha256: "0".repeat(64),
+            requested_public_id: None,
+            public_id: "big".into(),
+            original_filename: None,
+            total_bytes: None,
+            received_bytes: first.len() as u64,
+            expires_at: i64::MAX,
+        };
+        assert!(uploads.begin(&session, first.clone()).await.unwrap());
+        let next = NextPart {
+            first_byte: first.len() as u64,
+            data: second.clone(),
+            total_bytes: Some((first.len() + second.len()) as u64),
+            expires_at: i64::MAX,
+        };
+        assert!(uploads.append(&session.upload_id, next).await.unwrap());
+        assert_eq!(blobs.list().await.unwrap().len(), 2, "{backend}");
+
+        let mut assembled = Vec::new();
+        let written = uploads
+            .assemble_into(&session.upload_id, &mut assembled)
+            .await
+            .unwrap();
+        assert_eq!(written as usize, first.len() + second.len());
+        assert_eq!(assembled, [first, second].concat(), "{backend}");
+
+        uploads.discard(&session.upload_id).await.unwrap();
+        assert!(blobs.list().await.unwrap().is_empty(), "{backend}");
+    }
+}

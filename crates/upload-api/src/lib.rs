@@ -4,6 +4,7 @@
 //! the end-to-end tests all serve them through `service::server::http_server`.
 
 mod auth;
+mod chunked;
 mod cors;
 mod jobs;
 pub mod notifications;
@@ -34,7 +35,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         };
     // Mounting runs once per HTTP worker thread; the queue workers run once
     // per process (per app state).
-    state.start_once(|| jobs::start(state, fetcher));
+    state.start_once(|| {
+        jobs::start(state, fetcher);
+        chunked::start_sweeper(state);
+    });
     // Browsers call upload and delete_by_token directly: those answer CORS.
     let origins = &config.cors_origins;
     cfg.service(browser_route(

@@ -11,6 +11,7 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use tokio::io::AsyncWrite;
 
 use super::{BlobEntry, BlobError, BlobKey, BlobStore};
 
@@ -68,6 +69,23 @@ impl BlobStore for FsBlobStore {
             }
             Err(e) => Err(io_error(format!("reading blob {key}"), e)),
         }
+    }
+
+    async fn copy_into(
+        &self,
+        key: &BlobKey,
+        out: &mut (dyn AsyncWrite + Send + Unpin),
+    ) -> Result<u64, BlobError> {
+        let mut file = match tokio::fs::File::open(self.path_of(key)).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(BlobError::NotFound(key.to_string()))
+            }
+            Err(e) => return Err(io_error(format!("reading blob {key}"), e)),
+        };
+        tokio::io::copy(&mut file, out)
+            .await
+            .map_err(|e| io_error(format!("copying blob {key}"), e))
     }
 
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
@@ -211,6 +229,24 @@ mod tests {
             .unwrap()
             .count();
         assert_eq!(temporaries, 0, "the temporary file was renamed, not copied");
+    }
+
+    #[tokio::test]
+    async fn a_blob_is_copied_into_a_writer_and_a_missing_one_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(dir.path()).await;
+        let key = BlobKey::parse("ab/cd/part").unwrap();
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        store.put(&key, Bytes::from(data.clone())).await.unwrap();
+
+        let mut out = Vec::new();
+        assert_eq!(store.copy_into(&key, &mut out).await.unwrap(), 200_000);
+        assert_eq!(out, data);
+        let missing = BlobKey::parse("ab/cd/none").unwrap();
+        assert!(matches!(
+            store.copy_into(&missing, &mut out).await,
+            Err(BlobError::NotFound(_))
+        ));
     }
 
     #[tokio::test]

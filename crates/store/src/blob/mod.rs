@@ -13,6 +13,7 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use bytes::Bytes;
 use common::StorageLocation;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 pub use crate::error::BlobError;
 pub use fs::FsBlobStore;
@@ -74,6 +75,20 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
     /// The whole blob; `BlobError::NotFound` when absent.
     async fn get(&self, key: &BlobKey) -> Result<Bytes, BlobError>;
 
+    /// Writes the blob to `out` a piece at a time, so a large blob is never
+    /// whole in memory (chunked uploads assemble their parts with it).
+    /// Returns the bytes written; `BlobError::NotFound` when absent. The
+    /// default reads the whole blob; both backends stream.
+    async fn copy_into(
+        &self,
+        key: &BlobKey,
+        out: &mut (dyn AsyncWrite + Send + Unpin),
+    ) -> Result<u64, BlobError> {
+        let data = self.get(key).await?;
+        write_out(out, &data, key).await?;
+        Ok(data.len() as u64)
+    }
+
     /// Removes the blob; removing an absent blob is not an error.
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError>;
 
@@ -88,6 +103,18 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
 
     /// Fails when the backend cannot be reached or written.
     async fn health(&self) -> Result<(), BlobError>;
+}
+
+/// Writes one piece of blob `key` to a [`BlobStore::copy_into`] target.
+async fn write_out(
+    out: &mut (dyn AsyncWrite + Send + Unpin),
+    data: &[u8],
+    key: &BlobKey,
+) -> Result<(), BlobError> {
+    out.write_all(data).await.map_err(|source| BlobError::Io {
+        context: format!("copying blob {key}"),
+        source,
+    })
 }
 
 /// Opens the blob store that `ASSAY_STORAGE` names.

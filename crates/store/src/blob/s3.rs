@@ -15,6 +15,7 @@ use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, PutPayload};
+use tokio::io::AsyncWrite;
 
 use super::{BlobEntry, BlobError, BlobKey, BlobStore};
 
@@ -84,6 +85,26 @@ impl BlobStore for S3BlobStore {
             Err(e) => return Err(object_error(e)),
         };
         result.bytes().await.map_err(object_error)
+    }
+
+    async fn copy_into(
+        &self,
+        key: &BlobKey,
+        out: &mut (dyn AsyncWrite + Send + Unpin),
+    ) -> Result<u64, BlobError> {
+        let mut pieces = match self.objects.get(&Self::path_of(key)).await {
+            Ok(result) => result.into_stream(),
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(BlobError::NotFound(key.to_string()))
+            }
+            Err(e) => return Err(object_error(e)),
+        };
+        let mut written = 0;
+        while let Some(piece) = pieces.try_next().await.map_err(object_error)? {
+            super::write_out(out, &piece, key).await?;
+            written += piece.len() as u64;
+        }
+        Ok(written)
     }
 
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
@@ -158,6 +179,22 @@ mod tests {
             .collect();
         assert_eq!(listed, [key]);
         store.health().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_blob_is_streamed_into_a_writer() {
+        let store = S3BlobStore::with_object_store(Arc::new(InMemory::new()), "s3://test", "p");
+        let key = BlobKey::parse("ab/cd/part").unwrap();
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+        store.put(&key, Bytes::from(data.clone())).await.unwrap();
+        let mut out = Vec::new();
+        assert_eq!(store.copy_into(&key, &mut out).await.unwrap(), 300_000);
+        assert_eq!(out, data);
+        let missing = BlobKey::parse("ab/cd/none").unwrap();
+        assert!(matches!(
+            store.copy_into(&missing, &mut out).await,
+            Err(BlobError::NotFound(_))
+        ));
     }
 
     #[tokio::test]

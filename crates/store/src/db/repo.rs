@@ -319,10 +319,12 @@ impl AssetRepo {
     /// True when some row refers to this blob.
     pub async fn references_blob(&self, blob_key: &str) -> Result<bool, StoreError> {
         let found: Option<i64> = with_pool!(&self.db, pool => {
-            // Staged async originals (`jobs.file_key`) are referenced too.
+            // Staged async originals (`jobs.file_key`) and chunked uploads'
+            // parts are referenced too (every column BIGINT).
             sqlx::query_scalar(
                 "SELECT id FROM assets WHERE blob_key = $1 \
-                 UNION ALL SELECT id FROM jobs WHERE file_key = $1 LIMIT 1",
+                 UNION ALL SELECT id FROM jobs WHERE file_key = $1 \
+                 UNION ALL SELECT first_byte FROM chunked_upload_parts WHERE blob_key = $1 LIMIT 1",
             )
                 .bind(blob_key)
                 .fetch_optional(pool).await?

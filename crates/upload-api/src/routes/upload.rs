@@ -17,6 +17,7 @@ use service::{ApiError, AppState};
 
 use super::{check_cloud, read_body, sign_response, unix_now, Reply};
 use crate::auth::{authenticate_upload, Caller};
+use crate::chunked::{self, PartHeaders, Received};
 use crate::jobs;
 use crate::source::{self, RemoteFetcher};
 
@@ -59,7 +60,25 @@ pub async fn upload(
     let file = form
         .file
         .ok_or_else(|| ApiError::missing_parameter("file"))?;
-    let file = source::load(file, fetcher, max_bytes).await?;
+    // A part of a chunked upload (`upload_large`), or a whole file.
+    let part = PartHeaders::from_headers(request.headers(), max_bytes)?;
+    let (file, params, upload) = match part {
+        None => (
+            source::load(file, fetcher, max_bytes).await?,
+            params,
+            upload,
+        ),
+        Some(part) => {
+            match chunked::receive(&state, part, &resource_type, &form.params, params, file).await?
+            {
+                Received::Part(answer) => return Ok(HttpResponse::Ok().json(answer)),
+                Received::Whole { file, params } => {
+                    let upload = Upload::from_params(&resource_type, &params)?;
+                    (file, params, upload)
+                }
+            }
+        }
+    };
 
     if is_async {
         // The id is chosen now, so the pending answer can name it.

@@ -65,6 +65,12 @@ pub async fn load(
     }
 }
 
+/// A temporary file this process wrote and will not write again, mapped
+/// (see `spooled::map`): a chunked upload's assembled parts.
+pub(crate) fn map_spooled(spooled: &tempfile::NamedTempFile) -> std::io::Result<Bytes> {
+    spooled::map(spooled)
+}
+
 fn is_http_url(value: &str) -> bool {
     let lower = value.get(..8).unwrap_or(value).to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")

@@ -37,6 +37,7 @@ mod async_jobs;
 mod async_restart;
 mod bad_input_campaign;
 mod cors;
+mod chunked_upload;
 mod delete_tokens;
 mod delivery;
 mod explicit;
