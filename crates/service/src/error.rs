@@ -157,6 +157,12 @@ impl From<store::StoreError> for ApiError {
                  nothing was stored, retry the request",
                 key.public_id
             )),
+            changed @ store::StoreError::MetadataFieldChanged(_) => {
+                ApiError::Conflict(changed.to_string())
+            }
+            missing @ store::StoreError::MetadataMissing(_) => {
+                ApiError::BadRequest(missing.to_string())
+            }
             // A budget, like the admin API's: both SDKs read 420 as "rate limited".
             too_many @ store::StoreError::TooManyVersions { .. } => {
                 ApiError::RateLimited(too_many.to_string())

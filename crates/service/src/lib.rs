@@ -27,6 +27,7 @@ pub mod request_id;
 pub mod resource;
 pub mod server;
 mod state;
+pub mod structured_metadata;
 pub mod telemetry;
 pub mod time_limit;
 

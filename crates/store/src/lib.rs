@@ -14,6 +14,7 @@ pub mod db;
 pub mod delete_tokens;
 mod error;
 pub mod jobs;
+pub mod metadata_fields;
 pub mod model;
 pub mod rate_limit;
 pub mod search;

@@ -4,6 +4,7 @@ pub mod by_asset_id;
 pub mod delete;
 pub mod details;
 pub mod list;
+pub mod metadata_fields;
 pub mod ping;
 pub mod search;
 pub mod similar;

@@ -1,5 +1,5 @@
 //! `POST /v1_1/{cloud}/resources/{resource_type}/{type}/{public_id}`: update
-//! tags, context and regions, and run extractions (colors, phash, metadata,
+//! tags, context, regions and structured metadata, and run extractions (colors, phash, metadata,
 //! faces, OCR, quality, accessibility, cinemagraph and the extensions) on the
 //! stored original. JSON (Python) or form (Node) bodies.
 //!
@@ -9,14 +9,14 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use service::body;
 use service::ops::{reextract, ResourceChanges};
-use service::{ApiError, AppState};
+use service::{structured_metadata, ApiError, AppState};
 
 use super::{resource_json, AssetPath};
 
 /// Update parameters the SDKs document whose effect this server does not
-/// implement (add-ons, moderation, structured metadata, display names).
+/// implement (add-ons, moderation, display names).
 /// Refused, rather than ignored, so a 200 means every change was applied.
-const NOT_IMPLEMENTED: [&str; 17] = [
+const NOT_IMPLEMENTED: [&str; 16] = [
     "moderation_status",
     "raw_convert",
     "quality_override",
@@ -26,7 +26,6 @@ const NOT_IMPLEMENTED: [&str; 17] = [
     "background_removal",
     "notification_url",
     "regions",
-    "metadata",
     "auto_tagging",
     "access_control",
     "asset_folder",
@@ -55,5 +54,7 @@ pub async fn update_resource(
     }
     let changes = ResourceChanges::from_params(&params)?;
     let asset = reextract(&state, &key, &changes).await?;
-    Ok(HttpResponse::Ok().json(resource_json(&state, &request, &asset, &changes.extraction)))
+    let mut body = resource_json(&state, &request, &asset, &changes.extraction);
+    structured_metadata::add_to_resource(&state, &asset, &mut body).await?;
+    Ok(HttpResponse::Ok().json(body))
 }

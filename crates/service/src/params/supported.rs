@@ -55,6 +55,7 @@ pub const UPLOAD: &[&str] = &[
     "async",
     "notification_url",
     "duplicates",
+    "metadata",
 ];
 
 /// An explicit call's own parameters beyond extraction.
@@ -66,6 +67,7 @@ pub const EXPLICIT: &[&str] = &[
     "async",
     "notification_url",
     "duplicates",
+    "metadata",
 ];
 
 /// Refuses the first parameter of `params` found in none of `lists`.

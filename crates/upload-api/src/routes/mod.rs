@@ -3,6 +3,7 @@
 pub mod delete_by_token;
 pub mod deliver;
 pub mod explicit;
+pub mod metadata;
 pub mod upload;
 
 use actix_web::{web, HttpRequest};
