@@ -436,7 +436,13 @@ pub(crate) fn rows_of(value: &MetadataValue) -> Vec<(i64, String, Option<i64>)> 
         .items()
         .into_iter()
         .enumerate()
-        .map(|(i, (item, number))| (i64::try_from(i).unwrap_or(i64::MAX), item.to_owned(), number))
+        .map(|(i, (item, number))| {
+            (
+                i64::try_from(i).unwrap_or(i64::MAX),
+                item.to_owned(),
+                number,
+            )
+        })
         .collect()
 }
 

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use service::body;
 use service::structured_metadata::definition::{
-    self, merge_datasource, ordered_datasource, render, render_active_datasource,
-    set_entry_states, DatasourceSpec, FieldSpec,
+    self, merge_datasource, ordered_datasource, render, render_active_datasource, set_entry_states,
+    DatasourceSpec, FieldSpec,
 };
 use service::structured_metadata::{fields, MetadataError};
 use service::{ApiError, AppState};
@@ -30,8 +30,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/{external_id}", web::get().to(details))
         .route("/{external_id}", web::put().to(update))
         .route("/{external_id}", web::delete().to(delete))
-        .route("/{external_id}/datasource", web::put().to(update_datasource))
-        .route("/{external_id}/datasource", web::delete().to(delete_entries))
+        .route(
+            "/{external_id}/datasource",
+            web::put().to(update_datasource),
+        )
+        .route(
+            "/{external_id}/datasource",
+            web::delete().to(delete_entries),
+        )
         .route(
             "/{external_id}/datasource_restore",
             web::post().to(restore_entries),

@@ -235,7 +235,10 @@ pub fn ordered_datasource(
 
 /// What holds across members: a mandatory field has a default, and the
 /// default is a valid value of the field as now defined.
-fn check_definition(current: &MetadataField, definition: &FieldDefinition) -> Result<(), MetadataError> {
+fn check_definition(
+    current: &MetadataField,
+    definition: &FieldDefinition,
+) -> Result<(), MetadataError> {
     let field = MetadataField {
         definition: definition.clone(),
         ..current.clone()

@@ -18,7 +18,9 @@ pub mod wire;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
-use store::metadata_fields::{MetadataField, MetadataFields, MetadataValue, MetadataWrite, WriteAction};
+use store::metadata_fields::{
+    MetadataField, MetadataFields, MetadataValue, MetadataWrite, WriteAction,
+};
 use store::Asset;
 
 use crate::params::Params;
@@ -46,7 +48,10 @@ pub enum MetadataError {
     MandatoryWithoutDefault,
     #[error("external id {0} already exists")]
     AlreadyExists(String),
-    #[error("Too many metadata fields: at most {} may be defined", store::metadata_fields::MAX_FIELDS)]
+    #[error(
+        "Too many metadata fields: at most {} may be defined",
+        store::metadata_fields::MAX_FIELDS
+    )]
     TooManyFields,
     #[error("Metadata field {0} not found")]
     FieldNotFound(String),

@@ -156,8 +156,14 @@ fn passes(rule: &Validation, value: &MetadataValue) -> Result<(), String> {
             }
             Ok(())
         }
-        Validation::GreaterThan { value: bound, equals }
-        | Validation::LessThan { value: bound, equals } => {
+        Validation::GreaterThan {
+            value: bound,
+            equals,
+        }
+        | Validation::LessThan {
+            value: bound,
+            equals,
+        } => {
             let greater = matches!(rule, Validation::GreaterThan { .. });
             let ordering = match (value, bound) {
                 (MetadataValue::Integer(n), Value::Number(b)) => b.as_i64().map(|b| n.cmp(&b)),

@@ -62,7 +62,10 @@ fn assert_metadata_flow(report: &Value, error_message: fn(&Value) -> Option<Stri
         let outcome = &report[call];
         let message = error_message(outcome).unwrap_or_else(|| panic!("{call}: {outcome}"));
         assert!(message.contains(names), "{call}: {message}");
-        assert!(outcome["body"].is_null(), "{call} was not refused: {outcome}");
+        assert!(
+            outcome["body"].is_null(),
+            "{call} was not refused: {outcome}"
+        );
     };
 
     for created in report["created"].as_array().unwrap() {
@@ -97,7 +100,9 @@ fn assert_metadata_flow(report: &Value, error_message: fn(&Value) -> Option<Stri
     assert_eq!(values.len(), 4, "{values:?}");
     assert_eq!(values[1]["value"], "Navy", "updated in place");
     assert_eq!(values[3]["value"], "Yellow", "appended");
-    assert!(values[3]["external_id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(values[3]["external_id"]
+        .as_str()
+        .is_some_and(|id| !id.is_empty()));
 
     let uploaded = body(report, "upload");
     assert_eq!(
@@ -140,7 +145,10 @@ fn assert_metadata_flow(report: &Value, error_message: fn(&Value) -> Option<Stri
     let active = body(report, "delete_entries")["values"].as_array().unwrap();
     assert_eq!(active.len(), 3, "green is inactive: {active:?}");
     refused("use_deleted_entry", "colours");
-    assert_eq!(body(report, "restore")["values"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        body(report, "restore")["values"].as_array().unwrap().len(),
+        4
+    );
 
     assert_eq!(body(report, "explicit")["metadata"]["size"], "large");
     assert_eq!(
@@ -152,9 +160,12 @@ fn assert_metadata_flow(report: &Value, error_message: fn(&Value) -> Option<Stri
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0]["metadata"]["sku"], "A-200");
 
-    assert_eq!(body(report, "delete_field"), &json!({"message": "ok"}));
+    assert_eq!(body(report, "delete_field")["message"], "ok");
     let after = &body(report, "after_delete")["metadata"];
-    assert!(after.get("size").is_none(), "the deleted field's value went: {after}");
+    assert!(
+        after.get("size").is_none(),
+        "the deleted field's value went: {after}"
+    );
     assert_eq!(after["sku"], "A-200");
     refused("recreate", "external id size already exists");
     assert!(found("search_deleted_field").is_empty());

@@ -82,10 +82,12 @@ async fn mandatory_fields_and_defaults(backend: Backend) {
             .await,
     )
     .await;
-    assert_eq!((status, message.contains("grade")), (400, true), "{message}");
-    let missing = AdminClient::new(&app.base_url)
-        .resource("m/one", "")
-        .await;
+    assert_eq!(
+        (status, message.contains("grade")),
+        (400, true),
+        "{message}"
+    );
+    let missing = AdminClient::new(&app.base_url).resource("m/one", "").await;
     assert_eq!(missing.status(), 404, "nothing was stored");
 
     let uploaded = app
@@ -107,7 +109,11 @@ async fn mandatory_fields_and_defaults(backend: Backend) {
 
     // A mandatory value cannot be removed; an optional one can.
     let (status, message) = error_of(update_metadata(&app, "grade=", &["m/one"]).await).await;
-    assert_eq!((status, message.contains("grade")), (400, true), "{message}");
+    assert_eq!(
+        (status, message.contains("grade")),
+        (400, true),
+        "{message}"
+    );
     json_ok(update_metadata(&app, "note=", &["m/one"]).await).await;
     let asset_id = uploaded["asset_id"].as_str().unwrap();
     assert_eq!(stored_values(&app, asset_id).await, json!({"grade": "b"}));
@@ -180,7 +186,11 @@ async fn invalid_values_are_refused_by_field_and_store_nothing(backend: Backend)
         json!({"sku": "a=b", "qty": 7, "day": "2030-01-01", "tone": ["warm"]}),
         "escaped separators, integers as numbers, a set given as one entry"
     );
-    assert_eq!(details["tags"], json!([]), "the refused update changed nothing");
+    assert_eq!(
+        details["tags"],
+        json!([]),
+        "the refused update changed nothing"
+    );
 }
 
 async fn admin_refusals_name_what_is_wrong(backend: Backend) {
@@ -197,13 +207,31 @@ async fn admin_refusals_name_what_is_wrong(backend: Backend) {
         (json!({"type": "text", "label": "x"}), "type"),
         (json!({"type": "string"}), "label"),
         (json!({"type": "enum", "label": "x"}), "datasource"),
-        (json!({"type": "string", "label": "x", "colour": 1}), "colour"),
-        (json!({"type": "string", "label": "x", "external_id": "a b"}), "external_id"),
-        (json!({"type": "integer", "label": "x", "validation": {"type": "strlen", "max": 3}}), "strlen"),
-        (json!({"type": "string", "label": "x", "mandatory": true}), "default_value"),
-        (json!({"type": "date", "label": "x", "default_value": "tomorrow"}), "default_value"),
-        (json!({"type": "set", "label": "x", "default_value": ["z"],
-                "datasource": {"values": [{"value": "y"}]}}), "default_value"),
+        (
+            json!({"type": "string", "label": "x", "colour": 1}),
+            "colour",
+        ),
+        (
+            json!({"type": "string", "label": "x", "external_id": "a b"}),
+            "external_id",
+        ),
+        (
+            json!({"type": "integer", "label": "x", "validation": {"type": "strlen", "max": 3}}),
+            "strlen",
+        ),
+        (
+            json!({"type": "string", "label": "x", "mandatory": true}),
+            "default_value",
+        ),
+        (
+            json!({"type": "date", "label": "x", "default_value": "tomorrow"}),
+            "default_value",
+        ),
+        (
+            json!({"type": "set", "label": "x", "default_value": ["z"],
+                "datasource": {"values": [{"value": "y"}]}}),
+            "default_value",
+        ),
     ] {
         let (status, message) = error_of(post(body.clone()).await.unwrap()).await;
         assert_eq!(status, 400, "{body}: {message}");
@@ -248,7 +276,11 @@ async fn values_go_with_their_field_and_their_asset(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = AdminClient::new(&app.base_url);
     for id in ["keep", "drop"] {
-        define(&admin, json!({"external_id": id, "label": id, "type": "string"})).await;
+        define(
+            &admin,
+            json!({"external_id": id, "label": id, "type": "string"}),
+        )
+        .await;
     }
     let uploaded = app
         .upload_ok(
@@ -286,13 +318,18 @@ async fn values_go_with_their_field_and_their_asset(backend: Backend) {
 async fn a_field_deleted_while_values_are_written_keeps_none(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = AdminClient::new(&app.base_url);
-    define(&admin, json!({"external_id": "sku", "label": "SKU", "type": "string"})).await;
+    define(
+        &admin,
+        json!({"external_id": "sku", "label": "SKU", "type": "string"}),
+    )
+    .await;
     let mut ids = Vec::new();
     for i in 0..4 {
+        let public_id = format!("race/{i}");
         let uploaded = app
             .upload_ok(
                 FilePart::corpus(IMAGE),
-                &[("public_id", &format!("race/{i}")), ("metadata", "sku=first")],
+                &[("public_id", public_id.as_str()), ("metadata", "sku=first")],
             )
             .await;
         ids.push(uploaded["asset_id"].as_str().unwrap().to_owned());
@@ -301,7 +338,7 @@ async fn a_field_deleted_while_values_are_written_keeps_none(backend: Backend) {
         let app = &app;
         async move {
             let public_id = format!("race/{}", i % 4);
-            update_metadata(app, &format!("sku=w{i}"), &[&public_id])
+            update_metadata(app, &format!("sku=w{i}"), &[public_id.as_str()])
                 .await
                 .status()
                 .as_u16()
@@ -331,9 +368,21 @@ async fn a_field_deleted_while_values_are_written_keeps_none(backend: Backend) {
 async fn search_by_prefix_and_by_integer_text(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = AdminClient::new(&app.base_url);
-    define(&admin, json!({"external_id": "sku", "label": "SKU", "type": "string"})).await;
-    define(&admin, json!({"external_id": "qty", "label": "Qty", "type": "integer"})).await;
-    for (id, metadata) in [("s/a", "sku=AB-1|qty=5"), ("s/b", "sku=AB-2|qty=50"), ("s/c", "sku=CD-1")] {
+    define(
+        &admin,
+        json!({"external_id": "sku", "label": "SKU", "type": "string"}),
+    )
+    .await;
+    define(
+        &admin,
+        json!({"external_id": "qty", "label": "Qty", "type": "integer"}),
+    )
+    .await;
+    for (id, metadata) in [
+        ("s/a", "sku=AB-1|qty=5"),
+        ("s/b", "sku=AB-2|qty=50"),
+        ("s/c", "sku=CD-1"),
+    ] {
         app.upload_ok(
             FilePart::corpus(IMAGE),
             &[("public_id", id), ("metadata", metadata)],
