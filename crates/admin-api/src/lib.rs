@@ -44,6 +44,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         .service(
             behind_admin_checks("/v1_1/{cloud}/ping").route("", web::get().to(routes::ping::ping)),
         )
+        .service(
+            behind_admin_checks("/v1_1/{cloud}/metadata_fields")
+                .configure(routes::metadata_fields::routes),
+        )
         // The Node SDK escapes its endpoint `resources/search` as one path
         // segment; the router matches `%2F` still encoded.
         .service(

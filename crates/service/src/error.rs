@@ -161,6 +161,12 @@ impl From<store::StoreError> for ApiError {
             exists @ store::StoreError::AlreadyExists(_) => {
                 ApiError::BadRequest(exists.to_string())
             }
+            changed @ store::StoreError::MetadataFieldChanged(_) => {
+                ApiError::Conflict(changed.to_string())
+            }
+            missing @ store::StoreError::MetadataMissing(_) => {
+                ApiError::BadRequest(missing.to_string())
+            }
             too_many @ store::StoreError::TooManyTags { .. } => {
                 ApiError::BadRequest(too_many.to_string())
             }

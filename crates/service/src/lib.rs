@@ -8,6 +8,8 @@
 //! - [`Analyzer`]: extraction off the async executor, a bounded number at a time;
 //! - [`ops`]: ingest a new file, re-extract a stored one;
 //! - [`resource`]: the Cloudinary resource JSON;
+//! - [`structured_metadata`]: typed metadata fields and the values assets
+//!   have for them (checks, the `metadata` parameter, the resource member);
 //! - [`ApiError`]: the one mapping of failures to HTTP statuses and bodies;
 //! - [`server`]: the HTTP server all entry points run, given their routes;
 //! - [`health`]: the liveness and readiness probes every server answers;
@@ -27,6 +29,7 @@ pub mod request_id;
 pub mod resource;
 pub mod server;
 mod state;
+pub mod structured_metadata;
 pub mod telemetry;
 pub mod time_limit;
 

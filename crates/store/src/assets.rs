@@ -16,6 +16,7 @@ use crate::blob::{self, BlobError, BlobKey, BlobStore};
 use crate::db::repo::{VersionRecord, Written};
 use crate::db::{AssetRepo, Database, Renamed};
 use crate::labels::{LabelEdit, LabelledQuery, OnTargetExists, TagPage, TagQuery};
+use crate::metadata_fields::MetadataWrite;
 use crate::model::{
     Asset, AssetKey, AssetUpdate, DeleteOutcome, Ingested, ListQuery, NewAsset, OnExisting, Page,
     SweepReport,
@@ -109,6 +110,20 @@ impl Store {
         original: Bytes,
         on_existing: OnExisting,
     ) -> Result<Ingested, StoreError> {
+        self.ingest_with_metadata(asset, original, on_existing, &[])
+            .await
+    }
+
+    /// [`Store::ingest`], writing `metadata` onto the new version in the
+    /// same transaction (nothing when an existing asset is kept): a
+    /// `MetadataFieldChanged` or `MetadataMissing` stores nothing at all.
+    pub async fn ingest_with_metadata(
+        &self,
+        asset: NewAsset,
+        original: Bytes,
+        on_existing: OnExisting,
+        metadata: &[MetadataWrite],
+    ) -> Result<Ingested, StoreError> {
         let keep_existing = on_existing == OnExisting::Keep;
         if keep_existing {
             // Cheap early answer; the transaction below settles races.
@@ -132,6 +147,7 @@ impl Store {
             now: chrono::Utc::now().timestamp(),
             bytes,
             asset: &asset,
+            metadata,
         };
         let written = match self.repo.write_version(&record, keep_existing).await {
             Ok(written) => written,
@@ -222,11 +238,21 @@ impl Store {
     /// `VersionChanged` (and nothing written) if `update.only_if_version` is
     /// set and no longer the current version.
     pub async fn update(&self, key: &AssetKey, update: &AssetUpdate) -> Result<Asset, StoreError> {
+        self.update_with_metadata(key, update, &[]).await
+    }
+
+    /// [`Store::update`], writing `metadata` in the same transaction.
+    pub async fn update_with_metadata(
+        &self,
+        key: &AssetKey,
+        update: &AssetUpdate,
+        metadata: &[MetadataWrite],
+    ) -> Result<Asset, StoreError> {
         #[cfg(feature = "testing")]
         if let (Some(hold), Some(_)) = (&self.write_hold, &update.only_if_version) {
             hold.pass().await;
         }
-        self.repo.update(key, update).await
+        self.repo.update(key, update, metadata).await
     }
 
     /// One page, newest first. `StoreError::InvalidCursor` for a cursor this

@@ -52,6 +52,14 @@ pub enum StoreError {
     /// or cursor.
     #[error(transparent)]
     Search(#[from] SearchError),
+    /// A structured metadata field was deleted or redefined after the value
+    /// written for it was checked. Nothing was written.
+    #[error("Metadata field {0} changed while this request was being processed; nothing was stored, retry the request")]
+    MetadataFieldChanged(String),
+    /// An upload left a mandatory metadata field (whose default is disabled)
+    /// without a value. Nothing was written.
+    #[error("Metadata field {0} is mandatory: give it a value")]
+    MetadataMissing(String),
     /// A row whose stored JSON or numbers cannot be read back.
     #[error("corrupt asset row {asset_id}: {reason}")]
     CorruptRow { asset_id: String, reason: String },
@@ -67,6 +75,7 @@ impl StoreError {
                 | StoreError::Search(_)
                 | StoreError::AlreadyExists(_)
                 | StoreError::TooManyTags { .. }
+                | StoreError::MetadataMissing(_)
         )
     }
 }

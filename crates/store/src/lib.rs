@@ -16,6 +16,7 @@ pub mod delete_tokens;
 mod error;
 pub mod jobs;
 pub mod labels;
+pub mod metadata_fields;
 pub mod model;
 pub mod rate_limit;
 pub mod search;

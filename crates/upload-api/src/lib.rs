@@ -50,6 +50,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: &AppState) {
         "/v1_1/{cloud}/{resource_type}/explicit",
         web::post().to(routes::explicit::explicit),
     )
+    .route(
+        "/v1_1/{cloud}/{resource_type}/metadata",
+        web::post().to(routes::metadata::update_metadata),
+    )
     // Cloudinary's client libraries post to either form.
     .service(browser_route(
         origins,

@@ -8,7 +8,7 @@ use service::body;
 use service::ops::{reextract, ResourceChanges};
 use service::params::{ExtractionRequest, Params};
 use service::resource::missing_analyses;
-use service::{ApiError, AppState};
+use service::{structured_metadata, ApiError, AppState};
 use store::AssetKey;
 
 use super::{resource_json, AssetPath};
@@ -53,7 +53,9 @@ pub(super) async fn details_of(
             .then(extract::ocr::OcrOptions::default),
         ..wanted
     };
-    Ok(HttpResponse::Ok().json(resource_json(state, request, &asset, &shown)))
+    let mut body = resource_json(state, request, &asset, &shown);
+    structured_metadata::add_to_resource(state, &asset, &mut body).await?;
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// The analyses a details query asks for; regions and OCR are never set by a

@@ -1,12 +1,13 @@
 //! `GET /v1_1/{cloud}/resources/{resource_type}[/{type}]`: a page of
 //! resources, newest first, optionally by prefix or by public_ids
-//! (`resources_by_ids`), continued with `next_cursor`.
+//! (`resources_by_ids`), continued with `next_cursor`; `metadata=true` adds
+//! each resource's structured metadata.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use service::body;
 use service::params::{ExtractionRequest, Params};
-use service::{ApiError, AppState};
+use service::{structured_metadata, ApiError, AppState};
 use store::{ListQuery, MAX_PAGE_SIZE};
 
 use super::{check_id_filter, resource_json, CollectionPath};
@@ -42,10 +43,26 @@ pub async fn list_resources(
     let page = state.store.list(&list).await?;
 
     let basic = ExtractionRequest::default();
+    // `metadata=true`: each resource with its structured metadata.
+    let mut metadata = if params.is_set("metadata")? {
+        let ids: Vec<&str> = page.assets.iter().map(|a| a.asset_id.as_str()).collect();
+        structured_metadata::fields(&state).values_of(&ids).await?
+    } else {
+        Default::default()
+    };
     let resources: Vec<Value> = page
         .assets
         .iter()
-        .map(|asset| Value::Object(resource_json(&state, &request, asset, &basic)))
+        .map(|asset| {
+            let mut body = resource_json(&state, &request, asset, &basic);
+            if let Some(values) = metadata.remove(&asset.asset_id) {
+                body.insert(
+                    "metadata".into(),
+                    structured_metadata::render_values(&values),
+                );
+            }
+            Value::Object(body)
+        })
         .collect();
     let mut body = json!({ "resources": resources });
     if let Some(cursor) = page.next_cursor {

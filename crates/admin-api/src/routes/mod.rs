@@ -5,6 +5,7 @@ pub mod by_label;
 pub mod delete;
 pub mod details;
 pub mod list;
+pub mod metadata_fields;
 pub mod ping;
 pub mod search;
 pub mod similar;

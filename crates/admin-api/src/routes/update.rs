@@ -1,5 +1,5 @@
 //! `POST /v1_1/{cloud}/resources/{resource_type}/{type}/{public_id}`: update
-//! tags, context and regions, and run extractions (colors, phash, metadata,
+//! tags, context, regions and structured metadata, and run extractions (colors, phash, metadata,
 //! faces, OCR, quality, accessibility, cinemagraph and the extensions) on the
 //! stored original. JSON (Python) or form (Node) bodies.
 //!
@@ -11,15 +11,15 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use service::body;
 use service::ops::{reextract, ResourceChanges};
-use service::{ApiError, AppState};
+use service::{structured_metadata, ApiError, AppState};
 use upload_api::notifications::Notifier;
 
 use super::{resource_json, AssetPath};
 
 /// Update parameters the SDKs document whose effect this server does not
-/// implement (add-ons, moderation, structured metadata, display names).
+/// implement (add-ons, moderation, display names).
 /// Refused, rather than ignored, so a 200 means every change was applied.
-const NOT_IMPLEMENTED: [&str; 16] = [
+const NOT_IMPLEMENTED: [&str; 15] = [
     "moderation_status",
     "raw_convert",
     "quality_override",
@@ -28,7 +28,6 @@ const NOT_IMPLEMENTED: [&str; 16] = [
     "similarity_search",
     "background_removal",
     "regions",
-    "metadata",
     "auto_tagging",
     "access_control",
     "asset_folder",
@@ -60,7 +59,8 @@ pub async fn update_resource(
     // Checked before any work, like an upload's.
     let notification = notifier.for_call(&state, &request, &params)?;
     let asset = reextract(&state, &key, &changes).await?;
-    let body = resource_json(&state, &request, &asset, &changes.extraction);
+    let mut body = resource_json(&state, &request, &asset, &changes.extraction);
+    structured_metadata::add_to_resource(&state, &asset, &mut body).await?;
     notification.send(&state, "update", &body).await?;
     Ok(HttpResponse::Ok().json(body))
 }

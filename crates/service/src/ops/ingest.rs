@@ -9,7 +9,7 @@ use super::similar::duplicates_requested;
 use super::{context_param, stored_analysis, tags_param};
 use crate::params::{ExtractionRequest, Naming, Params};
 use crate::resource::to_store_rects;
-use crate::{ApiError, AppState};
+use crate::{structured_metadata, ApiError, AppState};
 
 /// An upload request, parsed and validated before any work is done.
 #[derive(Debug, Clone)]
@@ -22,6 +22,8 @@ pub struct Upload {
     /// `duplicates=true`: the pHash is computed (and stored) with the
     /// other analyses, for the search the response carries.
     pub duplicates: bool,
+    /// `metadata`: structured metadata values by field external_id, as sent.
+    pub metadata: Vec<(String, String)>,
 }
 
 impl Upload {
@@ -34,6 +36,7 @@ impl Upload {
             tags: tags_param(params).unwrap_or_default(),
             context: context_param(params)?.unwrap_or_default(),
             duplicates: duplicates_requested(params)?,
+            metadata: structured_metadata::metadata_param(params)?,
         })
     }
 }
@@ -48,6 +51,9 @@ pub async fn ingest(
 ) -> Result<Ingested, ApiError> {
     // Naming errors are cheap to find: report them before analysing.
     let public_id = upload.naming.resolve(original_filename.as_deref())?;
+    // Checked before the analysis too; the store writes them only against
+    // the field definitions checked here.
+    let metadata = structured_metadata::upload_writes(state, &upload.metadata).await?;
     let analysed = ExtractionRequest {
         phash: upload.extraction.phash || upload.duplicates,
         ..upload.extraction.clone()
@@ -100,7 +106,10 @@ pub async fn ingest(
     } else {
         OnExisting::Keep
     };
-    Ok(state.store.ingest(new_asset, file, on_existing).await?)
+    Ok(state
+        .store
+        .ingest_with_metadata(new_asset, file, on_existing, &metadata)
+        .await?)
 }
 
 /// Only images are analysed; `auto` means "detect", which for us is an image.

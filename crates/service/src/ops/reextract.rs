@@ -17,7 +17,7 @@ use store::{Asset, AssetKey, AssetUpdate, StoreError};
 use super::{context_param, stored_analysis, tags_param};
 use crate::params::{Extensions, ExtractionRequest, MetadataKeys, Params};
 use crate::resource::{missing_analyses, to_store_rects};
-use crate::{ApiError, AppState};
+use crate::{structured_metadata, ApiError, AppState};
 
 /// Tries per call: the first, and one more on the version that replaced it.
 const ATTEMPTS: u32 = 2;
@@ -34,6 +34,8 @@ pub struct ResourceChanges {
     pub fill_missing: ExtractionRequest,
     pub tags: Option<Vec<String>>,
     pub context: Option<BTreeMap<String, String>>,
+    /// `metadata`: structured metadata values by field external_id, as sent.
+    pub metadata: Vec<(String, String)>,
 }
 
 impl ResourceChanges {
@@ -43,6 +45,7 @@ impl ResourceChanges {
             fill_missing: ExtractionRequest::default(),
             tags: tags_param(params),
             context: context_param(params)?,
+            metadata: structured_metadata::metadata_param(params)?,
         })
     }
 
@@ -80,9 +83,14 @@ pub async fn reextract(
         custom_coordinates: extraction.custom_coordinates.as_deref().map(to_store_rects),
         ..AssetUpdate::default()
     };
+    // Checked against the fields now; written only against these definitions.
+    let metadata = structured_metadata::update_writes(state, &changes.metadata).await?;
     if !changes.reads_the_asset() {
         // Nothing here depends on the stored version: it applies to the current one.
-        return Ok(state.store.update(key, &given).await?);
+        return Ok(state
+            .store
+            .update_with_metadata(key, &given, &metadata)
+            .await?);
     }
     let mut attempt = 1;
     loop {
@@ -91,7 +99,11 @@ pub async fn reextract(
             .get_with_original_if(key, |asset| analyses_for(changes, asset).needs_analysis())
             .await?;
         let update = analysed_update(state, changes, &snapshot, original, given.clone()).await?;
-        match state.store.update(key, &update).await {
+        match state
+            .store
+            .update_with_metadata(key, &update, &metadata)
+            .await
+        {
             Err(StoreError::VersionChanged { .. }) if attempt < ATTEMPTS => attempt += 1,
             result => return Ok(result?),
         }

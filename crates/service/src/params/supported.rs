@@ -57,6 +57,7 @@ pub const UPLOAD: &[&str] = &[
     "duplicates",
     // Accepted and does nothing: there is no CDN cache to invalidate.
     "invalidate",
+    "metadata",
 ];
 
 /// An explicit call's own parameters beyond extraction.
@@ -70,6 +71,7 @@ pub const EXPLICIT: &[&str] = &[
     "duplicates",
     // As on upload: nothing cached to invalidate.
     "invalidate",
+    "metadata",
 ];
 
 /// Refuses the first parameter of `params` found in none of `lists`.

@@ -12,6 +12,7 @@ use base64::Engine;
 
 use super::row::{AssetRow, JsonColumns, COLUMNS};
 use super::{with_pool, Database};
+use crate::metadata_fields::{write_metadata, MetadataWrite};
 use crate::model::{Asset, AssetKey, AssetUpdate, ListQuery, NewAsset, Page, MAX_PAGE_SIZE};
 use crate::StoreError;
 
@@ -45,6 +46,8 @@ pub(crate) struct VersionRecord<'a> {
     pub now: i64,
     pub bytes: i64,
     pub asset: &'a NewAsset,
+    /// Structured metadata written with the version, in its transaction.
+    pub metadata: &'a [MetadataWrite],
 }
 
 /// What `write_version` did.
@@ -167,6 +170,7 @@ impl AssetRepo {
                     let row: AssetRow = bind_version!(sqlx::query_as(&replace_sql), version)
                         .bind(current.id)
                         .fetch_one(&mut *tx).await?;
+                    write_metadata!(tx, &row.asset_id, record.metadata)?;
                     tx.commit().await?;
                     break Ok(Written::Replaced {
                         asset: Asset::try_from(row)?,
@@ -179,6 +183,7 @@ impl AssetRepo {
                     .fetch_optional(&mut *tx).await?;
                 match inserted {
                     Some(row) => {
+                        write_metadata!(tx, &row.asset_id, record.metadata)?;
                         tx.commit().await?;
                         break Ok(Written::Inserted(Asset::try_from(row)?));
                     }
@@ -188,10 +193,15 @@ impl AssetRepo {
         })
     }
 
-    /// Applies every change of `update` in one transaction, or none; none
-    /// either when `update.only_if_version` is set and another version is
-    /// current (`StoreError::VersionChanged`).
-    pub async fn update(&self, key: &AssetKey, update: &AssetUpdate) -> Result<Asset, StoreError> {
+    /// Applies every change of `update` and `metadata` in one transaction,
+    /// or none; none either when `update.only_if_version` is set and another
+    /// version is current (`StoreError::VersionChanged`).
+    pub async fn update(
+        &self,
+        key: &AssetKey,
+        update: &AssetUpdate,
+        metadata: &[MetadataWrite],
+    ) -> Result<Asset, StoreError> {
         let claim_sql = claim_sql();
         let update_sql = format!(
             "UPDATE assets SET tags = $1, context = $2, face_coordinates = $3, custom_coordinates = $4, \
@@ -224,6 +234,7 @@ impl AssetRepo {
                 .bind(&json.face_coordinates).bind(&json.custom_coordinates)
                 .bind(&json.analysis).bind(id)
                 .fetch_one(&mut *tx).await?;
+            write_metadata!(tx, &row.asset_id, metadata)?;
             tx.commit().await?;
             Asset::try_from(row)
         })

@@ -105,7 +105,13 @@ impl SqlBuilder {
             Target::Field(Field::ImageMetadata(key)) => {
                 self.keyed_test(JsonMap::MediaMetadata, key, test)
             }
+            Target::Field(Field::Metadata(key)) => self.metadata_test(key, test),
         }
+    }
+
+    /// `test` on one text value, the SQL expression `sql`.
+    pub(super) fn text_test(&mut self, sql: &str, test: &Test) -> String {
+        self.scalar_test(sql, test)
     }
 
     /// `test` on one value, the SQL expression `sql`.

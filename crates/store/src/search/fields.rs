@@ -19,6 +19,8 @@ pub enum Field {
     Context(String),
     /// One tag of the stored `media_metadata` map.
     ImageMetadata(String),
+    /// One structured metadata field, by external_id (`search::metadata`).
+    Metadata(String),
 }
 
 /// A field with one value per asset (which is also what sorting needs).
@@ -122,6 +124,8 @@ impl Field {
                         key,
                         position,
                     )?))
+                } else if let Some(key) = name.strip_prefix("metadata.") {
+                    Ok(Field::Metadata(safe_key("metadata", key, position)?))
                 } else {
                     Err(SearchError::UnknownField {
                         position,
@@ -141,6 +145,7 @@ impl Field {
             Field::Colors => "colors".into(),
             Field::Context(key) => format!("context.{key}"),
             Field::ImageMetadata(key) => format!("image_metadata.{key}"),
+            Field::Metadata(key) => format!("metadata.{key}"),
         }
     }
 
@@ -148,7 +153,7 @@ impl Field {
         match self {
             Field::Scalar(scalar) => scalar.kind(),
             Field::Tags | Field::Colors => ValueKind::TextSet,
-            Field::Context(_) | Field::ImageMetadata(_) => ValueKind::Text,
+            Field::Context(_) | Field::ImageMetadata(_) | Field::Metadata(_) => ValueKind::Text,
         }
     }
 }

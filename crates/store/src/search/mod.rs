@@ -19,6 +19,7 @@ mod dialect;
 mod error;
 mod fields;
 mod lexer;
+mod metadata;
 mod parser;
 mod plan;
 mod request;

@@ -9,7 +9,7 @@ use service::ops::{reextract, ResourceChanges};
 use service::params::supported::{refuse_unsupported, EXPLICIT, EXTRACTION, TRANSPORT};
 use service::params::{validate_public_id, Params};
 use service::resource::{render_resource, PublicBase};
-use service::{ApiError, AppState};
+use service::{structured_metadata, ApiError, AppState};
 use store::AssetKey;
 
 use super::{check_cloud, read_body, sign_response, unix_now, Reply};
@@ -82,6 +82,7 @@ pub(crate) async fn process_explicit(
 
     let urls = PublicBase::new(&reply.base).delivery_urls(&state.config.cloud_name, &asset);
     let mut body = render_resource(&asset, &changes.extraction, urls);
+    structured_metadata::add_to_resource(state, &asset, &mut body).await?;
     if let Some(found) = duplicates {
         body.insert("duplicates".into(), serde_json::json!(found));
     }

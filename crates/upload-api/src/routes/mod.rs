@@ -7,6 +7,7 @@ pub mod destroy;
 pub mod explicit;
 pub mod rename;
 pub mod tags;
+pub mod metadata;
 pub mod upload;
 
 use actix_web::{web, HttpRequest};

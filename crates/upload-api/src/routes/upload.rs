@@ -13,7 +13,7 @@ use service::params::supported::{refuse_unsupported, EXTRACTION, TRANSPORT, UPLO
 use service::params::Params;
 use service::presets::{signed_upload_params, unsigned_upload_params};
 use service::resource::{render_resource, PublicBase};
-use service::{ApiError, AppState};
+use service::{structured_metadata, ApiError, AppState};
 
 use super::{check_cloud, read_body, sign_response, unix_now, Reply};
 use crate::auth::{authenticate_upload, Caller};
@@ -81,6 +81,8 @@ pub async fn upload(
     };
 
     if is_async {
+        // Checked now, against the fields as they are, and again when run.
+        structured_metadata::upload_writes(&state, &upload.metadata).await?;
         // The id is chosen now, so the pending answer can name it.
         let public_id = upload.naming.resolve(file.original_filename.as_deref())?;
         let pending =
@@ -145,6 +147,7 @@ pub(crate) async fn process_upload(
 
     let urls = PublicBase::new(&reply.base).delivery_urls(&state.config.cloud_name, &asset);
     let mut body = render_resource(&asset, &upload.extraction, urls);
+    structured_metadata::add_to_resource(state, &asset, &mut body).await?;
     if ingested.existing {
         body.insert("existing".into(), json!(true));
     } else if return_delete_token {
