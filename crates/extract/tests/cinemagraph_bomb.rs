@@ -55,7 +55,11 @@ fn a_huge_screen_painted_in_small_patches_costs_the_patches() {
     // frame, outside this stage), and with it.
     let (_, without) = peak_of(|| analyze(&gif, &Options::default()));
     let (analysis, peak) = peak_of(|| analyze(&gif, &cinemagraph()));
-    let score = analysis.unwrap().cinemagraph_analysis.unwrap().cinemagraph_score;
+    let score = analysis
+        .unwrap()
+        .cinemagraph_analysis
+        .unwrap()
+        .cinemagraph_score;
     // Composing the whole 10000x10000 screen held 400 MB per frame, twice.
     assert!(
         peak < without + 48 * MIB,

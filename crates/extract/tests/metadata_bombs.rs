@@ -29,6 +29,12 @@ fn bound(file_len: usize) -> usize {
 /// Extracts `bytes` as `format`, asserting the peak heap and the map's bounds.
 fn extract_within_bound(bytes: &[u8], format: Format, what: &str) -> MediaMetadata {
     let (map, peak) = peak_of(|| metadata::extract(bytes, format));
+    // Printed for the record (`--nocapture`): bench/hostile.py's table.
+    eprintln!(
+        "{what}: {} bytes, peak heap {:.1} MiB",
+        bytes.len(),
+        peak as f64 / MIB as f64
+    );
     assert!(
         peak <= bound(bytes.len()),
         "{what}: {} bytes held {peak} bytes at peak (bound {})",
@@ -149,12 +155,20 @@ fn png(chunks: &[Vec<u8>]) -> Vec<u8> {
 }
 
 fn png_icc(profile: &[u8]) -> Vec<u8> {
-    png(&[png_chunk(b"iCCP", &[b"icc\0\0", &zlib(profile)[..]].concat())])
+    png(&[png_chunk(
+        b"iCCP",
+        &[b"icc\0\0", &zlib(profile)[..]].concat(),
+    )])
 }
 
 fn jpeg_segment(marker: u8, data: &[u8]) -> Vec<u8> {
     assert!(data.len() + 2 <= 0xffff);
-    [&[0xff, marker][..], &((data.len() + 2) as u16).to_be_bytes(), data].concat()
+    [
+        &[0xff, marker][..],
+        &((data.len() + 2) as u16).to_be_bytes(),
+        data,
+    ]
+    .concat()
 }
 
 /// A JPEG's metadata segments (no pixel data: extraction does not need it).
@@ -168,7 +182,11 @@ fn jpeg_icc(profile: &[u8]) -> Vec<u8> {
         .iter()
         .enumerate()
         .map(|(i, chunk)| {
-            let head = [b"ICC_PROFILE\0" as &[u8], &[i as u8 + 1, chunks.len() as u8]].concat();
+            let head = [
+                b"ICC_PROFILE\0" as &[u8],
+                &[i as u8 + 1, chunks.len() as u8],
+            ]
+            .concat();
             jpeg_segment(0xe2, &[&head[..], chunk].concat())
         })
         .collect();
@@ -266,7 +284,11 @@ fn an_icc_profile_aliasing_one_element_costs_its_size_in_every_container() {
                 .is_some_and(|d| d.starts_with("AAAA")),
             "{what}: {map:?}"
         );
-        assert_eq!(map.get("ProfileClass").map(String::as_str), Some("Display Device Profile"), "{what}");
+        assert_eq!(
+            map.get("ProfileClass").map(String::as_str),
+            Some("Display Device Profile"),
+            "{what}"
+        );
     }
 }
 
@@ -307,14 +329,18 @@ fn a_thousand_photoshop_segments_cost_their_size() {
     let bytes = jpeg(&vec![segment; 1000]);
     let map = extract_within_bound(&bytes, Format::Jpg, "1,000 APP13 segments");
     assert_eq!(map.get("ObjectName").map(String::as_str), Some("Title"));
-    assert_eq!(map.get("IPTCDigest").map(String::as_str), Some(&*"ab".repeat(16)));
+    assert_eq!(
+        map.get("IPTCDigest").map(String::as_str),
+        Some(&*"ab".repeat(16))
+    );
 }
 
 /// A TIFF structure whose `entries` IFD0 entries are all ImageDescription,
 /// each the same `text` bytes.
 fn aliasing_exif(entries: usize, text: usize, kind: u16) -> Vec<u8> {
     let at = tail_at(entries);
-    let ifd: Vec<(u16, u16, usize, usize)> = (0..entries).map(|_| (0x010e, kind, text, at)).collect();
+    let ifd: Vec<(u16, u16, usize, usize)> =
+        (0..entries).map(|_| (0x010e, kind, text, at)).collect();
     tiff(&ifd, &vec![b'D'; text])
 }
 
@@ -418,7 +444,16 @@ fn generated_aliasing_variants_stay_within_the_bound_in_every_format() {
             4 => ("HEIC", heic_icc(&profile), Format::Heic),
             _ => (
                 "JPEG APP13",
-                jpeg(&vec![app13(&[resource(0x040f, &profile), resource(0x0422, &exif[..exif.len().min(30_000)])].concat()); 1 + rng.below(200)]),
+                jpeg(&vec![
+                    app13(
+                        &[
+                            resource(0x040f, &profile),
+                            resource(0x0422, &exif[..exif.len().min(30_000)])
+                        ]
+                        .concat()
+                    );
+                    1 + rng.below(200)
+                ]),
                 Format::Jpg,
             ),
         };

@@ -552,10 +552,13 @@ mod tests {
         );
         let mut bomb = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
         bomb.write_all(&vec![0u8; MAX_INFLATED_BYTES + 10]).unwrap();
-        assert!(Inflater::default().inflate(&bomb.finish().unwrap()).is_none());
+        assert!(Inflater::default()
+            .inflate(&bomb.finish().unwrap())
+            .is_none());
         // The bound is the file's: two chunks of 60% each, the second refused.
         let mut part = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        part.write_all(&vec![0u8; MAX_INFLATED_BYTES * 6 / 10]).unwrap();
+        part.write_all(&vec![0u8; MAX_INFLATED_BYTES * 6 / 10])
+            .unwrap();
         let part = part.finish().unwrap();
         let mut inflater = Inflater::default();
         assert!(inflater.inflate(&part).is_some());

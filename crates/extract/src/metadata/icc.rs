@@ -14,8 +14,8 @@
 //! before it is decoded, and the walk ends once the collector is spent.
 
 use super::generated::{ICC_HEADER, ICC_MEASUREMENT, ICC_TAGS, ICC_VIEWING_CONDITIONS};
-use super::print::format_g;
 use super::limits::{clip, clip_utf16, MAX_LIST_ITEMS};
+use super::print::format_g;
 use super::tables::{by_key, Tag};
 use super::Tags;
 

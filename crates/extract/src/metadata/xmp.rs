@@ -254,8 +254,7 @@ impl<'f> Property<'f> {
             None => {
                 self.bytes += name.len();
                 self.index.insert(name.clone(), self.named.len());
-                self.named
-                    .push((name, resolved.priority, Vec::new(), 0));
+                self.named.push((name, resolved.priority, Vec::new(), 0));
                 self.named.len() - 1
             }
         };
