@@ -432,10 +432,13 @@ async fn tag_and_public_id_limits_answer_400_naming_the_limit(backend: Backend) 
     assert_eq!(tags_of(&app, "x").await.len(), 1000);
 }
 
+/// A call that must fail: action, fields, status, start of the message.
+type BadCall = (&'static str, Vec<(String, String)>, u16, &'static str);
+
 async fn bad_lifecycle_calls_are_cloudinary_shaped_4xx(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     upload(&app, IMAGE, "x", &[]).await;
-    let cases: Vec<(&str, Vec<(String, String)>, u16, &str)> = vec![
+    let cases: Vec<BadCall> = vec![
         (
             "destroy",
             signed_fields(&[], &[]),
