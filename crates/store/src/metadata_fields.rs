@@ -226,7 +226,7 @@ pub struct MetadataFields {
 /// What [`MetadataFields::create`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Created {
-    Created(MetadataField),
+    Created(Box<MetadataField>),
     /// The external_id is taken, by a field that exists or existed.
     Exists,
     /// [`MAX_FIELDS`] fields are defined.
@@ -288,7 +288,7 @@ impl MetadataFields {
                 .await?
         });
         if let Some(row) = row {
-            return Ok(Created::Created(decode_field(row)?));
+            return Ok(Created::Created(Box::new(decode_field(row)?)));
         }
         let taken: Option<i64> = with_pool!(&self.db, pool => {
             sqlx::query_scalar("SELECT id FROM metadata_fields WHERE external_id = $1")

@@ -60,6 +60,7 @@ async fn a_value_checked_against_an_older_revision_stores_nothing() {
         else {
             panic!("{backend}: not created");
         };
+        let sku = *sku;
         let set = |value: &str, field: &store::metadata_fields::MetadataField| MetadataWrite {
             field_id: field.id,
             external_id: field.external_id.clone(),
