@@ -50,6 +50,7 @@ mod sdk_node;
 mod sdk_python;
 mod sdk_search;
 mod sdk_upload_flow;
+mod search_bounds;
 mod similar;
 mod unsupported_params;
 mod upload;
