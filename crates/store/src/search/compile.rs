@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn user_text_only_ever_reaches_sql_as_parameters() {
-        let hostile = r#"tags:"x' OR 1=1 --" context.alt:"'; DROP TABLE assets; --" image_metadata.Make:"\") OR 1=1""#;
+        let hostile = r#"tags="x' OR 1=1 --" context.alt:"'; DROP TABLE assets; --" image_metadata.Make:"\") OR 1=1""#;
         for dialect in [Dialect::Postgres, Dialect::Sqlite] {
             let (sql, params) = compile(dialect, hostile);
             assert!(!sql.contains("DROP") && !sql.contains("1=1"), "{sql}");

@@ -261,7 +261,7 @@ mod tests {
             assert!(started.elapsed() < Duration::from_secs(10), "{backend}");
             session.end().await;
             // The connection went back clean: a query without a deadline runs.
-            let one: i64 = with_pool_scalar(&database, "SELECT 1").await;
+            let one: i64 = with_pool_scalar(&database, "SELECT CAST(1 AS BIGINT)").await;
             assert_eq!(one, 1, "{backend}");
         }
     }
@@ -295,7 +295,8 @@ mod tests {
                         with_pool_scalar(
                             &database,
                             "SELECT count(*) FROM pg_stat_activity \
-                             WHERE query LIKE '%endless-probe%' AND pid <> pg_backend_pid()",
+                             WHERE datname = current_database() AND state = 'active' \
+                             AND query LIKE '%endless-probe%' AND pid <> pg_backend_pid()",
                         )
                         .await
                     }
