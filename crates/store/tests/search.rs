@@ -191,7 +191,12 @@ fn library_asset(i: usize, rng: &mut StdRng) -> (NewAsset, usize) {
         },
         original_filename: None,
         folder,
-        access_mode: if i % 6 == 0 { "authenticated" } else { "public" }.into(),
+        access_mode: if i.is_multiple_of(6) {
+            "authenticated"
+        } else {
+            "public"
+        }
+        .into(),
         analysis,
     };
     (asset, size)
@@ -329,7 +334,10 @@ fn cases(library: &[Asset]) -> Vec<(String, Predicate)> {
             "public_id:\"dogs dog\"".into(),
             Box::new(|a| has_words(&a.public_id, "dogs dog")),
         ),
-        ("public_id=\"café/été 3\"".into(), Box::new(|a| a.public_id == "café/été 3")),
+        (
+            "public_id=\"café/été 3\"".into(),
+            Box::new(|a| a.public_id == "café/été 3"),
+        ),
         (
             "public_id:café/*".into(),
             Box::new(|a| a.public_id.starts_with("café/")),
@@ -338,8 +346,14 @@ fn cases(library: &[Asset]) -> Vec<(String, Predicate)> {
             "filename:cat_1*".into(),
             Box::new(|a| filename(a).starts_with("cat_1")),
         ),
-        ("filename:p_11".into(), Box::new(|a| has_words(filename(a), "p_11"))),
-        ("filename:cat".into(), Box::new(|a| has_words(filename(a), "cat"))),
+        (
+            "filename:p_11".into(),
+            Box::new(|a| has_words(filename(a), "p_11")),
+        ),
+        (
+            "filename:cat".into(),
+            Box::new(|a| has_words(filename(a), "cat")),
+        ),
         ("filename=p_11".into(), Box::new(|a| filename(a) == "p_11")),
         (
             "folder:cities/paris".into(),
@@ -360,7 +374,10 @@ fn cases(library: &[Asset]) -> Vec<(String, Predicate)> {
             Box::new(|a| a.tags.iter().any(|t| t == "Sale")),
         ),
         ("tags:words".into(), Box::new(|a| tagged(a, "words"))),
-        ("tag:\"TWO words\"".into(), Box::new(|a| tagged(a, "TWO words"))),
+        (
+            "tag:\"TWO words\"".into(),
+            Box::new(|a| tagged(a, "TWO words")),
+        ),
         (
             "tag=\"two words\"".into(),
             Box::new(|a| a.tags.iter().any(|t| t == "two words")),
@@ -552,7 +569,9 @@ fn cases(library: &[Asset]) -> Vec<(String, Predicate)> {
         ),
         (
             "image_metadata.Make:Canon AND width>4000".into(),
-            Box::new(|a| metadata(a, "Make").is_some_and(|m| has_words(m, "Canon")) && a.width > 4000),
+            Box::new(|a| {
+                metadata(a, "Make").is_some_and(|m| has_words(m, "Canon")) && a.width > 4000
+            }),
         ),
         (
             "-image_metadata.Make:Canon".into(),
@@ -597,8 +616,12 @@ fn cases(library: &[Asset]) -> Vec<(String, Predicate)> {
         (
             "accessibility_analysis.colorblind_accessibility_score>=0.5".into(),
             Box::new(|a| {
-                score(a, "accessibility_analysis", "colorblind_accessibility_score")
-                    .is_some_and(|s| s >= 0.5)
+                score(
+                    a,
+                    "accessibility_analysis",
+                    "colorblind_accessibility_score",
+                )
+                .is_some_and(|s| s >= 0.5)
             }),
         ),
         (
@@ -617,7 +640,12 @@ fn cases(library: &[Asset]) -> Vec<(String, Predicate)> {
         ),
         (
             "transparent:true".into(),
-            Box::new(|a| a.analysis.colors.as_ref().is_some_and(|c| c.semi_transparent)),
+            Box::new(|a| {
+                a.analysis
+                    .colors
+                    .as_ref()
+                    .is_some_and(|c| c.semi_transparent)
+            }),
         ),
         (
             "status:active AND format:png".into(),
@@ -651,7 +679,7 @@ fn cases(library: &[Asset]) -> Vec<(String, Predicate)> {
         (
             "NOT (tags:red OR tags:blue) faces>=1".into(),
             Box::new(|a| {
-                !(tagged(a, "red") || tagged(a, "blue")) && !a.coordinates.faces.is_empty()
+                !(tagged(a, "red") || tagged(a, "blue") || a.coordinates.faces.is_empty())
             }),
         ),
     ];
@@ -1417,7 +1445,10 @@ async fn selective_expressions_use_the_search_indexes() {
         ("image_metadata.Make=Canon AND width>5000", "assets_search_"),
         // `:` on free text: the words indexes narrow, the regex decides.
         ("tags:rare_tag", "assets_search_tags_words"),
-        ("image_metadata.Make:Canon", "assets_search_media_metadata_words"),
+        (
+            "image_metadata.Make:Canon",
+            "assets_search_media_metadata_words",
+        ),
         ("context.alt:dog", "assets_search_context_words"),
         ("public_id:cat", "assets_search_public_id_words"),
     ];

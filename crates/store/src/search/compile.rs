@@ -303,7 +303,10 @@ mod tests {
         assert_eq!(sql, "lower(public_id) REGEXP $1");
         assert_eq!(
             params,
-            vec![Param::Text(words::pattern(&["blue".into(), "shirt".into()]))]
+            vec![Param::Text(words::pattern(&[
+                "blue".into(),
+                "shirt".into()
+            ]))]
         );
         let (sql, params) = compile(Dialect::Postgres, "public_id:shirt");
         assert_eq!(

@@ -49,14 +49,19 @@ impl ScoreFamily {
     }
 }
 
+/// How a keyed family makes its field from a key.
+type MakeKeyed = fn(String) -> Field;
+
 /// The keyed families, `<prefix>.<key>`. Structured metadata
 /// (`metadata.<external_id>`) is one more row here once it is stored; until
 /// then such names are [`Field::Unknown`].
-const KEYED: [(&str, fn(String) -> Field); 6] = [
+const KEYED: [(&str, MakeKeyed); 6] = [
     ("context", Field::Context),
     ("image_metadata", Field::ImageMetadata),
     ("media_metadata", Field::ImageMetadata),
-    ("quality_analysis", |key| Field::Score(ScoreFamily::Quality, key)),
+    ("quality_analysis", |key| {
+        Field::Score(ScoreFamily::Quality, key)
+    }),
     ("accessibility_analysis", |key| {
         Field::Score(ScoreFamily::Accessibility, key)
     }),

@@ -33,11 +33,11 @@ use sqlx::Row;
 pub use aggregate::{
     AggregateBucket, AggregateRange, AggregateRequest, Aggregation, RangeField, ValuesField,
 };
+pub use aggregate::{MAX_AGGREGATE_RANGES, MAX_RANGE_KEY_CHARS};
 pub use ast::{Comparison, Condition, Expression, Target, Test};
 pub use error::SearchError;
 pub use fields::{Field, Scalar, ScoreFamily, ValueKind};
 pub use parser::{MAX_CONDITIONS, MAX_DEPTH, MAX_EXPRESSION_CHARS};
-pub use aggregate::{MAX_AGGREGATE_RANGES, MAX_RANGE_KEY_CHARS};
 pub use request::{
     SearchPage, SearchRequest, DEFAULT_MAX_RESULTS, DEFAULT_SEARCH_TIMEOUT, MAX_AGGREGATIONS,
     MAX_CURSOR_CHARS, MAX_SEARCH_RESULTS, MAX_SORT_KEYS,

@@ -351,10 +351,7 @@ mod tests {
                     Field::Scalar(Scalar::Format),
                     Test::Equals(Value::Text("jpg".into())),
                 ),
-                Expression::Not(Box::new(field(
-                    Field::Tags,
-                    Test::Words(vec!["a".into()]),
-                ))),
+                Expression::Not(Box::new(field(Field::Tags, Test::Words(vec!["a".into()])))),
             ]),
             field(
                 Field::Scalar(Scalar::Width),

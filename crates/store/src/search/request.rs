@@ -89,7 +89,10 @@ impl SearchRequest {
             }
         }
         for (i, aggregate) in self.aggregate.iter().enumerate() {
-            if self.aggregate[..i].iter().any(|other| other.name() == aggregate.name()) {
+            if self.aggregate[..i]
+                .iter()
+                .any(|other| other.name() == aggregate.name())
+            {
                 return Err(SearchError::DuplicateAggregate(aggregate.name()));
             }
         }

@@ -57,7 +57,10 @@ mod tests {
     #[test]
     fn words_split_at_ascii_punctuation_and_space() {
         assert_eq!(words("Blue shirt"), ["blue", "shirt"]);
-        assert_eq!(words("summer_sale-2025/x.jpg"), ["summer", "sale", "2025", "x", "jpg"]);
+        assert_eq!(
+            words("summer_sale-2025/x.jpg"),
+            ["summer", "sale", "2025", "x", "jpg"]
+        );
         assert_eq!(words("café/été 3"), ["café", "été", "3"]);
         // ASCII case only: `É` stays as it is.
         assert_eq!(words("ÉTÉ"), ["ÉtÉ"]);

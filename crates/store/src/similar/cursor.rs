@@ -84,18 +84,24 @@ mod tests {
     fn a_cursor_serves_only_the_search_it_came_from() {
         let cursor = SimilarCursor::new(&query(0xabc, 8), 3, 42);
         let text = cursor.encode();
-        assert_eq!(SimilarCursor::decode(&text, &query(0xabc, 8)).unwrap(), cursor);
+        assert_eq!(
+            SimilarCursor::decode(&text, &query(0xabc, 8)).unwrap(),
+            cursor
+        );
         for other in [query(0xabd, 8), query(0xabc, 7)] {
             assert!(matches!(
                 SimilarCursor::decode(&text, &other),
                 Err(StoreError::InvalidCursor)
             ));
         }
-        for bad in ["", "%%", "AAAA", &URL_SAFE_NO_PAD.encode("0.8.1.2.3"), &"A".repeat(500)] {
-            assert!(
-                SimilarCursor::decode(bad, &query(0, 8)).is_err(),
-                "{bad:?}"
-            );
+        for bad in [
+            "",
+            "%%",
+            "AAAA",
+            &URL_SAFE_NO_PAD.encode("0.8.1.2.3"),
+            &"A".repeat(500),
+        ] {
+            assert!(SimilarCursor::decode(bad, &query(0, 8)).is_err(), "{bad:?}");
         }
     }
 }

@@ -322,9 +322,8 @@ async fn run(backend: Backend, sdk: Sdk) {
 fn assert_context_flat(report: &Value, stored: &[Asset]) {
     let outcome = &report["with_context"];
     assert!(outcome.get("context_error").is_none(), "{outcome}");
-    let read: BTreeMap<String, String> =
-        serde_json::from_value(outcome["context_values"].clone())
-            .unwrap_or_else(|e| panic!("context_values: {e}: {outcome}"));
+    let read: BTreeMap<String, String> = serde_json::from_value(outcome["context_values"].clone())
+        .unwrap_or_else(|e| panic!("context_values: {e}: {outcome}"));
     let expected: BTreeMap<String, String> = stored
         .iter()
         .filter_map(|a| Some((a.public_id.clone(), a.context.get("stage")?.clone())))

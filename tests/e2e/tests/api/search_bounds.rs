@@ -179,10 +179,16 @@ async fn a_nul_among_asset_ids_is_a_400(backend: Backend) {
 async fn an_id_repeated_in_one_delete_is_deleted_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let first = app
-        .upload_ok(FilePart::corpus("png_exiftool_tiny.png"), &[("public_id", "twice/a")])
+        .upload_ok(
+            FilePart::corpus("png_exiftool_tiny.png"),
+            &[("public_id", "twice/a")],
+        )
         .await;
-    app.upload_ok(FilePart::corpus("png_exiftool_tiny.png"), &[("public_id", "twice/b")])
-        .await;
+    app.upload_ok(
+        FilePart::corpus("png_exiftool_tiny.png"),
+        &[("public_id", "twice/b")],
+    )
+    .await;
     let admin = AdminClient::new(&app.base_url);
     let asset_id = first["asset_id"].as_str().unwrap();
     let form: Vec<(&str, &str)> = vec![("asset_ids[]", asset_id); 100];
@@ -250,7 +256,9 @@ async fn similar_results_come_in_pages_following_next_cursor(backend: Backend) {
 
     let first = json_ok(
         admin
-            .get(&format!("/resources/image/similar?phash={phash}&max_results=1"))
+            .get(&format!(
+                "/resources/image/similar?phash={phash}&max_results=1"
+            ))
             .await,
     )
     .await;
@@ -281,15 +289,24 @@ async fn bulk_rows(app: &TestApp) {
                 "INSERT INTO assets ({columns}) SELECT 'bulk' || n, {values} \
                  FROM generate_series(1, 100000) AS n"
             );
-            sqlx::query(&insert).execute(pool).await.expect("bulk insert");
-            sqlx::query("ANALYZE assets").execute(pool).await.expect("analyze");
+            sqlx::query(&insert)
+                .execute(pool)
+                .await
+                .expect("bulk insert");
+            sqlx::query("ANALYZE assets")
+                .execute(pool)
+                .await
+                .expect("analyze");
         }
         Database::Sqlite(pool) => {
             let insert = format!(
                 "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 100000) \
                  INSERT INTO assets ({columns}) SELECT 'bulk' || n, {values} FROM s"
             );
-            sqlx::query(&insert).execute(pool).await.expect("bulk insert");
+            sqlx::query(&insert)
+                .execute(pool)
+                .await
+                .expect("bulk insert");
         }
     }
     store.database().close().await;
@@ -299,7 +316,12 @@ async fn bulk_rows(app: &TestApp) {
 fn own_cpu_time() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
     // Fields after the command name (which may hold spaces, in parentheses).
-    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
     let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
     Duration::from_millis(ticks * 10)
 }
@@ -368,6 +390,13 @@ async fn a_search_stops_when_its_client_goes_away(backend: Backend) {
     }
     // The server goes on answering.
     let admin = AdminClient::new(&app.base_url);
-    let page = json_ok(search(&admin, &json!({"expression": "format:png", "max_results": 1})).await).await;
+    let page = json_ok(
+        search(
+            &admin,
+            &json!({"expression": "format:png", "max_results": 1}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(page["total_count"], json!(100_000));
 }
