@@ -7,6 +7,8 @@ pub mod corpus;
 pub mod mutate;
 
 pub use extract::metadata::fuzzing::{container, exif, icc, iptc, photoshop, xmp};
+/// The search expression parser and its SQL compiler (both databases).
+pub use store::search::fuzzing::expression as search_expression;
 
 /// A fuzz target: its name (the cargo-fuzz binary and corpus folder) and the
 /// function that must return, never panic, on any input.
@@ -17,7 +19,7 @@ pub struct Target {
 }
 
 /// Every target, in the order `replay` runs them.
-pub const TARGETS: [Target; 7] = [
+pub const TARGETS: [Target; 8] = [
     Target {
         name: "analyze",
         run: analyze,
@@ -45,6 +47,10 @@ pub const TARGETS: [Target; 7] = [
     Target {
         name: "container",
         run: container,
+    },
+    Target {
+        name: "search_expression",
+        run: search_expression,
     },
 ];
 

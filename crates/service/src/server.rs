@@ -66,6 +66,10 @@ pub fn http_server(
     // serving requests is the one that waits for them. Analyses run on the
     // blocking pool, so one async thread is not what limits throughput.
     .workers(1)
+    // A client that closes its side is gone: the connection ends and its
+    // request's handler is dropped, which stops its work (a search cancels
+    // its query). HTTP clients, the SDKs included, never half-close.
+    .h1_allow_half_closed(false)
     .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
     .listen(listener)?
     .run();

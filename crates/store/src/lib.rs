@@ -36,4 +36,4 @@ pub use model::{
     OnExisting, Page, Rect, SweepReport, MAX_PAGE_SIZE,
 };
 pub use search::{SearchError, SearchPage, SearchRequest};
-pub use similar::{SimilarAsset, SimilarQuery, Unhashed};
+pub use similar::{SimilarAsset, SimilarPage, SimilarQuery, Unhashed};

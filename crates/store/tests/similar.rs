@@ -92,11 +92,12 @@ fn query(phash: u64, max_distance: u32) -> SimilarQuery {
         max_distance,
         max_results: u32::MAX,
         exclude: None,
+        next_cursor: None,
     }
 }
 
 async fn search(store: &Store, query: &SimilarQuery) -> Vec<(String, u32)> {
-    let results = store.similar(query).await.expect("similar");
+    let results = store.similar(query).await.expect("similar").results;
     let distances: Vec<u32> = results.iter().map(|r| r.distance).collect();
     assert!(distances.is_sorted(), "nearest first: {distances:?}");
     let mut found: Vec<(String, u32)> = results
@@ -223,6 +224,7 @@ async fn results_are_capped_and_leave_out_the_asset_searched_from() {
             .similar(&nearest_two)
             .await
             .unwrap()
+            .results
             .into_iter()
             .map(|r| (r.asset.public_id, r.distance))
             .collect();
@@ -241,10 +243,78 @@ async fn results_are_capped_and_leave_out_the_asset_searched_from() {
             .similar(&from_p0)
             .await
             .unwrap()
+            .results
             .into_iter()
             .map(|r| r.asset.public_id)
             .collect();
         assert_eq!(got, ["p1", "p2"], "{backend}");
+    }
+}
+
+/// Following `next_cursor` a few results at a time returns every match once,
+/// nearest first and, at equal distance, oldest first; a cursor is refused
+/// by any other search.
+#[tokio::test]
+async fn pages_follow_next_cursor_through_every_match_once() {
+    for backend in Backend::ALL {
+        let sandbox = Sandbox::new(backend).await;
+        let store = sandbox.store().await.expect("store");
+        let mut rng = StdRng::seed_from_u64(7);
+        let base = 0x0123_4567_89ab_cdef_u64;
+        let mut expected = Vec::new();
+        for i in 0..60usize {
+            let bits = rng.random_range(0..=12);
+            let hash = flip_bits(&mut rng, base, bits);
+            ingest(&store, key(&format!("a{i}")), Some(hash)).await;
+            if bits <= 8 && i != 0 {
+                expected.push((bits, i, format!("a{i}")));
+            }
+        }
+        expected.sort();
+        let expected: Vec<String> = expected.into_iter().map(|(.., id)| id).collect();
+
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        let mut pages = 0;
+        loop {
+            let page = store
+                .similar(&SimilarQuery {
+                    max_results: 3,
+                    exclude: Some(key("a0")),
+                    next_cursor: cursor.clone(),
+                    ..query(base, 8)
+                })
+                .await
+                .expect("page");
+            assert!(page.results.len() <= 3, "{backend}");
+            seen.extend(page.results.into_iter().map(|r| r.asset.public_id));
+            pages += 1;
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "{backend}");
+        assert_eq!(pages, expected.len().div_ceil(3).max(1), "{backend}");
+
+        let first = store
+            .similar(&SimilarQuery {
+                max_results: 1,
+                ..query(base, 8)
+            })
+            .await
+            .unwrap();
+        let other_search = SimilarQuery {
+            next_cursor: first.next_cursor,
+            ..query(base, 9)
+        };
+        assert!(
+            matches!(
+                store.similar(&other_search).await,
+                Err(store::StoreError::InvalidCursor)
+            ),
+            "{backend}"
+        );
     }
 }
 

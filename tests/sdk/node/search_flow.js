@@ -4,7 +4,8 @@
 //   CLOUDINARY_URL='cloudinary://KEY:SECRET@CLOUD?upload_prefix=http://127.0.0.1:PORT' \
 //   node search_flow.js <searches.json>
 //
-// The same input and output as tests/sdk/python/search_flow.py.
+// The same input and output as tests/sdk/python/search_flow.py (including
+// "context_key": each resource's context value read flat).
 'use strict';
 
 const fs = require('fs');
@@ -39,7 +40,23 @@ async function run(spec) {
     const error = (err && err.error) || err;
     return { error: error.name || 'Error', message: error.message, http_code: error.http_code };
   }
-  return { pages };
+  const report = { pages };
+  // Read flat, as the SDK's own search tests do: res.context.stage.
+  if (spec.context_key) {
+    const values = {};
+    for (const page of pages) {
+      for (const resource of page.resources) {
+        const value = resource.context ? resource.context[spec.context_key] : undefined;
+        if (value === undefined) {
+          report.context_error = `no context.${spec.context_key} in ${resource.public_id}`;
+          return report;
+        }
+        values[resource.public_id] = value;
+      }
+    }
+    report.context_values = values;
+  }
+  return report;
 }
 
 async function main() {

@@ -6,9 +6,12 @@ Run by the e2e tests (tests/e2e/tests/api/sdk_search.rs) against a live server:
 
 `searches.json` is a list of {"name", "expression"?, "sort_by"?: [[field, dir]],
 "max_results"?, "aggregate"?: [name or {type, ranges}], "with_field"?: [...],
-"fields"?: [...], "paginate"?: bool}. Prints one JSON object: for each name,
-{"pages": [response, ...]} (every page when "paginate", following next_cursor)
-or the SDK error. The Rust test asserts on it; this script only records.
+"fields"?: [...], "paginate"?: bool, "context_key"?: str}. Prints one JSON
+object: for each name, {"pages": [response, ...]} (every page when "paginate",
+following next_cursor) or the SDK error; with "context_key", also
+"context_values": each resource's `resource["context"][key]`, read flat as the
+SDK's own search tests read it (a resource without it is an error). The Rust
+test asserts on it; this script only records.
 """
 import json
 import os
@@ -51,7 +54,18 @@ def run(spec):
                 break
     except Error as err:
         return {"error": type(err).__name__, "message": str(err)}
-    return {"pages": pages}
+    report = {"pages": pages}
+    key = spec.get("context_key")
+    if key:
+        try:
+            report["context_values"] = {
+                resource["public_id"]: resource["context"][key]
+                for page in pages
+                for resource in page["resources"]
+            }
+        except (KeyError, TypeError) as err:
+            report["context_error"] = repr(err)
+    return report
 
 
 def main():

@@ -17,7 +17,7 @@ use service::params::{ExtractionRequest, Params};
 use service::{ApiError, AppState};
 
 use super::details::details_of;
-use super::{check_resource_type, resource_json};
+use super::{check_id_filter, check_resource_type, resource_json};
 
 /// Cloudinary's limit on asset_ids per call, as for public_ids.
 const MAX_ASSET_IDS: usize = 100;
@@ -87,16 +87,20 @@ fn is_asset_id(segment: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// The `asset_ids[]` of a call: 1 to 100 of them.
+/// The `asset_ids[]` of a call: 1 to 100 of them, each once (in the order
+/// first given: an id repeated is one asset, deleted or listed once).
 fn asset_ids(params: &Params) -> Result<Vec<String>, ApiError> {
-    let asset_ids: Vec<String> = params
-        .list("asset_ids")
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let mut asset_ids: Vec<String> = Vec::new();
+    for asset_id in params.list("asset_ids") {
+        check_id_filter("asset_ids", asset_id)?;
+        if !asset_ids.iter().any(|seen| seen == asset_id) {
+            asset_ids.push(asset_id.to_owned());
+        }
+    }
     if asset_ids.is_empty() {
         return Err(ApiError::missing_parameter("asset_ids"));
     }
+    // Counted after merging repeats: the cap is on the assets touched.
     if asset_ids.len() > MAX_ASSET_IDS {
         return Err(ApiError::invalid_parameter(
             "asset_ids",

@@ -28,7 +28,13 @@ pub async fn delete_resources(
     let (resource_type, delivery_type) = path.into_inner().checked()?;
     let delivery_type = delivery_type.unwrap_or_else(|| "upload".to_owned());
     let params = body::read_params(request.headers(), payload).await?;
-    let public_ids = params.list("public_ids");
+    // An id repeated is one asset: deleted once, reported once.
+    let mut public_ids: Vec<&str> = Vec::new();
+    for public_id in params.list("public_ids") {
+        if !public_ids.contains(&public_id) {
+            public_ids.push(public_id);
+        }
+    }
     if params.is_set("keep_original")? {
         return Err(ApiError::invalid_parameter(
             "keep_original",

@@ -31,8 +31,16 @@ const WITH_FIELDS: [&str; 6] = [
     "accessibility_analysis",
 ];
 
-/// Always in a resource, whatever `fields` lists: what identifies it.
-const IDENTITY_FIELDS: [&str; 4] = ["asset_id", "public_id", "resource_type", "type"];
+/// Always in a resource, whatever `fields` lists: what identifies it, as
+/// Cloudinary keeps it.
+const IDENTITY_FIELDS: [&str; 6] = [
+    "asset_id",
+    "public_id",
+    "folder",
+    "created_at",
+    "resource_type",
+    "type",
+];
 
 /// The search parameters, as the SDKs send them (Python's `Search.as_dict`,
 /// Node's `search.to_query`). An unknown member is a 400 naming it.
@@ -156,6 +164,7 @@ async fn run(
             .into_iter()
             .map(aggregate_request)
             .collect::<Result<_, _>>()?,
+        timeout: None,
     };
     let page = state.store.search(&query).await?;
     let resources: Vec<Value> = page
@@ -279,11 +288,15 @@ impl Shown {
         if !with("tags") {
             resource.remove("tags");
         }
-        if !with("context") {
+        // Search answers context flat (`{"stage": "x"}`), where resource
+        // details nest it under `custom`: both SDKs' search tests read it so.
+        if with("context") {
+            resource.insert("context".into(), json!(asset.context));
+        } else {
             resource.remove("context");
-        } else if !resource.contains_key("context") {
-            resource.insert("context".into(), json!({}));
         }
+        // Every stored asset is active: none is pending or deleted here.
+        resource.insert("status".into(), json!("active"));
         if with("image_analysis") {
             resource.insert("image_analysis".into(), image_analysis(asset));
         }

@@ -2,7 +2,8 @@
 //! look like an asset of the library (`public_id`, with `type`, default
 //! `upload`) or like a given pHash (`phash`, 16 hex digits), nearest first,
 //! each with its Hamming `distance`. An assay extension: `max_distance`
-//! (0 to 16, default 8) and `max_results` (as in a list, default 10).
+//! (0 to 16, default 8), `max_results` (as in a list, default 10) and
+//! `next_cursor` (the previous page's, as in a list).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use extract::Phash;
@@ -37,15 +38,17 @@ pub async fn similar_resources(
         resource_type,
         max_distance: max_distance(&params)?,
         max_results: list::max_results(&params)?,
+        next_cursor: params.get("next_cursor").map(str::to_owned),
     };
-    let found = find_similar(&state, &search).await?;
+    let page = find_similar(&state, &search).await?;
 
     // The hash each result was matched on is part of its answer.
     let shown = ExtractionRequest {
         phash: true,
         ..ExtractionRequest::default()
     };
-    let resources: Vec<Value> = found
+    let resources: Vec<Value> = page
+        .results
         .iter()
         .map(|similar| {
             let mut resource = resource_json(&state, &request, &similar.asset, &shown);
@@ -53,7 +56,11 @@ pub async fn similar_resources(
             Value::Object(resource)
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "resources": resources })))
+    let mut body = json!({ "resources": resources });
+    if let Some(cursor) = page.next_cursor {
+        body["next_cursor"] = json!(cursor);
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// Exactly one of `public_id` and `phash`.

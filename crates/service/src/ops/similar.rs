@@ -15,7 +15,7 @@ use std::sync::{LazyLock, Mutex};
 
 use extract::Phash;
 use serde::Serialize;
-use store::{Asset, AssetKey, SimilarAsset, SimilarQuery, MAX_PAGE_SIZE};
+use store::{Asset, AssetKey, SimilarPage, SimilarQuery, MAX_PAGE_SIZE};
 
 use super::{reextract, ResourceChanges};
 use crate::params::{ExtractionRequest, Params};
@@ -47,14 +47,16 @@ pub struct SimilarSearch {
     pub probe: Probe,
     pub max_distance: u32,
     pub max_results: u32,
+    /// The `next_cursor` of the previous page of the same search.
+    pub next_cursor: Option<String>,
 }
 
-/// The assets within the search's distance, nearest first. An unknown probe
-/// asset is a 404.
+/// A page of the assets within the search's distance, nearest first. An
+/// unknown probe asset is a 404; a cursor of another search a 400.
 pub async fn find_similar(
     state: &AppState,
     search: &SimilarSearch,
-) -> Result<Vec<SimilarAsset>, ApiError> {
+) -> Result<SimilarPage, ApiError> {
     let (phash, exclude) = match &search.probe {
         Probe::Phash(phash) => (*phash, None),
         Probe::Asset(key) => {
@@ -71,7 +73,7 @@ async fn search_near(
     search: &SimilarSearch,
     phash: Phash,
     exclude: Option<AssetKey>,
-) -> Result<Vec<SimilarAsset>, ApiError> {
+) -> Result<SimilarPage, ApiError> {
     spawn_phash_backfill(state, &search.resource_type);
     let query = SimilarQuery {
         resource_type: search.resource_type.clone(),
@@ -79,6 +81,7 @@ async fn search_near(
         max_distance: search.max_distance,
         max_results: search.max_results,
         exclude,
+        next_cursor: search.next_cursor.clone(),
     };
     Ok(state.store.similar(&query).await?)
 }
@@ -109,9 +112,11 @@ pub async fn duplicates_of(
         probe: Probe::Asset(asset.key()),
         max_distance: DEFAULT_MAX_DISTANCE,
         max_results: MAX_PAGE_SIZE,
+        next_cursor: None,
     };
     let found = search_near(state, &search, phash, Some(asset.key())).await?;
     let duplicates = found
+        .results
         .into_iter()
         .map(|similar| Duplicate {
             public_id: similar.asset.public_id,

@@ -152,7 +152,9 @@ async fn connect_sqlite(database_url: &str) -> Result<SqlitePool, StoreError> {
         // WAL lets readers proceed while one writer commits.
         .journal_mode(SqliteJournalMode::Wal)
         .busy_timeout(SQLITE_BUSY_TIMEOUT)
-        .foreign_keys(true);
+        .foreign_keys(true)
+        // REGEXP, which search's word matching uses (search/words.rs).
+        .with_regexp();
     // `sqlite::memory:` has no directory (its file name has no parent).
     if let Some(dir) = options
         .get_filename()

@@ -61,6 +61,11 @@ pub struct AggregateBucket {
     pub count: u64,
 }
 
+/// Most ranges in one custom aggregation (each is one more count).
+pub const MAX_AGGREGATE_RANGES: usize = 50;
+/// Longest range key, in characters.
+pub const MAX_RANGE_KEY_CHARS: usize = 128;
+
 const KIB: i64 = 1024;
 const MIB: i64 = 1024 * KIB;
 
@@ -153,9 +158,25 @@ impl AggregateRequest {
         if ranges.is_empty() {
             return Err(invalid("", "at least one range is needed"));
         }
+        if ranges.len() > MAX_AGGREGATE_RANGES {
+            return Err(SearchError::TooMany {
+                what: "aggregation ranges",
+                max: MAX_AGGREGATE_RANGES,
+            });
+        }
         for (i, range) in ranges.iter().enumerate() {
             if range.key.is_empty() {
                 return Err(invalid("", "every range needs a key"));
+            }
+            if range.key.chars().count() > MAX_RANGE_KEY_CHARS {
+                return Err(SearchError::TooMany {
+                    what: "characters in a range key",
+                    max: MAX_RANGE_KEY_CHARS,
+                });
+            }
+            // PostgreSQL text cannot hold NUL; no key needs one.
+            if range.key.contains('\0') {
+                return Err(invalid(&range.key.replace('\0', "\\0"), "NUL character"));
             }
             if ranges[..i].iter().any(|other| other.key == range.key) {
                 return Err(invalid(&range.key, "keys must differ"));

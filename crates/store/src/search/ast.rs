@@ -9,6 +9,8 @@ use super::values::Value;
 pub enum Expression {
     /// No expression: every asset.
     All,
+    /// No asset (a condition on a field no asset has).
+    Nothing,
     And(Vec<Expression>),
     Or(Vec<Expression>),
     Not(Box<Expression>),
@@ -36,6 +38,10 @@ pub enum Test {
     Equals(Value),
     /// Starts with (for a set: some member does).
     Prefix(String),
+    /// Has these words, in this order, next to each other (for a set: some
+    /// member has): `:` on free text. The words are as `words::split` gives
+    /// them, never empty.
+    Words(Vec<String>),
     Compare(Comparison, Value),
 }
 

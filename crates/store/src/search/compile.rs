@@ -5,9 +5,10 @@
 //! ... in order, each used once, which both databases accept).
 
 use super::ast::{Condition, Expression, Target, Test};
-use super::dialect::{Dialect, JsonMap, TextSet, FILENAME};
+use super::dialect::{Dialect, JsonMap, TextSet, WordSource, FILENAME};
 use super::fields::{Field, Scalar};
 use super::values::Value;
+use super::words;
 
 /// A parameter of the generated SQL.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +71,7 @@ impl SqlBuilder {
     pub fn expression(&mut self, expression: &Expression) -> String {
         match expression {
             Expression::All => "1 = 1".into(),
+            Expression::Nothing => "1 = 0".into(),
             Expression::And(parts) => self.join(parts, " AND "),
             Expression::Or(parts) => self.join(parts, " OR "),
             Expression::Not(inner) => format!("NOT COALESCE({}, FALSE)", self.expression(inner)),
@@ -88,24 +90,73 @@ impl SqlBuilder {
             Target::AnyText => {
                 let dialect = self.dialect;
                 let parts = [
-                    self.scalar_test(&dialect.scalar(Scalar::PublicId), test),
-                    self.scalar_test(&dialect.text(FILENAME), test),
-                    self.set_test(TextSet::Tags, test),
-                    self.set_test(TextSet::ContextValues, test),
+                    self.narrowed(WordSource::PublicId, test, |b| {
+                        b.scalar_test(&dialect.scalar(Scalar::PublicId), test)
+                    }),
+                    self.narrowed(WordSource::PublicId, test, |b| {
+                        b.scalar_test(&dialect.text(FILENAME), test)
+                    }),
+                    self.narrowed(WordSource::Tags, test, |b| b.set_test(TextSet::Tags, test)),
+                    self.narrowed(WordSource::Context, test, |b| {
+                        b.set_test(TextSet::ContextValues, test)
+                    }),
                 ];
                 format!("({})", parts.join(" OR "))
+            }
+            Target::Field(Field::Scalar(scalar @ (Scalar::PublicId | Scalar::Filename))) => {
+                let sql = self.dialect.scalar(*scalar);
+                self.narrowed(WordSource::PublicId, test, |b| b.scalar_test(&sql, test))
             }
             Target::Field(Field::Scalar(scalar)) => {
                 let sql = self.dialect.scalar(*scalar);
                 self.scalar_test(&sql, test)
             }
-            Target::Field(Field::Tags) => self.set_test(TextSet::Tags, test),
-            Target::Field(Field::Colors) => self.set_test(TextSet::Colors, test),
-            Target::Field(Field::Context(key)) => self.keyed_test(JsonMap::Context, key, test),
-            Target::Field(Field::ImageMetadata(key)) => {
-                self.keyed_test(JsonMap::MediaMetadata, key, test)
+            Target::Field(Field::Tags) => {
+                self.narrowed(WordSource::Tags, test, |b| b.set_test(TextSet::Tags, test))
             }
             Target::Field(Field::Metadata(key)) => self.metadata_test(key, test),
+            Target::Field(Field::Colors) => self.set_test(TextSet::Colors, test),
+            Target::Field(Field::Context(key)) => self.narrowed(WordSource::Context, test, |b| {
+                b.keyed_test(JsonMap::Context, key, test)
+            }),
+            Target::Field(Field::ImageMetadata(key)) => {
+                self.narrowed(WordSource::MediaMetadata, test, |b| {
+                    b.keyed_test(JsonMap::MediaMetadata, key, test)
+                })
+            }
+            Target::Field(Field::Score(family, key)) => {
+                // The key twice: once to check the member is a number, once to read it.
+                let path = self.dialect.score_path(*family, key);
+                let first = self.bind(Param::Text(path.clone()));
+                let second = self.bind(Param::Text(path));
+                let sql = self.dialect.score(*family, &first, &second);
+                self.scalar_test(&sql, test)
+            }
+            Target::Field(Field::Unknown(_)) => "1 = 0".into(),
+        }
+    }
+
+    /// `test` (compiled by `inner`), first narrowed by the words index of
+    /// `source` where the test is by words and the database has one.
+    fn narrowed(
+        &mut self,
+        source: WordSource,
+        test: &Test,
+        inner: impl FnOnce(&mut SqlBuilder) -> String,
+    ) -> String {
+        let Test::Words(words) = test else {
+            return inner(self);
+        };
+        if !self.dialect.has_words_index() {
+            return inner(self);
+        }
+        let placeholders: Vec<String> = words
+            .iter()
+            .map(|word| self.bind(Param::Text(word.clone())))
+            .collect();
+        match self.dialect.words_index(source, &placeholders) {
+            Some(index) => format!("({index} AND {})", inner(self)),
+            None => inner(self),
         }
     }
 
@@ -122,6 +173,10 @@ impl SqlBuilder {
                 format!("{sql} {} {}", comparison.sql(), self.bind(value.into()))
             }
             Test::Prefix(prefix) => self.prefix(sql, prefix),
+            Test::Words(words) => {
+                let pattern = self.bind(Param::Text(words::pattern(words)));
+                self.dialect.matches_words(sql, &pattern)
+            }
         }
     }
 
@@ -155,15 +210,20 @@ impl SqlBuilder {
 
     /// The member `key` of `map` passes `test`.
     fn keyed_test(&mut self, map: JsonMap, key: &str, test: &Test) -> String {
-        let key_param = self.bind(Param::Text(self.dialect.key_path(map, key)));
+        let path = self.dialect.key_path(map, key);
         if let Test::Equals(value) = test {
-            let value_param = format!("${}", self.params.len() + 1);
+            let key_param = format!("${}", self.params.len() + 1);
+            let value_param = format!("${}", self.params.len() + 2);
             if let Some(sql) = self.dialect.keyed_contains(map, &key_param, &value_param) {
+                self.bind(Param::Text(path));
                 self.bind(value.into());
                 return sql;
             }
         }
-        let sql = self.dialect.keyed_value(map, &key_param);
+        // The key twice: once to check the member is a string, once to read it.
+        let first = self.bind(Param::Text(path.clone()));
+        let second = self.bind(Param::Text(path));
+        let sql = self.dialect.keyed_value(map, &first, &second);
         self.scalar_test(&sql, test)
     }
 }
@@ -200,7 +260,7 @@ mod tests {
 
     #[test]
     fn user_text_only_ever_reaches_sql_as_parameters() {
-        let hostile = r#"tags:"x' OR 1=1 --" context.alt:"'; DROP TABLE assets; --" image_metadata.Make:"\") OR 1=1""#;
+        let hostile = r#"tags="x' OR 1=1 --" context.alt:"'; DROP TABLE assets; --" image_metadata.Make:"\") OR 1=1""#;
         for dialect in [Dialect::Postgres, Dialect::Sqlite] {
             let (sql, params) = compile(dialect, hostile);
             assert!(!sql.contains("DROP") && !sql.contains("1=1"), "{sql}");
@@ -210,7 +270,7 @@ mod tests {
 
     #[test]
     fn postgres_uses_the_indexed_forms_for_equality() {
-        let (sql, params) = compile(Dialect::Postgres, "tags:a image_metadata.Make:Canon");
+        let (sql, params) = compile(Dialect::Postgres, "tags=a image_metadata.Make=Canon");
         assert_eq!(
             sql,
             "((tags::jsonb) ? $1 AND ((analysis::jsonb) -> 'media_metadata') @> \
@@ -224,8 +284,11 @@ mod tests {
                 Param::Text("Canon".into())
             ]
         );
-        let (sql, params) = compile(Dialect::Sqlite, "context.alt:x");
-        assert_eq!(sql, "json_extract(context, $1) = $2");
+        let (sql, params) = compile(Dialect::Sqlite, "context.alt=x");
+        assert_eq!(
+            sql,
+            "(CASE WHEN json_type(context, $1) = 'text' THEN json_extract(context, $2) END) = $3"
+        );
         assert_eq!(params[0], Param::Text("$.\"alt\"".into()));
     }
 
@@ -238,6 +301,29 @@ mod tests {
         assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
         let (sql, _) = compile(Dialect::Sqlite, "public_id:ab*");
         assert_eq!(sql, "(public_id >= $1 AND public_id < $2)");
+    }
+
+    #[test]
+    fn a_colon_on_free_text_matches_words_and_unknown_fields_match_nothing() {
+        let (sql, params) = compile(Dialect::Sqlite, "public_id:\"Blue Shirt\"");
+        assert_eq!(sql, "lower(public_id) REGEXP $1");
+        assert_eq!(
+            params,
+            vec![Param::Text(words::pattern(&[
+                "blue".into(),
+                "shirt".into()
+            ]))]
+        );
+        let (sql, params) = compile(Dialect::Postgres, "public_id:shirt");
+        assert_eq!(
+            sql,
+            "(assay_search_words(public_id) @> ARRAY[$1]::text[] \
+             AND lower((public_id) COLLATE \"C\") ~ $2)"
+        );
+        assert_eq!(params[0], Param::Text("shirt".into()));
+        let (sql, params) = compile(Dialect::Sqlite, "nope:1 OR nope:[1 TO 2]");
+        assert_eq!(sql, "(1 = 0 OR 1 = 0)");
+        assert!(params.is_empty());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::error::SearchError;
 use super::fields::{Field, ValueKind};
 use super::lexer::{Operator, Word};
 use super::values::{self, TimeSpan, Value};
+use super::words;
 
 /// One end of a range: its word (`*` for open) and whether it is included.
 pub struct RangeEnd<'a> {
@@ -35,7 +36,10 @@ impl ConditionBuilder {
         value: &Word,
         position: usize,
     ) -> Result<Expression, SearchError> {
-        let kind = field.kind();
+        // A field no asset has: its value is not even read.
+        let Some(kind) = field.kind() else {
+            return Ok(Expression::Nothing);
+        };
         let matching = matches!(operator, Operator::Colon | Operator::Equals);
         if !matching && !kind.is_ordered() {
             return Err(SearchError::UnsupportedOperator {
@@ -45,14 +49,11 @@ impl ConditionBuilder {
             });
         }
         match kind {
-            ValueKind::Text | ValueKind::TextSet => {
-                let test = if value.wildcard {
-                    Test::Prefix(value.text.clone())
-                } else {
-                    Test::Equals(Value::Text(value.text.clone()))
-                };
-                Ok(condition(field, test))
-            }
+            ValueKind::Text | ValueKind::TextSet => Ok(condition(field, text_test(value, false))),
+            ValueKind::Words | ValueKind::WordsSet => Ok(condition(
+                field,
+                text_test(value, operator == Operator::Colon),
+            )),
             ValueKind::Boolean => {
                 let flag = (!value.wildcard)
                     .then(|| values::boolean(&value.text))
@@ -83,7 +84,10 @@ impl ConditionBuilder {
         low: RangeEnd<'_>,
         high: RangeEnd<'_>,
     ) -> Result<Expression, SearchError> {
-        if !field.kind().is_ordered() {
+        let Some(kind) = field.kind() else {
+            return Ok(Expression::Nothing);
+        };
+        if !kind.is_ordered() {
             return Err(SearchError::UnsupportedOperator {
                 position: low.position,
                 field: field.name(),
@@ -146,17 +150,32 @@ impl ConditionBuilder {
     }
 }
 
-/// A bare term: matched against public_id, filename, tags and context values.
+/// A bare term: its words found in public_id, filename, a tag or a context
+/// value.
 pub fn bare_term(word: &Word) -> Expression {
-    let test = if word.wildcard {
-        Test::Prefix(word.text.clone())
-    } else {
-        Test::Equals(Value::Text(word.text.clone()))
-    };
     Expression::Condition(Condition {
         target: Target::AnyText,
-        test,
+        test: text_test(word, true),
     })
+}
+
+/// A text value's test: a prefix with `*`; with `by_words`, the value's
+/// words (or, when it has none, such as `"-"`, the exact value); else the
+/// exact value.
+fn text_test(value: &Word, by_words: bool) -> Test {
+    if value.wildcard {
+        return Test::Prefix(value.text.clone());
+    }
+    let words = if by_words {
+        words::split(&value.text)
+    } else {
+        Vec::new()
+    };
+    if words.is_empty() {
+        Test::Equals(Value::Text(value.text.clone()))
+    } else {
+        Test::Words(words)
+    }
 }
 
 fn condition(field: Field, test: Test) -> Expression {
@@ -186,7 +205,12 @@ fn number(kind: ValueKind, value: &Word) -> Option<Value> {
         ValueKind::Bytes => values::bytes(text).map(Value::Integer),
         ValueKind::Decimal => values::decimal(text).map(Value::Decimal),
         ValueKind::AspectRatio => values::aspect_ratio(text).map(Value::Decimal),
-        ValueKind::Text | ValueKind::TextSet | ValueKind::Date | ValueKind::Boolean => None,
+        ValueKind::Text
+        | ValueKind::Words
+        | ValueKind::TextSet
+        | ValueKind::WordsSet
+        | ValueKind::Date
+        | ValueKind::Boolean => None,
     }
 }
 
@@ -205,12 +229,14 @@ fn invalid(field: &Field, value: &Word, position: usize, kind: ValueKind) -> Sea
 
 fn expected(kind: ValueKind) -> &'static str {
     match kind {
-        ValueKind::Text | ValueKind::TextSet => "text",
+        ValueKind::Text | ValueKind::Words | ValueKind::TextSet | ValueKind::WordsSet => "text",
         ValueKind::Integer => "a whole number",
         ValueKind::Bytes => "a size such as 500, 20kb, 1.5mb or 2gb",
         ValueKind::Decimal => "a number",
         ValueKind::AspectRatio => "a ratio such as 16:9 or 1.5",
-        ValueKind::Date => "a date such as 2025-01-31, 2025-01-31T10:00:00Z, 12h, 1d, 2w, 3m or 1y",
+        ValueKind::Date => {
+            "a date such as 2025-01-31, 2025-01-31T10:00:00Z, 1515911870 (Unix time), 12h, 1d, 2w, 3m or 1y"
+        }
         ValueKind::Boolean => "true or false",
     }
 }

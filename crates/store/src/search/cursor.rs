@@ -47,7 +47,14 @@ impl PagePosition {
             .map_err(|_| SearchError::InvalidCursor)?;
         let position: PagePosition =
             serde_json::from_slice(&json).map_err(|_| SearchError::InvalidCursor)?;
-        let fits = position.sort == signature(sort)
+        // A forged text value with a control character could match nothing,
+        // and PostgreSQL cannot even bind a NUL: refuse it here.
+        let clean = position.values.iter().all(|value| match value {
+            SortValue::Text(text) => !text.chars().any(char::is_control),
+            SortValue::Integer(_) => true,
+        });
+        let fits = clean
+            && position.sort == signature(sort)
             && position.values.len() == sort.len()
             && sort
                 .iter()

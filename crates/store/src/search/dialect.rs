@@ -4,7 +4,7 @@
 //! written exactly as the indexes of `migrations/postgres/0050_search.sql`
 //! declare them, so that the planner can match them.
 
-use super::fields::Scalar;
+use super::fields::{Scalar, ScoreFamily};
 
 /// Which database the SQL is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,18 @@ pub enum TextSet {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonMap {
     Context,
+    MediaMetadata,
+}
+
+/// A text whose words PostgreSQL indexes (`migrations/postgres/0600_search_words.sql`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordSource {
+    /// The public_id, whose words include the filename's.
+    PublicId,
+    Tags,
+    /// Every context value.
+    Context,
+    /// Every media metadata value.
     MediaMetadata,
 }
 
@@ -78,6 +90,10 @@ impl Dialect {
                 Dialect::Sqlite => "json_array_length(face_coordinates)".into(),
             },
             Scalar::Grayscale => self.json_boolean("grayscale"),
+            Scalar::Transparent => self.json_boolean("semi_transparent"),
+            // No asset is pending or deleted here.
+            Scalar::Status => self.text("'active'"),
+            Scalar::AccessMode => self.text("access_mode"),
             Scalar::IllustrationScore => self.json_number("illustration_score"),
             Scalar::QualityScore => self.json_number("quality_score"),
         }
@@ -143,17 +159,90 @@ impl Dialect {
         }
     }
 
-    /// The member `key_param` of `map` as text. PostgreSQL binds the key;
-    /// SQLite binds a JSON path built from it (see [`Dialect::key_path`]).
-    pub fn keyed_value(self, map: JsonMap, key_param: &str) -> String {
+    /// The member of `map` that both key parameters name (each bound to
+    /// [`Dialect::key_path`]), as text; NULL when it is missing or not a
+    /// string (so that both databases read a number member alike: as none).
+    pub fn keyed_value(self, map: JsonMap, first: &str, second: &str) -> String {
         match self {
             Dialect::Postgres => {
-                format!("(({} ->> {key_param}) COLLATE \"C\")", pg_map(map))
+                let map = pg_map(map);
+                format!(
+                    "((CASE WHEN jsonb_typeof({map} -> {first}) = 'string' \
+                     THEN {map} ->> {second} END) COLLATE \"C\")"
+                )
             }
-            Dialect::Sqlite => match map {
-                JsonMap::Context => format!("json_extract(context, {key_param})"),
-                JsonMap::MediaMetadata => format!("json_extract(analysis, {key_param})"),
-            },
+            Dialect::Sqlite => {
+                let column = match map {
+                    JsonMap::Context => "context",
+                    JsonMap::MediaMetadata => "analysis",
+                };
+                format!(
+                    "(CASE WHEN json_type({column}, {first}) = 'text' \
+                     THEN json_extract({column}, {second}) END)"
+                )
+            }
+        }
+    }
+
+    /// What [`Dialect::score`] binds for `key` of `family`: the key itself, or
+    /// (on SQLite) the quoted JSON path to it (keys are letters, digits, `_`
+    /// and `-` only).
+    pub fn score_path(self, family: ScoreFamily, key: &str) -> String {
+        match self {
+            Dialect::Postgres => key.to_string(),
+            Dialect::Sqlite => format!("$.{}.\"{key}\"", family.name()),
+        }
+    }
+
+    /// The number `family.<key>` of the analysis (both parameters bound to
+    /// [`Dialect::score_path`]); NULL when it is missing or not a number.
+    pub fn score(self, family: ScoreFamily, first: &str, second: &str) -> String {
+        let family = family.name();
+        match self {
+            Dialect::Postgres => format!(
+                "(CASE WHEN jsonb_typeof((analysis::jsonb) -> '{family}' -> {first}) = 'number' \
+                 THEN ((analysis::jsonb) -> '{family}' ->> {second})::double precision END)"
+            ),
+            Dialect::Sqlite => format!(
+                "(CASE WHEN json_type(analysis, {first}) IN ('integer', 'real') \
+                 THEN json_extract(analysis, {second}) END)"
+            ),
+        }
+    }
+
+    /// Whether [`Dialect::words_index`] has an index to offer.
+    pub fn has_words_index(self) -> bool {
+        self == Dialect::Postgres
+    }
+
+    /// PostgreSQL's GIN-indexed test that `source` has every one of the
+    /// bound words (`placeholders`, one per word): a superset of the rows
+    /// whose text holds them in order, which the regular expression then
+    /// narrows. `None` on SQLite.
+    pub fn words_index(self, source: WordSource, placeholders: &[String]) -> Option<String> {
+        let words = match (self, source) {
+            (Dialect::Sqlite, _) => return None,
+            (Dialect::Postgres, WordSource::PublicId) => "assay_search_words(public_id)",
+            (Dialect::Postgres, WordSource::Tags) => "assay_search_words_of_list(tags::jsonb)",
+            (Dialect::Postgres, WordSource::Context) => {
+                "assay_search_words_of_values(context::jsonb)"
+            }
+            (Dialect::Postgres, WordSource::MediaMetadata) => {
+                "assay_search_words_of_values((analysis::jsonb) -> 'media_metadata')"
+            }
+        };
+        Some(format!(
+            "{words} @> ARRAY[{}]::text[]",
+            placeholders.join(", ")
+        ))
+    }
+
+    /// `sql` (text) holds the words of the bound `pattern` (see `words`),
+    /// compared without regard to ASCII case.
+    pub fn matches_words(self, sql: &str, pattern: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("lower({sql}) ~ {pattern}"),
+            Dialect::Sqlite => format!("lower({sql}) REGEXP {pattern}"),
         }
     }
 

@@ -8,8 +8,6 @@ pub enum SearchError {
     /// The expression does not follow the grammar.
     #[error("{message} at position {position}")]
     Syntax { position: usize, message: String },
-    #[error("Unknown field '{field}' at position {position}")]
-    UnknownField { position: usize, field: String },
     /// `context.<key>` or `image_metadata.<key>` with a key outside the safe
     /// character set (letters, digits, `_`, `-`).
     #[error("Invalid key '{key}' in field '{field}' at position {position}: keys are letters, digits, '_' and '-'")]
@@ -46,6 +44,15 @@ pub enum SearchError {
     InvalidAggregateRange { key: String, reason: String },
     #[error("max_results must be between 1 and {max}, got {value}")]
     InvalidMaxResults { value: u32, max: u32 },
+    /// Past one of the caps that bound a search's work (`what` names it).
+    #[error("Too many {what}: at most {max}")]
+    TooMany { what: &'static str, max: usize },
+    #[error("Aggregation '{0}' is requested more than once")]
+    DuplicateAggregate(&'static str),
+    /// The search's queries took longer than its time budget; nothing is
+    /// answered but this.
+    #[error("Search timeout - not completed within {} seconds: narrow the expression", .limit.as_secs_f64())]
+    TimedOut { limit: std::time::Duration },
     /// A cursor this store did not hand out, or one from a search sorted
     /// differently.
     #[error("Invalid next_cursor")]
@@ -57,7 +64,6 @@ impl SearchError {
     pub fn position(&self) -> Option<usize> {
         match self {
             SearchError::Syntax { position, .. }
-            | SearchError::UnknownField { position, .. }
             | SearchError::InvalidKey { position, .. }
             | SearchError::InvalidValue { position, .. }
             | SearchError::UnsupportedOperator { position, .. }
@@ -67,6 +73,9 @@ impl SearchError {
             | SearchError::UnknownAggregate(_)
             | SearchError::InvalidAggregateRange { .. }
             | SearchError::InvalidMaxResults { .. }
+            | SearchError::TooMany { .. }
+            | SearchError::DuplicateAggregate(_)
+            | SearchError::TimedOut { .. }
             | SearchError::InvalidCursor => None,
         }
     }

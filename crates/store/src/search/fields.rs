@@ -1,6 +1,8 @@
 //! The fixed catalogue of searchable fields: the only way a name in an
-//! expression reaches SQL. A name not listed here is an error, and the two
-//! keyed families (`context.<key>`, `image_metadata.<key>`) take only keys of
+//! expression reaches SQL. A name not listed here is [`Field::Unknown`],
+//! which matches nothing (as at Cloudinary, where a field the account does
+//! not have finds no asset), and the keyed families (`context.<key>`,
+//! `image_metadata.<key>`, `quality_analysis.<score>`, ...) take only keys of
 //! a safe character set, which are then bound as parameters anyway.
 
 use super::error::SearchError;
@@ -21,7 +23,53 @@ pub enum Field {
     ImageMetadata(String),
     /// One structured metadata field, by external_id (`search::metadata`).
     Metadata(String),
+    /// One number of an analysis object (`quality_analysis.pixel_score`).
+    Score(ScoreFamily, String),
+    /// A name no asset has a value for: matches nothing.
+    Unknown(String),
 }
+
+/// The analysis objects whose numbers are searchable by key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreFamily {
+    /// `quality_analysis.<score>`: focus, noise, ..., pixel_score, color_score.
+    Quality,
+    /// `accessibility_analysis.colorblind_accessibility_score`.
+    Accessibility,
+    /// `cinemagraph_analysis.cinemagraph_score`.
+    Cinemagraph,
+}
+
+impl ScoreFamily {
+    /// The key of the stored analysis object, which is also the field prefix.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScoreFamily::Quality => "quality_analysis",
+            ScoreFamily::Accessibility => "accessibility_analysis",
+            ScoreFamily::Cinemagraph => "cinemagraph_analysis",
+        }
+    }
+}
+
+/// How a keyed family makes its field from a key.
+type MakeKeyed = fn(String) -> Field;
+
+/// The keyed families, `<prefix>.<key>`.
+const KEYED: [(&str, MakeKeyed); 7] = [
+    ("context", Field::Context),
+    ("metadata", Field::Metadata),
+    ("image_metadata", Field::ImageMetadata),
+    ("media_metadata", Field::ImageMetadata),
+    ("quality_analysis", |key| {
+        Field::Score(ScoreFamily::Quality, key)
+    }),
+    ("accessibility_analysis", |key| {
+        Field::Score(ScoreFamily::Accessibility, key)
+    }),
+    ("cinemagraph_analysis", |key| {
+        Field::Score(ScoreFamily::Cinemagraph, key)
+    }),
+];
 
 /// A field with one value per asset (which is also what sorting needs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,15 +99,29 @@ pub enum Scalar {
     IllustrationScore,
     QualityScore,
     Phash,
+    /// `active` for every stored asset (none is pending or deleted here).
+    Status,
+    /// `public` or `authenticated`.
+    AccessMode,
+    /// The colour analysis found semi-transparent pixels.
+    Transparent,
 }
 
 /// What values a field takes, which decides the operators it allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
-    /// One string: `:`/`=` (exact, or prefix with `*`).
+    /// One string: `=` exact, `:` exact too (a value from a fixed list or
+    /// a path), prefix with `*`.
     Text,
-    /// A set of strings (tags, colours): `:`/`=` test membership.
+    /// Free text (public_id, filename, context and metadata values): `=`
+    /// exact; `:` finds the term's words, in order, among the value's words
+    /// (see `conditions::words`); prefix with `*`.
+    Words,
+    /// A set of strings (colours): `:`/`=` test membership.
     TextSet,
+    /// A set of free texts (tags): `=` an equal member, `:` a member with
+    /// the term's words.
+    WordsSet,
     /// A whole number: matches, comparisons, ranges.
     Integer,
     /// A byte count, with optional `kb`/`mb`/`gb` units.
@@ -88,7 +150,8 @@ impl ValueKind {
 }
 
 impl Field {
-    /// The field an expression names at `position`.
+    /// The field an expression names at `position`: an error only for a
+    /// keyed family's key outside the safe character set.
     pub fn lookup(name: &str, position: usize) -> Result<Field, SearchError> {
         let scalar = match name {
             "public_id" => Scalar::PublicId,
@@ -110,27 +173,21 @@ impl Field {
             "illustration_score" => Scalar::IllustrationScore,
             "quality_score" => Scalar::QualityScore,
             "phash" => Scalar::Phash,
+            "status" => Scalar::Status,
+            "access_mode" => Scalar::AccessMode,
+            "transparent" => Scalar::Transparent,
             "tags" | "tag" => return Ok(Field::Tags),
             "colors" => return Ok(Field::Colors),
             _ => {
-                return if let Some(key) = name.strip_prefix("context.") {
-                    Ok(Field::Context(safe_key("context", key, position)?))
-                } else if let Some(key) = name
-                    .strip_prefix("image_metadata.")
-                    .or_else(|| name.strip_prefix("media_metadata."))
-                {
-                    Ok(Field::ImageMetadata(safe_key(
-                        "image_metadata",
-                        key,
-                        position,
-                    )?))
-                } else if let Some(key) = name.strip_prefix("metadata.") {
-                    Ok(Field::Metadata(safe_key("metadata", key, position)?))
-                } else {
-                    Err(SearchError::UnknownField {
-                        position,
-                        field: name.to_string(),
-                    })
+                let keyed = name.split_once('.').and_then(|(prefix, key)| {
+                    KEYED
+                        .iter()
+                        .find(|(family, _)| *family == prefix)
+                        .map(|(family, make)| (*family, key, make))
+                });
+                return match keyed {
+                    Some((family, key, make)) => Ok(make(safe_key(family, key, position)?)),
+                    None => Ok(Field::Unknown(name.to_string())),
                 };
             }
         };
@@ -146,15 +203,24 @@ impl Field {
             Field::Context(key) => format!("context.{key}"),
             Field::ImageMetadata(key) => format!("image_metadata.{key}"),
             Field::Metadata(key) => format!("metadata.{key}"),
+            Field::Score(family, key) => format!("{}.{key}", family.name()),
+            Field::Unknown(name) => name.clone(),
         }
     }
 
-    pub fn kind(&self) -> ValueKind {
-        match self {
+    /// What values the field takes; `None` for an unknown field, whose
+    /// value is not read at all.
+    pub fn kind(&self) -> Option<ValueKind> {
+        Some(match self {
             Field::Scalar(scalar) => scalar.kind(),
-            Field::Tags | Field::Colors => ValueKind::TextSet,
-            Field::Context(_) | Field::ImageMetadata(_) | Field::Metadata(_) => ValueKind::Text,
-        }
+            Field::Tags => ValueKind::WordsSet,
+            Field::Colors => ValueKind::TextSet,
+            Field::Context(_) | Field::ImageMetadata(_) => ValueKind::Words,
+            Field::Score(..) => ValueKind::Decimal,
+            // Exact (`:` and `=`) and prefix: values are field-typed strings.
+            Field::Metadata(_) => ValueKind::Text,
+            Field::Unknown(_) => return None,
+        })
     }
 }
 
@@ -180,19 +246,23 @@ impl Scalar {
             Scalar::IllustrationScore => "illustration_score",
             Scalar::QualityScore => "quality_score",
             Scalar::Phash => "phash",
+            Scalar::Status => "status",
+            Scalar::AccessMode => "access_mode",
+            Scalar::Transparent => "transparent",
         }
     }
 
     pub fn kind(self) -> ValueKind {
         match self {
-            Scalar::PublicId
-            | Scalar::Filename
-            | Scalar::Folder
+            Scalar::PublicId | Scalar::Filename => ValueKind::Words,
+            Scalar::Folder
             | Scalar::AssetId
             | Scalar::ResourceType
             | Scalar::DeliveryType
             | Scalar::Format
-            | Scalar::Phash => ValueKind::Text,
+            | Scalar::Phash
+            | Scalar::Status
+            | Scalar::AccessMode => ValueKind::Text,
             Scalar::Width | Scalar::Height | Scalar::Pixels | Scalar::Pages | Scalar::Faces => {
                 ValueKind::Integer
             }
@@ -200,7 +270,7 @@ impl Scalar {
             Scalar::IllustrationScore | Scalar::QualityScore => ValueKind::Decimal,
             Scalar::AspectRatio => ValueKind::AspectRatio,
             Scalar::CreatedAt => ValueKind::Date,
-            Scalar::Grayscale => ValueKind::Boolean,
+            Scalar::Grayscale | Scalar::Transparent => ValueKind::Boolean,
         }
     }
 }
@@ -249,10 +319,18 @@ mod tests {
     }
 
     #[test]
-    fn unknown_names_and_unsafe_keys_are_refused_with_their_position() {
+    fn unknown_names_are_unknown_and_unsafe_keys_are_refused_with_their_position() {
         assert_eq!(
-            Field::lookup("foo", 12).unwrap_err().to_string(),
-            "Unknown field 'foo' at position 12"
+            Field::lookup("foo", 12).unwrap(),
+            Field::Unknown("foo".into())
+        );
+        assert_eq!(
+            Field::lookup("metadata.sku", 0).unwrap(),
+            Field::Metadata("sku".into())
+        );
+        assert_eq!(
+            Field::lookup("quality_analysis.pixel_score", 0).unwrap(),
+            Field::Score(ScoreFamily::Quality, "pixel_score".into())
         );
         for key in ["", "a.b", "a'b", "a\"b", "a b", "$.x", "a[0]", "é"] {
             let error = Field::lookup(&format!("context.{key}"), 3).unwrap_err();

@@ -18,24 +18,31 @@ mod cursor;
 mod dialect;
 mod error;
 mod fields;
+pub mod fuzzing;
 mod lexer;
 mod metadata;
 mod parser;
 mod plan;
 mod request;
+mod session;
 mod sort;
 mod values;
+pub mod words;
 
 use sqlx::Row;
 
 pub use aggregate::{
     AggregateBucket, AggregateRange, AggregateRequest, Aggregation, RangeField, ValuesField,
 };
+pub use aggregate::{MAX_AGGREGATE_RANGES, MAX_RANGE_KEY_CHARS};
 pub use ast::{Comparison, Condition, Expression, Target, Test};
 pub use error::SearchError;
-pub use fields::{Field, Scalar, ValueKind};
-pub use parser::{MAX_CONDITIONS, MAX_DEPTH};
-pub use request::{SearchPage, SearchRequest, DEFAULT_MAX_RESULTS, MAX_SEARCH_RESULTS};
+pub use fields::{Field, Scalar, ScoreFamily, ValueKind};
+pub use parser::{MAX_CONDITIONS, MAX_DEPTH, MAX_EXPRESSION_CHARS};
+pub use request::{
+    SearchPage, SearchRequest, DEFAULT_MAX_RESULTS, DEFAULT_SEARCH_TIMEOUT, MAX_AGGREGATIONS,
+    MAX_CURSOR_CHARS, MAX_SEARCH_RESULTS, MAX_SORT_KEYS,
+};
 pub use sort::{SortDirection, SortField, SortKey};
 pub use values::Value;
 
@@ -43,30 +50,26 @@ use compile::bind_params;
 use cursor::PagePosition;
 use dialect::Dialect;
 use plan::{Query, SearchPlan};
+use session::{with_connection, Session};
 
-use crate::db::{with_pool, AssetRow, Database};
+use crate::db::{AssetRow, Database};
 use crate::model::Asset;
 use crate::{Store, StoreError};
 
 impl Store {
     /// One page of the assets matching `request.expression`, in its sort
-    /// order, with the total count and the requested aggregations.
+    /// order, with the total count and the requested aggregations, all read
+    /// in one snapshot within `request`'s time budget (see [`session`]).
     /// `StoreError::Search` for a bad expression, sort, page size,
-    /// aggregation or cursor (nothing is queried then).
+    /// aggregation or cursor (nothing is queried then), or a search past its
+    /// time budget.
     pub async fn search(&self, request: &SearchRequest) -> Result<SearchPage, StoreError> {
         let plan = SearchPlan::new(request, dialect_of(self.database()))?;
-        let (assets, next_cursor) = self.search_page(&plan).await?;
-        let total_count = self.search_count(&plan.count()).await?;
-        let mut aggregations = Vec::with_capacity(request.aggregate.len());
-        for aggregate in &request.aggregate {
-            aggregations.push(self.search_aggregation(&plan, aggregate).await?);
-        }
-        Ok(SearchPage {
-            assets,
-            total_count,
-            next_cursor,
-            aggregations,
-        })
+        let mut session = Session::open(self.database(), request.timeout()).await?;
+        let page = search_in(&mut session, &plan, request).await;
+        let page = page.map_err(|error| session.classify(error));
+        session.end().await;
+        page
     }
 
     /// The database's plan for the page query of `request` (PostgreSQL's
@@ -97,85 +100,105 @@ impl Store {
         };
         Ok(lines)
     }
+}
 
-    async fn search_page(
-        &self,
-        plan: &SearchPlan,
-    ) -> Result<(Vec<Asset>, Option<String>), StoreError> {
-        let Query { sql, params } = plan.page();
-        let mut rows: Vec<AssetRow> = with_pool!(self.database(), pool => {
-            bind_params!(sqlx::query_as(&sql), &params).fetch_all(pool).await?
-        });
-        let more = rows.len() > plan.page_size as usize;
-        rows.truncate(plan.page_size as usize);
-        let last_id = rows.last().map(|row| row.id);
-        let assets: Vec<Asset> = rows
-            .into_iter()
-            .map(Asset::try_from)
-            .collect::<Result<_, _>>()?;
-        let next_cursor = match (more, assets.last(), last_id) {
-            (true, Some(last), Some(id)) => {
-                let values = plan
-                    .sort
-                    .iter()
-                    .map(|key| key.field.value_of(last))
-                    .collect();
-                Some(PagePosition::new(&plan.sort, values, id).encode())
-            }
-            _ => None,
-        };
-        Ok((assets, next_cursor))
+/// Every query of a search, on its session.
+async fn search_in(
+    session: &mut Session,
+    plan: &SearchPlan,
+    request: &SearchRequest,
+) -> Result<SearchPage, StoreError> {
+    let (assets, next_cursor) = search_page(session, plan).await?;
+    let total_count = search_count(session, &plan.count()).await?;
+    let mut aggregations = Vec::with_capacity(request.aggregate.len());
+    for aggregate in &request.aggregate {
+        aggregations.push(search_aggregation(session, plan, aggregate).await?);
     }
+    Ok(SearchPage {
+        assets,
+        total_count,
+        next_cursor,
+        aggregations,
+    })
+}
 
-    async fn search_count(&self, query: &Query) -> Result<u64, StoreError> {
-        let count: i64 = with_pool!(self.database(), pool => {
-            bind_params!(sqlx::query_scalar(&query.sql), &query.params).fetch_one(pool).await?
-        });
-        Ok(count_of(count))
-    }
+async fn search_page(
+    session: &mut Session,
+    plan: &SearchPlan,
+) -> Result<(Vec<Asset>, Option<String>), StoreError> {
+    let Query { sql, params } = plan.page();
+    let mut rows: Vec<AssetRow> = with_connection!(session, conn => {
+        bind_params!(sqlx::query_as(&sql), &params).fetch_all(conn).await?
+    });
+    let more = rows.len() > plan.page_size as usize;
+    rows.truncate(plan.page_size as usize);
+    let last_id = rows.last().map(|row| row.id);
+    let assets: Vec<Asset> = rows
+        .into_iter()
+        .map(Asset::try_from)
+        .collect::<Result<_, _>>()?;
+    let next_cursor = match (more, assets.last(), last_id) {
+        (true, Some(last), Some(id)) => {
+            let values = plan
+                .sort
+                .iter()
+                .map(|key| key.field.value_of(last))
+                .collect();
+            Some(PagePosition::new(&plan.sort, values, id).encode())
+        }
+        _ => None,
+    };
+    Ok((assets, next_cursor))
+}
 
-    async fn search_aggregation(
-        &self,
-        plan: &SearchPlan,
-        request: &AggregateRequest,
-    ) -> Result<Aggregation, StoreError> {
-        let Query { sql, params } = plan.aggregation(request);
-        let buckets = match request {
-            AggregateRequest::Values(_) => {
-                let mut counts: Vec<(String, i64)> = with_pool!(self.database(), pool => {
-                    bind_params!(sqlx::query_as(&sql), &params).fetch_all(pool).await?
-                });
-                counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                counts
-                    .into_iter()
-                    .map(|(key, count)| AggregateBucket {
-                        key,
-                        count: count_of(count),
-                    })
-                    .collect()
-            }
-            AggregateRequest::Ranges { ranges, .. } => {
-                let counts: Vec<i64> = with_pool!(self.database(), pool => {
-                    let row = bind_params!(sqlx::query(&sql), &params).fetch_one(pool).await?;
-                    (0..ranges.len())
-                        .map(|i| row.try_get::<i64, _>(i))
-                        .collect::<Result<_, _>>()?
-                });
-                ranges
-                    .iter()
-                    .zip(counts)
-                    .map(|(range, count)| AggregateBucket {
-                        key: range.key.clone(),
-                        count: count_of(count),
-                    })
-                    .collect()
-            }
-        };
-        Ok(Aggregation {
-            field: request.name(),
-            buckets,
-        })
-    }
+async fn search_count(session: &mut Session, query: &Query) -> Result<u64, StoreError> {
+    let count: i64 = with_connection!(session, conn => {
+        bind_params!(sqlx::query_scalar(&query.sql), &query.params).fetch_one(conn).await?
+    });
+    Ok(count_of(count))
+}
+
+async fn search_aggregation(
+    session: &mut Session,
+    plan: &SearchPlan,
+    request: &AggregateRequest,
+) -> Result<Aggregation, StoreError> {
+    let Query { sql, params } = plan.aggregation(request);
+    let buckets = match request {
+        AggregateRequest::Values(_) => {
+            let mut counts: Vec<(String, i64)> = with_connection!(session, conn => {
+                bind_params!(sqlx::query_as(&sql), &params).fetch_all(conn).await?
+            });
+            counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            counts
+                .into_iter()
+                .map(|(key, count)| AggregateBucket {
+                    key,
+                    count: count_of(count),
+                })
+                .collect()
+        }
+        AggregateRequest::Ranges { ranges, .. } => {
+            let counts: Vec<i64> = with_connection!(session, conn => {
+                let row = bind_params!(sqlx::query(&sql), &params).fetch_one(conn).await?;
+                (0..ranges.len())
+                    .map(|i| row.try_get::<i64, _>(i))
+                    .collect::<Result<_, _>>()?
+            });
+            ranges
+                .iter()
+                .zip(counts)
+                .map(|(range, count)| AggregateBucket {
+                    key: range.key.clone(),
+                    count: count_of(count),
+                })
+                .collect()
+        }
+    };
+    Ok(Aggregation {
+        field: request.name(),
+        buckets,
+    })
 }
 
 fn dialect_of(database: &Database) -> Dialect {

@@ -25,6 +25,8 @@ use super::lexer::{tokenize, Operator, Token, TokenKind, Word};
 pub const MAX_DEPTH: usize = 32;
 /// Most conditions (field tests and bare terms) in one expression.
 pub const MAX_CONDITIONS: usize = 100;
+/// Longest expression, in characters: checked before anything is read.
+pub const MAX_EXPRESSION_CHARS: usize = 16_384;
 
 impl Expression {
     /// Parses `text`, reading relative dates against the current time. An
@@ -35,6 +37,13 @@ impl Expression {
 
     /// [`Expression::parse`] with relative dates counted back from `now`.
     pub fn parse_at(text: &str, now: DateTime<Utc>) -> Result<Expression, SearchError> {
+        // Counting stops at the first character past the cap.
+        if text.chars().nth(MAX_EXPRESSION_CHARS).is_some() {
+            return Err(SearchError::TooMany {
+                what: "characters in the expression",
+                max: MAX_EXPRESSION_CHARS,
+            });
+        }
         let tokens = tokenize(text)?;
         if tokens.is_empty() {
             return Ok(Expression::All);
@@ -342,10 +351,7 @@ mod tests {
                     Field::Scalar(Scalar::Format),
                     Test::Equals(Value::Text("jpg".into())),
                 ),
-                Expression::Not(Box::new(field(
-                    Field::Tags,
-                    Test::Equals(Value::Text("a".into())),
-                ))),
+                Expression::Not(Box::new(field(Field::Tags, Test::Words(vec!["a".into()])))),
             ]),
             field(
                 Field::Scalar(Scalar::Width),
@@ -414,7 +420,7 @@ mod tests {
             parse("\"blue sky\""),
             Expression::Condition(Condition {
                 target: Target::AnyText,
-                test: Test::Equals(Value::Text("blue sky".into())),
+                test: Test::Words(vec!["blue".into(), "sky".into()]),
             })
         );
     }
@@ -422,8 +428,14 @@ mod tests {
     #[test]
     fn errors_name_the_problem_and_its_position() {
         assert_eq!(
-            error("width>5 AND foo:1").to_string(),
-            "Unknown field 'foo' at position 12"
+            parse("width>5 AND foo:x"),
+            Expression::And(vec![
+                field(
+                    Field::Scalar(Scalar::Width),
+                    Test::Compare(Comparison::Greater, Value::Integer(5))
+                ),
+                Expression::Nothing
+            ])
         );
         assert_eq!(
             error("width>abc").to_string(),
@@ -474,5 +486,11 @@ mod tests {
         let wide = vec!["a"; MAX_CONDITIONS + 1].join(" OR ");
         assert!(matches!(error(&wide), SearchError::TooComplex { .. }));
         parse(&vec!["a"; MAX_CONDITIONS].join(" OR "));
+        let long = "a".repeat(MAX_EXPRESSION_CHARS + 1);
+        assert_eq!(
+            error(&long).to_string(),
+            format!("Too many characters in the expression: at most {MAX_EXPRESSION_CHARS}")
+        );
+        parse(&"a".repeat(MAX_EXPRESSION_CHARS));
     }
 }

@@ -29,6 +29,7 @@ pub(crate) struct SearchPlan {
 impl SearchPlan {
     /// Checks every part of `request`; the first problem is the error.
     pub fn new(request: &SearchRequest, dialect: Dialect) -> Result<SearchPlan, SearchError> {
+        request.check_caps()?;
         let page_size = request.page_size()?;
         let expression = Expression::parse(request.expression.as_deref().unwrap_or(""))?;
         let sort = request.sort();

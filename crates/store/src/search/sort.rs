@@ -95,7 +95,7 @@ impl SortField {
 
     /// Whether cursor values of this field are text (else whole numbers).
     pub(crate) fn is_text(self) -> bool {
-        self.scalar().kind() == ValueKind::Text
+        matches!(self.scalar().kind(), ValueKind::Text | ValueKind::Words)
     }
 }
 

@@ -86,9 +86,19 @@ pub fn boolean(text: &str) -> Option<bool> {
 }
 
 /// A date: `2025-01-31` (that day, UTC), `2025-01-31T10:00:00Z` (RFC 3339;
-/// without an offset, UTC), or a time ago: a whole number and `h` (hours),
-/// `d` (days), `w` (weeks), `m` (months of 30 days) or `y` (years of 365 days).
+/// without an offset, UTC), Unix seconds (`1515911870`, that second), or a
+/// time ago: a whole number and `h` (hours), `d` (days), `w` (weeks), `m`
+/// (months of 30 days) or `y` (years of 365 days).
 pub fn date(text: &str, now: DateTime<Utc>) -> Option<TimeSpan> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let start: i64 = text.parse().ok()?;
+        // Past chrono's range is no date (and keeps `end` from overflowing).
+        DateTime::from_timestamp(start, 0)?;
+        return Some(TimeSpan {
+            start,
+            end: start + 1,
+        });
+    }
     if let Some(ago) = relative(text) {
         let at = now.checked_sub_signed(ago)?.timestamp();
         return Some(TimeSpan {
@@ -184,6 +194,10 @@ mod tests {
             now.timestamp() - 365 * 86_400
         );
         assert_eq!(date("3h", now).unwrap().start, now.timestamp() - 3 * 3600);
+        let unix = date("1515911870", now).unwrap();
+        assert_eq!((unix.start, unix.end), (1_515_911_870, 1_515_911_871));
+        assert_eq!(date("99999999999999999999", now), None);
+        assert_eq!(date("9223372036854775807", now), None);
         for bad in ["", "d", "1x", "-1d", "2025-13-01", "yesterday", "1.5d"] {
             assert_eq!(date(bad, now), None, "{bad}");
         }

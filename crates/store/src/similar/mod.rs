@@ -7,12 +7,20 @@
 //! insert, overwrite, update and delete keeps the index in step without any
 //! code on the write paths. Candidates are verified here, in Rust, on both
 //! databases (SQLite has no popcount); PostgreSQL also drops the far ones
-//! itself with `bit_count`, so only matches cross the wire.
+//! itself with `bit_count`, orders the rest and sends only a page of them.
+//! SQLite's candidates are read in batches into a bounded heap of the
+//! nearest, so memory is one page whatever the number of candidates.
+//!
+//! Results come a page at a time: `next_cursor` names the last result's
+//! (distance, row id), and the next page is the matches after it.
 
 mod bands;
+mod cursor;
 
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt::Write as _;
+
+pub use cursor::SimilarCursor;
 
 use crate::db::{with_pool, AssetRow, Database, COLUMNS};
 use crate::model::{Asset, AssetKey};
@@ -32,6 +40,17 @@ pub struct SimilarQuery {
     pub max_results: u32,
     /// Left out of the results: the asset the search started from.
     pub exclude: Option<AssetKey>,
+    /// The `next_cursor` of the previous page of the same search.
+    pub next_cursor: Option<String>,
+}
+
+/// One page of near-duplicates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimilarPage {
+    /// Nearest first (ties: oldest first).
+    pub results: Vec<SimilarAsset>,
+    /// `None` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// One result: an asset and how far its pHash is from the query's.
@@ -51,37 +70,66 @@ pub struct Unhashed {
     pub position: i64,
 }
 
-/// A verified match before its row is read.
-#[derive(Debug, Clone, Copy)]
+/// A verified match before its row is read; ordered nearest first, then by
+/// row id (oldest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Match {
-    id: i64,
     distance: u32,
+    id: i64,
 }
 
+/// SQLite candidates read per query.
+const SQLITE_BATCH: i64 = 1_000;
+
 impl Store {
-    /// The assets within `query.max_distance` of `query.phash`, nearest first
-    /// (ties: oldest first). Assets without a stored pHash are not found.
-    pub async fn similar(&self, query: &SimilarQuery) -> Result<Vec<SimilarAsset>, StoreError> {
-        let mut matches = self.matches(query).await?;
-        // One spare in case the excluded asset is among the nearest.
-        let wanted = query.max_results as usize + usize::from(query.exclude.is_some());
-        matches.truncate(wanted);
+    /// A page of the assets within `query.max_distance` of `query.phash`,
+    /// nearest first (ties: oldest first), after `query.next_cursor`. Assets
+    /// without a stored pHash are not found. `StoreError::InvalidCursor` for
+    /// a cursor of another search.
+    pub async fn similar(&self, query: &SimilarQuery) -> Result<SimilarPage, StoreError> {
+        let after = query
+            .next_cursor
+            .as_deref()
+            .filter(|cursor| !cursor.is_empty())
+            .map(|cursor| SimilarCursor::decode(cursor, query))
+            .transpose()?;
+        let page_size = query.max_results as usize;
+        // One more than a page tells whether another follows; one more again
+        // in case the excluded asset is among them.
+        let wanted = page_size
+            .saturating_add(1)
+            .saturating_add(usize::from(query.exclude.is_some()));
+        let matches = self.nearest(query, after, wanted).await?;
         let mut assets = self.assets_by_id(&matches).await?;
-        let mut results = Vec::with_capacity(matches.len());
+        let mut results = Vec::new();
+        let mut last = None;
+        let mut more = false;
         for found in matches {
             // A row deleted since the candidate query is simply gone.
             let Some(asset) = assets.remove(&found.id) else {
                 continue;
             };
-            if query.exclude.as_ref() != Some(&asset.key()) {
-                results.push(SimilarAsset {
-                    asset,
-                    distance: found.distance,
-                });
+            if query.exclude.as_ref() == Some(&asset.key()) {
+                continue;
             }
+            if results.len() == page_size {
+                more = true;
+                break;
+            }
+            last = Some(found);
+            results.push(SimilarAsset {
+                asset,
+                distance: found.distance,
+            });
         }
-        results.truncate(query.max_results as usize);
-        Ok(results)
+        let next_cursor = match (more, last) {
+            (true, Some(last)) => Some(SimilarCursor::new(query, last.distance, last.id).encode()),
+            _ => None,
+        };
+        Ok(SimilarPage {
+            results,
+            next_cursor,
+        })
     }
 
     /// Up to `limit` assets of `resource_type` that have no pHash yet, oldest
@@ -136,31 +184,82 @@ impl Store {
         Ok(marked > 0)
     }
 
-    /// Every asset within the distance, as (row id, distance), nearest first.
-    async fn matches(&self, query: &SimilarQuery) -> Result<Vec<Match>, StoreError> {
-        let prefilter = match self.database() {
-            Database::Postgres(_) => postgres_distance_filter(query.phash, query.max_distance),
-            Database::Sqlite(_) => String::new(),
-        };
-        let sql = candidates_sql(query.phash, query.max_distance, &prefilter);
-        let candidates: Vec<(i64, String)> = with_pool!(self.database(), pool => {
-            // Each search has its own value lists: not worth a cached statement.
-            sqlx::query_as(&sql).bind(&query.resource_type).persistent(false).fetch_all(pool).await?
+    /// The `limit` nearest matches after `after`, nearest first.
+    async fn nearest(
+        &self,
+        query: &SimilarQuery,
+        after: Option<SimilarCursor>,
+        limit: usize,
+    ) -> Result<Vec<Match>, StoreError> {
+        let after = after.map(|cursor| Match {
+            distance: cursor.distance,
+            id: cursor.id,
         });
-        let mut matches = Vec::new();
-        for (id, stored) in candidates {
-            // The generated column only holds 16 lowercase hex digits.
-            let stored = u64::from_str_radix(&stored, 16).map_err(|e| StoreError::CorruptRow {
-                asset_id: format!("row {id}"),
-                reason: format!("phash {stored:?}: {e}"),
-            })?;
-            let distance = (stored ^ query.phash).count_ones();
-            if distance <= query.max_distance {
-                matches.push(Match { id, distance });
+        let limit_param = i64::try_from(limit).unwrap_or(i64::MAX);
+        match self.database() {
+            Database::Postgres(pool) => {
+                // The database verifies, orders and pages: only a page of
+                // (id, phash) crosses the wire.
+                let distance = postgres_distance(query.phash);
+                let candidates = candidates_sql(
+                    query.phash,
+                    query.max_distance,
+                    &format!(" AND {distance} <= {}", query.max_distance),
+                );
+                let sql = format!(
+                    "SELECT id, phash FROM ({candidates}) AS candidate \
+                     WHERE ({distance}, id) > ($2, $3) ORDER BY {distance}, id LIMIT $4"
+                );
+                let (distance, id) = after.map_or((-1, 0), |m| (i64::from(m.distance), m.id));
+                let rows: Vec<(i64, String)> = sqlx::query_as(&sql)
+                    .bind(&query.resource_type)
+                    .bind(distance)
+                    .bind(id)
+                    .bind(limit_param)
+                    .persistent(false)
+                    .fetch_all(pool)
+                    .await?;
+                let mut matches = verified(query, rows)?;
+                matches.sort_unstable();
+                Ok(matches)
+            }
+            Database::Sqlite(pool) => {
+                // No popcount in SQLite: candidates come in batches by row id,
+                // and a max-heap keeps the `limit` nearest seen so far.
+                let candidates = candidates_sql(query.phash, query.max_distance, "");
+                let sql = format!(
+                    "SELECT id, phash FROM ({candidates}) AS candidate \
+                     WHERE id > $2 ORDER BY id LIMIT $3"
+                );
+                let mut nearest: BinaryHeap<Match> = BinaryHeap::new();
+                let mut from = i64::MIN;
+                loop {
+                    let rows: Vec<(i64, String)> = sqlx::query_as(&sql)
+                        .bind(&query.resource_type)
+                        .bind(from)
+                        .bind(SQLITE_BATCH)
+                        .persistent(false)
+                        .fetch_all(pool)
+                        .await?;
+                    let Some(&(last, _)) = rows.last() else { break };
+                    let full = rows.len() as i64 == SQLITE_BATCH;
+                    for found in verified(query, rows)? {
+                        if after.is_some_and(|after| found <= after) {
+                            continue;
+                        }
+                        nearest.push(found);
+                        if nearest.len() > limit {
+                            nearest.pop();
+                        }
+                    }
+                    if !full {
+                        break;
+                    }
+                    from = last;
+                }
+                Ok(nearest.into_sorted_vec())
             }
         }
-        matches.sort_unstable_by_key(|m| (m.distance, m.id));
-        Ok(matches)
     }
 
     async fn assets_by_id(&self, matches: &[Match]) -> Result<HashMap<i64, Asset>, StoreError> {
@@ -208,10 +307,28 @@ fn candidates_sql(phash: u64, max_distance: u32, filter: &str) -> String {
     arms.join(" UNION ")
 }
 
-/// PostgreSQL's own distance check on a candidate's `phash` (still inside the
-/// band index, so no table rows are read).
-fn postgres_distance_filter(phash: u64, max_distance: u32) -> String {
-    format!(" AND bit_count(('x' || phash)::bit(64) # x'{phash:016x}') <= {max_distance}")
+/// The Hamming distance of a candidate's `phash` from `phash`, in
+/// PostgreSQL (computed from the band index's column, so no table rows are
+/// read to drop the far ones).
+fn postgres_distance(phash: u64) -> String {
+    format!("bit_count(('x' || phash)::bit(64) # x'{phash:016x}')")
+}
+
+/// The candidates within the distance, each with its distance.
+fn verified(query: &SimilarQuery, rows: Vec<(i64, String)>) -> Result<Vec<Match>, StoreError> {
+    let mut matches = Vec::new();
+    for (id, stored) in rows {
+        // The generated column only holds 16 lowercase hex digits.
+        let stored = u64::from_str_radix(&stored, 16).map_err(|e| StoreError::CorruptRow {
+            asset_id: format!("row {id}"),
+            reason: format!("phash {stored:?}: {e}"),
+        })?;
+        let distance = (stored ^ query.phash).count_ones();
+        if distance <= query.max_distance {
+            matches.push(Match { distance, id });
+        }
+    }
+    Ok(matches)
 }
 
 #[cfg(test)]

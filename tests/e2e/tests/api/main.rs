@@ -58,6 +58,7 @@ mod sdk_python;
 mod sdk_search;
 mod sdk_unsigned;
 mod sdk_upload_flow;
+mod search_bounds;
 mod similar;
 mod unsigned_presets;
 mod structured_metadata;
