@@ -5,9 +5,9 @@ pub mod delete_by_token;
 pub mod deliver;
 pub mod destroy;
 pub mod explicit;
+pub mod metadata;
 pub mod rename;
 pub mod tags;
-pub mod metadata;
 pub mod upload;
 
 use actix_web::{web, HttpRequest};
