@@ -284,7 +284,12 @@ impl Shown {
 
     fn render(&self, state: &AppState, request: &HttpRequest, asset: &Asset) -> Map<String, Value> {
         let mut resource = resource_json(state, request, asset, &self.stored);
-        let with = |name: &str| self.with.iter().any(|w| w == name);
+        // A field named in `fields` is shown as if `with_field` asked for it
+        // (`fields=tags` answers each resource's tags, empty or not).
+        let with = |name: &str| {
+            self.with.iter().any(|w| w == name)
+                || self.only.as_ref().is_some_and(|only| only.iter().any(|f| f == name))
+        };
         if !with("tags") {
             resource.remove("tags");
         }
