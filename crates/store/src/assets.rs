@@ -33,6 +33,9 @@ pub const ORPHAN_GRACE: Duration = Duration::from_secs(60 * 60);
 /// running out takes a writer replacing the asset faster than it can be read.
 const SNAPSHOT_ATTEMPTS: u32 = 4;
 
+/// How often a rename chosen as a deadlock's victim is run again.
+const RENAME_DEADLOCK_ATTEMPTS: u32 = 5;
+
 /// The asset store. Cheap to clone; share one per process.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -309,10 +312,18 @@ impl Store {
             return self.get(from).await;
         }
         let now = chrono::Utc::now().timestamp();
+        let mut attempt = 1;
         let Renamed {
             asset,
             replaced_blob_key,
-        } = self.repo.rename(from, to, on_exists, now).await?;
+        } = loop {
+            match self.repo.rename(from, to, on_exists, now).await {
+                // PostgreSQL broke a lock cycle with uploads of the same names
+                // by rolling this rename back: nothing was written, go again.
+                Err(e) if e.is_deadlock() && attempt < RENAME_DEADLOCK_ATTEMPTS => attempt += 1,
+                outcome => break outcome?,
+            }
+        };
         if replaced_blob_key.is_some() {
             self.after_row_delete(replaced_blob_key).await;
         }

@@ -66,6 +66,15 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// PostgreSQL's "deadlock detected" (SQLSTATE 40P01): the transaction was
+    /// rolled back whole to break a lock cycle, so it may simply run again.
+    pub fn is_deadlock(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => e.code().as_deref() == Some("40P01"),
+            _ => false,
+        }
+    }
+
     /// True for errors caused by the request rather than the server.
     pub fn is_client_error(&self) -> bool {
         matches!(

@@ -288,7 +288,10 @@ impl Shown {
         // (`fields=tags` answers each resource's tags, empty or not).
         let with = |name: &str| {
             self.with.iter().any(|w| w == name)
-                || self.only.as_ref().is_some_and(|only| only.iter().any(|f| f == name))
+                || self
+                    .only
+                    .as_ref()
+                    .is_some_and(|only| only.iter().any(|f| f == name))
         };
         if !with("tags") {
             resource.remove("tags");

@@ -157,10 +157,14 @@ impl AssetRepo {
                         return Ok(Renamed { asset: Asset::try_from(row)?, replaced_blob_key });
                     }
                     Err(sqlx::Error::Database(e))
-                        if e.is_unique_violation() && attempt < RENAME_ATTEMPTS =>
+                        if (e.is_unique_violation() || is_deadlock(e.as_ref()))
+                            && attempt < RENAME_ATTEMPTS =>
                     {
                         // An upload inserted `to` after our claim found it
-                        // free: go round, and the claim now sees it.
+                        // free: go round, and the claim now sees it. Or
+                        // PostgreSQL chose this move as a deadlock's victim
+                        // (waiting on an uncommitted insert of `to` that
+                        // waits on a row we hold): its work is undone, go round.
                         tx.rollback().await?;
                         attempt += 1;
                     }
@@ -437,4 +441,10 @@ fn decode_tag_cursor(cursor: &str) -> Result<String, StoreError> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or(StoreError::InvalidCursor)
+}
+
+/// PostgreSQL's "deadlock detected" (SQLSTATE 40P01): the statement's
+/// transaction was rolled back to break a cycle and may simply be retried.
+fn is_deadlock(error: &dyn sqlx::error::DatabaseError) -> bool {
+    error.code().as_deref() == Some("40P01")
 }
