@@ -31,7 +31,6 @@ mod admin_rate_limit;
 mod admin_resources;
 mod admin_sdk;
 mod admin_update;
-mod admission;
 mod analyses;
 mod async_jobs;
 mod async_restart;
