@@ -33,8 +33,9 @@ pub const ORPHAN_GRACE: Duration = Duration::from_secs(60 * 60);
 /// running out takes a writer replacing the asset faster than it can be read.
 const SNAPSHOT_ATTEMPTS: u32 = 4;
 
-/// How often a rename chosen as a deadlock's victim is run again.
-const RENAME_DEADLOCK_ATTEMPTS: u32 = 5;
+/// How often a write that PostgreSQL chose as a deadlock's victim (an
+/// upload and a rename of the same names) is run again.
+const DEADLOCK_ATTEMPTS: u32 = 5;
 
 /// The asset store. Cheap to clone; share one per process.
 #[derive(Debug, Clone)]
@@ -152,11 +153,17 @@ impl Store {
             asset: &asset,
             metadata,
         };
-        let written = match self.repo.write_version(&record, keep_existing).await {
-            Ok(written) => written,
-            Err(e) => {
-                self.discard_blob(&blob_key).await;
-                return Err(e);
+        let mut attempt = 1;
+        let written = loop {
+            match self.repo.write_version(&record, keep_existing).await {
+                Ok(written) => break written,
+                // Rolled back whole to break a lock cycle (with a rename of
+                // the same names): nothing was written, go again.
+                Err(e) if e.is_deadlock() && attempt < DEADLOCK_ATTEMPTS => attempt += 1,
+                Err(e) => {
+                    self.discard_blob(&blob_key).await;
+                    return Err(e);
+                }
             }
         };
         Ok(match written {
@@ -320,7 +327,7 @@ impl Store {
             match self.repo.rename(from, to, on_exists, now).await {
                 // PostgreSQL broke a lock cycle with uploads of the same names
                 // by rolling this rename back: nothing was written, go again.
-                Err(e) if e.is_deadlock() && attempt < RENAME_DEADLOCK_ATTEMPTS => attempt += 1,
+                Err(e) if e.is_deadlock() && attempt < DEADLOCK_ATTEMPTS => attempt += 1,
                 outcome => break outcome?,
             }
         };
