@@ -60,8 +60,9 @@ pub fn merge_pairs(over: &str, under: &str) -> String {
 }
 
 /// Splits on `separator` where it is not preceded by a backslash; escapes are
-/// kept so a later split or [`unescape`] can still see them.
-fn split_unescaped(value: &str, separator: char) -> Vec<String> {
+/// kept so a later split or [`unescape`] can still see them. Context and
+/// structured metadata (`key=value|key2=[...]`) share this wire syntax.
+pub(crate) fn split_unescaped(value: &str, separator: char) -> Vec<String> {
     let mut pieces = vec![String::new()];
     let mut chars = value.chars();
     while let Some(c) = chars.next() {

@@ -4,6 +4,7 @@
 //! backslash. A set's value is a JSON array of entry external_ids.
 
 use super::MetadataError;
+use crate::params::split_unescaped;
 
 /// `(field external_id, raw value)` pairs, in the order given. The raw value
 /// keeps `\"` (a JSON array needs it); see [`unescape_scalar`].
@@ -36,26 +37,6 @@ pub fn parse_assignments(text: &str) -> Result<Vec<(String, String)>, MetadataEr
 /// A scalar value with its escaped quotes resolved too.
 pub fn unescape_scalar(raw: &str) -> String {
     unescape(raw, &['"'])
-}
-
-/// Splits on `separator` where no backslash precedes it; escapes are kept.
-fn split_unescaped(text: &str, separator: char) -> Vec<String> {
-    let mut pieces = vec![String::new()];
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        let current = pieces.last_mut().expect("never empty");
-        if c == '\\' {
-            current.push(c);
-            if let Some(escaped) = chars.next() {
-                current.push(escaped);
-            }
-        } else if c == separator {
-            pieces.push(String::new());
-        } else {
-            current.push(c);
-        }
-    }
-    pieces
 }
 
 /// `(before, after)` the first unescaped `separator`.

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
-use super::repo::{decode_cursor, encode_cursor, next_version, AssetRepo, MAX_VERSION_LEAD};
+use super::repo::{decode_cursor, newest_first_page, next_version, AssetRepo, MAX_VERSION_LEAD};
 use super::row::{AssetRow, COLUMNS};
 use super::{with_pool, Database};
 use crate::labels::{
@@ -310,23 +310,10 @@ impl AssetRepo {
         }
         let l = binds.push(Bind::Int64(i64::from(limit) + 1));
         sql += &format!(" ORDER BY version DESC, id DESC LIMIT {l}");
-        let mut rows: Vec<AssetRow> = with_pool!(self.database(), pool => {
+        let rows: Vec<AssetRow> = with_pool!(self.database(), pool => {
             bind_all!(sqlx::query_as(&sql), binds).fetch_all(pool).await?
         });
-        let next_cursor = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|last| encode_cursor(last.version, last.id))
-        } else {
-            None
-        };
-        let assets = rows
-            .into_iter()
-            .map(Asset::try_from)
-            .collect::<Result<_, _>>()?;
-        Ok(Page {
-            assets,
-            next_cursor,
-        })
+        newest_first_page(rows, limit)
     }
 
     fn filter_sql(&self, filter: &LabelFilter, binds: &mut Binds) -> String {

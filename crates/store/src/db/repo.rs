@@ -299,7 +299,7 @@ impl AssetRepo {
         let l = next(Param::Int64(i64::from(limit) + 1), &mut params);
         sql += &format!(" ORDER BY version DESC, id DESC LIMIT {l}");
 
-        let mut rows: Vec<AssetRow> = with_pool!(&self.db, pool => {
+        let rows: Vec<AssetRow> = with_pool!(&self.db, pool => {
             let mut query = sqlx::query_as(&sql);
             for param in &params {
                 query = match param {
@@ -311,20 +311,7 @@ impl AssetRepo {
             query.fetch_all(pool).await?
         });
 
-        let next_cursor = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|last| encode_cursor(last.version, last.id))
-        } else {
-            None
-        };
-        let assets = rows
-            .into_iter()
-            .map(Asset::try_from)
-            .collect::<Result<_, _>>()?;
-        Ok(Page {
-            assets,
-            next_cursor,
-        })
+        newest_first_page(rows, limit)
     }
 
     /// True when some row refers to this blob.
@@ -387,6 +374,25 @@ pub(crate) fn decode_cursor(cursor: &str) -> Result<(i64, i64), StoreError> {
         version.parse().map_err(|_| StoreError::InvalidCursor)?,
         id.parse().map_err(|_| StoreError::InvalidCursor)?,
     ))
+}
+
+/// One page of a newest-first listing fetched with `limit + 1` rows: the
+/// extra row only tells that more follow, and the cursor is the last kept row.
+pub(crate) fn newest_first_page(mut rows: Vec<AssetRow>, limit: u32) -> Result<Page, StoreError> {
+    let next_cursor = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|last| encode_cursor(last.version, last.id))
+    } else {
+        None
+    };
+    let assets = rows
+        .into_iter()
+        .map(Asset::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(Page {
+        assets,
+        next_cursor,
+    })
 }
 
 #[cfg(test)]
