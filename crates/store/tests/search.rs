@@ -84,6 +84,47 @@ fn aspect(asset: &Asset) -> f64 {
 }
 
 /// The i-th asset of the library: every searchable field varies.
+/// What the library's OCR read: words that share prefixes, a plate, a word
+/// glued to its neighbour, punctuation, non-ASCII letters.
+const OCR_LINES: [&str; 7] = [
+    "INVOICE No. 2025-17\nTotal due: 12.50 EUR",
+    "Invoices archive",
+    "plate RE16 TGK",
+    "RE16TGK",
+    "due total",
+    "Café été — menu",
+    "",
+];
+
+/// The pages `adv_ocr` read, joined by a line feed, as the index joins them.
+fn ocr_text(asset: &Asset) -> Option<String> {
+    let pages = asset.analysis.info.as_ref()?["ocr"]["adv_ocr"]["data"].as_array()?;
+    let texts: Vec<&str> = pages
+        .iter()
+        .filter_map(|page| page["fullTextAnnotation"]["text"].as_str())
+        .collect();
+    (!texts.is_empty()).then(|| texts.join("\n"))
+}
+
+/// The OCR text holds `term`'s words next to each other, in order; with
+/// `prefix`, the last one need only start a word.
+fn ocr_has(asset: &Asset, term: &str, prefix: bool) -> bool {
+    let Some(text) = ocr_text(asset) else {
+        return false;
+    };
+    let term = words::split(term);
+    let text = words::split(&text);
+    text.windows(term.len()).any(|window| {
+        window.iter().zip(&term).enumerate().all(|(i, (word, wanted))| {
+            if prefix && i == term.len() - 1 {
+                word.starts_with(wanted.as_str())
+            } else {
+                word == wanted
+            }
+        })
+    })
+}
+
 fn library_asset(i: usize, rng: &mut StdRng) -> (NewAsset, usize) {
     let public_id = match i % 5 {
         0 => format!("animals/cat_{i}"),
@@ -170,6 +211,15 @@ fn library_asset(i: usize, rng: &mut StdRng) -> (NewAsset, usize) {
         map.insert("ISO".into(), json!(100));
         map.insert("Lens".into(), Value::String("100".into()));
         analysis.media_metadata = Some(map);
+    }
+    if rng.random_bool(0.4) {
+        let pages: Vec<Value> = (0..rng.random_range(1..=2))
+            .map(|_| {
+                let text = *OCR_LINES.choose(rng).unwrap();
+                json!({"textAnnotations": [], "fullTextAnnotation": {"text": text, "pages": []}})
+            })
+            .collect();
+        analysis.info = Some(json!({"ocr": {"adv_ocr": {"status": "complete", "data": pages}}}));
     }
     let size = match i {
         i if i % 20 == 0 => 1_300_000,
@@ -683,6 +733,32 @@ fn cases(library: &[Asset]) -> Vec<(String, Predicate)> {
             }),
         ),
     ];
+    for (term, prefix) in [
+        ("invoice", false),
+        ("INVOICE", false),
+        ("inv", true),
+        ("\"total due\"", false),
+        ("\"due total\"", false),
+        ("RE16", false),
+        ("re16tgk", false),
+        ("été", false),
+        ("tot", true),
+        ("12", false),
+        ("\"invoice no 2025\"", false),
+        ("\"total d\"", true),
+    ] {
+        let written = format!("ocr_text:{term}{}", if prefix { "*" } else { "" });
+        let term = term.trim_matches('"').to_owned();
+        let negated = term.clone();
+        cases.push((
+            written.clone(),
+            Box::new(move |a| ocr_has(a, &term, prefix)),
+        ));
+        cases.push((
+            format!("-{written} AND format:jpg"),
+            Box::new(move |a| !ocr_has(a, &negated, prefix) && a.format == "jpg"),
+        ));
+    }
     cases.extend(constant_cases());
     cases
 }
@@ -1476,5 +1552,69 @@ async fn selective_expressions_use_the_search_indexes() {
         };
         let plan = store.explain_search(&sorted).await.unwrap().join("\n");
         assert!(plan.contains("assets_search_bytes"), "{backend}:\n{plan}");
+    }
+}
+
+/// The OCR index follows every write of the stored text: an overwrite with
+/// other text, an update that re-extracts, and a deletion each leave search
+/// answering from what is stored now.
+#[tokio::test]
+async fn ocr_text_search_stays_in_step_with_every_write() {
+    for backend in Backend::ALL {
+        let sandbox = Sandbox::new(backend).await;
+        let store = sandbox.store().await.expect("store");
+        let found = |term: &'static str| {
+            let store = store.clone();
+            async move {
+                let page = store
+                    .search(&expression(&format!("ocr_text:{term}")))
+                    .await
+                    .unwrap();
+                page.assets
+                    .into_iter()
+                    .map(|a| a.public_id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        let read = |text: &str| StoredAnalysis {
+            info: Some(json!({"ocr": {"adv_ocr": {"status": "complete", "data": [
+                {"textAnnotations": [], "fullTextAnnotation": {"text": text, "pages": []}}
+            ]}}})),
+            ..StoredAnalysis::default()
+        };
+        let (mut asset, _) = library_asset(2, &mut StdRng::seed_from_u64(1));
+        asset.key = AssetKey::new("image", "upload", "scan");
+        asset.analysis = read("first receipt");
+        store
+            .ingest(asset.clone(), Bytes::from_static(b"x"), OnExisting::Overwrite)
+            .await
+            .unwrap();
+        assert_eq!(found("receipt").await, ["scan"], "{backend}");
+
+        asset.analysis = read("second letter");
+        store
+            .ingest(asset.clone(), Bytes::from_static(b"y"), OnExisting::Overwrite)
+            .await
+            .unwrap();
+        assert!(found("receipt").await.is_empty(), "{backend}: overwritten");
+        assert_eq!(found("letter").await, ["scan"], "{backend}");
+
+        let update = store::AssetUpdate {
+            analysis: read("third postcard"),
+            ..store::AssetUpdate::default()
+        };
+        store.update(&asset.key, &update).await.unwrap();
+        assert!(found("letter").await.is_empty(), "{backend}: re-extracted");
+        assert_eq!(found("postcard").await, ["scan"], "{backend}");
+
+        let renamed = AssetKey::new("image", "upload", "renamed");
+        store
+            .rename(&asset.key, &renamed, store::labels::OnTargetExists::Refuse)
+            .await
+            .unwrap();
+        assert_eq!(found("postcard").await, ["renamed"], "{backend}");
+
+        store.delete(std::slice::from_ref(&renamed)).await.unwrap();
+        assert!(found("postcard").await.is_empty(), "{backend}: deleted");
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Map, Value};
 use service::body;
 use service::params::{ExtractionRequest, MetadataKeys, Params};
-use service::{ApiError, AppState};
+use service::{structured_metadata, ApiError, AppState};
 use store::search::{
     AggregateRange, AggregateRequest, Aggregation, RangeField, SearchRequest, SortKey,
 };
@@ -22,9 +22,10 @@ use store::Asset;
 use super::resource_json;
 
 /// What `with_field` may add to each resource, beyond the default fields.
-const WITH_FIELDS: [&str; 6] = [
+const WITH_FIELDS: [&str; 7] = [
     "tags",
     "context",
+    "metadata",
     "image_metadata",
     "image_analysis",
     "quality_analysis",
@@ -167,10 +168,24 @@ async fn run(
         timeout: None,
     };
     let page = state.store.search(&query).await?;
+    // Structured metadata lives beside the assets: one read for the page.
+    let mut metadata = if shown.wants("metadata") {
+        let ids: Vec<&str> = page.assets.iter().map(|a| a.asset_id.as_str()).collect();
+        structured_metadata::fields(state).values_of(&ids).await?
+    } else {
+        Default::default()
+    };
     let resources: Vec<Value> = page
         .assets
         .iter()
-        .map(|asset| Value::Object(shown.render(state, request, asset)))
+        .map(|asset| {
+            let mut resource = shown.render(state, request, asset);
+            if shown.wants("metadata") {
+                let values = metadata.remove(&asset.asset_id).unwrap_or_default();
+                resource.insert("metadata".into(), structured_metadata::render_values(&values));
+            }
+            Value::Object(resource)
+        })
         .collect();
     let mut body = json!({
         "total_count": page.total_count,
@@ -282,17 +297,19 @@ impl Shown {
         })
     }
 
+    /// Whether `name` is shown: asked by `with_field`, or named in `fields`
+    /// (`fields=tags` answers each resource's tags, empty or not).
+    fn wants(&self, name: &str) -> bool {
+        self.with.iter().any(|w| w == name)
+            || self
+                .only
+                .as_ref()
+                .is_some_and(|only| only.iter().any(|f| f == name))
+    }
+
     fn render(&self, state: &AppState, request: &HttpRequest, asset: &Asset) -> Map<String, Value> {
         let mut resource = resource_json(state, request, asset, &self.stored);
-        // A field named in `fields` is shown as if `with_field` asked for it
-        // (`fields=tags` answers each resource's tags, empty or not).
-        let with = |name: &str| {
-            self.with.iter().any(|w| w == name)
-                || self
-                    .only
-                    .as_ref()
-                    .is_some_and(|only| only.iter().any(|f| f == name))
-        };
+        let with = |name: &str| self.wants(name);
         if !with("tags") {
             resource.remove("tags");
         }

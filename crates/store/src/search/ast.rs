@@ -42,6 +42,9 @@ pub enum Test {
     /// member has): `:` on free text. The words are as `words::split` gives
     /// them, never empty.
     Words(Vec<String>),
+    /// The same, but the last word need only start the value's word
+    /// (`ocr_text:inv*` finds "invoice").
+    WordsPrefix(Vec<String>),
     Compare(Comparison, Value),
 }
 

@@ -132,6 +132,7 @@ impl SqlBuilder {
                 let sql = self.dialect.score(*family, &first, &second);
                 self.scalar_test(&sql, test)
             }
+            Target::Field(Field::OcrText) => self.ocr_text_test(test),
             Target::Field(Field::Unknown(_)) => "1 = 0".into(),
         }
     }
@@ -175,6 +176,10 @@ impl SqlBuilder {
             Test::Prefix(prefix) => self.prefix(sql, prefix),
             Test::Words(words) => {
                 let pattern = self.bind(Param::Text(words::pattern(words)));
+                self.dialect.matches_words(sql, &pattern)
+            }
+            Test::WordsPrefix(words) => {
+                let pattern = self.bind(Param::Text(words::prefix_pattern(words)));
                 self.dialect.matches_words(sql, &pattern)
             }
         }

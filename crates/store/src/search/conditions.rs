@@ -40,6 +40,9 @@ impl ConditionBuilder {
         let Some(kind) = field.kind() else {
             return Ok(Expression::Nothing);
         };
+        if let (Field::Metadata(_), Some(comparison)) = (&field, comparison(operator)) {
+            return metadata_comparison(field, comparison, value, position);
+        }
         let matching = matches!(operator, Operator::Colon | Operator::Equals);
         if !matching && !kind.is_ordered() {
             return Err(SearchError::UnsupportedOperator {
@@ -49,6 +52,25 @@ impl ConditionBuilder {
             });
         }
         match kind {
+            ValueKind::FullText => {
+                let words = words::split(&value.text);
+                if operator != Operator::Colon {
+                    return Err(SearchError::UnsupportedOperator {
+                        position,
+                        field: field.name(),
+                        operator: operator.as_str().into(),
+                    });
+                }
+                if words.is_empty() {
+                    return Err(invalid(&field, value, position, kind));
+                }
+                let test = if value.wildcard {
+                    Test::WordsPrefix(words)
+                } else {
+                    Test::Words(words)
+                };
+                Ok(condition(field, test))
+            }
             ValueKind::Text | ValueKind::TextSet => Ok(condition(field, text_test(value, false))),
             ValueKind::Words | ValueKind::WordsSet => Ok(condition(
                 field,
@@ -87,7 +109,9 @@ impl ConditionBuilder {
         let Some(kind) = field.kind() else {
             return Ok(Expression::Nothing);
         };
-        if !kind.is_ordered() {
+        // A structured metadata field's kind is the stored field's: its
+        // bounds are read as an integer or a date (`metadata_comparison`).
+        if !kind.is_ordered() && !matches!(field, Field::Metadata(_)) {
             return Err(SearchError::UnsupportedOperator {
                 position: low.position,
                 field: field.name(),
@@ -185,6 +209,34 @@ fn condition(field: Field, test: Test) -> Expression {
     })
 }
 
+/// `metadata.<field> < value`: an integer field's number, or a date field's
+/// day (`YYYY-MM-DD`), as Cloudinary compares them; the parser does not know
+/// the field's type, so the value's form says which of the two it tests.
+fn metadata_comparison(
+    field: Field,
+    comparison: Comparison,
+    value: &Word,
+    position: usize,
+) -> Result<Expression, SearchError> {
+    let text = value.text.as_str();
+    let bound = if value.wildcard {
+        None
+    } else if let Some(n) = values::integer(text) {
+        Some(Value::Integer(n))
+    } else {
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .map(|day| Value::Text(day.format("%Y-%m-%d").to_string()))
+    };
+    let bound = bound.ok_or_else(|| SearchError::InvalidValue {
+        position,
+        field: field.name(),
+        value: text.to_owned(),
+        expected: "an integer or a date (YYYY-MM-DD) to compare with",
+    })?;
+    Ok(condition(field, Test::Compare(comparison, bound)))
+}
+
 fn comparison(operator: Operator) -> Option<Comparison> {
     match operator {
         Operator::Colon | Operator::Equals => None,
@@ -207,6 +259,7 @@ fn number(kind: ValueKind, value: &Word) -> Option<Value> {
         ValueKind::AspectRatio => values::aspect_ratio(text).map(Value::Decimal),
         ValueKind::Text
         | ValueKind::Words
+        | ValueKind::FullText
         | ValueKind::TextSet
         | ValueKind::WordsSet
         | ValueKind::Date
@@ -230,6 +283,7 @@ fn invalid(field: &Field, value: &Word, position: usize, kind: ValueKind) -> Sea
 fn expected(kind: ValueKind) -> &'static str {
     match kind {
         ValueKind::Text | ValueKind::Words | ValueKind::TextSet | ValueKind::WordsSet => "text",
+        ValueKind::FullText => "words to find, such as invoice, \"total due\" or inv*",
         ValueKind::Integer => "a whole number",
         ValueKind::Bytes => "a size such as 500, 20kb, 1.5mb or 2gb",
         ValueKind::Decimal => "a number",

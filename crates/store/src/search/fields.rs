@@ -25,6 +25,8 @@ pub enum Field {
     Metadata(String),
     /// One number of an analysis object (`quality_analysis.pixel_score`).
     Score(ScoreFamily, String),
+    /// The text `adv_ocr` read, every page (our extension; `search::ocr_text`).
+    OcrText,
     /// A name no asset has a value for: matches nothing.
     Unknown(String),
 }
@@ -119,6 +121,10 @@ pub enum ValueKind {
     Words,
     /// A set of strings (colours): `:`/`=` test membership.
     TextSet,
+    /// A long text searched only by words (OCR text): `:` finds the term's
+    /// words, in order, next to each other; a trailing `*` makes its last
+    /// word a prefix. No `=`: nobody types a page to match it whole.
+    FullText,
     /// A set of free texts (tags): `=` an equal member, `:` a member with
     /// the term's words.
     WordsSet,
@@ -178,6 +184,7 @@ impl Field {
             "transparent" => Scalar::Transparent,
             "tags" | "tag" => return Ok(Field::Tags),
             "colors" => return Ok(Field::Colors),
+            "ocr_text" => return Ok(Field::OcrText),
             _ => {
                 let keyed = name.split_once('.').and_then(|(prefix, key)| {
                     KEYED
@@ -204,6 +211,7 @@ impl Field {
             Field::ImageMetadata(key) => format!("image_metadata.{key}"),
             Field::Metadata(key) => format!("metadata.{key}"),
             Field::Score(family, key) => format!("{}.{key}", family.name()),
+            Field::OcrText => "ocr_text".into(),
             Field::Unknown(name) => name.clone(),
         }
     }
@@ -219,6 +227,7 @@ impl Field {
             Field::Score(..) => ValueKind::Decimal,
             // Exact (`:` and `=`) and prefix: values are field-typed strings.
             Field::Metadata(_) => ValueKind::Text,
+            Field::OcrText => ValueKind::FullText,
             Field::Unknown(_) => return None,
         })
     }

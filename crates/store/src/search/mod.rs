@@ -21,6 +21,7 @@ mod fields;
 pub mod fuzzing;
 mod lexer;
 mod metadata;
+mod ocr_text;
 mod parser;
 mod plan;
 mod request;

@@ -37,6 +37,12 @@ pub fn pattern(words: &[String]) -> String {
     format!("(^|{SEPARATOR}){joined}({SEPARATOR}|$)")
 }
 
+/// [`pattern`], but the last word need only start a word of the value.
+pub fn prefix_pattern(words: &[String]) -> String {
+    let joined = words.join(&format!("{SEPARATOR}+"));
+    format!("(^|{SEPARATOR}){joined}")
+}
+
 /// Whether `value` holds `words` (from [`split`]) next to each other: what
 /// [`pattern`] finds, for filtering in Rust.
 pub fn contains(value: &str, words: &[String]) -> bool {

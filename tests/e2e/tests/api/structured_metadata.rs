@@ -17,7 +17,8 @@ on_both_backends!(
     admin_refusals_name_what_is_wrong,
     values_go_with_their_field_and_their_asset,
     a_field_deleted_while_values_are_written_keeps_none,
-    search_by_prefix_and_by_integer_text
+    search_by_prefix_and_by_integer_text,
+    integer_and_date_fields_compare_like_brute_force
 );
 
 const IMAGE: &str = "png_exiftool_tiny.png";
@@ -406,4 +407,120 @@ async fn search_by_prefix_and_by_integer_text(backend: Backend) {
     assert_eq!(search("metadata.qty=5").await, ["s/a"]);
     assert_eq!(search("-metadata.qty=5").await, ["s/b", "s/c"]);
     assert!(search("metadata.none=x").await.is_empty());
+}
+
+/// `<`, `>`, `<=`, `>=` and `[a TO b]` on an integer and a date field find
+/// exactly the assets a filter over the written values finds, and
+/// `with_field=metadata` shows each found asset's values.
+async fn integer_and_date_fields_compare_like_brute_force(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = AdminClient::new(&app.base_url);
+    define(
+        &admin,
+        json!({"external_id": "qty", "label": "Qty", "type": "integer"}),
+    )
+    .await;
+    define(
+        &admin,
+        json!({"external_id": "due", "label": "Due", "type": "date"}),
+    )
+    .await;
+    // (public_id, qty, due): some values missing, negatives, a year apart.
+    let written: Vec<(String, Option<i64>, Option<&str>)> = (0..8)
+        .map(|i: i64| {
+            let qty = (i % 4 != 3).then_some(i * 7 - 20);
+            let due = ["2023-12-31", "2024-01-01", "2024-06-15", "2025-01-01"]
+                .get(usize::try_from(i % 5).unwrap())
+                .copied();
+            (format!("r/{i}"), qty, due)
+        })
+        .collect();
+    for (id, qty, due) in &written {
+        let mut pairs = Vec::new();
+        if let Some(qty) = qty {
+            pairs.push(format!("qty={qty}"));
+        }
+        if let Some(due) = due {
+            pairs.push(format!("due={due}"));
+        }
+        app.upload_ok(
+            FilePart::corpus(IMAGE),
+            &[("public_id", id.as_str()), ("metadata", &pairs.join("|"))],
+        )
+        .await;
+    }
+    let search = |expression: String| {
+        let body = json!({
+            "expression": expression,
+            "sort_by": [{"public_id": "asc"}],
+            "with_field": ["metadata"],
+            "max_results": 100,
+        });
+        let request = admin.request(Method::POST, "/resources/search").json(&body);
+        async move { json_ok(request.send().await.unwrap()).await }
+    };
+    type Filter = Box<dyn Fn(Option<i64>, Option<&str>) -> bool>;
+    let cases: Vec<(&str, Filter)> = vec![
+        ("metadata.qty>0", Box::new(|q, _| q.is_some_and(|q| q > 0))),
+        ("metadata.qty<=-6", Box::new(|q, _| q.is_some_and(|q| q <= -6))),
+        ("metadata.qty>=8", Box::new(|q, _| q.is_some_and(|q| q >= 8))),
+        (
+            "metadata.qty:[-13 TO 15]",
+            Box::new(|q, _| q.is_some_and(|q| (-13..=15).contains(&q))),
+        ),
+        (
+            "metadata.qty:{-13 TO 15}",
+            Box::new(|q, _| q.is_some_and(|q| -13 < q && q < 15)),
+        ),
+        (
+            "metadata.due<2024-01-01",
+            Box::new(|_, d| d.is_some_and(|d| d < "2024-01-01")),
+        ),
+        (
+            "metadata.due>=2024-01-01",
+            Box::new(|_, d| d.is_some_and(|d| d >= "2024-01-01")),
+        ),
+        (
+            "metadata.due:[2024-01-01 TO 2024-12-31]",
+            Box::new(|_, d| d.is_some_and(|d| ("2024-01-01"..="2024-12-31").contains(&d))),
+        ),
+        (
+            "-metadata.qty>0",
+            Box::new(|q, _| !q.is_some_and(|q| q > 0)),
+        ),
+        // A date never passes an integer field's comparison, nor the reverse.
+        ("metadata.qty>2024-01-01", Box::new(|_, _| false)),
+        ("metadata.due>5", Box::new(|_, _| false)),
+    ];
+    for (expression, filter) in cases {
+        let expected: Vec<&str> = written
+            .iter()
+            .filter(|(_, qty, due)| filter(*qty, *due))
+            .map(|(id, ..)| id.as_str())
+            .collect();
+        let found = search(expression.to_owned()).await;
+        let resources = found["resources"].as_array().unwrap();
+        let ids: Vec<&str> = resources
+            .iter()
+            .map(|r| r["public_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, expected, "{expression}");
+        for resource in resources {
+            let (_, qty, due) = written
+                .iter()
+                .find(|(id, ..)| id == resource["public_id"].as_str().unwrap())
+                .unwrap();
+            assert_eq!(resource["metadata"]["qty"], json!(qty), "{expression}");
+            assert_eq!(resource["metadata"]["due"], json!(due), "{expression}");
+        }
+    }
+    let refused = admin
+        .request(Method::POST, "/resources/search")
+        .json(&json!({"expression": "metadata.qty>lots"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, message) = error_of(refused).await;
+    assert_eq!(status, 400, "{message}");
+    assert!(message.contains("metadata.qty"), "{message}");
 }

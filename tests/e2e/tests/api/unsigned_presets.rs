@@ -245,6 +245,16 @@ async fn an_unsigned_upload_stays_in_its_preset_folder(backend: Backend) {
 
 async fn unsigned_the_preset_wins_and_tags_and_context_merge(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    let admin = AdminClient::new(&app.base_url);
+    for id in ["team", "source", "note"] {
+        let defined = admin
+            .request(Method::POST, "/metadata_fields")
+            .json(&json!({"external_id": id, "label": id, "type": "string"}))
+            .send()
+            .await
+            .unwrap();
+        json_ok(defined).await;
+    }
     preset_ok(
         &app,
         &[
@@ -252,6 +262,7 @@ async fn unsigned_the_preset_wins_and_tags_and_context_merge(backend: Backend) {
             ("unsigned", "true"),
             ("tags", "from_preset,shared"),
             ("context", "stage=preset|source=widget"),
+            ("metadata", "team=preset|source=widget"),
             ("custom_coordinates", "1,2,3,4"),
         ],
     )
@@ -264,6 +275,7 @@ async fn unsigned_the_preset_wins_and_tags_and_context_merge(backend: Backend) {
                 ("public_id", "merged"),
                 ("tags", "shared,mine"),
                 ("context", "stage=request|caption=hi"),
+                ("metadata", "team=request|note=hi"),
                 ("custom_coordinates", "5,6,7,8"),
             ],
             jpeg(),
@@ -272,6 +284,11 @@ async fn unsigned_the_preset_wins_and_tags_and_context_merge(backend: Backend) {
     )
     .await;
     assert_eq!(answer["tags"], json!(["from_preset", "shared", "mine"]));
+    assert_eq!(
+        answer["metadata"],
+        json!({"team": "preset", "source": "widget", "note": "hi"}),
+        "structured metadata merges like context: {answer}"
+    );
     assert_eq!(
         answer["context"]["custom"],
         json!({"stage": "preset", "source": "widget", "caption": "hi"}),

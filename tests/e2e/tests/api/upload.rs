@@ -22,6 +22,7 @@ on_both_backends!(
     raw_http_clients_may_send_form_or_json_bodies,
     ocr_text_is_returned_under_info,
     qualified_ocr_is_returned_under_its_own_key_too,
+    ocr_text_is_searchable_by_word_and_prefix_until_replaced,
 );
 
 fn is_hex(value: &Value, len: usize) -> bool {
@@ -514,4 +515,52 @@ async fn qualified_ocr_is_returned_under_its_own_key_too(backend: Backend) {
     let ocr = &body["info"]["ocr"];
     assert_eq!(ocr["adv_ocr:document"]["status"], "complete", "{ocr}");
     assert_eq!(ocr["adv_ocr:document"], ocr["adv_ocr"]);
+}
+
+/// `ocr_text:` (our Search extension) finds an uploaded scan by any word the
+/// upload answered with, and by a word's prefix; once the same public_id is
+/// overwritten by a picture without that text, it finds nothing.
+async fn ocr_text_is_searchable_by_word_and_prefix_until_replaced(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = super::admin_client::AdminClient::new(&app.base_url);
+    let search = |expression: String| {
+        let request = admin
+            .request(reqwest::Method::POST, "/resources/search")
+            .json(&serde_json::json!({ "expression": expression }));
+        async move {
+            let found = json_ok(request.send().await.expect("request sent")).await;
+            found["resources"]
+                .as_array()
+                .expect("resources")
+                .iter()
+                .map(|r| r["public_id"].as_str().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let body = app
+        .upload_ok(
+            FilePart::corpus("text_phototest.tif"),
+            &[("ocr", "adv_ocr"), ("public_id", "scan")],
+        )
+        .await;
+    let text = body["info"]["ocr"]["adv_ocr"]["data"][0]["fullTextAnnotation"]["text"]
+        .as_str()
+        .expect("OCR text");
+    let words = store::search::words::split(text);
+    let long: Vec<&String> = words.iter().filter(|w| w.chars().count() >= 5).collect();
+    assert!(long.len() >= 3, "too little text read: {text:?}");
+    for word in long.iter().take(3) {
+        assert_eq!(search(format!("ocr_text:{word}")).await, ["scan"], "{word}");
+        let prefix: String = word.chars().take(3).collect();
+        assert_eq!(search(format!("ocr_text:{prefix}*")).await, ["scan"], "{prefix}*");
+    }
+    let phrase = format!("ocr_text:\"{} {}\"", words[0], words[1]);
+    assert_eq!(search(phrase.clone()).await, ["scan"], "{phrase}");
+
+    app.upload_ok(
+        FilePart::corpus("png_exiftool_tiny.png"),
+        &[("ocr", "adv_ocr"), ("public_id", "scan"), ("overwrite", "true")],
+    )
+    .await;
+    assert!(search(format!("ocr_text:{}", long[0])).await.is_empty());
 }
