@@ -359,9 +359,11 @@ const SEETAFACE_ANNOTATED: usize = 15;
 /// drew one box (on the leaf of exif_jolla_phone.jpg).
 const SEETAFACE_SMALL_FACES: [(u32, usize); 2] = [(2, 13), (3, 9)];
 
+/// Floors: 13 and 12 of 15 (measured 13 and 13 with the plausibility checks,
+/// which turn down one face turned to the side in the 2x canvas).
 #[test]
 fn small_faces_are_found_down_to_a_third_of_their_share() {
-    for ((factor, seeta), min_matched) in SEETAFACE_SMALL_FACES.into_iter().zip([14, 12]) {
+    for ((factor, seeta), min_matched) in SEETAFACE_SMALL_FACES.into_iter().zip([13, 12]) {
         let score = small_face_recall(factor);
         println!(
             "{factor}x canvas: {} of {} faces found, {} boxes (SeetaFace found {seeta})",
