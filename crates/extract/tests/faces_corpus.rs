@@ -1,5 +1,7 @@
 //! Face detection on the real `face_*` photos of the shared corpus, scored by
-//! recall and precision at IoU >= 0.5.
+//! recall and precision at IoU >= 0.5, and on the face-free pictures of
+//! `tests/face_free/` (rebuilt by its `build.py` from Debian packages; see its
+//! SOURCES.md), where every box is a false one.
 //!
 //! Which boxes count as expected:
 //! - `face_dlib_*`: `faces_ground_truth`, boxes annotated by people (PASCAL VOC
@@ -18,6 +20,24 @@ use serde_json::Value;
 
 const MIN_IOU: f64 = 0.5;
 const MIN_RECALL: f64 = 0.9;
+
+/// What the issue asks for: at least 98% of the boxes drawn over the face-free
+/// set and the annotated faces (photos and canvases) are on a face. Measured:
+/// 1.0 (README, "Faces").
+const MIN_PRECISION: f64 = 0.98;
+
+/// A box overlapping an annotated face by this much is on that face, even when
+/// too loose to count as finding it (recall asks for [`MIN_IOU`]): one 3x
+/// canvas face is boxed at IoU 0.44.
+const ON_FACE_IOU: f64 = 0.3;
+
+/// Boxes in `found` on none of the `faces`.
+fn off_faces(found: &[Rect], faces: &[Rect]) -> usize {
+    found
+        .iter()
+        .filter(|f| faces.iter().all(|face| iou(f, face) < ON_FACE_IOU))
+        .count()
+}
 
 /// Through the whole analysis, so decoding, Exif orientation and scaling to
 /// the displayed frame are covered too; `faces` and `coordinates.faces` agree.
@@ -296,30 +316,36 @@ fn photos_without_faces_give_an_empty_list() {
 fn small_face_recall(factor: u32) -> Score {
     let mut score = Score::default();
     for name in corpus_support::files_with_prefix("face_dlib_") {
-        let photo = image::load_from_memory(&corpus_support::read_file(&name))
-            .expect("decodes")
-            .to_rgb8();
-        let (width, height) = photo.dimensions();
-        let mut canvas =
-            image::RgbImage::from_pixel(width * factor, height * factor, image::Rgb([128; 3]));
-        let (left, top) = (width * (factor - 1) / 2, height * (factor - 1) / 2);
-        image::imageops::replace(&mut canvas, &photo, i64::from(left), i64::from(top));
-        let mut jpeg = Vec::new();
-        JpegEncoder::new_with_quality(&mut jpeg, 95)
-            .encode_image(&canvas)
-            .expect("encodes");
-        let expected: Vec<Rect> = boxes(&corpus_support::expected(&name)["faces_ground_truth"])
-            .into_iter()
-            .map(|r| Rect {
-                x: r.x + left,
-                y: r.y + top,
-                ..r
-            })
-            .collect();
+        let truth = boxes(&corpus_support::expected(&name)["faces_ground_truth"]);
+        let (jpeg, expected) = in_canvas(&corpus_support::read_file(&name), &truth, factor);
         let label = format!("{name} in a {factor}x canvas");
         score.add(&label, &detect_in(&label, &jpeg), &expected);
     }
     score
+}
+
+/// `photo` in the middle of a grey canvas `factor` times as wide and as tall
+/// (JPEG, quality 95), and `faces` moved with it.
+fn in_canvas(photo: &[u8], faces: &[Rect], factor: u32) -> (Vec<u8>, Vec<Rect>) {
+    let photo = image::load_from_memory(photo).expect("decodes").to_rgb8();
+    let (width, height) = photo.dimensions();
+    let mut canvas =
+        image::RgbImage::from_pixel(width * factor, height * factor, image::Rgb([128; 3]));
+    let (left, top) = (width * (factor - 1) / 2, height * (factor - 1) / 2);
+    image::imageops::replace(&mut canvas, &photo, i64::from(left), i64::from(top));
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, 95)
+        .encode_image(&canvas)
+        .expect("encodes");
+    let moved = faces
+        .iter()
+        .map(|r| Rect {
+            x: r.x + left,
+            y: r.y + top,
+            ..*r
+        })
+        .collect();
+    (jpeg, moved)
 }
 
 /// Annotated faces the SeetaFace cascade found in the photos themselves
@@ -333,9 +359,11 @@ const SEETAFACE_ANNOTATED: usize = 15;
 /// drew one box (on the leaf of exif_jolla_phone.jpg).
 const SEETAFACE_SMALL_FACES: [(u32, usize); 2] = [(2, 13), (3, 9)];
 
+/// Floors: 13 and 12 of 15 (measured 13 and 13 with the plausibility checks,
+/// which turn down one face turned to the side in the 2x canvas).
 #[test]
 fn small_faces_are_found_down_to_a_third_of_their_share() {
-    for ((factor, seeta), min_matched) in SEETAFACE_SMALL_FACES.into_iter().zip([14, 12]) {
+    for ((factor, seeta), min_matched) in SEETAFACE_SMALL_FACES.into_iter().zip([13, 12]) {
         let score = small_face_recall(factor);
         println!(
             "{factor}x canvas: {} of {} faces found, {} boxes (SeetaFace found {seeta})",
@@ -347,5 +375,124 @@ fn small_faces_are_found_down_to_a_third_of_their_share() {
             "{factor}x canvas: {} of 15 faces found, want {min_matched}",
             score.matched
         );
+    }
+}
+
+fn face_free_pictures() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/face_free");
+    let mut pictures: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("readable folder").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "jpg"))
+        .collect();
+    pictures.sort();
+    pictures
+}
+
+/// The annotated photos, then each pasted into 2x and 3x canvases: the
+/// encoded picture and where its faces are.
+fn annotated_faces() -> Vec<(String, Vec<u8>, Vec<Rect>)> {
+    let mut all = Vec::new();
+    for name in corpus_support::files_with_prefix("face_dlib_") {
+        let bytes = corpus_support::read_file(&name);
+        let truth = boxes(&corpus_support::expected(&name)["faces_ground_truth"]);
+        for factor in [2, 3] {
+            let (canvas, moved) = in_canvas(&bytes, &truth, factor);
+            all.push((format!("{name} in a {factor}x canvas"), canvas, moved));
+        }
+        all.push((name, bytes, truth));
+    }
+    all
+}
+
+/// Every box on the face-free set is a false one; on the annotated faces, the
+/// ones on no face are. Precision over both, recall over the faces.
+#[test]
+fn boxes_are_faces_on_the_face_free_set_and_the_annotated_faces() {
+    let mut score = Score::default();
+    let mut false_boxes = Vec::new();
+    let pictures = face_free_pictures();
+    assert!(pictures.len() >= 300, "the face-free set lost pictures");
+    for path in &pictures {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let found = detect_in(&name, &std::fs::read(path).expect("readable picture"));
+        if !found.is_empty() {
+            false_boxes.push(format!("{name}: {found:?}"));
+        }
+    }
+    let mut off_face = 0;
+    for (name, bytes, truth) in annotated_faces() {
+        let found = detect_in(&name, &bytes);
+        off_face += off_faces(&found, &truth);
+        score.add(&name, &found, &truth);
+    }
+    let wrong = false_boxes.len() + off_face;
+    let boxes = score.found + false_boxes.len();
+    let precision = ratio(boxes - wrong, boxes);
+    println!(
+        "{} face-free pictures, {} annotated faces: precision {precision:.3} ({wrong} of {boxes} boxes on no face), recall {:.3}; false boxes: {false_boxes:#?}",
+        pictures.len(),
+        score.expected,
+        score.recall()
+    );
+    assert!(
+        precision >= MIN_PRECISION,
+        "precision {precision:.3} < {MIN_PRECISION}"
+    );
+    assert!(
+        score.recall() >= MIN_RECALL,
+        "recall {:.3} < {MIN_RECALL}",
+        score.recall()
+    );
+}
+
+/// The precision/recall curve the threshold was chosen from (README,
+/// "Faces"): `cargo test -p extract --test faces_corpus -- --ignored --nocapture`.
+/// Pictures are decoded here, not analysed, so every candidate box is seen.
+#[test]
+#[ignore = "prints the curve for the README; slow in debug builds"]
+fn precision_recall_curve() {
+    let candidates = |bytes: &[u8]| {
+        let image = image::load_from_memory(bytes).expect("decodes");
+        extract::faces::candidates(&image, 0.3).expect("the detector runs")
+    };
+    let free: Vec<_> = face_free_pictures()
+        .iter()
+        .map(|path| candidates(&std::fs::read(path).expect("readable picture")))
+        .collect();
+    let faces: Vec<_> = annotated_faces()
+        .into_iter()
+        .map(|(_, bytes, truth)| (candidates(&bytes), truth))
+        .collect();
+    println!("| threshold | checks | boxes on face-free pictures | boxes on no face | faces found (IoU >= 0.5) | boxes | precision | recall |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for checked in [false, true] {
+        for threshold in [0.5, 0.6, 0.7, 0.8, 0.9, 0.93, 0.95, 0.97] {
+            let keep = |list: &[extract::faces::Candidate]| -> Vec<Rect> {
+                list.iter()
+                    .filter(|c| c.score >= threshold && (c.plausible || !checked))
+                    .map(|c| c.rect)
+                    .collect()
+            };
+            let false_boxes: usize = free.iter().map(|list| keep(list).len()).sum();
+            let (mut score, mut off_face) = (Score::default(), 0);
+            for (list, truth) in &faces {
+                let found = keep(list);
+                score.matched += matches(&found, truth).len();
+                score.found += found.len();
+                score.expected += truth.len();
+                off_face += off_faces(&found, truth);
+            }
+            let boxes = score.found + false_boxes;
+            let wrong = false_boxes + off_face;
+            println!(
+                "| {threshold:.2} | {} | {false_boxes} | {wrong} | {} of {} | {boxes} | {:.3} | {:.3} |",
+                if checked { "yes" } else { "no" },
+                score.matched,
+                score.expected,
+                ratio(boxes - wrong, boxes),
+                score.recall()
+            );
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! RetinaFace's raw outputs to face boxes: prior anchors, box regression,
-//! score threshold and non-maximum suppression. Pure arithmetic, no model.
+//! RetinaFace's raw outputs to face boxes: prior anchors, box and landmark
+//! regression, score threshold and non-maximum suppression. Pure arithmetic,
+//! no model.
 //!
 //! The layout is biubug6/Pytorch_Retinaface's (`layers/functions/prior_box.py`,
 //! `utils/box_utils.py::decode`), which its MobileNet-0.25 export keeps: for
@@ -21,7 +22,7 @@ const SIDE_VARIANCE: f32 = 0.2;
 pub(super) const NMS_IOU: f32 = 0.4;
 
 /// A face box in input pixels (may reach past the input's edges) with the
-/// model's face probability.
+/// model's face probability and its five landmarks.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Detection {
     pub left: f32,
@@ -29,6 +30,31 @@ pub(super) struct Detection {
     pub right: f32,
     pub bottom: f32,
     pub score: f32,
+    pub landmarks: Landmarks,
+}
+
+/// Where the network puts the five face points, (x, y) in input pixels, in
+/// its training order: the eye on the image's left, the other eye, the nose
+/// tip, the mouth corner on the image's left, the other mouth corner.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(super) struct Landmarks {
+    pub left_eye: (f32, f32),
+    pub right_eye: (f32, f32),
+    pub nose: (f32, f32),
+    pub mouth_left: (f32, f32),
+    pub mouth_right: (f32, f32),
+}
+
+impl Landmarks {
+    pub fn all(&self) -> [(f32, f32); 5] {
+        [
+            self.left_eye,
+            self.right_eye,
+            self.nose,
+            self.mouth_left,
+            self.mouth_right,
+        ]
+    }
 }
 
 /// An anchor: centre and side in input pixels.
@@ -70,38 +96,56 @@ pub(super) fn anchor_count(width: u32, height: u32) -> usize {
         .sum()
 }
 
+/// The network's outputs, each in [`anchors`]' order.
+pub(super) struct Raw<'a> {
+    /// dx, dy, log dw, log dh per anchor.
+    pub regressions: &'a [f32],
+    /// Background and face probability per anchor.
+    pub scores: &'a [f32],
+    /// Five (dx, dy) landmark offsets per anchor.
+    pub landmarks: &'a [f32],
+}
+
 /// The boxes scoring at least `min_score`, strongest first, with the weaker
-/// duplicates of each face removed. `regressions` holds 4 values per anchor
-/// (dx, dy, log dw, log dh), `scores` 2 (background, face), both in
-/// `anchors`' order.
-pub(super) fn decode(
-    anchors: &[Anchor],
-    regressions: &[f32],
-    scores: &[f32],
-    min_score: f32,
-) -> Vec<Detection> {
+/// duplicates of each face removed.
+pub(super) fn decode(anchors: &[Anchor], raw: &Raw, min_score: f32) -> Vec<Detection> {
     let candidates = anchors
         .iter()
-        .zip(regressions.chunks_exact(4))
-        .zip(scores.chunks_exact(2))
-        .filter(|(_, score)| score[1] >= min_score)
-        .map(|((anchor, delta), score)| regress(anchor, delta, score[1]))
+        .zip(raw.regressions.chunks_exact(4))
+        .zip(raw.scores.chunks_exact(2))
+        .zip(raw.landmarks.chunks_exact(10))
+        .filter(|((_, score), _)| score[1] >= min_score)
+        .map(|(((anchor, delta), score), points)| regress(anchor, delta, points, score[1]))
         .collect();
     suppress_non_maxima(candidates)
 }
 
-/// The box `delta` makes of `anchor` (the reference's `decode`).
-fn regress(anchor: &Anchor, delta: &[f32], score: f32) -> Detection {
+/// The box `delta` and the landmarks `points` make of `anchor` (the
+/// reference's `decode` and `decode_landm`).
+fn regress(anchor: &Anchor, delta: &[f32], points: &[f32], score: f32) -> Detection {
     let cx = anchor.cx + delta[0] * CENTRE_VARIANCE * anchor.side;
     let cy = anchor.cy + delta[1] * CENTRE_VARIANCE * anchor.side;
     let w = anchor.side * (delta[2] * SIDE_VARIANCE).exp();
     let h = anchor.side * (delta[3] * SIDE_VARIANCE).exp();
+    let point = |i: usize| {
+        (
+            anchor.cx + points[2 * i] * CENTRE_VARIANCE * anchor.side,
+            anchor.cy + points[2 * i + 1] * CENTRE_VARIANCE * anchor.side,
+        )
+    };
     Detection {
         left: cx - w / 2.0,
         top: cy - h / 2.0,
         right: cx + w / 2.0,
         bottom: cy + h / 2.0,
         score,
+        landmarks: Landmarks {
+            left_eye: point(0),
+            right_eye: point(1),
+            nose: point(2),
+            mouth_left: point(3),
+            mouth_right: point(4),
+        },
     }
 }
 
@@ -143,6 +187,15 @@ mod tests {
             right: left + side,
             bottom: top + side,
             score,
+            landmarks: Landmarks::default(),
+        }
+    }
+
+    fn raw<'a>(regressions: &'a [f32], scores: &'a [f32], landmarks: &'a [f32]) -> Raw<'a> {
+        Raw {
+            regressions,
+            scores,
+            landmarks,
         }
     }
 
@@ -172,8 +225,16 @@ mod tests {
             cy: 60.0,
             side: 32.0,
         };
-        let found = decode(&[anchor], &[0.0; 4], &[0.1, 0.9], 0.5);
-        assert_eq!(found, vec![detection(84.0, 44.0, 32.0, 0.9)]);
+        let found = decode(&[anchor], &raw(&[0.0; 4], &[0.1, 0.9], &[0.0; 10]), 0.5);
+        let mut expected = detection(84.0, 44.0, 32.0, 0.9);
+        expected.landmarks = Landmarks {
+            left_eye: (100.0, 60.0),
+            right_eye: (100.0, 60.0),
+            nose: (100.0, 60.0),
+            mouth_left: (100.0, 60.0),
+            mouth_right: (100.0, 60.0),
+        };
+        assert_eq!(found, vec![expected]);
     }
 
     #[test]
@@ -185,7 +246,12 @@ mod tests {
         };
         // dx 1 moves the centre by 0.1 x 20 = 2 px; dw ln(2)/0.2 doubles the width.
         let delta = [1.0, -2.0, 2f32.ln() / 0.2, 0.0];
-        let found = decode(&[anchor], &delta, &[0.0, 1.0], 0.5)[0];
+        // The nose 1 tenth right and 2 tenths up: 2 px and 4 px.
+        let mut points = [0.0; 10];
+        points[4] = 1.0;
+        points[5] = -2.0;
+        let found = decode(&[anchor], &raw(&delta, &[0.0, 1.0], &points), 0.5)[0];
+        assert_eq!(found.landmarks.nose, (102.0, 96.0));
         let close = |a: f32, b: f32| (a - b).abs() < 1e-4;
         assert!(close(found.left, 102.0 - 20.0), "{found:?}");
         assert!(close(found.right, 102.0 + 20.0), "{found:?}");
@@ -202,11 +268,12 @@ mod tests {
         };
         let found = decode(
             &[anchor(20.0), anchor(80.0)],
-            &[0.0; 8],
-            &[0.6, 0.4, 0.2, 0.8],
+            &raw(&[0.0; 8], &[0.6, 0.4, 0.2, 0.8], &[0.0; 20]),
             0.5,
         );
-        assert_eq!(found, vec![detection(72.0, 42.0, 16.0, 0.8)]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].score, 0.8);
+        assert_eq!(found[0].left, 72.0);
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub(super) struct Outputs {
     pub regressions: Vec<f32>,
     /// Background and face probability per anchor (softmax is in the graph).
     pub scores: Vec<f32>,
+    /// Five (dx, dy) landmark offsets per anchor.
+    pub landmarks: Vec<f32>,
 }
 
 /// Runs the network on an RGB `image` no larger than `padded_width` x
@@ -47,21 +49,22 @@ pub(super) fn run(
     let outputs = NETWORK.run([1, 3, h, w], input)?;
     // Outputs come as loc [1, n, 4], conf [1, n, 2], landmarks [1, n, 10];
     // told apart by their last axis rather than by position.
-    let mut regressions = None;
-    let mut scores = None;
+    let (mut regressions, mut scores, mut landmarks) = (None, None, None);
     for (values, shape) in outputs {
         match shape.last() {
             Some(4) => regressions = Some(values),
             Some(2) => scores = Some(values),
+            Some(10) => landmarks = Some(values),
             _ => {}
         }
     }
-    match (regressions, scores) {
-        (Some(regressions), Some(scores)) => Ok(Outputs {
+    match (regressions, scores, landmarks) {
+        (Some(regressions), Some(scores), Some(landmarks)) => Ok(Outputs {
             regressions,
             scores,
+            landmarks,
         }),
-        _ => Err("the face detector gave no box regressions or no scores".to_owned()),
+        _ => Err("the face detector gave no box regressions, scores or landmarks".to_owned()),
     }
 }
 
@@ -89,6 +92,7 @@ mod tests {
         let anchors = anchor_count(64, 64);
         assert_eq!(outputs.regressions.len(), anchors * 4);
         assert_eq!(outputs.scores.len(), anchors * 2);
+        assert_eq!(outputs.landmarks.len(), anchors * 10);
         // Probabilities: each anchor's pair sums to one.
         for pair in outputs.scores.chunks_exact(2) {
             assert!((pair[0] + pair[1] - 1.0).abs() < 1e-4, "{pair:?}");
