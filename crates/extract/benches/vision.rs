@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
     let text_photo = decode(&text_photo_path);
     let options = ocr::OcrOptions::default();
     assert!(
-        !faces::detect(&photo).unwrap().is_empty(),
+        !faces::detect(&photo, 1.0).unwrap().is_empty(),
         "the bench photo should show a face"
     );
 
@@ -72,10 +72,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| image::load_from_memory(&photo_bytes).unwrap())
     });
     group.bench_function("faces_photo", |b| {
-        b.iter(|| faces::detect(std::hint::black_box(&photo)))
+        b.iter(|| faces::detect(std::hint::black_box(&photo), 1.0))
     });
     group.bench_function("faces_page", |b| {
-        b.iter(|| faces::detect(std::hint::black_box(&page)))
+        b.iter(|| faces::detect(std::hint::black_box(&page), 1.0))
     });
     group.bench_function("ocr_photo", |b| {
         b.iter(|| ocr::recognize(std::hint::black_box(&photo), 1.0, &options))

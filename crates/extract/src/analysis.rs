@@ -307,7 +307,7 @@ fn run_pixel_analyses(
         let scale = to_displayed(input);
         let found: Vec<Rect> = analysis
             .timings
-            .time(Stage::Faces, || faces::detect(input))?
+            .time(Stage::Faces, || faces::detect(input, scale))?
             .into_iter()
             .map(|r| r.scaled(scale).clamp_to(width, height))
             .collect();

@@ -64,11 +64,13 @@ pub struct Candidate {
 }
 
 /// Detects faces in `image` (already turned to the displayed orientation, at
-/// whatever scale the caller decoded). Boxes are in `image`'s own pixels; the
-/// caller scales them to the displayed frame. No face is an empty list; an
-/// [`ExtractError::Internal`] if the inference runtime cannot be loaded.
-pub fn detect(image: &DynamicImage) -> Result<Vec<Rect>, ExtractError> {
-    Ok(candidates(image, MIN_SCORE)?
+/// whatever scale the caller decoded; `original_per_pixel` original pixels
+/// to each of its pixels, which the minimum face size is measured in). Boxes
+/// are in `image`'s own pixels; the caller scales them to the displayed
+/// frame. No face is an empty list; an [`ExtractError::Internal`] if the
+/// inference runtime cannot be loaded.
+pub fn detect(image: &DynamicImage, original_per_pixel: f64) -> Result<Vec<Rect>, ExtractError> {
+    Ok(candidates(image, original_per_pixel, MIN_SCORE)?
         .into_iter()
         .filter(|candidate| candidate.plausible)
         .map(|candidate| candidate.rect)
@@ -76,9 +78,13 @@ pub fn detect(image: &DynamicImage) -> Result<Vec<Rect>, ExtractError> {
 }
 
 /// Every box scoring at least `min_score` in `image`, strongest first, with
-/// duplicates suppressed, each marked plausible or not. Empty without the
-/// `faces` feature.
-pub fn candidates(image: &DynamicImage, min_score: f32) -> Result<Vec<Candidate>, ExtractError> {
+/// duplicates suppressed, each marked plausible or not (see [`detect`] for
+/// `original_per_pixel`). Empty without the `faces` feature.
+pub fn candidates(
+    image: &DynamicImage,
+    original_per_pixel: f64,
+    min_score: f32,
+) -> Result<Vec<Candidate>, ExtractError> {
     #[cfg(feature = "faces")]
     {
         let (width, height) = (image.width(), image.height());
@@ -102,14 +108,14 @@ pub fn candidates(image: &DynamicImage, min_score: f32) -> Result<Vec<Candidate>
                 Some(Candidate {
                     rect: to_image_rect(&face, back, width, height)?,
                     score: face.score,
-                    plausible: plausibility::is_plausible(&face, back),
+                    plausible: plausibility::is_plausible(&face, back * original_per_pixel),
                 })
             })
             .collect())
     }
     #[cfg(not(feature = "faces"))]
     {
-        let _ = (image, min_score);
+        let _ = (image, original_per_pixel, min_score);
         Ok(Vec::new())
     }
 }

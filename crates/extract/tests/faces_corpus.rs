@@ -454,7 +454,7 @@ fn boxes_are_faces_on_the_face_free_set_and_the_annotated_faces() {
 fn precision_recall_curve() {
     let candidates = |bytes: &[u8]| {
         let image = image::load_from_memory(bytes).expect("decodes");
-        extract::faces::candidates(&image, 0.3).expect("the detector runs")
+        extract::faces::candidates(&image, 1.0, 0.3).expect("the detector runs")
     };
     let free: Vec<_> = face_free_pictures()
         .iter()

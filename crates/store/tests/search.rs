@@ -1508,6 +1508,8 @@ async fn selective_expressions_use_the_search_indexes() {
         ("format:png", "assets_search_format"),
         ("folder:cities/paris", "assets_search_folder"),
     ];
+    // The full-text index: FTS5's table (PostgreSQL's GIN index is below).
+    let sqlite_only = [("ocr_text:invoice", "SCAN assets_ocr_text VIRTUAL TABLE")];
     // SQLite (built without STAT4) guesses that a one-sided range keeps a
     // quarter of the table, and then prefers walking the newest-first index
     // to sorting; PostgreSQL's histograms see how selective it is.
@@ -1528,15 +1530,20 @@ async fn selective_expressions_use_the_search_indexes() {
         ),
         ("context.alt:dog", "assets_search_context_words"),
         ("public_id:cat", "assets_search_public_id_words"),
+        ("ocr_text:invoice", "assets_search_ocr_text"),
+        ("ocr_text:inv*", "assets_search_ocr_text"),
     ];
     for backend in Backend::ALL {
         let (_sandbox, store, _library) = library(backend).await;
         bulk_insert_and_analyze(&store).await;
-        let expectations = shared.iter().chain(
-            postgres_only
-                .iter()
-                .filter(|_| backend == Backend::Postgres),
-        );
+        let expectations = shared
+            .iter()
+            .chain(
+                postgres_only
+                    .iter()
+                    .filter(|_| backend == Backend::Postgres),
+            )
+            .chain(sqlite_only.iter().filter(|_| backend == Backend::Sqlite));
         for (text, index) in expectations {
             let plan = store
                 .explain_search(&expression(text))
