@@ -18,6 +18,7 @@ on_both_backends!(
     field_floods_are_refused_at_the_cap_and_health_stays_up,
     admin_bodies_over_the_cap_get_a_json_413,
     a_forged_upload_is_refused_before_its_file_is_read,
+    over_long_query_strings_are_client_errors_and_health_stays_up,
 );
 
 const PHOTO: &str = "png_exiftool_tiny.png";
@@ -359,4 +360,29 @@ async fn a_forged_upload_is_refused_before_its_file_is_read(backend: Backend) {
     let (status, message) = error_of(app.post_form("upload", fields, Some(file)).await).await;
     assert_eq!(status, 401);
     assert!(message.starts_with("Invalid Signature"), "{message}");
+}
+
+/// A search's query string at every length up to past the HTTP head buffer:
+/// each is a client error (JSON while actix-http hands the request to us,
+/// bodiless past its URI limit; README, "Request parameters"), none a 5xx,
+/// and the server answers the next request.
+async fn over_long_query_strings_are_client_errors_and_health_stays_up(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = AdminClient::new(&app.base_url);
+    for kilobytes in [30, 60, 87, 100, 108, 140] {
+        let expression = "x".repeat(kilobytes * 1000);
+        let response = admin
+            .request(reqwest::Method::GET, &format!("/resources/search?expression={expression}"))
+            .send()
+            .await;
+        // Past the head buffer actix may close before the client has sent it all.
+        let Ok(response) = response else { continue };
+        let status = response.status().as_u16();
+        assert!((400..500).contains(&status), "{kilobytes} KB: {status}");
+        if kilobytes * 1000 < 65_000 {
+            let (_, message) = error_of(response).await;
+            assert!(!message.is_empty(), "{kilobytes} KB");
+        }
+        assert_eq!(admin.ping().await.status(), 200, "after {kilobytes} KB");
+    }
 }
