@@ -18,12 +18,12 @@
 //! coincide); colors, pHash, faces and OCR read those.
 //!
 //! Formats: JPEG, PNG (and APNG), GIF, WebP, TIFF, BMP and ICO are decoded by
-//! the `image` crate (JPEG by libjpeg-turbo first), HEIC and AVIF by libheif
-//! (feature `heif`; without it a pixel analysis on them is
-//! [`ExtractError::PixelsUnavailable`]); their basic facts come from the
-//! container (`isobmff`). PDF gets
-//! its page count and first-page size from the page tree (`pdf`), and likewise
-//! no pixels: there is no rasteriser in this build.
+//! the `image` crate (JPEG by libjpeg-turbo first, TIFF layouts it lacks by
+//! libtiff), HEIC and AVIF by libheif (feature `heif`; without it a pixel
+//! analysis on them is [`ExtractError::PixelsUnavailable`]); their basic facts
+//! come from the container (`isobmff`). PDF gets its page count and first-page
+//! size from the page tree (`pdf`), and its pixels from poppler's `pdftoppm`
+//! run as a bounded child process (`pdf::render`).
 
 pub mod accessibility;
 mod admission;
