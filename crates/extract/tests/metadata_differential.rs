@@ -113,6 +113,16 @@ fn variants(scratch: &Path) -> Vec<Variant> {
         "PhotoshopBGRThumbnail",
     ];
     let mut all = vec![
+        // PhotoMechanic's Prefs in IPTC and XMP: a run, a run inside text
+        // with spaces, no run.
+        variant(
+            plain,
+            &["-IPTC:Prefs=1:2:3:4", "-XMP-photomech:Prefs=0:5:4:12a"],
+        ),
+        variant(
+            plain,
+            &["-IPTC:Prefs=x 12: 3:0:frame b", "-XMP-photomech:Prefs=1:2:three"],
+        ),
         // Exif: every writable tag as text, as a number, then edge values.
         all_tags(plain, "EXIF", "Ünïcode ✓ text", binary),
         all_tags(plain, "EXIF", "7", binary),

@@ -17,6 +17,7 @@ use exif::{Context, Field, In, Value};
 
 use super::exif_tags::{gps_tag, main_tag, print, value_conv};
 use super::limits::MAX_LIST_ITEMS;
+use super::tables::LOW_PRIORITY;
 use super::print::{bytes_as_text, cfa_pattern, Num, Raw};
 use super::{gps, icc, iptc, photoshop, xmp, Priority, Tags};
 
@@ -198,6 +199,7 @@ const MAKER_NOTE: u16 = 0x927c;
 pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::Fix) {
     let Some(exif) = parse(tiff) else { return };
     let previews = preview_ifds(&exif, source);
+    let priority_ifd = priority_ifd(&exif);
     for field in exif.fields() {
         if tags.spent() {
             return;
@@ -219,7 +221,10 @@ pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::
             }
             continue;
         }
-        let priority = if primary {
+        // exiftool's directory rule (ExifTool.pm, FoundTag): IFD1 of an
+        // embedded Exif block is a low-priority directory (ProcessJPEG); in a
+        // TIFF file every IFD is normal, so a later page's tag wins.
+        let priority = if primary || source == Source::TiffFile {
             Priority::Normal
         } else {
             Priority::Low
@@ -246,6 +251,13 @@ pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::
         let Some(raw) = to_raw(field).and_then(|raw| value_conv(def, raw)) else {
             continue;
         };
+        // The image-structure tags (ImageWidth, Compression, ...) have
+        // exiftool's Priority 0, except in the full-resolution image's IFD.
+        let priority = if def.has(LOW_PRIORITY) && Some(field.ifd_num) != priority_ifd {
+            Priority::Low
+        } else {
+            priority
+        };
         // CFAPattern's RawConv needs the TIFF's byte order.
         if def.print == "Image::ExifTool::Exif::PrintCFAPattern($val)" {
             if let Value::Undefined(bytes, _) = &field.value {
@@ -259,6 +271,18 @@ pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::
         }
         tags.push_with(def.name, print(def, &raw), priority);
     }
+}
+
+/// exiftool's priority directory (`SetPriorityDir`): the first IFD that says
+/// it holds the full-resolution image (SubfileType 0, or OldSubfileType 1).
+fn priority_ifd(exif: &exif::Exif) -> Option<In> {
+    let value = |tag, ifd| exif.get_field(tag, ifd).and_then(|f| f.value.get_uint(0));
+    let mut ifds: Vec<In> = exif.fields().map(|f| f.ifd_num).collect();
+    ifds.dedup();
+    ifds.into_iter().find(|&ifd| {
+        value(exif::Tag(Context::Tiff, 0xfe), ifd) == Some(0)
+            || value(exif::Tag(Context::Tiff, 0xff), ifd) == Some(1)
+    })
 }
 
 /// IFDs of a TIFF file whose strips exiftool calls a preview image: JPEG

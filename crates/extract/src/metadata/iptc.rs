@@ -7,7 +7,7 @@
 
 use super::generated;
 use super::limits::{clip, MAX_LIST_ITEMS};
-use super::print::decode_utf8_or_latin1;
+use super::print::{decode_utf8_or_latin1, photo_mechanic_prefs};
 use super::tables::{by_id, Tag, LIST};
 use super::Tags;
 
@@ -144,6 +144,7 @@ pub(crate) fn read(block: &[u8], tags: &mut Tags) {
                 }
                 continue;
             }
+            Text if name == "Prefs" => photo_mechanic_prefs(&text(data)),
             Text => printed(text(data)),
             Int => printed(if data.len() > 8 {
                 text(data)

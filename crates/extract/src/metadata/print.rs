@@ -457,12 +457,78 @@ pub(crate) fn cfa_pattern(bytes: &[u8], little_endian: bool) -> String {
     out
 }
 
+/// PhotoMechanic's `Prefs` (IPTC 2:221, XMP-photomech), as exiftool prints
+/// it (`IPTC.pm`): the first run of `tagged:colour:rating:frame` becomes
+/// `Tagged:1, ColorClass:2, Rating:3, FrameNum:4`, with the whitespace
+/// before each number dropped; text around it stays; no run, no change.
+/// exiftool's pattern is `\s*(\d+):\s*(\d+):\s*(\d+):\s*(\S*)`, read
+/// here at the leftmost start where it matches, as Perl's `s///` does.
+pub(crate) fn photo_mechanic_prefs(value: &str) -> String {
+    for (start, _) in value.char_indices() {
+        if let Some((fields, end)) = prefs_run(&value[start..]) {
+            let [tagged, colour, rating, frame] = fields;
+            return format!(
+                "{}Tagged:{tagged}, ColorClass:{colour}, Rating:{rating}, FrameNum:{frame}{}",
+                &value[..start],
+                &value[start + end..]
+            );
+        }
+    }
+    value.to_string()
+}
+
+/// The four fields of a run at the start of `text`, and where it ends.
+fn prefs_run(text: &str) -> Option<([&str; 4], usize)> {
+    let mut at = 0;
+    let mut fields = [""; 4];
+    let skip_space = |at: usize| {
+        at + text[at..]
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(text.len() - at)
+    };
+    for field in fields.iter_mut().take(3) {
+        at = skip_space(at);
+        let digits = text[at..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len() - at);
+        if digits == 0 || !text[at + digits..].starts_with(':') {
+            return None;
+        }
+        *field = &text[at..at + digits];
+        at += digits + 1;
+    }
+    at = skip_space(at);
+    let frame = text[at..]
+        .find(char::is_whitespace)
+        .unwrap_or(text.len() - at);
+    fields[3] = &text[at..at + frame];
+    Some((fields, at + frame))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn reals(v: &[f64]) -> Raw {
         Raw::Nums(v.iter().map(|&f| Num::Real(f)).collect())
+    }
+
+    #[test]
+    fn photo_mechanic_prefs_print_their_first_run_as_exiftool_does() {
+        let cases = [
+            ("1:2:3:4", "Tagged:1, ColorClass:2, Rating:3, FrameNum:4"),
+            (
+                "x 12: 3:0:frame b",
+                "xTagged:12, ColorClass:3, Rating:0, FrameNum:frame b",
+            ),
+            ("1:2:3:", "Tagged:1, ColorClass:2, Rating:3, FrameNum:"),
+            ("a1:2:3:4 5:6:7:8", "aTagged:1, ColorClass:2, Rating:3, FrameNum:4 5:6:7:8"),
+            ("1:2:three", "1:2:three"),
+            ("", ""),
+        ];
+        for (raw, printed) in cases {
+            assert_eq!(photo_mechanic_prefs(raw), printed, "{raw:?}");
+        }
     }
 
     #[test]

@@ -119,6 +119,9 @@ pub(crate) fn print_value(resolved: &Resolved, value: &str) -> String {
             _ => {}
         }
     }
+    if tag.name == "Prefs" {
+        return super::print::photo_mechanic_prefs(value);
+    }
     let value = match tag.format {
         "rational" => rational(value).unwrap_or_else(|| value.to_string()),
         "date" => xmp_date(value, false).unwrap_or_else(|| value.to_string()),
