@@ -301,7 +301,7 @@ fn rle_top_down(bmp: &[u8]) -> Vec<u8> {
 fn rle_bmps_with_top_down_rows_answer() {
     let dir = workspace("bmp-rle-top-down");
     let mut cases = Vec::new();
-    for (width, height) in [(120, 80), (97, 61), (31, 64), (17, 9)] {
+    for (width, height) in [(120, 80), (97, 61), (31, 64)] {
         photo(&dir, width, height, "base.png");
         for (kind, colours) in [("rle8", 200), ("rle4", 16)] {
             run(
@@ -352,31 +352,29 @@ fn tiffs_with_32_bit_samples_answer() {
         ("int", "-depth 32"),
         ("float", "-depth 32 -define quantum:format=floating-point"),
     ];
+    // libtiff's tiffcp splits planes of 8-bit samples only: ImageMagick
+    // writes every layout itself.
     let layouts = [
-        ("chunky", "tiffcp -c none"),
-        ("planar", "tiffcp -c none -p separate"),
-        ("planar-lzw", "tiffcp -c lzw -p separate"),
-        ("chunky-deflate", "tiffcp -c zip"),
+        ("chunky", "-compress None"),
+        ("planar", "-interlace Plane -compress None"),
+        ("planar-lzw", "-interlace Plane -compress LZW"),
+        ("chunky-deflate", "-compress Zip"),
     ];
     let mut cases = Vec::new();
     for (width, height) in [(120, 80), (37, 53)] {
         photo(&dir, width, height, "base.tif");
         for (colour, colour_options) in colours {
             for (sample, sample_options) in samples {
-                // ImageMagick 6.9 exits 1 after writing a valid float file
-                // (it cannot set a predictor for floats): tiffinfo reads it.
-                run(
-                    &dir,
-                    &format!(
-                        "convert base.tif {colour_options} {sample_options} written.tif \
-                         || test -s written.tif"
-                    ),
-                );
-                for (layout, copy) in layouts {
+                for (layout, layout_options) in layouts {
                     let file = format!("{colour}-{sample}-{layout}-{width}x{height}.tif");
+                    // ImageMagick 6.9 exits 1 after writing a valid float
+                    // file (it cannot set a predictor for floats).
                     run(
                         &dir,
-                        &format!("{copy} written.tif {file} && convert '{file}' {file}.png"),
+                        &format!(
+                            "(convert base.tif {colour_options} {sample_options} {layout_options} {file} \
+                              || test -s {file}) && convert '{file}' {file}.png"
+                        ),
                     );
                     cases.push(Case {
                         size: magick_displayed_size(&dir, &file),
@@ -406,19 +404,18 @@ fn tiffs_with_odd_bit_depths_answer() {
         photo(&dir, width, height, "base.tif");
         for depth in [10, 12, 14] {
             for (colour, colour_options) in [("grey", "-colorspace Gray"), ("rgb", "")] {
-                run(
-                    &dir,
-                    &format!("convert base.tif {colour_options} -depth {depth} written.tif"),
-                );
-                for (layout, copy) in [
-                    ("chunky", "tiffcp -c none"),
-                    ("planar", "tiffcp -c none -p separate"),
-                    ("lzw", "tiffcp -c lzw"),
+                for (layout, layout_options) in [
+                    ("chunky", "-compress None"),
+                    ("planar", "-interlace Plane -compress None"),
+                    ("lzw", "-compress LZW"),
                 ] {
                     let file = format!("{colour}-{depth}-bit-{layout}-{width}x{height}.tif");
                     run(
                         &dir,
-                        &format!("{copy} written.tif {file} && convert '{file}' {file}.png"),
+                        &format!(
+                            "convert base.tif {colour_options} -depth {depth} {layout_options} {file} \
+                             && convert '{file}' {file}.png"
+                        ),
                     );
                     cases.push(Case {
                         size: magick_displayed_size(&dir, &file),
@@ -440,9 +437,14 @@ fn tiffs_with_odd_bit_depths_answer() {
 
 /// The repository's Python (`.venv`, where `make setup` installs Pillow).
 fn python() -> String {
+    // Not canonicalised: the venv's interpreter is a link, and only through
+    // it does Python find the venv's packages.
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    venv.canonicalize()
-        .map_or_else(|_| "python3".to_owned(), |p| p.display().to_string())
+    if venv.exists() {
+        venv.display().to_string()
+    } else {
+        "python3".to_owned()
+    }
 }
 
 /// One-colour GIFs written by Pillow at 75 random sizes (seeded), in each of
