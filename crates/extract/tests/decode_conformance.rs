@@ -306,7 +306,7 @@ fn rle_bmps_with_top_down_rows_answer() {
         for (kind, colours) in [("rle8", 200), ("rle4", 16)] {
             run(
                 &dir,
-                &format!("convert base.png -colors {colours} -type Palette BMP3:plain.bmp"),
+                &format!("convert base.png -colors {colours} -type Palette -compress None BMP3:plain.bmp"),
             );
             let plain = std::fs::read(dir.join("plain.bmp")).unwrap();
             let file = format!("{kind}-{width}x{height}.bmp");

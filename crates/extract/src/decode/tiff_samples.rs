@@ -51,6 +51,16 @@ pub(crate) fn decode_page(
         ColorType::CMYKA(bits) if bits >= 8 => (5, 4),
         _ => return Ok(None),
     };
+    // The `tiff` crate (0.11) reads only the first plane of a planar page
+    // with several samples: its pixels are unavailable, not damaged.
+    let planar = decoder
+        .find_tag_unsigned::<u16>(tiff::tags::Tag::PlanarConfiguration)
+        .ok()
+        .flatten()
+        == Some(2);
+    if planar && stored > 1 {
+        return Ok(None);
+    }
     let samples = match decoder.read_image() {
         Ok(samples) => to_u16(samples),
         Err(e) => return unreadable(e).map_or(Ok(None), Err),
