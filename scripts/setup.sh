@@ -17,6 +17,8 @@ apt_packages=(
   imagemagick fonts-dejavu-core
   # The TIFF conformance test writes its variants with tiffcp and checks them with tiffinfo.
   libtiff-tools
+  # The decoding conformance test shows each AVIF as libheif does (heif-convert).
+  libheif-examples
   postgresql postgresql-contrib
   # The CORS test: a headless browser uploads from a page on another origin.
   chromium
@@ -45,6 +47,12 @@ fi
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 if ! .venv/bin/python -c 'import cloudinary' 2>/dev/null; then
   .venv/bin/pip install -q -r tests/sdk/python/requirements.txt
+fi
+
+# Pillow, a reference writer and reader for the decoding conformance test
+# (crates/extract/tests/decode_conformance.rs), pinned.
+if ! .venv/bin/python -c 'import PIL' 2>/dev/null; then
+  .venv/bin/pip install -q -r crates/extract/tests/requirements.txt
 fi
 
 # S3-compatible server for the S3 blob store's tests, pinned: moto's stand-in,

@@ -33,7 +33,7 @@ use serde::Serialize;
 use crate::cancel::Cancel;
 use crate::limits::Limits;
 use crate::probe::Header;
-use crate::{ExtractError, Format};
+use crate::{decode, ExtractError, Format};
 
 /// Long side of the grid motion is measured on.
 const GRID_SIDE: u32 = 64;
@@ -279,13 +279,15 @@ fn gif_motion(
         let (left, top) = (u32::from(frame.left), u32::from(frame.top));
         let (frame_width, frame_height) = (u32::from(frame.width), u32::from(frame.height));
         let dispose = frame.dispose;
+        let interlaced = frame.interlaced;
         if limits.check_pixels(frame_width, frame_height).is_err()
             || !motion.takes(u64::from(frame_width) * u64::from(frame_height) + cell_count as u64)
         {
             break;
         }
         pixels.resize(decoder.buffer_size(), 0);
-        if decoder.read_into_buffer(&mut pixels).is_err() {
+        // Interlaced frames too (see `decode::read_gif_frame`).
+        if decode::read_gif_frame(&mut decoder, interlaced, &mut pixels).is_err() {
             break;
         }
         let mut shown = kept.clone();

@@ -12,6 +12,7 @@
 //! [`heif`]; the rest through the `image` crate) has a single full-size
 //! decode that every input derives from.
 
+mod gif_frames;
 #[cfg(feature = "heif")]
 mod heif;
 mod jpeg_scaled;
@@ -30,8 +31,9 @@ use crate::limits::Limits;
 use crate::probe::Header;
 use crate::{faces, pdf, shrink, ExtractError, Format};
 
+pub(crate) use gif_frames::read_frame as read_gif_frame;
 pub(crate) use jpeg_scans::check_scan_count as check_jpeg_scans;
-pub(crate) use repair::readable;
+pub(crate) use repair::{bmp_rle_bottom_up, readable};
 
 /// Longest side of the working copy that colors and pHash read. pHash looks at
 /// 16x16 and colour shares settle long before 256 px; larger only costs time.
@@ -139,6 +141,13 @@ pub(crate) fn decode(
             let decoded = match format {
                 Format::Tiff => decode_tiff(bytes, limits)?,
                 Format::Ico => decode_ico(bytes, limits)?,
+                Format::Gif => Some(gif_frames::first_frame(bytes, limits)?),
+                // Read as the bottom-up file it mirrors; the header's
+                // orientation turns it back (see `repair::bmp_rle_bottom_up`).
+                Format::Bmp => match repair::bmp_rle_bottom_up(bytes) {
+                    Some(bottom_up) => decode_general(&bottom_up, codec, limits)?,
+                    None => decode_general(bytes, codec, limits)?,
+                },
                 _ => decode_general(bytes, codec, limits)?,
             };
             let Some(decoded) = decoded else {
@@ -377,16 +386,24 @@ pub(crate) fn tiff_page(
     index: u32,
     limits: &Limits,
 ) -> Result<Option<DynamicImage>, ExtractError> {
-    match libtiff::decode_page(bytes, index, limits)? {
-        Some(page) => Ok(Some(page)),
-        None => tiff_samples::decode_page(bytes, index, limits),
+    if let Some(page) = libtiff::decode_page(bytes, index, limits)? {
+        return Ok(Some(page));
     }
+    if let Some(page) = tiff_samples::decode_page(bytes, index, limits)? {
+        return Ok(Some(page));
+    }
+    libtiff::decode_packed_page(bytes, index, limits)
 }
 
 /// A TIFF's stored size as libtiff reads it (for variants the `image`
 /// crate's header reader refuses).
 pub(crate) fn tiff_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     libtiff::dimensions(bytes)
+}
+
+/// A TIFF's `Orientation` tag as libtiff reads it.
+pub(crate) fn tiff_orientation(bytes: &[u8]) -> Option<u16> {
+    libtiff::orientation(bytes)
 }
 
 /// Maps the `image` crate's errors onto ours by fault.

@@ -48,6 +48,11 @@ pub(crate) fn probe(bytes: &[u8], format: Format, limits: &Limits) -> Result<Hea
     }
     let (width, height, orientation, bytes_per_pixel) = match format.raster_codec() {
         Some(codec) => {
+            let mut orientation = if format == Format::Tiff {
+                tiff_orientation(bytes)
+            } else {
+                exif_orientation(bytes)
+            };
             let (width, height, bytes_per_pixel) = match raster_header(bytes, codec) {
                 Ok(header) => header,
                 // Basic facts never depend on pixel support: a TIFF whose
@@ -65,9 +70,17 @@ pub(crate) fn probe(bytes: &[u8], format: Format, limits: &Limits) -> Result<Hea
                 Err(error) if format == Format::Jpg => {
                     decode::jpeg_header(bytes).ok_or_else(|| decode::image_error(error))?
                 }
+                // RLE rows stored top-down: the bottom-up file they mirror,
+                // shown flipped (see `decode::bmp_rle_bottom_up`).
+                Err(error) if format == Format::Bmp => {
+                    let bottom_up = decode::bmp_rle_bottom_up(bytes)
+                        .ok_or_else(|| decode::image_error(error))?;
+                    orientation = Orientation::FlipVertical;
+                    raster_header(&bottom_up, codec).map_err(decode::image_error)?
+                }
                 Err(e) => return Err(decode::image_error(e)),
             };
-            (width, height, exif_orientation(bytes), bytes_per_pixel)
+            (width, height, orientation, bytes_per_pixel)
         }
         None if matches!(format, Format::Heic | Format::Avif) => {
             let heif = isobmff::read_header(bytes)?;
@@ -140,6 +153,15 @@ fn exif_orientation(bytes: &[u8]) -> Orientation {
         .and_then(|tag| u8::try_from(tag).ok())
         .and_then(Orientation::from_exif)
         .unwrap_or(Orientation::NoTransforms)
+}
+
+/// A TIFF's own `Orientation` tag, read by libtiff, which opens every TIFF
+/// the decoders do (BigTIFF included); the Exif reader's answer otherwise.
+fn tiff_orientation(bytes: &[u8]) -> Orientation {
+    decode::tiff_orientation(bytes)
+        .and_then(|tag| u8::try_from(tag).ok())
+        .and_then(Orientation::from_exif)
+        .unwrap_or_else(|| exif_orientation(bytes))
 }
 
 /// HEIF viewers apply the container's `irot` (anticlockwise quarter turns) and

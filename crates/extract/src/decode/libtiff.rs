@@ -28,7 +28,13 @@ const TAG_IMAGE_WIDTH: u32 = 256;
 const TAG_IMAGE_LENGTH: u32 = 257;
 const TAG_PHOTOMETRIC: u32 = 262;
 const TAG_ORIENTATION: u32 = 274;
+const TAG_BITS_PER_SAMPLE: u32 = 258;
 const TAG_SAMPLES_PER_PIXEL: u32 = 277;
+const TAG_PLANAR_CONFIG: u32 = 284;
+const TAG_SAMPLE_FORMAT: u32 = 339;
+const PLANAR_CONFIG_SEPARATE: u16 = 2;
+const SAMPLE_FORMAT_UINT: u16 = 1;
+const PHOTOMETRIC_RGB: u16 = 2;
 const TAG_EXTRA_SAMPLES: u32 = 338;
 const PHOTOMETRIC_MINISWHITE: u16 = 0;
 const PHOTOMETRIC_MINISBLACK: u16 = 1;
@@ -97,6 +103,9 @@ extern "C" {
     fn TIFFGetField(tiff: *mut Tiff, tag: u32, ...) -> c_int;
     fn TIFFGetFieldDefaulted(tiff: *mut Tiff, tag: u32, ...) -> c_int;
     fn TIFFRGBAImageOK(tiff: *mut Tiff, message: *mut c_char) -> c_int;
+    fn TIFFIsTiled(tiff: *mut Tiff) -> c_int;
+    fn TIFFScanlineSize64(tiff: *mut Tiff) -> u64;
+    fn TIFFReadScanline(tiff: *mut Tiff, buffer: *mut c_void, row: u32, sample: u16) -> c_int;
     fn TIFFReadRGBAImageOriented(
         tiff: *mut Tiff,
         width: u32,
@@ -287,6 +296,22 @@ pub(crate) fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     Page::open(bytes, 0)?.size()
 }
 
+/// The `Orientation` tag of a TIFF's first page, as libtiff reads it (also
+/// in BigTIFF, which the Exif reader does not parse); `None` when absent.
+pub(crate) fn orientation(bytes: &[u8]) -> Option<u16> {
+    let page = Page::open(bytes, 0)?;
+    let mut value = 0u16;
+    // SAFETY: Orientation is written as one uint16.
+    let found = unsafe {
+        TIFFGetField(
+            page.handle.as_ptr(),
+            TAG_ORIENTATION,
+            ptr::from_mut::<u16>(&mut value),
+        )
+    };
+    (found == 1).then_some(value)
+}
+
 /// Page `index` of a TIFF in stored orientation (the caller applies the
 /// file's `Orientation`), 8 bits per sample: grey, grey + alpha, RGB or
 /// RGBA as the page's samples are. `Ok(None)` when libtiff lacks the
@@ -347,4 +372,125 @@ pub(crate) fn decode_page(
         (false, true) => rgba,
         (false, false) => DynamicImage::ImageRgb8(rgba.to_rgb8()),
     }))
+}
+
+/// Page `index` of a TIFF whose unsigned integer samples are not a whole
+/// number of bytes wide (9 to 15 bits: 10-, 12- and 14-bit scans), which
+/// neither libtiff's RGBA interface nor the `tiff` crate reads: libtiff
+/// decompresses each row, and its samples are unpacked here (packed
+/// most-significant bit first, each row starting on a byte, TIFF 6.0
+/// section 2), scaled to 16 bits. Grey (either polarity), grey + alpha, RGB
+/// and RGBA, chunky or planar, in strips. `Ok(None)` for every other page.
+/// Written by hand because no library in reach unpacks such samples; the
+/// unpacking is the only part, decompression stays libtiff's.
+pub(crate) fn decode_packed_page(
+    bytes: &[u8],
+    index: u32,
+    limits: &Limits,
+) -> Result<Option<DynamicImage>, ExtractError> {
+    let unreadable = || ExtractError::Corrupt(format!("TIFF page {} is unreadable", index + 1));
+    let page = Page::open(bytes, index).ok_or_else(unreadable)?;
+    let (width, height) = page.size().ok_or_else(unreadable)?;
+    let field = |tag, default| page.tag_u16_defaulted(tag).unwrap_or(default);
+    let bits = field(TAG_BITS_PER_SAMPLE, 1);
+    let samples = field(TAG_SAMPLES_PER_PIXEL, 1);
+    let photometric = field(TAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+    let planar = field(TAG_PLANAR_CONFIG, 1) == PLANAR_CONFIG_SEPARATE;
+    let grey = matches!(photometric, PHOTOMETRIC_MINISWHITE | PHOTOMETRIC_MINISBLACK);
+    let supported_samples = match photometric {
+        PHOTOMETRIC_MINISWHITE | PHOTOMETRIC_MINISBLACK => (1..=2).contains(&samples),
+        PHOTOMETRIC_RGB => (3..=4).contains(&samples),
+        _ => false,
+    };
+    // SAFETY: a valid handle.
+    let tiled = unsafe { TIFFIsTiled(page.handle.as_ptr()) } != 0;
+    if !(9..=15).contains(&bits)
+        || field(TAG_SAMPLE_FORMAT, SAMPLE_FORMAT_UINT) != SAMPLE_FORMAT_UINT
+        || !supported_samples
+        || tiled
+    {
+        return Ok(None);
+    }
+    limits.check_pixels(width, height)?;
+    let channels = usize::from(samples);
+    let (width_px, height_px) = (width as usize, height as usize);
+    let planes = if planar { channels } else { 1 };
+    let per_row = if planar { 1 } else { channels };
+    // SAFETY: a valid handle.
+    let scanline = unsafe { TIFFScanlineSize64(page.handle.as_ptr()) } as usize;
+    let packed_row = (width_px * per_row * usize::from(bits)).div_ceil(8);
+    if scanline < packed_row {
+        return Err(unreadable());
+    }
+    let mut row = vec![0u8; scanline];
+    let mut out = vec![0u16; width_px * height_px * channels];
+    let damaged =
+        || ExtractError::Corrupt(format!("TIFF page {} has damaged image data", index + 1));
+    for plane in 0..planes {
+        for y in 0..height {
+            // SAFETY: `row` holds a whole scanline, as libtiff writes.
+            let read = unsafe {
+                TIFFReadScanline(
+                    page.handle.as_ptr(),
+                    row.as_mut_ptr().cast::<c_void>(),
+                    y,
+                    plane as u16,
+                )
+            };
+            if read != 1 {
+                return Err(damaged());
+            }
+            let line = &mut out[y as usize * width_px * channels..][..width_px * channels];
+            for (i, value) in unpack(&row, bits).take(width_px * per_row).enumerate() {
+                let at = if planar { i * channels + plane } else { i };
+                line[at] = value;
+            }
+        }
+    }
+    if photometric == PHOTOMETRIC_MINISWHITE {
+        // Only the grey level is inverted; alpha keeps its meaning.
+        for pixel in out.chunks_exact_mut(channels) {
+            pixel[0] = u16::MAX - pixel[0];
+        }
+    }
+    let mismatch = || ExtractError::Internal("raster size mismatch".to_owned());
+    Ok(Some(
+        match (grey, channels) {
+            (true, 1) => ImageBuffer::from_raw(width, height, out).map(DynamicImage::ImageLuma16),
+            (true, _) => ImageBuffer::from_raw(width, height, out).map(DynamicImage::ImageLumaA16),
+            (false, 3) => ImageBuffer::from_raw(width, height, out).map(DynamicImage::ImageRgb16),
+            (false, _) => ImageBuffer::from_raw(width, height, out).map(DynamicImage::ImageRgba16),
+        }
+        .ok_or_else(mismatch)?,
+    ))
+}
+
+/// The `bits`-wide samples packed in `row`, most significant bit first,
+/// each scaled to 16 bits (its top bits repeated below it).
+fn unpack(row: &[u8], bits: u16) -> impl Iterator<Item = u16> + '_ {
+    let bits = u32::from(bits);
+    let count = row.len() * 8 / bits as usize;
+    (0..count).map(move |i| {
+        let start = i * bits as usize;
+        let mut value = 0u32;
+        for bit in start..start + bits as usize {
+            value = (value << 1) | u32::from((row[bit / 8] >> (7 - bit % 8)) & 1);
+        }
+        ((value << (16 - bits)) | (value >> (2 * bits - 16))) as u16
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_samples_unpack_most_significant_bit_first_to_16_bits() {
+        // Two 12-bit samples: 0xFFF and 0x801.
+        let samples: Vec<u16> = unpack(&[0xFF, 0xF8, 0x01], 12).collect();
+        assert_eq!(samples, [0xFFFF, 0x8018]);
+        // 10-bit zero and full scale span the whole range.
+        let samples: Vec<u16> = unpack(&[0x00, 0x3F, 0xF0], 10).take(2).collect();
+        assert_eq!(samples, [0, 0xFFFF]);
+    }
 }

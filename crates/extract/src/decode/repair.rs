@@ -97,6 +97,29 @@ fn bmp_with_info_header(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(fixed)
 }
 
+/// A BMP whose RLE8 or RLE4 rows are stored top-down (negative height),
+/// restated as bottom-up (the height made positive): the same bytes then
+/// decode upside down, and the caller shows them flipped (`FlipVertical`).
+/// The BMP specification allows top-down rows only uncompressed, and the
+/// `image` crate refuses these files, though its RLE reader handles either
+/// row order; Pillow and ImageMagick read them top-down, as written.
+/// `None` for every other file.
+pub(crate) fn bmp_rle_bottom_up(bytes: &[u8]) -> Option<Vec<u8>> {
+    // File header (14), then a DIB header of at least BITMAPINFOHEADER's 40
+    // bytes: height at 8..12, compression at 16..20 (1: RLE8, 2: RLE4).
+    const HEIGHT: usize = 14 + 8;
+    const COMPRESSION: usize = 14 + 16;
+    let header_size = u32::from_le_bytes(bytes.get(14..18)?.try_into().ok()?);
+    let height = i32::from_le_bytes(bytes.get(HEIGHT..HEIGHT + 4)?.try_into().ok()?);
+    let compression = u32::from_le_bytes(bytes.get(COMPRESSION..COMPRESSION + 4)?.try_into().ok()?);
+    if header_size < 40 || height >= 0 || height == i32::MIN || !matches!(compression, 1 | 2) {
+        return None;
+    }
+    let mut fixed = bytes.to_vec();
+    fixed[HEIGHT..HEIGHT + 4].copy_from_slice(&(-height).to_le_bytes());
+    Some(fixed)
+}
+
 /// An ICO or CUR whose directory misstates its entries (sizes or bit
 /// depths that differ from the images they point at, entries past the end of
 /// the file): each entry is restated from its own image's header, as

@@ -13,9 +13,9 @@ use tiff::ColorType;
 use crate::limits::Limits;
 use crate::ExtractError;
 
-/// Page `index` of a TIFF as 16-bit grey, grey + alpha, RGB or RGBA.
-/// `Ok(None)` when its colour type is none of those four or its samples are
-/// narrower than a byte (libtiff reads those).
+/// Page `index` of a TIFF as 16-bit grey, grey + alpha, RGB or RGBA (CMYK
+/// shown as RGB). `Ok(None)` when its colour type is none of those or its
+/// samples are narrower than a byte (libtiff reads those).
 pub(crate) fn decode_page(
     bytes: &[u8],
     index: u32,
@@ -41,24 +41,40 @@ pub(crate) fn decode_page(
         Err(e) => return unreadable(e).map_or(Ok(None), Err),
     };
     limits.check_pixels(width, height)?;
-    let channels = match colortype {
-        ColorType::Gray(bits) if bits >= 8 => 1,
-        ColorType::GrayA(bits) if bits >= 8 => 2,
-        ColorType::RGB(bits) if bits >= 8 => 3,
-        ColorType::RGBA(bits) if bits >= 8 => 4,
+    // Samples per pixel as stored, and as the image is made (CMYK becomes RGB).
+    let (stored, channels) = match colortype {
+        ColorType::Gray(bits) if bits >= 8 => (1, 1),
+        ColorType::GrayA(bits) if bits >= 8 => (2, 2),
+        ColorType::RGB(bits) if bits >= 8 => (3, 3),
+        ColorType::RGBA(bits) if bits >= 8 => (4, 4),
+        ColorType::CMYK(bits) if bits >= 8 => (4, 3),
+        ColorType::CMYKA(bits) if bits >= 8 => (5, 4),
         _ => return Ok(None),
     };
+    // The `tiff` crate (0.11) reads only the first plane of a planar page
+    // with several samples: its pixels are unavailable, not damaged.
+    let planar = decoder
+        .find_tag_unsigned::<u16>(tiff::tags::Tag::PlanarConfiguration)
+        .ok()
+        .flatten()
+        == Some(2);
+    if planar && stored > 1 {
+        return Ok(None);
+    }
     let samples = match decoder.read_image() {
         Ok(samples) => to_u16(samples),
         Err(e) => return unreadable(e).map_or(Ok(None), Err),
     };
     let short = || ExtractError::Corrupt(format!("TIFF page {} is short of samples", index + 1));
-    let wanted = u64::from(width) * u64::from(height) * channels;
+    let wanted = u64::from(width) * u64::from(height) * stored;
     let mut samples = samples;
     if (samples.len() as u64) < wanted {
         return Err(short());
     }
     samples.truncate(wanted as usize);
+    if stored != channels {
+        samples = cmyk_to_rgb(&samples, stored as usize);
+    }
     let image = match channels {
         1 => ImageBuffer::from_raw(width, height, samples).map(DynamicImage::ImageLuma16),
         2 => ImageBuffer::from_raw(width, height, samples).map(DynamicImage::ImageLumaA16),
@@ -84,6 +100,22 @@ pub(crate) fn has_wide_integer_samples(bytes: &[u8]) -> bool {
         .flatten()
         .is_some_and(|formats| formats.first() == Some(&3));
     wide && !float
+}
+
+/// Ink samples (C, M, Y, K, then alpha when `stored` is 5) as RGB(A), the
+/// way libtiff's RGBA interface shows 8-bit CMYK: each colour is its ink's
+/// complement times black's complement.
+fn cmyk_to_rgb(samples: &[u16], stored: usize) -> Vec<u16> {
+    let complement = |ink: u16| u32::from(u16::MAX - ink);
+    samples
+        .chunks_exact(stored)
+        .flat_map(|pixel| {
+            let black = complement(pixel[3]);
+            let colour = |ink: u16| (complement(ink) * black / u32::from(u16::MAX)) as u16;
+            let rgb = [colour(pixel[0]), colour(pixel[1]), colour(pixel[2])];
+            rgb.into_iter().chain(pixel.get(4).copied())
+        })
+        .collect()
 }
 
 /// Every sample scaled to 0..=65535.
@@ -135,6 +167,19 @@ mod tests {
         assert_eq!(
             to_u16(DecodingResult::F32(vec![-1.0, 0.5, 2.0, f32::NAN])),
             [0, 32768, 65535, 0]
+        );
+    }
+
+    #[test]
+    fn cmyk_shows_as_its_inks_complement_under_black() {
+        let white = [0, 0, 0, 0];
+        let red = [0, 65535, 65535, 0];
+        let half_black = [0, 0, 0, 32768];
+        let rgb = cmyk_to_rgb(&[white, red, half_black].concat(), 4);
+        assert_eq!(rgb, [65535, 65535, 65535, 65535, 0, 0, 32767, 32767, 32767]);
+        assert_eq!(
+            cmyk_to_rgb(&[0, 0, 0, 0, 1234], 5),
+            [65535, 65535, 65535, 1234]
         );
     }
 }
