@@ -11,7 +11,7 @@ use actix_web::{web, HttpMessage, ResponseError};
 // base64, the `key:secret` split) instead of hand-rolled parsing.
 use actix_web_httpauth::headers::authorization::{Authorization, Basic};
 use common::Credentials;
-use service::ApiError;
+use service::{ApiError, Reason};
 
 /// The API key a request proved it holds. Put in the request extensions for
 /// the rate limiter, which spends from this key's budget.
@@ -40,14 +40,20 @@ impl Authenticator {
         presented: Option<&Basic>,
     ) -> Result<AuthenticatedKey, ApiError> {
         let Some(presented) = presented else {
-            return Err(ApiError::must_supply("api_key"));
+            return Err(Reason::MustSupply {
+                what: "api_key".into(),
+            }
+            .into());
         };
         let secret = presented.password().unwrap_or_default();
         if !self.credentials.matches(presented.user_id(), secret) {
-            return Err(ApiError::Unauthorized("Invalid credentials".into()));
+            return Err(Reason::InvalidCredentials.into());
         }
         if cloud != self.cloud_name {
-            return Err(ApiError::invalid_cloud_name(cloud));
+            return Err(Reason::InvalidCloudName {
+                cloud: cloud.to_string(),
+            }
+            .into());
         }
         Ok(AuthenticatedKey(self.credentials.api_key.clone()))
     }
@@ -109,7 +115,7 @@ mod tests {
                 .verify("demo", Some(&basic(key, secret)))
                 .unwrap_err();
             assert!(
-                matches!(err, ApiError::Unauthorized(_)),
+                matches!(err, ApiError::Reason(Reason::InvalidCredentials)),
                 "{key}:{secret} gave {err:?}"
             );
         }
@@ -126,7 +132,10 @@ mod tests {
         let err = authenticator()
             .verify("other", Some(&basic("123456789012345", "abcd")))
             .unwrap_err();
-        assert!(matches!(err, ApiError::Unauthorized(_)));
+        assert!(matches!(
+            err,
+            ApiError::Reason(Reason::InvalidCloudName { .. })
+        ));
         assert!(err.to_string().contains("other"));
     }
 }

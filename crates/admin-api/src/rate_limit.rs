@@ -33,7 +33,7 @@ use actix_web::{web, HttpMessage, ResponseError};
 use chrono::{DateTime, TimeDelta, Utc};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use service::clock::Clock;
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 use store::rate_limit::{Admission, RateLimitCounters};
 
 use crate::auth::AuthenticatedKey;
@@ -67,11 +67,11 @@ impl Verdict {
 
     /// The 420 refusal, worded as Cloudinary words it.
     pub fn refusal(&self) -> ApiError {
-        ApiError::RateLimited(format!(
-            "Rate Limit Exceeded. Limit of {} api operations reached. Try again on {}",
-            self.limit,
-            self.reset_at.format("%Y-%m-%d %H:%M:%S UTC")
-        ))
+        Reason::RateLimitExceeded {
+            limit: self.limit,
+            reset_at: self.reset_at,
+        }
+        .into()
     }
 }
 

@@ -9,103 +9,51 @@
 //! many fields, too much text, too many bytes): no SDK sends such a body, and
 //! a raw client gets the HTTP status that says what happened.
 //!
-//! Each sentence Cloudinary answers with has one constructor here, so its
-//! wording lives in one place.
+//! Why a request is refused is a [`Reason`]: its `Display` is the sentence
+//! (Cloudinary's wording where Cloudinary has one) and its status follows
+//! from the variant ([`ReasonKind::status`]), so no route writes a sentence
+//! or picks a status. Errors of other modules that carry a client's mistake
+//! become reasons in `convert`.
+
+mod convert;
+mod reason;
+
+pub use reason::{Reason, ReasonKind};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use common::signing::SigningError;
-use extract::ExtractError;
 use serde_json::json;
 
-/// A failed API call, classified by the status it answers with.
+/// A failed API call: a refusal with its reason, or our own failure.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The request is malformed: a missing or invalid parameter, a bad file.
-    #[error("{0}")]
-    BadRequest(String),
-    /// Missing, unknown or wrong credentials or signature.
-    #[error("{0}")]
-    Unauthorized(String),
-    /// No asset with this public_id (or no such route).
-    #[error("{0}")]
-    NotFound(String),
-    /// The request conflicts with what is stored.
-    #[error("{0}")]
-    Conflict(String),
-    /// The request body is over the decoder's caps (see [`crate::body`]).
-    #[error("{0}")]
-    PayloadTooLarge(String),
-    /// Over the admin API budget; 420 is what both SDKs map to their rate-limit error.
-    #[error("{0}")]
-    RateLimited(String),
+    /// The client's request is refused; the reason gives sentence and status.
+    #[error(transparent)]
+    Reason(#[from] Reason),
     /// Our fault. The cause is logged; the client sees an opaque message.
     #[error("Internal server error")]
     Internal(#[source] anyhow::Error),
 }
 
 impl ApiError {
-    /// `Missing required parameter - <name>`, Cloudinary's wording.
-    pub fn missing_parameter(name: &str) -> Self {
-        ApiError::BadRequest(format!("Missing required parameter - {name}"))
-    }
-
-    /// `File size too large. Got <n>. Maximum is <max>.`, Cloudinary's
-    /// wording; without `Got` when the size is not known.
-    pub fn file_too_large(got: Option<u64>, max: u64) -> Self {
-        ApiError::BadRequest(match got {
-            Some(got) => format!("File size too large. Got {got}. Maximum is {max}."),
-            None => format!("File size too large. Maximum is {max}."),
-        })
-    }
-
-    /// `Must supply <what>` (api_key, signature...): 401, Cloudinary's wording.
-    pub fn must_supply(what: &str) -> Self {
-        ApiError::Unauthorized(format!("Must supply {what}"))
-    }
-
-    /// `Unknown API key <key>`: 401, Cloudinary's wording.
-    pub fn unknown_api_key(api_key: &str) -> Self {
-        ApiError::Unauthorized(format!("Unknown API key {api_key}"))
-    }
-
-    /// `Invalid cloud_name <cloud>`: 401, Cloudinary's wording.
-    pub fn invalid_cloud_name(cloud: &str) -> Self {
-        ApiError::Unauthorized(format!("Invalid cloud_name {cloud}"))
-    }
-
-    /// A request body over one of the decoder's caps; `what` says which.
-    pub fn body_too_large(what: impl std::fmt::Display) -> Self {
-        ApiError::PayloadTooLarge(format!("Request body too large: {what}"))
-    }
-
-    /// A parameter that is present but unusable; the message names it.
-    pub fn invalid_parameter(name: &str, reason: impl std::fmt::Display) -> Self {
-        ApiError::BadRequest(format!("Invalid {name}: {reason}"))
-    }
-
-    /// `Resource not found - <public_id>`, Cloudinary's wording.
-    pub fn resource_not_found(public_id: &str) -> Self {
-        ApiError::NotFound(format!("Resource not found - {public_id}"))
-    }
-
     /// Wraps an unexpected failure; its cause chain goes to the log only.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         ApiError::Internal(cause.into())
+    }
+
+    /// The reason, when the client is refused (not our failure).
+    pub fn reason(&self) -> Option<&Reason> {
+        match self {
+            ApiError::Reason(reason) => Some(reason),
+            ApiError::Internal(_) => None,
+        }
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::RateLimited(_) => {
-                StatusCode::from_u16(420).unwrap_or(StatusCode::TOO_MANY_REQUESTS)
-            }
+            ApiError::Reason(reason) => reason.status(),
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -119,69 +67,12 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<SigningError> for ApiError {
-    fn from(err: SigningError) -> Self {
-        match err {
-            SigningError::InvalidSignature { .. } => ApiError::Unauthorized(err.to_string()),
-            // Timestamp problems are request errors (the spec's choice for stale ones).
-            SigningError::MissingTimestamp
-            | SigningError::MalformedTimestamp(_)
-            | SigningError::Stale { .. }
-            | SigningError::FromTheFuture { .. } => ApiError::BadRequest(err.to_string()),
-        }
-    }
-}
-
-impl From<ExtractError> for ApiError {
-    fn from(err: ExtractError) -> Self {
-        if err.is_client_error() {
-            ApiError::BadRequest(err.to_string())
-        } else {
-            ApiError::internal(err)
-        }
-    }
-}
-
-impl From<store::StoreError> for ApiError {
-    fn from(err: store::StoreError) -> Self {
-        match err {
-            store::StoreError::NotFound(key) => ApiError::resource_not_found(&key.public_id),
-            // A bad expression, sort, page size, aggregation or cursor,
-            // with the position in the expression where there is one.
-            store::StoreError::Search(err) => ApiError::BadRequest(err.to_string()),
-            store::StoreError::InvalidCursor => {
-                ApiError::invalid_parameter("next_cursor", "not a cursor this server issued")
-            }
-            store::StoreError::VersionChanged { key, .. } => ApiError::Conflict(format!(
-                "Resource {} was replaced by another version while it was being analysed; \
-                 nothing was stored, retry the request",
-                key.public_id
-            )),
-            // 400, not 409: the Node SDK's upload client reads no 409 body.
-            exists @ store::StoreError::AlreadyExists(_) => {
-                ApiError::BadRequest(exists.to_string())
-            }
-            changed @ store::StoreError::MetadataFieldChanged(_) => {
-                ApiError::Conflict(changed.to_string())
-            }
-            missing @ store::StoreError::MetadataMissing(_) => {
-                ApiError::BadRequest(missing.to_string())
-            }
-            too_many @ store::StoreError::TooManyTags { .. } => {
-                ApiError::BadRequest(too_many.to_string())
-            }
-            // A budget, like the admin API's: both SDKs read 420 as "rate limited".
-            too_many @ (store::StoreError::TooManyVersions { .. }
-            | store::StoreError::QueueFull { .. }) => ApiError::RateLimited(too_many.to_string()),
-            other => ApiError::internal(other),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use actix_web::body::to_bytes;
+    use common::signing::SigningError;
+    use extract::ExtractError;
 
     async fn body_of(err: ApiError) -> (u16, serde_json::Value) {
         let response = err.error_response();
@@ -192,7 +83,10 @@ mod tests {
 
     #[actix_web::test]
     async fn errors_use_the_cloudinary_body() {
-        let (status, body) = body_of(ApiError::missing_parameter("file")).await;
+        let (status, body) = body_of(ApiError::from(Reason::MissingParameter {
+            name: "file".into(),
+        }))
+        .await;
         assert_eq!(status, 400);
         assert_eq!(
             body,
@@ -202,7 +96,10 @@ mod tests {
 
     #[actix_web::test]
     async fn oversized_bodies_answer_a_json_413() {
-        let (status, body) = body_of(ApiError::body_too_large("more than 1000 fields")).await;
+        let (status, body) = body_of(ApiError::from(Reason::BodyTooLarge {
+            what: "more than 1000 fields".into(),
+        }))
+        .await;
         assert_eq!(status, 413);
         assert_eq!(
             body,
@@ -213,18 +110,26 @@ mod tests {
     #[test]
     fn the_file_size_sentence_with_and_without_the_size() {
         assert_eq!(
-            ApiError::file_too_large(Some(11), 10).to_string(),
+            ApiError::from(Reason::FileTooLarge {
+                got: Some(11),
+                max: 10
+            })
+            .to_string(),
             "File size too large. Got 11. Maximum is 10."
         );
         assert_eq!(
-            ApiError::file_too_large(None, 10).to_string(),
+            ApiError::from(Reason::FileTooLarge { got: None, max: 10 }).to_string(),
             "File size too large. Maximum is 10."
         );
     }
 
     #[actix_web::test]
     async fn rate_limits_answer_420() {
-        let (status, _) = body_of(ApiError::RateLimited("slow down".into())).await;
+        let (status, _) = body_of(ApiError::from(Reason::RateLimitExceeded {
+            limit: 500,
+            reset_at: chrono::Utc::now(),
+        }))
+        .await;
         assert_eq!(status, 420);
     }
 

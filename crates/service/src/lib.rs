@@ -19,7 +19,7 @@
 mod analyzer;
 pub mod body;
 pub mod clock;
-mod error;
+pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod ops;
@@ -34,5 +34,5 @@ pub mod telemetry;
 pub mod time_limit;
 
 pub use analyzer::Analyzer;
-pub use error::ApiError;
+pub use error::{ApiError, Reason, ReasonKind};
 pub use state::AppState;

@@ -26,7 +26,7 @@ use store::upload_presets::{UploadPreset, UploadPresets};
 use crate::ops::Upload;
 use crate::params::supported::{EXTRACTION, UPLOAD};
 use crate::params::{merge_pairs, Params};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, Reason};
 
 /// Upload parameters that are the call's own, not a preset's: the preset's
 /// name, the delivery type (only `upload` exists), and the public_id (a
@@ -105,10 +105,11 @@ const PRESET_CALL_FIELDS: [&str; 4] = ["name", "unsigned", "live", "timestamp"];
 /// accept. An unknown parameter is a 400 naming it.
 pub fn settings_from_params(params: &Params) -> Result<BTreeMap<String, String>, ApiError> {
     if params.is_set("live")? {
-        return Err(ApiError::invalid_parameter(
-            "live",
-            "live streaming presets are not supported",
-        ));
+        return Err(Reason::InvalidParameter {
+            name: "live".into(),
+            detail: "live streaming presets are not supported".into(),
+        }
+        .into());
     }
     let mut settings = BTreeMap::new();
     for (name, value) in params.iter() {
@@ -116,10 +117,11 @@ pub fn settings_from_params(params: &Params) -> Result<BTreeMap<String, String>,
             continue;
         }
         if !is_setting(name) {
-            return Err(ApiError::invalid_parameter(
-                name,
-                "not a setting an upload preset can carry here",
-            ));
+            return Err(Reason::InvalidParameter {
+                name: name.to_string(),
+                detail: "not a setting an upload preset can carry here".into(),
+            }
+            .into());
         }
         settings.insert(name.to_owned(), value.to_owned());
     }
@@ -148,10 +150,7 @@ pub fn check_preset(preset: &UploadPreset) -> Result<(), ApiError> {
         .get("duplicates")
         .is_some_and(|v| is_true(v));
     if preset.unsigned && lists_others {
-        return Err(ApiError::invalid_parameter(
-            "duplicates",
-            "an unsigned preset cannot carry it: it lists other assets, which an unsigned upload may not learn about",
-        ));
+        return Err(Reason::InvalidParameter { name: "duplicates".into(), detail: "an unsigned preset cannot carry it: it lists other assets, which an unsigned upload may not learn about".into() }.into());
     }
     Ok(())
 }
@@ -191,9 +190,9 @@ pub async fn signed_upload_params(state: &AppState, params: &Params) -> Result<P
 /// The parameters an *unsigned* upload runs with, or why it is refused.
 pub async fn unsigned_upload_params(state: &AppState, params: &Params) -> Result<Params, ApiError> {
     check_unsigned_names(params)?;
-    let name = params.get("upload_preset").ok_or_else(|| {
-        ApiError::BadRequest("Upload preset must be specified when using unsigned upload".into())
-    })?;
+    let name = params
+        .get("upload_preset")
+        .ok_or_else(|| Reason::UnsignedWithoutPreset)?;
     unsigned_merge(&unsigned_preset(state, name).await?, params)
 }
 
@@ -219,16 +218,16 @@ fn check_unsigned_names(params: &Params) -> Result<(), ApiError> {
             continue;
         }
         if CLOUDINARY_UNSIGNED.contains(&name) {
-            return Err(ApiError::invalid_parameter(
-                name,
-                "is not supported by this server",
-            ));
+            return Err(Reason::UnsupportedHere {
+                name: name.to_string(),
+            }
+            .into());
         }
-        return Err(ApiError::BadRequest(format!(
-            "{} parameter is not allowed when using unsigned upload. Only {} upload parameters are allowed.",
-            capitalized(name),
-            CLOUDINARY_UNSIGNED.join(",")
-        )));
+        return Err(Reason::NotAllowedUnsigned {
+            name: name.to_string(),
+            allowed: &CLOUDINARY_UNSIGNED,
+        }
+        .into());
     }
     Ok(())
 }
@@ -237,9 +236,7 @@ fn check_unsigned_names(params: &Params) -> Result<(), ApiError> {
 async fn unsigned_preset(state: &AppState, name: &str) -> Result<UploadPreset, ApiError> {
     let preset = load(state, name).await?;
     if !preset.unsigned {
-        return Err(ApiError::BadRequest(
-            "Upload preset must be whitelisted for unsigned uploads".into(),
-        ));
+        return Err(Reason::PresetNotWhitelisted.into());
     }
     // Presets stored before the rule are held to it here.
     check_preset(&preset)?;
@@ -247,10 +244,12 @@ async fn unsigned_preset(state: &AppState, name: &str) -> Result<UploadPreset, A
 }
 
 async fn load(state: &AppState, name: &str) -> Result<UploadPreset, ApiError> {
-    presets(state)
-        .get(name)
-        .await?
-        .ok_or_else(|| ApiError::BadRequest(format!("Upload preset {name} not found")))
+    presets(state).get(name).await?.ok_or_else(|| {
+        Reason::UnknownUploadPreset {
+            name: name.to_string(),
+        }
+        .into()
+    })
 }
 
 /// A preset that says `disallow_public_id` refuses a request that names one.
@@ -260,10 +259,11 @@ fn check_public_id_allowed(preset: &UploadPreset, request: &Params) -> Result<()
         .get("disallow_public_id")
         .is_some_and(|v| is_true(v));
     if disallow_public_id && request.get("public_id").is_some() {
-        return Err(ApiError::invalid_parameter(
-            "public_id",
-            format!("upload preset {} does not allow choosing one", preset.name),
-        ));
+        return Err(Reason::InvalidParameter {
+            name: "public_id".into(),
+            detail: format!("upload preset {} does not allow choosing one", preset.name),
+        }
+        .into());
     }
     Ok(())
 }
@@ -298,12 +298,7 @@ fn unsigned_merge(preset: &UploadPreset, request: &Params) -> Result<Params, Api
             } else {
                 format!("{folder:?}")
             };
-            return Err(ApiError::invalid_parameter(
-                "folder",
-                format!(
-                    "an unsigned upload is stored in its upload preset's folder ({place}), not {asked:?}"
-                ),
-            ));
+            return Err(Reason::InvalidParameter { name: "folder".into(), detail: format!( "an unsigned upload is stored in its upload preset's folder ({place}), not {asked:?}" ) }.into());
         }
     }
     let mut merged = request.clone();
@@ -324,14 +319,6 @@ fn unsigned_merge(preset: &UploadPreset, request: &Params) -> Result<Params, Api
 
 fn is_true(value: &str) -> bool {
     matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true")
-}
-
-fn capitalized(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use common::Config;
 use crate::request_id::tag_with_request_id;
 use crate::telemetry::{self, LogFormat};
 use crate::time_limit::limit_request_time;
-use crate::{health, ApiError, AppState};
+use crate::{health, ApiError, AppState, Reason};
 
 /// How long a stopping server (SIGTERM, SIGINT) lets requests in flight
 /// finish before dropping them. Fits the shortest pod grace period
@@ -104,15 +104,15 @@ pub async fn run_production(binary: &str, mount: Mount) -> anyhow::Result<()> {
 }
 
 fn bad_request(err: impl std::fmt::Display) -> actix_web::Error {
-    ApiError::BadRequest(err.to_string()).into()
+    ApiError::from(Reason::Rejected(err.to_string().into())).into()
 }
 
 /// The answer to a path or method no route serves (also a resource's own
 /// default, so a resource that wraps middleware answers the same).
 pub async fn unknown_route(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "No route for {} {}",
-        request.method(),
-        request.path()
-    )))
+    Err(Reason::NoRoute {
+        method: request.method().to_string(),
+        path: request.path().to_owned(),
+    }
+    .into())
 }

@@ -9,7 +9,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
-use crate::ApiError;
+use crate::{ApiError, Reason};
 
 /// Far above the slowest legitimate request (a 100 MB upload on a slow link,
 /// or OCR of a large scan after a 30 s remote fetch).
@@ -31,10 +31,9 @@ async fn within<B: MessageBody>(
     // The request is not cloned: routing needs it uniquely owned.
     match tokio::time::timeout(limit, next.call(req)).await {
         Ok(outcome) => outcome,
-        Err(_) => Err(ApiError::BadRequest(format!(
-            "Request timeout - not completed within {} seconds",
-            limit.as_secs_f64()
-        ))
+        Err(_) => Err(ApiError::from(Reason::RequestTimeout {
+            seconds: limit.as_secs_f64(),
+        })
         .into()),
     }
 }

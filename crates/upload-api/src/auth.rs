@@ -15,7 +15,7 @@ use common::signing::{self, Algorithm};
 use common::Credentials;
 use secrecy::ExposeSecret;
 use service::params::Params;
-use service::ApiError;
+use service::{ApiError, Reason};
 
 /// How a request proved it holds the secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +81,7 @@ fn verify_basic(presented: &Basic, credentials: &Credentials) -> Result<Caller, 
     if credentials.matches(presented.user_id(), secret) {
         Ok(Caller::Basic)
     } else {
-        Err(ApiError::Unauthorized("Invalid credentials".into()))
+        Err(Reason::InvalidCredentials.into())
     }
 }
 
@@ -92,15 +92,22 @@ pub fn verify_signed_request(
     credentials: &Credentials,
     now: i64,
 ) -> Result<Caller, ApiError> {
-    let api_key = params
-        .get("api_key")
-        .ok_or_else(|| ApiError::must_supply("api_key"))?;
+    let api_key = params.get("api_key").ok_or_else(|| {
+        ApiError::from(Reason::MustSupply {
+            what: "api_key".into(),
+        })
+    })?;
     if api_key != credentials.api_key {
-        return Err(ApiError::unknown_api_key(api_key));
+        return Err(Reason::UnknownApiKey {
+            api_key: api_key.to_string(),
+        }
+        .into());
     }
-    let signature = params
-        .get("signature")
-        .ok_or_else(|| ApiError::must_supply("signature"))?;
+    let signature = params.get("signature").ok_or_else(|| {
+        ApiError::from(Reason::MustSupply {
+            what: "signature".into(),
+        })
+    })?;
     signing::check_timestamp(params.get("timestamp"), now)?;
     let algorithm = signing::verify(
         params.iter(),
@@ -214,7 +221,10 @@ mod tests {
             NOW,
         )
         .unwrap_err();
-        assert!(matches!(err, ApiError::Unauthorized(_)), "{err}");
+        assert!(
+            matches!(err, ApiError::Reason(Reason::InvalidCredentials)),
+            "{err}"
+        );
     }
 
     #[test]
@@ -226,7 +236,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(&err, ApiError::Unauthorized(m) if m.contains("String to sign - 'public_id=b64&timestamp=1700000000'")),
+            matches!(&err, ApiError::Reason(Reason::Signature(_)) if err.to_string().contains("String to sign - 'public_id=b64&timestamp=1700000000'")),
             "{err}"
         );
     }
@@ -240,7 +250,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(&err, ApiError::BadRequest(m) if m.starts_with("Stale request")),
+            matches!(&err, ApiError::Reason(Reason::Timestamp(_)) if err.to_string().starts_with("Stale request")),
             "{err}"
         );
     }
@@ -250,7 +260,7 @@ mod tests {
         let mut params = Params::parse([("timestamp", "1700000000"), ("signature", "x")]).unwrap();
         assert!(matches!(
             verify_signed_request(&params, &credentials(), NOW),
-            Err(ApiError::Unauthorized(_))
+            Err(ApiError::Reason(Reason::MustSupply { .. }))
         ));
         params.insert("api_key".into(), "999".into()).unwrap();
         let err = verify_signed_request(&params, &credentials(), NOW).unwrap_err();

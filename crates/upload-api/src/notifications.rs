@@ -8,7 +8,7 @@ use actix_web::HttpRequest;
 use common::Config;
 use serde_json::{Map, Value};
 use service::params::Params;
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 
 use crate::auth::Caller;
 use crate::jobs;
@@ -56,10 +56,12 @@ impl Notifier {
             .fetcher
             .as_ref()
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("notifications are unavailable")))?;
-        fetcher
-            .check_target(url)
-            .map(|_| ())
-            .map_err(|e| ApiError::invalid_parameter("notification_url", e))
+        fetcher.check_target(url).map(|_| ()).map_err(|e| {
+            ApiError::from(Reason::InvalidParameter {
+                name: "notification_url".into(),
+                detail: e.to_string(),
+            })
+        })
     }
 }
 

@@ -14,7 +14,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use service::body;
 use service::params::{ExtractionRequest, Params};
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 
 use super::details::details_of;
 use super::{check_id_filter, check_resource_type, resource_json};
@@ -40,7 +40,11 @@ pub async fn resource_by_asset_id(
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| ApiError::resource_not_found(&asset_id))?;
+        .ok_or_else(|| {
+            ApiError::from(Reason::ResourceNotFound {
+                public_id: asset_id.to_string(),
+            })
+        })?;
     details_of(&state, &request, &asset.key(), &params).await
 }
 
@@ -66,10 +70,7 @@ pub async fn delete_by_asset_ids(
     let params = body::read_params(request.headers(), payload).await?;
     let asset_ids = asset_ids(&params)?;
     if params.is_set("keep_original")? {
-        return Err(ApiError::invalid_parameter(
-            "keep_original",
-            "derived assets are not kept, so there is nothing else to delete",
-        ));
+        return Err(Reason::NoDerivedToKeep.into());
     }
     let mut deleted = BTreeMap::new();
     for asset_id in asset_ids {
@@ -98,14 +99,18 @@ fn asset_ids(params: &Params) -> Result<Vec<String>, ApiError> {
         }
     }
     if asset_ids.is_empty() {
-        return Err(ApiError::missing_parameter("asset_ids"));
+        return Err(Reason::MissingParameter {
+            name: "asset_ids".into(),
+        }
+        .into());
     }
     // Counted after merging repeats: the cap is on the assets touched.
     if asset_ids.len() > MAX_ASSET_IDS {
-        return Err(ApiError::invalid_parameter(
-            "asset_ids",
-            format!("at most {MAX_ASSET_IDS} per call"),
-        ));
+        return Err(Reason::InvalidParameter {
+            name: "asset_ids".into(),
+            detail: format!("at most {MAX_ASSET_IDS} per call"),
+        }
+        .into());
     }
     Ok(asset_ids)
 }

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use service::body;
 use service::params::supported::refuse_unsupported;
 use service::params::{ExtractionRequest, Params};
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 use store::labels::{LabelFilter, LabelledQuery};
 
 use super::list::max_results;
@@ -77,7 +77,7 @@ pub async fn resources_by_context(
     refuse_unsupported(&params, &[LISTING, CONTEXT_FILTER])?;
     let key = params
         .get("key")
-        .ok_or_else(|| ApiError::missing_parameter("key"))?;
+        .ok_or_else(|| Reason::MissingParameter { name: "key".into() })?;
     check_id_filter("key", key)?;
     let value = params.get("value");
     if let Some(value) = value {
@@ -142,16 +142,14 @@ pub async fn delete_resources_by_tag(
     // `next_cursor` needs no state: each call deletes the next tagged assets.
     refuse_unsupported(&params, &[DELETING])?;
     if params.is_set("keep_original")? {
-        return Err(ApiError::invalid_parameter(
-            "keep_original",
-            "derived assets are not kept, so there is nothing else to delete",
-        ));
+        return Err(Reason::NoDerivedToKeep.into());
     }
     if params.contains("transformations") {
-        return Err(ApiError::invalid_parameter(
-            "transformations",
-            "no derived assets are kept, so there are none to delete",
-        ));
+        return Err(Reason::InvalidParameter {
+            name: "transformations".into(),
+            detail: "no derived assets are kept, so there are none to delete".into(),
+        }
+        .into());
     }
     params.flag("invalidate")?;
     let (deleted, partial) = state

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 use service::body;
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 use store::{AssetKey, ListQuery, MAX_PAGE_SIZE};
 
 use super::{check_id_filter, CollectionPath};
@@ -36,10 +36,7 @@ pub async fn delete_resources(
         }
     }
     if params.is_set("keep_original")? {
-        return Err(ApiError::invalid_parameter(
-            "keep_original",
-            "derived assets are not kept, so there is nothing else to delete",
-        ));
+        return Err(Reason::NoDerivedToKeep.into());
     }
 
     for public_id in &public_ids {
@@ -52,10 +49,11 @@ pub async fn delete_resources(
     }
     let (keys, partial) = match (public_ids.is_empty(), prefix) {
         (false, _) if public_ids.len() > MAX_PUBLIC_IDS => {
-            return Err(ApiError::invalid_parameter(
-                "public_ids",
-                format!("at most {MAX_PUBLIC_IDS} per call"),
-            ))
+            return Err(Reason::InvalidParameter {
+                name: "public_ids".into(),
+                detail: format!("at most {MAX_PUBLIC_IDS} per call"),
+            }
+            .into())
         }
         (false, _) => (
             public_ids
@@ -67,7 +65,12 @@ pub async fn delete_resources(
         (true, Some(prefix)) => {
             keys_with_prefix(&state, &resource_type, &delivery_type, prefix).await?
         }
-        (true, None) => return Err(ApiError::missing_parameter("public_ids")),
+        (true, None) => {
+            return Err(Reason::MissingParameter {
+                name: "public_ids".into(),
+            }
+            .into())
+        }
     };
 
     let outcomes = state.store.delete(&keys).await?;

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use service::body;
 use service::params::{ExtractionRequest, Params};
-use service::{structured_metadata, ApiError, AppState};
+use service::{structured_metadata, ApiError, AppState, Reason};
 use store::{ListQuery, MAX_PAGE_SIZE};
 
 use super::{check_id_filter, resource_json, CollectionPath};
@@ -78,10 +78,11 @@ pub(super) fn max_results(params: &Params) -> Result<u32, ApiError> {
     };
     match value.trim().parse::<u64>() {
         Ok(n) if n >= 1 => Ok(u32::try_from(n).unwrap_or(u32::MAX).min(MAX_PAGE_SIZE)),
-        _ => Err(ApiError::invalid_parameter(
-            "max_results",
-            format!("{value:?} is not a whole number from 1 to 500"),
-        )),
+        _ => Err(Reason::InvalidParameter {
+            name: "max_results".into(),
+            detail: format!("{value:?} is not a whole number from 1 to 500"),
+        }
+        .into()),
     }
 }
 
@@ -105,7 +106,7 @@ mod tests {
     fn max_results_must_be_a_positive_number() {
         for bad in ["0", "-1", "ten", "1.5"] {
             assert!(
-                matches!(max_results_of(bad), Err(ApiError::BadRequest(_))),
+                matches!(max_results_of(bad), Err(ApiError::Reason(_))),
                 "{bad}"
             );
         }

@@ -18,7 +18,7 @@ use service::structured_metadata::definition::{
     DatasourceSpec, FieldSpec,
 };
 use service::structured_metadata::{fields, MetadataError};
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 use store::metadata_fields::{Created, EntryState, FieldDefinition, MetadataField};
 
 /// The routes under `/v1_1/{cloud}/metadata_fields`.
@@ -71,10 +71,11 @@ impl Order {
         match self.direction.as_deref() {
             None | Some("asc") => Ok(false),
             Some("desc") => Ok(true),
-            Some(other) => Err(ApiError::invalid_parameter(
-                "direction",
-                format!("{other:?} is not asc or desc"),
-            )),
+            Some(other) => Err(Reason::InvalidParameter {
+                name: "direction".into(),
+                detail: format!("{other:?} is not asc or desc"),
+            }
+            .into()),
         }
     }
 }
@@ -117,8 +118,10 @@ async fn update(
     let (_cloud, external_id) = path.into_inner();
     let body: Value = body::read_json(request.headers(), payload).await?;
     let field = change(&state, &external_id, |field| {
-        let spec: FieldSpec = serde_json::from_value(body.clone())
-            .map_err(|e| ApiError::BadRequest(format!("Invalid JSON body: {e}")))?;
+        let spec: FieldSpec =
+            serde_json::from_value(body.clone()).map_err(|e| Reason::InvalidJsonBody {
+                detail: e.to_string(),
+            })?;
         Ok(definition::updated(field, spec)?)
     })
     .await?;
@@ -146,8 +149,10 @@ async fn update_datasource(
         if !field.field_type.has_datasource() {
             return Err(MetadataError::NoDatasource(field.external_id.clone()).into());
         }
-        let spec: DatasourceSpec = serde_json::from_value(body.clone())
-            .map_err(|e| ApiError::BadRequest(format!("Invalid JSON body: {e}")))?;
+        let spec: DatasourceSpec =
+            serde_json::from_value(body.clone()).map_err(|e| Reason::InvalidJsonBody {
+                detail: e.to_string(),
+            })?;
         let mut definition = field.definition.clone();
         definition.datasource = merge_datasource(&definition.datasource, spec)?;
         Ok(definition)
@@ -199,10 +204,11 @@ async fn order_datasource(
     let (_cloud, external_id) = path.into_inner();
     let order: Order = body::read_json(request.headers(), payload).await?;
     if order.order_by != "value" {
-        return Err(ApiError::invalid_parameter(
-            "order_by",
-            format!("{:?} is not value", order.order_by),
-        ));
+        return Err(Reason::InvalidParameter {
+            name: "order_by".into(),
+            detail: format!("{:?} is not value", order.order_by),
+        }
+        .into());
     }
     let descending = order.descending()?;
     let field = change(&state, &external_id, |field| {
@@ -227,10 +233,11 @@ async fn reorder_fields(
         // Row ids grow with creation.
         "created_at" => all.sort_by_key(|f| f.id),
         other => {
-            return Err(ApiError::invalid_parameter(
-                "order_by",
-                format!("{other:?} is not label, external_id or created_at"),
-            ))
+            return Err(Reason::InvalidParameter {
+                name: "order_by".into(),
+                detail: format!("{other:?} is not label, external_id or created_at"),
+            }
+            .into())
         }
     }
     if descending {

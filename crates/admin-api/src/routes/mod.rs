@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use service::params::{validate_public_id, ExtractionRequest};
 use service::resource::{render_resource, PublicBase};
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 use store::{Asset, AssetKey};
 
 const RESOURCE_TYPES: [&str; 3] = ["image", "video", "raw"];
@@ -133,10 +133,10 @@ fn check_resource_type(resource_type: &str) -> Result<(), ApiError> {
     if RESOURCE_TYPES.contains(&resource_type) {
         Ok(())
     } else {
-        Err(ApiError::invalid_parameter(
-            "resource_type",
-            format!("{resource_type:?} is not image, video or raw"),
-        ))
+        Err(Reason::UnknownResourceType {
+            value: resource_type.to_string(),
+        }
+        .into())
     }
 }
 
@@ -144,10 +144,11 @@ fn check_delivery_type(delivery_type: &str) -> Result<(), ApiError> {
     if DELIVERY_TYPES.contains(&delivery_type) {
         Ok(())
     } else {
-        Err(ApiError::invalid_parameter(
-            "type",
-            format!("{delivery_type:?} is not upload, private or authenticated"),
-        ))
+        Err(Reason::UnknownDeliveryType {
+            name: "type".into(),
+            value: delivery_type.to_string(),
+        }
+        .into())
     }
 }
 
@@ -172,10 +173,10 @@ fn resource_json(
 /// parameter: both databases answer the same 400, naming `name`.
 fn check_id_filter(name: &str, value: &str) -> Result<(), ApiError> {
     if value.chars().any(char::is_control) {
-        return Err(ApiError::invalid_parameter(
-            name,
-            "must not contain control characters",
-        ));
+        return Err(Reason::ControlCharacters {
+            name: name.to_string(),
+        }
+        .into());
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Map, Value};
 use service::body;
 use service::params::{ExtractionRequest, MetadataKeys, Params};
-use service::{structured_metadata, ApiError, AppState};
+use service::{structured_metadata, ApiError, AppState, Reason};
 use store::search::{
     AggregateRange, AggregateRequest, Aggregation, RangeField, SearchRequest, SortKey,
 };
@@ -127,9 +127,12 @@ fn from_query(params: &Params) -> Result<SearchBody, ApiError> {
     let mut object = Map::new();
     for (name, text) in params.iter() {
         let value = match name {
-            "sort_by" => {
-                serde_json::from_str(text).map_err(|e| ApiError::invalid_parameter("sort_by", e))?
-            }
+            "sort_by" => serde_json::from_str(text).map_err(|e| {
+                ApiError::from(Reason::InvalidParameter {
+                    name: "sort_by".into(),
+                    detail: e.to_string(),
+                })
+            })?,
             "aggregate" | "with_field" | "fields" => Value::Array(
                 params
                     .list(name)
@@ -144,8 +147,12 @@ fn from_query(params: &Params) -> Result<SearchBody, ApiError> {
         };
         object.insert(name.to_owned(), value);
     }
-    serde_json::from_value(Value::Object(object))
-        .map_err(|e| ApiError::BadRequest(format!("Invalid search parameters: {e}")))
+    serde_json::from_value(Value::Object(object)).map_err(|e| {
+        Reason::InvalidSearchParameters {
+            detail: e.to_string(),
+        }
+        .into()
+    })
 }
 
 async fn run(
@@ -205,23 +212,31 @@ fn sort_keys(sort_by: &[BTreeMap<String, String>]) -> Result<Vec<SortKey>, ApiEr
     let mut keys = Vec::new();
     for entry in sort_by {
         if entry.len() != 1 {
-            return Err(ApiError::invalid_parameter(
-                "sort_by",
-                "each entry is one {\"field\": \"asc\" | \"desc\"}",
-            ));
+            return Err(Reason::InvalidParameter {
+                name: "sort_by".into(),
+                detail: "each entry is one {\"field\": \"asc\" | \"desc\"}".into(),
+            }
+            .into());
         }
         for (field, direction) in entry {
-            keys.push(
-                SortKey::parse(field, direction)
-                    .map_err(|e| ApiError::invalid_parameter("sort_by", e))?,
-            );
+            keys.push(SortKey::parse(field, direction).map_err(|e| {
+                ApiError::from(Reason::InvalidParameter {
+                    name: "sort_by".into(),
+                    detail: e.to_string(),
+                })
+            })?);
         }
     }
     Ok(keys)
 }
 
 fn aggregate_request(spec: AggregateSpec) -> Result<AggregateRequest, ApiError> {
-    let invalid = |e: store::search::SearchError| ApiError::invalid_parameter("aggregate", e);
+    let invalid = |e: store::search::SearchError| {
+        ApiError::from(Reason::InvalidParameter {
+            name: "aggregate".into(),
+            detail: e.to_string(),
+        })
+    };
     match spec {
         AggregateSpec::Name(name) => name.parse().map_err(invalid),
         AggregateSpec::Ranges { field, ranges } => {
@@ -229,10 +244,11 @@ fn aggregate_request(spec: AggregateSpec) -> Result<AggregateRequest, ApiError> 
                 "bytes" => RangeField::Bytes,
                 "pixels" => RangeField::Pixels,
                 other => {
-                    return Err(ApiError::invalid_parameter(
-                        "aggregate",
-                        format!("{other:?} has no ranges: use bytes or pixels"),
-                    ))
+                    return Err(Reason::InvalidParameter {
+                        name: "aggregate".into(),
+                        detail: format!("{other:?} has no ranges: use bytes or pixels"),
+                    }
+                    .into())
                 }
             };
             let ranges = ranges
@@ -274,10 +290,11 @@ impl Shown {
     fn new(search: &SearchBody) -> Result<Self, ApiError> {
         for name in &search.with_field {
             if !WITH_FIELDS.contains(&name.as_str()) {
-                return Err(ApiError::invalid_parameter(
-                    "with_field",
-                    format!("{name:?} is not one of {}", WITH_FIELDS.join(", ")),
-                ));
+                return Err(Reason::InvalidParameter {
+                    name: "with_field".into(),
+                    detail: format!("{name:?} is not one of {}", WITH_FIELDS.join(", ")),
+                }
+                .into());
             }
         }
         let with = |name: &str| search.with_field.iter().any(|w| w == name);

@@ -14,7 +14,7 @@ use service::ops::similar::{
     find_similar, Probe, SimilarSearch, DEFAULT_MAX_DISTANCE, MAX_DISTANCE,
 };
 use service::params::{validate_public_id, ExtractionRequest, Params};
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 use store::AssetKey;
 
 use super::{check_delivery_type, check_resource_type, list, resource_json};
@@ -76,14 +76,17 @@ fn probe(resource_type: &str, params: &Params) -> Result<Probe, ApiError> {
                 public_id,
             )))
         }
-        (None, Some(phash)) => phash
-            .parse::<Phash>()
-            .map(Probe::Phash)
-            .map_err(|e| ApiError::invalid_parameter("phash", e)),
-        (Some(_), Some(_)) => Err(ApiError::BadRequest(
-            "Give either public_id or phash, not both".into(),
-        )),
-        (None, None) => Err(ApiError::missing_parameter("public_id or phash")),
+        (None, Some(phash)) => phash.parse::<Phash>().map(Probe::Phash).map_err(|e| {
+            ApiError::from(Reason::InvalidParameter {
+                name: "phash".into(),
+                detail: e.to_string(),
+            })
+        }),
+        (Some(_), Some(_)) => Err(Reason::PublicIdAndPhash.into()),
+        (None, None) => Err(Reason::MissingParameter {
+            name: "public_id or phash".into(),
+        }
+        .into()),
     }
 }
 
@@ -93,10 +96,11 @@ fn max_distance(params: &Params) -> Result<u32, ApiError> {
     };
     match value.trim().parse::<u32>() {
         Ok(distance) if distance <= MAX_DISTANCE => Ok(distance),
-        _ => Err(ApiError::invalid_parameter(
-            "max_distance",
-            format!("{value:?} is not a whole number from 0 to {MAX_DISTANCE}"),
-        )),
+        _ => Err(Reason::InvalidParameter {
+            name: "max_distance".into(),
+            detail: format!("{value:?} is not a whole number from 0 to {MAX_DISTANCE}"),
+        }
+        .into()),
     }
 }
 
@@ -134,7 +138,7 @@ mod tests {
             &[("public_id", "tom"), ("type", "nope")],
         ] {
             assert!(
-                matches!(probe_of(pairs), Err(ApiError::BadRequest(_))),
+                matches!(probe_of(pairs), Err(ApiError::Reason(_))),
                 "{pairs:?}"
             );
         }
@@ -147,7 +151,7 @@ mod tests {
         assert_eq!(of("0").unwrap(), 0);
         assert_eq!(of("16").unwrap(), 16);
         for bad in ["17", "-1", "eight", "4.5"] {
-            assert!(matches!(of(bad), Err(ApiError::BadRequest(_))), "{bad:?}");
+            assert!(matches!(of(bad), Err(ApiError::Reason(_))), "{bad:?}");
         }
     }
 }

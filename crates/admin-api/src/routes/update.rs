@@ -11,7 +11,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use service::body;
 use service::ops::{reextract, ResourceChanges};
-use service::{structured_metadata, ApiError, AppState};
+use service::{structured_metadata, ApiError, AppState, Reason};
 use upload_api::notifications::Notifier;
 
 use super::{resource_json, AssetPath};
@@ -50,10 +50,10 @@ pub async fn update_resource(
         .into_iter()
         .find(|name| params.get(name).is_some())
     {
-        return Err(ApiError::invalid_parameter(
-            name,
-            "is not supported by this server",
-        ));
+        return Err(Reason::UnsupportedHere {
+            name: name.to_string(),
+        }
+        .into());
     }
     let changes = ResourceChanges::from_params(&params)?;
     // Checked before any work, like an upload's.

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use service::params::random_id;
 use service::presets::{check_preset, presets, render, settings_from_params};
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 use store::upload_presets::UploadPreset;
 use upload_api::notifications::Notifier;
 
@@ -60,10 +60,10 @@ async fn create(
     check_settings(&preset, &notifier)?;
     let now = state.clock.now().timestamp();
     if !presets(&state).create(&preset, now).await? {
-        return Err(ApiError::Conflict(format!(
-            "Upload preset {} already exists",
-            preset.name
-        )));
+        return Err(Reason::PresetExists {
+            name: preset.name.clone(),
+        }
+        .into());
     }
     Ok(HttpResponse::Ok().json(json!({ "message": "created", "name": preset.name })))
 }
@@ -131,7 +131,10 @@ fn check_settings(preset: &UploadPreset, notifier: &Notifier) -> Result<(), ApiE
 }
 
 fn not_found(name: &str) -> ApiError {
-    ApiError::NotFound(format!("Upload preset {name} not found"))
+    Reason::PresetNotFound {
+        name: name.to_string(),
+    }
+    .into()
 }
 
 /// 1-255 characters, none of them `/` (the name is a path segment) or a
@@ -141,10 +144,11 @@ fn validated_name(name: &str) -> Result<String, ApiError> {
         || name.contains('/')
         || name.chars().any(char::is_control)
     {
-        return Err(ApiError::invalid_parameter(
-            "name",
-            "must be 1-255 characters without '/' or control characters",
-        ));
+        return Err(Reason::InvalidParameter {
+            name: "name".into(),
+            detail: "must be 1-255 characters without '/' or control characters".into(),
+        }
+        .into());
     }
     Ok(name.to_owned())
 }

@@ -4,7 +4,7 @@
 
 use super::{FileField, UploadBody, MAX_FIELDS, MAX_FIELD_BYTES, MAX_TEXT_BYTES};
 use crate::params::Params;
-use crate::ApiError;
+use crate::{ApiError, Reason};
 
 /// Collects the fields of one body.
 #[derive(Debug)]
@@ -61,9 +61,10 @@ impl FieldSink {
     pub(super) fn count_field(&mut self) -> Result<(), ApiError> {
         self.fields += 1;
         if self.fields > MAX_FIELDS {
-            return Err(ApiError::body_too_large(format!(
-                "more than {MAX_FIELDS} fields"
-            )));
+            return Err(Reason::BodyTooLarge {
+                what: format!("more than {MAX_FIELDS} fields"),
+            }
+            .into());
         }
         Ok(())
     }
@@ -83,10 +84,11 @@ impl FieldSink {
         if self.is_file(&name) {
             if value.len() > self.max_file_text_bytes() {
                 let decoded = value.len() as u64 / 4 * 3;
-                return Err(ApiError::file_too_large(
-                    Some(decoded),
-                    self.max_file_bytes(),
-                ));
+                return Err(Reason::FileTooLarge {
+                    got: Some(decoded),
+                    max: self.max_file_bytes(),
+                }
+                .into());
             }
             return self.set_file(FileField::Text(value));
         }
@@ -110,7 +112,10 @@ impl FieldSink {
     /// The upload's file (once).
     pub(super) fn set_file(&mut self, file: FileField) -> Result<(), ApiError> {
         if self.file.is_some() {
-            return Err(ApiError::invalid_parameter("file", "given more than once"));
+            return Err(Reason::GivenTwice {
+                name: "file".into(),
+            }
+            .into());
         }
         self.file = Some(file);
         Ok(())
@@ -129,10 +134,15 @@ impl FieldSink {
 }
 
 fn too_much_text() -> ApiError {
-    ApiError::body_too_large(format!("more than {MAX_TEXT_BYTES} bytes of parameters"))
+    ApiError::from(Reason::BodyTooLarge {
+        what: format!("more than {MAX_TEXT_BYTES} bytes of parameters"),
+    })
 }
 
 /// One value over [`MAX_FIELD_BYTES`]: no parameter is that long.
 pub(super) fn field_too_long(name: &str) -> ApiError {
-    ApiError::invalid_parameter(name, format!("longer than {MAX_FIELD_BYTES} bytes"))
+    ApiError::from(Reason::InvalidParameter {
+        name: name.to_string(),
+        detail: format!("longer than {MAX_FIELD_BYTES} bytes"),
+    })
 }

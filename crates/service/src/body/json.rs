@@ -7,7 +7,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::fields::FieldSink;
-use crate::ApiError;
+use crate::{ApiError, Reason};
 
 /// Reads `body`, a JSON object, into `sink`.
 pub(super) fn read(body: &[u8], sink: &mut FieldSink) -> Result<(), ApiError> {
@@ -23,7 +23,10 @@ pub(super) fn read(body: &[u8], sink: &mut FieldSink) -> Result<(), ApiError> {
         // One of our rules, reported through serde as a custom error.
         (Some(err), _) => Err(err),
         (None, Ok(())) => Ok(()),
-        (None, Err(err)) => Err(ApiError::BadRequest(format!("Invalid JSON body: {err}"))),
+        (None, Err(err)) => Err(Reason::InvalidJsonBody {
+            detail: err.to_string(),
+        }
+        .into()),
     }
 }
 
@@ -80,7 +83,13 @@ impl Member<'_> {
 
     fn refuse<E: de::Error>(self, reason: &str) -> E {
         let name = self.name.trim_end_matches("[]");
-        refuse(self.refusal, ApiError::invalid_parameter(name, reason))
+        refuse(
+            self.refusal,
+            ApiError::from(Reason::InvalidParameter {
+                name: name.to_string(),
+                detail: reason.to_string(),
+            }),
+        )
     }
 }
 

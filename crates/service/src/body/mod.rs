@@ -44,7 +44,7 @@ use futures_util::{Stream, StreamExt};
 use tempfile::NamedTempFile;
 
 use crate::params::Params;
-use crate::ApiError;
+use crate::{ApiError, Reason};
 use fields::FieldSink;
 
 /// Fields (text parameters and the file) one request may carry. The SDKs
@@ -122,11 +122,16 @@ where
             let body = read_whole(payload, file_text.saturating_add(MAX_TEXT_BYTES))
                 .await
                 .map_err(|err| {
-                    err.into_api_error(|| ApiError::file_too_large(None, max_file_bytes))
+                    err.into_api_error(|| {
+                        ApiError::from(Reason::FileTooLarge {
+                            got: None,
+                            max: max_file_bytes,
+                        })
+                    })
                 })?;
             decode_encoded(encoded, &body, &mut sink)?;
         }
-        "" => return Err(ApiError::BadRequest("Missing request body".into())),
+        "" => return Err(Reason::MissingBody.into()),
         other => return Err(unsupported(other, true)),
     }
     Ok(sink.into_upload())
@@ -139,7 +144,11 @@ where
     S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
 {
     let body = read_whole(payload, MAX_TEXT_BYTES).await.map_err(|err| {
-        err.into_api_error(|| ApiError::body_too_large(format!("more than {MAX_TEXT_BYTES} bytes")))
+        err.into_api_error(|| {
+            ApiError::from(Reason::BodyTooLarge {
+                what: format!("more than {MAX_TEXT_BYTES} bytes"),
+            })
+        })
     })?;
     let mut sink = FieldSink::params_only();
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -168,7 +177,11 @@ where
     S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
 {
     let body = read_whole(payload, MAX_TEXT_BYTES).await.map_err(|err| {
-        err.into_api_error(|| ApiError::body_too_large(format!("more than {MAX_TEXT_BYTES} bytes")))
+        err.into_api_error(|| {
+            ApiError::from(Reason::BodyTooLarge {
+                what: format!("more than {MAX_TEXT_BYTES} bytes"),
+            })
+        })
     })?;
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
@@ -176,14 +189,20 @@ where
         match media_type(headers).as_str() {
             "application/json" => &body,
             other => {
-                return Err(ApiError::BadRequest(format!(
-                    "Unsupported Content-Type {other}: use application/json"
-                )))
+                return Err(Reason::UnsupportedContentType {
+                    media_type: other.to_string(),
+                    accepted: "application/json".into(),
+                }
+                .into())
             }
         }
     };
-    serde_json::from_slice(body)
-        .map_err(|err| ApiError::BadRequest(format!("Invalid JSON body: {err}")))
+    serde_json::from_slice(body).map_err(|err| {
+        Reason::InvalidJsonBody {
+            detail: err.to_string(),
+        }
+        .into()
+    })
 }
 
 /// The parameters of a query string (admin GET calls), under the same rule
@@ -222,7 +241,10 @@ impl ReadError {
     fn into_api_error(self, too_long: impl FnOnce() -> ApiError) -> ApiError {
         match self {
             ReadError::TooLong => too_long(),
-            ReadError::Broken(err) => ApiError::BadRequest(format!("Reading the body: {err}")),
+            ReadError::Broken(err) => Reason::BrokenBody {
+                detail: err.to_string(),
+            }
+            .into(),
         }
     }
 }
@@ -263,9 +285,11 @@ fn unsupported(media_type: &str, multipart_too: bool) -> ApiError {
     } else {
         "application/x-www-form-urlencoded or application/json"
     };
-    ApiError::BadRequest(format!(
-        "Unsupported Content-Type {media_type}: use {accepted}"
-    ))
+    Reason::UnsupportedContentType {
+        media_type: media_type.to_string(),
+        accepted: accepted.to_string(),
+    }
+    .into()
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use tokio::io::AsyncWriteExt;
 use super::fields::{field_too_long, FieldSink};
 use super::{FileField, MAX_FIELD_BYTES};
 use crate::params::Params;
-use crate::ApiError;
+use crate::{ApiError, Reason};
 
 /// After a part's cap is hit the rest of that part is read and dropped (so
 /// the client sees our 400 rather than a reset connection), up to this many
@@ -41,7 +41,9 @@ where
         let name = field
             .name()
             .ok_or_else(|| {
-                ApiError::BadRequest("Malformed multipart body: a part without a name".into())
+                ApiError::from(Reason::MalformedMultipart {
+                    detail: "a part without a name".into(),
+                })
             })?
             .to_owned();
         if sink.is_file(&name) {
@@ -58,7 +60,10 @@ where
                 None => {
                     let max = sink.max_file_bytes();
                     let text = read_text(field, sink.max_file_text_bytes(), |seen| {
-                        ApiError::file_too_large(Some(seen as u64 / 4 * 3), max)
+                        ApiError::from(Reason::FileTooLarge {
+                            got: Some(seen as u64 / 4 * 3),
+                            max,
+                        })
                     })
                     .await?;
                     FileField::Text(text)
@@ -69,10 +74,9 @@ where
             let room = sink.text_room(&name)?;
             let text = read_text(field, room, |_| {
                 if room < MAX_FIELD_BYTES {
-                    ApiError::body_too_large(format!(
-                        "more than {} bytes of parameters",
-                        super::MAX_TEXT_BYTES
-                    ))
+                    ApiError::from(Reason::BodyTooLarge {
+                        what: format!("more than {} bytes of parameters", super::MAX_TEXT_BYTES),
+                    })
                 } else {
                     field_too_long(&name)
                 }
@@ -99,7 +103,11 @@ async fn spool(mut field: Field, max_bytes: u64) -> Result<NamedTempFile, ApiErr
         written += chunk.len() as u64;
         if written > max_bytes {
             let total = drain(field, written, max_bytes.saturating_mul(DRAIN_FACTOR)).await;
-            return Err(ApiError::file_too_large(Some(total), max_bytes));
+            return Err(Reason::FileTooLarge {
+                got: Some(total),
+                max: max_bytes,
+            }
+            .into());
         }
         file.write_all(&chunk).await.map_err(ApiError::internal)?;
     }
@@ -136,9 +144,17 @@ async fn read_text(
         }
         buffer.extend_from_slice(&chunk);
     }
-    String::from_utf8(buffer).map_err(|_| ApiError::invalid_parameter(&name, "not UTF-8 text"))
+    String::from_utf8(buffer).map_err(|_| {
+        ApiError::from(Reason::InvalidParameter {
+            name: name.to_string(),
+            detail: "not UTF-8 text".into(),
+        })
+    })
 }
 
 fn malformed(err: MultipartError) -> ApiError {
-    ApiError::BadRequest(format!("Malformed multipart body: {err}"))
+    Reason::MalformedMultipart {
+        detail: err.to_string(),
+    }
+    .into()
 }

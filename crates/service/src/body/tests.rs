@@ -188,7 +188,7 @@ async fn a_refused_signature_stops_before_the_file_is_read() {
     let seen = std::sync::Mutex::new(None);
     let refuse = |params: &Params| {
         *seen.lock().unwrap() = params.get("public_id").map(str::to_owned);
-        Err(ApiError::Unauthorized("Invalid Signature forged".into()))
+        Err(Reason::InvalidCredentials.into())
     };
     let err = read_upload(&multipart_headers(), payload, 2 << 20, &refuse)
         .await

@@ -4,7 +4,7 @@
 use store::delete_tokens::{DeleteTokens, Redemption, TokenTarget};
 use store::{Asset, DeleteOutcome};
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, Reason};
 
 /// A token that deletes this version of `asset`, once, within 10 minutes.
 pub async fn issue_delete_token(state: &AppState, asset: &Asset) -> Result<String, ApiError> {
@@ -27,8 +27,8 @@ pub async fn delete_by_token(state: &AppState, token: &str) -> Result<(), ApiErr
         .await?;
     let target = match redemption {
         Redemption::Valid(target) => target,
-        Redemption::Expired => return Err(ApiError::BadRequest("Token expired".into())),
-        Redemption::Unknown => return Err(ApiError::BadRequest("Invalid token".into())),
+        Redemption::Expired => return Err(Reason::TokenExpired.into()),
+        Redemption::Unknown => return Err(Reason::InvalidToken.into()),
     };
     match state
         .store
@@ -36,9 +36,7 @@ pub async fn delete_by_token(state: &AppState, token: &str) -> Result<(), ApiErr
         .await?
     {
         DeleteOutcome::Deleted => Ok(()),
-        DeleteOutcome::NotFound => Err(ApiError::BadRequest(
-            "Invalid token: the upload it was issued for is no longer there".into(),
-        )),
+        DeleteOutcome::NotFound => Err(Reason::TokenUploadGone.into()),
     }
 }
 

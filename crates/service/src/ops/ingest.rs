@@ -9,7 +9,7 @@ use super::similar::duplicates_requested;
 use super::{context_param, stored_analysis, tags_param};
 use crate::params::{ExtractionRequest, Naming, Params};
 use crate::resource::to_store_rects;
-use crate::{structured_metadata, ApiError, AppState};
+use crate::{structured_metadata, ApiError, AppState, Reason};
 
 /// An upload request, parsed and validated before any work is done.
 #[derive(Debug, Clone)]
@@ -116,8 +116,9 @@ pub async fn ingest(
 fn image_resource_type(resource_type: &str) -> Result<String, ApiError> {
     match resource_type {
         "image" | "auto" => Ok("image".to_owned()),
-        other => Err(ApiError::BadRequest(format!(
-            "Unsupported resource type {other}: only image uploads are accepted"
-        ))),
+        other => Err(Reason::UnsupportedResourceType {
+            resource_type: other.to_string(),
+        }
+        .into()),
     }
 }

@@ -7,7 +7,7 @@ use store::labels::{ContextEdit, LabelEdit, OnTargetExists, TagEdit};
 use store::{Asset, AssetKey, DeleteOutcome};
 
 use crate::params::{parse_context, parse_tags, validate_public_id, Params};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, Reason};
 
 /// Cloudinary's limit on the public_ids of one `tags` or `context` call, and
 /// on public_ids times tags of one `tags` call.
@@ -22,10 +22,10 @@ fn check_resource_type(resource_type: &str) -> Result<(), ApiError> {
     if RESOURCE_TYPES.contains(&resource_type) {
         Ok(())
     } else {
-        Err(ApiError::invalid_parameter(
-            "resource_type",
-            format!("{resource_type:?} is not image, video or raw"),
-        ))
+        Err(Reason::UnknownResourceType {
+            value: resource_type.to_string(),
+        }
+        .into())
     }
 }
 
@@ -38,20 +38,26 @@ fn delivery_type(params: &Params, name: &str) -> Result<String, ApiError> {
     if DELIVERY_TYPES.contains(&value) {
         Ok(value.to_owned())
     } else {
-        Err(ApiError::invalid_parameter(
-            name,
-            format!("{value:?} is not upload, private or authenticated"),
-        ))
+        Err(Reason::UnknownDeliveryType {
+            name: name.to_string(),
+            value: value.to_string(),
+        }
+        .into())
     }
 }
 
 /// A required public_id parameter, checked as every public_id is.
 fn public_id(params: &Params, name: &str) -> Result<String, ApiError> {
-    let value = params
-        .get(name)
-        .ok_or_else(|| ApiError::missing_parameter(name))?;
+    let value = params.get(name).ok_or_else(|| {
+        ApiError::from(Reason::MissingParameter {
+            name: name.to_string(),
+        })
+    })?;
     validate_public_id(value).map_err(|_| {
-        ApiError::invalid_parameter(name, format!("{value:?} is not a valid public_id"))
+        ApiError::from(Reason::InvalidPublicId {
+            name: name.to_string(),
+            value: value.to_string(),
+        })
     })?;
     Ok(value.to_owned())
 }
@@ -95,10 +101,11 @@ pub async fn rename(
     let from_type = delivery_type(params, "type")?;
     let to_type = delivery_type(params, "to_type")?;
     if to_type != "upload" {
-        return Err(ApiError::invalid_parameter(
-            "to_type",
-            format!("{to_type:?} is not supported (assets are of type upload)"),
-        ));
+        return Err(Reason::InvalidParameter {
+            name: "to_type".into(),
+            detail: format!("{to_type:?} is not supported (assets are of type upload)"),
+        }
+        .into());
     }
     let from = AssetKey::new(
         resource_type,
@@ -126,9 +133,11 @@ impl LabelCall {
     /// `tags`: `command` (add, remove, replace, remove_all, set_exclusive),
     /// `tag` (comma-separated, or `tag[]`), `public_ids[]`, `type`.
     pub fn tags(resource_type: &str, params: &Params) -> Result<LabelCall, ApiError> {
-        let command = params
-            .get("command")
-            .ok_or_else(|| ApiError::missing_parameter("command"))?;
+        let command = params.get("command").ok_or_else(|| {
+            ApiError::from(Reason::MissingParameter {
+                name: "command".into(),
+            })
+        })?;
         let tags = tag_list(params)?;
         let edit = match command {
             "remove_all" => {
@@ -136,17 +145,20 @@ impl LabelCall {
                 TagEdit::RemoveAll
             }
             "add" | "remove" | "replace" | "set_exclusive" if tags.is_empty() => {
-                return Err(ApiError::missing_parameter("tag"))
+                return Err(Reason::MissingParameter { name: "tag".into() }.into())
             }
             "add" => TagEdit::Add(tags),
             "remove" => TagEdit::Remove(tags),
             "replace" => TagEdit::Replace(tags),
             "set_exclusive" => TagEdit::SetExclusive(tags),
             other => {
-                return Err(ApiError::invalid_parameter(
-                    "command",
-                    format!("{other:?} is not add, remove, replace, remove_all or set_exclusive"),
-                ))
+                return Err(Reason::InvalidParameter {
+                    name: "command".into(),
+                    detail: format!(
+                        "{other:?} is not add, remove, replace, remove_all or set_exclusive"
+                    ),
+                }
+                .into())
             }
         };
         let keys = keys(resource_type, params)?;
@@ -158,12 +170,13 @@ impl LabelCall {
             TagEdit::RemoveAll => keys.len(),
         };
         if operations > MAX_PUBLIC_IDS {
-            return Err(ApiError::invalid_parameter(
-                "public_ids",
-                format!(
+            return Err(Reason::InvalidParameter {
+                name: "public_ids".into(),
+                detail: format!(
                     "at most {MAX_PUBLIC_IDS} public_ids times tags per call, got {operations}"
                 ),
-            ));
+            }
+            .into());
         }
         Ok(LabelCall {
             keys,
@@ -174,9 +187,11 @@ impl LabelCall {
     /// `context`: `command` (add, remove_all), `context` (`k=v|k2=v2`, with
     /// `\=` and `\|` escaped), `public_ids[]`, `type`.
     pub fn context(resource_type: &str, params: &Params) -> Result<LabelCall, ApiError> {
-        let command = params
-            .get("command")
-            .ok_or_else(|| ApiError::missing_parameter("command"))?;
+        let command = params.get("command").ok_or_else(|| {
+            ApiError::from(Reason::MissingParameter {
+                name: "command".into(),
+            })
+        })?;
         let edit = match command {
             "add" => {
                 let context = params
@@ -184,7 +199,11 @@ impl LabelCall {
                     .map(parse_context)
                     .transpose()?
                     .filter(|c| !c.is_empty())
-                    .ok_or_else(|| ApiError::missing_parameter("context"))?;
+                    .ok_or_else(|| {
+                        ApiError::from(Reason::MissingParameter {
+                            name: "context".into(),
+                        })
+                    })?;
                 ContextEdit::Add(context)
             }
             "remove_all" => {
@@ -192,10 +211,11 @@ impl LabelCall {
                 ContextEdit::RemoveAll
             }
             other => {
-                return Err(ApiError::invalid_parameter(
-                    "command",
-                    format!("{other:?} is not add or remove_all"),
-                ))
+                return Err(Reason::InvalidParameter {
+                    name: "command".into(),
+                    detail: format!("{other:?} is not add or remove_all"),
+                }
+                .into())
             }
         };
         Ok(LabelCall {
@@ -214,10 +234,11 @@ pub async fn edit_labels(state: &AppState, call: &LabelCall) -> Result<Vec<Strin
 /// A parameter that would mean something the command does not do.
 fn refuse_given(params: &Params, name: &str, command: &str) -> Result<(), ApiError> {
     if params.contains(name) {
-        Err(ApiError::invalid_parameter(
-            name,
-            format!("command {command} takes none"),
-        ))
+        Err(Reason::InvalidParameter {
+            name: name.to_string(),
+            detail: format!("command {command} takes none"),
+        }
+        .into())
     } else {
         Ok(())
     }
@@ -229,16 +250,14 @@ fn tag_list(params: &Params) -> Result<Vec<String>, ApiError> {
     for tag in params.list("tag").into_iter().flat_map(parse_tags) {
         if tag.chars().count() > MAX_TAG_CHARS {
             let shown: String = tag.chars().take(32).collect();
-            return Err(ApiError::invalid_parameter(
-                "tag",
-                format!("{shown:?}... is longer than {MAX_TAG_CHARS} characters"),
-            ));
+            return Err(Reason::InvalidParameter {
+                name: "tag".into(),
+                detail: format!("{shown:?}... is longer than {MAX_TAG_CHARS} characters"),
+            }
+            .into());
         }
         if tag.chars().any(char::is_control) {
-            return Err(ApiError::invalid_parameter(
-                "tag",
-                "must not contain control characters",
-            ));
+            return Err(Reason::ControlCharacters { name: "tag".into() }.into());
         }
         if !tags.contains(&tag) {
             tags.push(tag);
@@ -253,24 +272,28 @@ fn keys(resource_type: &str, params: &Params) -> Result<Vec<AssetKey>, ApiError>
     let delivery_type = delivery_type(params, "type")?;
     let public_ids = params.list("public_ids");
     if public_ids.is_empty() {
-        return Err(ApiError::missing_parameter("public_ids"));
+        return Err(Reason::MissingParameter {
+            name: "public_ids".into(),
+        }
+        .into());
     }
     if public_ids.len() > MAX_PUBLIC_IDS {
-        return Err(ApiError::invalid_parameter(
-            "public_ids",
-            format!(
+        return Err(Reason::InvalidParameter {
+            name: "public_ids".into(),
+            detail: format!(
                 "at most {MAX_PUBLIC_IDS} per call, got {}",
                 public_ids.len()
             ),
-        ));
+        }
+        .into());
     }
     let mut keys: Vec<AssetKey> = Vec::with_capacity(public_ids.len());
     for public_id in public_ids {
         validate_public_id(public_id).map_err(|_| {
-            ApiError::invalid_parameter(
-                "public_ids",
-                format!("{public_id:?} is not a valid public_id"),
-            )
+            ApiError::from(Reason::InvalidPublicId {
+                name: "public_ids".into(),
+                value: public_id.to_string(),
+            })
         })?;
         let key = AssetKey::new(resource_type, &delivery_type, public_id);
         if !keys.contains(&key) {

@@ -13,6 +13,7 @@
 use std::collections::HashSet;
 use std::sync::{LazyLock, Mutex};
 
+use actix_web::http::StatusCode;
 use extract::Phash;
 use serde::Serialize;
 use store::{Asset, AssetKey, SimilarPage, SimilarQuery, MAX_PAGE_SIZE};
@@ -203,7 +204,7 @@ async fn backfill_phashes(state: &AppState, resource_type: &str) {
             after = entry.position;
             match reextract(state, &entry.key, &phash_only()).await {
                 Ok(_) => hashed += 1,
-                Err(ApiError::BadRequest(reason)) => {
+                Err(ApiError::Reason(reason)) if reason.status() == StatusCode::BAD_REQUEST => {
                     unhashable += 1;
                     tracing::info!(public_id = %entry.key.public_id, %reason, "pHash backfill: cannot hash; skipped from now on");
                     // Marks only the version listed: if an overwrite replaced

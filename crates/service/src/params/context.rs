@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::ApiError;
+use crate::{ApiError, Reason};
 
 /// Parses the wire form of `context` into key/value pairs. An entry without
 /// `=` is a key with an empty value; an entry with an empty key is refused.
@@ -19,10 +19,11 @@ pub fn parse_context(value: &str) -> Result<BTreeMap<String, String>, ApiError> 
         let rest: Vec<String> = parts.collect();
         let value = unescape(&rest.join("="));
         if key.trim().is_empty() {
-            return Err(ApiError::invalid_parameter(
-                "context",
-                format!("entry {entry:?} has no key"),
-            ));
+            return Err(Reason::InvalidParameter {
+                name: "context".into(),
+                detail: format!("entry {entry:?} has no key"),
+            }
+            .into());
         }
         context.insert(key, value);
     }

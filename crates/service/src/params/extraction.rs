@@ -5,7 +5,7 @@ use extract::ocr::OcrOptions;
 use extract::Rect;
 
 use super::Params;
-use crate::ApiError;
+use crate::{ApiError, Reason};
 
 /// Under which keys the flat metadata map is returned: the request names
 /// `media_metadata` (current), `image_metadata` (legacy), or both.
@@ -75,7 +75,12 @@ impl ExtractionRequest {
             .get("ocr")
             .map(OcrOptions::parse)
             .transpose()
-            .map_err(|e| ApiError::invalid_parameter("ocr", e.to_string()))?;
+            .map_err(|e| {
+                ApiError::from(Reason::InvalidParameter {
+                    name: "ocr".into(),
+                    detail: (e.to_string()).to_string(),
+                })
+            })?;
         Ok(ExtractionRequest {
             colors: params.is_set("colors")?,
             phash: params.is_set("phash")?,

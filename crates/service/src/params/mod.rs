@@ -29,7 +29,7 @@ pub use context::{merge_pairs, parse_context};
 pub use extraction::{Extensions, ExtractionRequest, MetadataKeys};
 pub use naming::{parse_tags, random_id, validate_public_id, Naming};
 
-use crate::ApiError;
+use crate::{ApiError, Reason};
 
 /// Longest parameter name accepted (Cloudinary's longest is 30 characters).
 const MAX_NAME_CHARS: usize = 64;
@@ -82,7 +82,11 @@ impl Params {
             None => (name.as_str(), false),
         };
         check_name(base, &name)?;
-        let repeated = || ApiError::invalid_parameter(base, "given more than once");
+        let repeated = || {
+            ApiError::from(Reason::GivenTwice {
+                name: base.to_string(),
+            })
+        };
         match (self.values.entry(base.to_owned()), is_array) {
             (Entry::Vacant(slot), false) => {
                 slot.insert(ParamValue::One(value));
@@ -178,25 +182,22 @@ fn check_name(base: &str, full: &str) -> Result<(), ApiError> {
         return Ok(());
     }
     let shown: String = full.chars().take(MAX_NAME_CHARS).collect();
-    let ellipsis = if full.chars().count() > MAX_NAME_CHARS {
-        "..."
-    } else {
-        ""
-    };
-    Err(ApiError::BadRequest(format!(
-        "Invalid parameter name {shown:?}{ellipsis}: names are lowercase letters and _, \
-         with [] for an array"
-    )))
+    Err(Reason::InvalidParameterName {
+        shown,
+        truncated: full.chars().count() > MAX_NAME_CHARS,
+    }
+    .into())
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool, ApiError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" => Ok(true),
         "0" | "false" => Ok(false),
-        _ => Err(ApiError::invalid_parameter(
-            name,
-            format!("{value:?} is not a boolean (1, 0, true or false)"),
-        )),
+        _ => Err(Reason::InvalidParameter {
+            name: name.to_string(),
+            detail: format!("{value:?} is not a boolean (1, 0, true or false)"),
+        }
+        .into()),
     }
 }
 

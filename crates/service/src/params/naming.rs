@@ -4,7 +4,7 @@
 use rand::Rng;
 
 use super::Params;
-use crate::ApiError;
+use crate::{ApiError, Reason};
 
 const MAX_PUBLIC_ID_CHARS: usize = 255;
 /// Cloudinary's generated ids: 20 lowercase alphanumerics.
@@ -93,7 +93,11 @@ pub fn validate_public_id(public_id: &str) -> Result<(), ApiError> {
         None
     };
     match reason {
-        Some(reason) => Err(ApiError::invalid_parameter("public_id", reason)),
+        Some(reason) => Err(Reason::InvalidParameter {
+            name: "public_id".into(),
+            detail: reason.to_string(),
+        }
+        .into()),
         None => Ok(()),
     }
 }

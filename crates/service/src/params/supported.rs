@@ -4,7 +4,7 @@
 //! does what Cloudinary documents, never nothing.
 
 use super::Params;
-use crate::ApiError;
+use crate::{ApiError, Reason};
 
 /// Authentication and transport, on every signed call.
 pub const TRANSPORT: &[&str] = &[
@@ -81,10 +81,11 @@ pub fn refuse_unsupported(params: &Params, lists: &[&[&str]]) -> Result<(), ApiE
         .map(|(name, _)| name)
         .find(|name| !lists.iter().any(|list| list.contains(name)))
     {
-        Some(name) => Err(ApiError::invalid_parameter(
-            name,
-            "this parameter is not supported by this server",
-        )),
+        Some(name) => Err(Reason::InvalidParameter {
+            name: name.to_string(),
+            detail: "this parameter is not supported by this server".into(),
+        }
+        .into()),
         None => Ok(()),
     }
 }

@@ -24,7 +24,7 @@ use store::metadata_fields::{
 use store::Asset;
 
 use crate::params::Params;
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, Reason};
 
 /// What is wrong with a metadata request; each becomes a 400 (or 404) naming
 /// the field or member.
@@ -64,8 +64,8 @@ pub enum MetadataError {
 impl From<MetadataError> for ApiError {
     fn from(err: MetadataError) -> Self {
         match err {
-            MetadataError::FieldNotFound(_) => ApiError::NotFound(err.to_string()),
-            other => ApiError::BadRequest(other.to_string()),
+            MetadataError::FieldNotFound(_) => Reason::MetadataFieldNotFound(err).into(),
+            other => Reason::Metadata(other).into(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! with its sentence, all answered as 400 (a file over the limit in
 //! Cloudinary's own wording).
 
-use service::ApiError;
+use service::{ApiError, Reason};
 
 /// Every part but the last must be at least this long (Cloudinary's rule:
 /// "each chunk must be larger than 5 MB except the last one"). It also
@@ -59,8 +59,11 @@ pub enum ChunkRefusal {
 impl From<ChunkRefusal> for ApiError {
     fn from(refusal: ChunkRefusal) -> Self {
         match refusal {
-            ChunkRefusal::FileTooLarge { got, max } => ApiError::file_too_large(Some(got), max),
-            other => ApiError::BadRequest(other.to_string()),
+            ChunkRefusal::FileTooLarge { got, max } => ApiError::from(Reason::FileTooLarge {
+                got: Some(got),
+                max,
+            }),
+            other => Reason::Rejected(Box::new(other)).into(),
         }
     }
 }

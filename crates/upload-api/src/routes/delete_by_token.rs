@@ -5,7 +5,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 use service::ops::delete_by_token;
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 
 use service::body;
 
@@ -23,15 +23,17 @@ pub async fn delete_with_token(
     // The SDKs send it as an upload-API form; it carries no file.
     let form = body::read_upload(request.headers(), payload, 0, &|_| Ok(())).await?;
     if form.file.is_some() {
-        return Err(ApiError::invalid_parameter(
-            "file",
-            "delete_by_token takes none",
-        ));
+        return Err(Reason::InvalidParameter {
+            name: "file".into(),
+            detail: "delete_by_token takes none".into(),
+        }
+        .into());
     }
-    let token = form
-        .params
-        .get("token")
-        .ok_or_else(|| ApiError::missing_parameter("token"))?;
+    let token = form.params.get("token").ok_or_else(|| {
+        ApiError::from(Reason::MissingParameter {
+            name: "token".into(),
+        })
+    })?;
     delete_by_token(&state, token).await?;
     Ok(HttpResponse::Ok().json(json!({ "result": "ok" })))
 }

@@ -8,7 +8,7 @@ use actix_web::http::header::{self, CacheControl, CacheDirective, ETag, EntityTa
 use actix_web::{web, HttpRequest, HttpResponse};
 use percent_encoding::percent_decode_str;
 use service::params::validate_public_id;
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 use store::{Asset, AssetKey};
 
 /// A versioned URL never changes content; an unversioned one may, on overwrite.
@@ -60,7 +60,11 @@ pub async fn deliver(
     // The router decodes some escapes; split the raw path ourselves so that
     // `%2F` inside a public_id and `/` between folders end up the same.
     let raw = request.uri().path().trim_start_matches('/');
-    let not_found = || ApiError::resource_not_found(raw);
+    let not_found = || {
+        ApiError::from(Reason::ResourceNotFound {
+            public_id: raw.to_string(),
+        })
+    };
     let mut segments = raw.splitn(4, '/');
     let (Some(cloud), Some(resource_type), Some(delivery_type), Some(raw_tail)) = (
         segments.next(),
@@ -86,7 +90,10 @@ pub async fn deliver(
         .await?;
     // Only public originals are delivered without a signed URL.
     if !deliverable(&asset, &wanted.format) {
-        return Err(ApiError::resource_not_found(&wanted.public_id));
+        return Err(Reason::ResourceNotFound {
+            public_id: wanted.public_id.to_string(),
+        }
+        .into());
     }
 
     let max_age = if wanted.version.is_some() {

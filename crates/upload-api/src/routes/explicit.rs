@@ -9,7 +9,7 @@ use service::ops::{reextract, ResourceChanges};
 use service::params::supported::{refuse_unsupported, EXPLICIT, EXTRACTION, TRANSPORT};
 use service::params::{validate_public_id, Params};
 use service::resource::{render_resource, PublicBase};
-use service::{structured_metadata, ApiError, AppState};
+use service::{structured_metadata, ApiError, AppState, Reason};
 use store::AssetKey;
 
 use super::{check_cloud, read_body, sign_response, unix_now, Reply};
@@ -50,9 +50,11 @@ pub async fn explicit(
 
 /// The asset an explicit call names: `public_id` and `type` (default `upload`).
 fn explicit_key(resource_type: &str, params: &Params) -> Result<AssetKey, ApiError> {
-    let public_id = params
-        .get("public_id")
-        .ok_or_else(|| ApiError::missing_parameter("public_id"))?;
+    let public_id = params.get("public_id").ok_or_else(|| {
+        ApiError::from(Reason::MissingParameter {
+            name: "public_id".into(),
+        })
+    })?;
     validate_public_id(public_id)?;
     let delivery_type = params.get("type").unwrap_or("upload");
     Ok(AssetKey::new(resource_type, delivery_type, public_id))

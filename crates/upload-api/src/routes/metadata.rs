@@ -10,7 +10,7 @@ use serde_json::json;
 use service::params::supported::{refuse_unsupported, TRANSPORT};
 use service::params::validate_public_id;
 use service::structured_metadata::{metadata_param, update_writes};
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 use store::{AssetKey, AssetUpdate, StoreError};
 
 use super::{check_cloud, read_body, unix_now};
@@ -34,22 +34,29 @@ pub async fn update_metadata(
     let params = &form.params;
     authenticate(&request, params, &state.config.credentials, unix_now())?;
     if form.file.is_some() {
-        return Err(ApiError::invalid_parameter("file", "this call takes none"));
+        return Err(Reason::FileNotTaken.into());
     }
     refuse_unsupported(params, &[TRANSPORT, METADATA])?;
     let assignments = metadata_param(params)?;
     if assignments.is_empty() {
-        return Err(ApiError::missing_parameter("metadata"));
+        return Err(Reason::MissingParameter {
+            name: "metadata".into(),
+        }
+        .into());
     }
     let public_ids = params.list("public_ids");
     if public_ids.is_empty() {
-        return Err(ApiError::missing_parameter("public_ids"));
+        return Err(Reason::MissingParameter {
+            name: "public_ids".into(),
+        }
+        .into());
     }
     if public_ids.len() > MAX_PUBLIC_IDS {
-        return Err(ApiError::invalid_parameter(
-            "public_ids",
-            format!("at most {MAX_PUBLIC_IDS} may be given"),
-        ));
+        return Err(Reason::InvalidParameter {
+            name: "public_ids".into(),
+            detail: format!("at most {MAX_PUBLIC_IDS} may be given"),
+        }
+        .into());
     }
     for public_id in &public_ids {
         validate_public_id(public_id)?;

@@ -18,7 +18,7 @@ use service::body::{self, UploadBody};
 use service::params::Params;
 use service::presets::check_unsigned_before_file;
 use service::resource::PublicBase;
-use service::{ApiError, AppState};
+use service::{ApiError, AppState, Reason};
 use store::Asset;
 
 use service::params::supported::{refuse_unsupported, TRANSPORT};
@@ -73,7 +73,7 @@ async fn read_signed_call(
     let before_file = |params: &Params| verify_before_file(params, credentials, now);
     let form = body::read_upload(request.headers(), payload, 0, &before_file).await?;
     if form.file.is_some() {
-        return Err(ApiError::invalid_parameter("file", "this call takes none"));
+        return Err(Reason::FileNotTaken.into());
     }
     authenticate(request, &form.params, credentials, now)?;
     refuse_unsupported(&form.params, &[TRANSPORT, own])?;
@@ -86,7 +86,10 @@ fn check_cloud(state: &AppState, cloud: &str) -> Result<(), ApiError> {
     if cloud == state.config.cloud_name {
         Ok(())
     } else {
-        Err(ApiError::invalid_cloud_name(cloud))
+        Err(Reason::InvalidCloudName {
+            cloud: cloud.to_string(),
+        }
+        .into())
     }
 }
 
@@ -118,9 +121,12 @@ impl Reply {
             let fetcher = fetcher.ok_or_else(|| {
                 ApiError::internal(anyhow::anyhow!("notifications are unavailable"))
             })?;
-            fetcher
-                .check_target(url)
-                .map_err(|e| ApiError::invalid_parameter("notification_url", e))?;
+            fetcher.check_target(url).map_err(|e| {
+                ApiError::from(Reason::InvalidParameter {
+                    name: "notification_url".into(),
+                    detail: e.to_string(),
+                })
+            })?;
         }
         Ok(Reply {
             base: PublicBase::for_request(state.config.public_url.as_deref(), request)

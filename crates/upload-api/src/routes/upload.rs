@@ -13,7 +13,7 @@ use service::params::supported::{refuse_unsupported, EXTRACTION, TRANSPORT, UPLO
 use service::params::Params;
 use service::presets::{signed_upload_params, unsigned_upload_params};
 use service::resource::{render_resource, PublicBase};
-use service::{structured_metadata, ApiError, AppState};
+use service::{structured_metadata, ApiError, AppState, Reason};
 
 use super::{check_cloud, read_body, sign_response, unix_now, Reply};
 use crate::auth::{authenticate_upload, Caller};
@@ -41,10 +41,11 @@ pub async fn upload(
     )?;
     refuse_unsupported(&form.params, &[TRANSPORT, EXTRACTION, UPLOAD])?;
     if let Some(other) = form.params.get("type").filter(|t| *t != "upload") {
-        return Err(ApiError::invalid_parameter(
-            "type",
-            format!("{other:?} is not supported (uploads are of type upload)"),
-        ));
+        return Err(Reason::InvalidParameter {
+            name: "type".into(),
+            detail: format!("{other:?} is not supported (uploads are of type upload)"),
+        }
+        .into());
     }
     let params = match caller {
         Caller::Unsigned => unsigned_upload_params(&state, &form.params).await?,
@@ -57,9 +58,11 @@ pub async fn upload(
     params.flag("invalidate")?;
     let is_async = params.is_set("async")?;
     let reply = Reply::for_request(&state, &request, caller, &params, fetcher)?;
-    let file = form
-        .file
-        .ok_or_else(|| ApiError::missing_parameter("file"))?;
+    let file = form.file.ok_or_else(|| {
+        ApiError::from(Reason::MissingParameter {
+            name: "file".into(),
+        })
+    })?;
     // A part of a chunked upload (`upload_large`), or a whole file.
     let part = PartHeaders::from_headers(request.headers(), max_bytes)?;
     let (file, params, upload) = match part {

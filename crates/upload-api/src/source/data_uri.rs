@@ -4,7 +4,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 use bytes::Bytes;
-use service::ApiError;
+use service::{ApiError, Reason};
 
 /// Standard base64, padded or not (clients differ).
 const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
@@ -22,8 +22,12 @@ pub fn is_data_uri(value: &str) -> bool {
 /// The bytes of a base64 data URI. The declared media type is ignored: the
 /// bytes are sniffed like any other upload.
 pub fn decode(value: &str, max_bytes: u64) -> Result<Bytes, ApiError> {
-    let invalid =
-        |reason: &str| ApiError::invalid_parameter("file", format!("malformed data URI: {reason}"));
+    let invalid = |reason: &str| {
+        ApiError::from(Reason::InvalidParameter {
+            name: "file".into(),
+            detail: format!("malformed data URI: {reason}"),
+        })
+    };
     let rest = &value[5..];
     let (header, data) = rest
         .split_once(',')
@@ -37,7 +41,11 @@ pub fn decode(value: &str, max_bytes: u64) -> Result<Bytes, ApiError> {
     // Each 4 base64 characters carry 3 bytes: refuse before decoding a huge one.
     let decoded_len = (data.len() as u64) / 4 * 3;
     if decoded_len > max_bytes {
-        return Err(ApiError::file_too_large(Some(decoded_len), max_bytes));
+        return Err(Reason::FileTooLarge {
+            got: Some(decoded_len),
+            max: max_bytes,
+        }
+        .into());
     }
     let compact: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     LENIENT_BASE64

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 use service::body::FileField;
-use service::ApiError;
+use service::{ApiError, Reason};
 
 pub use remote::RemoteFetcher;
 
@@ -54,14 +54,16 @@ pub async fn load(
                 original_filename: name,
             })
         }
-        FileField::Text(other) if other.contains("://") => Err(ApiError::invalid_parameter(
-            "file",
-            "remote URLs must use http or https",
-        )),
-        FileField::Text(_) => Err(ApiError::invalid_parameter(
-            "file",
-            "expected a file part, a data URI or an http(s) URL",
-        )),
+        FileField::Text(other) if other.contains("://") => Err(Reason::InvalidParameter {
+            name: "file".into(),
+            detail: "remote URLs must use http or https".into(),
+        }
+        .into()),
+        FileField::Text(_) => Err(Reason::InvalidParameter {
+            name: "file".into(),
+            detail: "expected a file part, a data URI or an http(s) URL".into(),
+        }
+        .into()),
     }
 }
 

@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::{redirect, Url};
-use service::ApiError;
+use service::{ApiError, Reason};
 
 const MAX_REDIRECTS: usize = 5;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
@@ -142,11 +142,13 @@ impl RemoteFetcher {
     /// `url` parsed, if it is http(s) and not an address literal we may not
     /// reach (names are checked when they resolve, at every request).
     pub fn check_target(&self, url: &str) -> Result<Url, ApiError> {
-        let url = Url::parse(url)
-            .map_err(|e| ApiError::BadRequest(format!("Invalid remote URL {url}: {e}")))?;
+        let url = Url::parse(url).map_err(|e| Reason::InvalidRemoteUrl {
+            url: url.to_owned(),
+            detail: e.to_string(),
+        })?;
         self.policy
             .check_url(&url)
-            .map_err(|refused| ApiError::BadRequest(refused.0))?;
+            .map_err(|refused| Reason::Rejected(Box::new(refused)))?;
         Ok(url)
     }
 
@@ -189,10 +191,11 @@ impl RemoteFetcher {
             .await
             .map_err(|e| fetch_error(&url, e))?;
         if !response.status().is_success() {
-            return Err(ApiError::BadRequest(format!(
-                "Error in loading {url} - {}",
-                response.status()
-            )));
+            return Err(Reason::RemoteLoadFailed {
+                url: url.to_string(),
+                what: response.status().to_string(),
+            }
+            .into());
         }
         if let Some(declared) = response.content_length() {
             self.check_size(declared)?;
@@ -209,7 +212,11 @@ impl RemoteFetcher {
 
     fn check_size(&self, bytes: u64) -> Result<(), ApiError> {
         if bytes > self.max_bytes {
-            Err(ApiError::file_too_large(Some(bytes), self.max_bytes))
+            Err(Reason::FileTooLarge {
+                got: Some(bytes),
+                max: self.max_bytes,
+            }
+            .into())
         } else {
             Ok(())
         }
@@ -242,14 +249,18 @@ fn refusal(err: &reqwest::Error) -> Option<&Refused> {
 
 fn fetch_error(url: &Url, err: reqwest::Error) -> ApiError {
     if let Some(refused) = refusal(&err) {
-        return ApiError::BadRequest(refused.0.clone());
+        return Reason::Rejected(Box::new(Refused(refused.0.clone()))).into();
     }
     let what = if err.is_timeout() {
         "timed out".to_owned()
     } else {
         err.to_string()
     };
-    ApiError::BadRequest(format!("Error in loading {url} - {what}"))
+    Reason::RemoteLoadFailed {
+        url: url.to_string(),
+        what,
+    }
+    .into()
 }
 
 /// IPv4-mapped IPv6 (`::ffff:127.0.0.1`) is judged as the IPv4 address it is.
@@ -409,7 +420,7 @@ mod tests {
         let fetcher = RemoteFetcher::new(Vec::new(), 1024).unwrap();
         let err = fetcher.fetch("http://localhost:9/a.jpg").await.unwrap_err();
         assert!(
-            matches!(&err, ApiError::BadRequest(m) if m.contains("disallowed address")),
+            matches!(&err, ApiError::Reason(Reason::Rejected(m)) if m.to_string().contains("disallowed address")),
             "{err}"
         );
     }
