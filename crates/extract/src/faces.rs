@@ -284,18 +284,18 @@ mod tests {
     #[test]
     fn a_flat_image_has_no_faces() {
         let image = DynamicImage::ImageLuma8(GrayImage::from_pixel(640, 480, Luma([128])));
-        assert!(detect(&image).unwrap().is_empty());
+        assert!(detect(&image, 1.0).unwrap().is_empty());
     }
 
     #[test]
     fn a_tiny_image_has_no_faces() {
         let image = DynamicImage::ImageLuma8(GrayImage::from_pixel(10, 3, Luma([0])));
-        assert!(detect(&image).unwrap().is_empty());
+        assert!(detect(&image, 1.0).unwrap().is_empty());
     }
 
     #[test]
     fn a_strip_too_thin_once_shrunk_has_no_faces() {
         let image = DynamicImage::ImageLuma8(GrayImage::from_pixel(20_000, 30, Luma([90])));
-        assert!(detect(&image).unwrap().is_empty());
+        assert!(detect(&image, 1.0).unwrap().is_empty());
     }
 }

@@ -121,7 +121,10 @@ fn variants(scratch: &Path) -> Vec<Variant> {
         ),
         variant(
             plain,
-            &["-IPTC:Prefs=x 12: 3:0:frame b", "-XMP-photomech:Prefs=1:2:three"],
+            &[
+                "-IPTC:Prefs=x 12: 3:0:frame b",
+                "-XMP-photomech:Prefs=1:2:three",
+            ],
         ),
         // Exif: every writable tag as text, as a number, then edge values.
         all_tags(plain, "EXIF", "Ünïcode ✓ text", binary),

@@ -115,13 +115,17 @@ fn ocr_has(asset: &Asset, term: &str, prefix: bool) -> bool {
     let term = words::split(term);
     let text = words::split(&text);
     text.windows(term.len()).any(|window| {
-        window.iter().zip(&term).enumerate().all(|(i, (word, wanted))| {
-            if prefix && i == term.len() - 1 {
-                word.starts_with(wanted.as_str())
-            } else {
-                word == wanted
-            }
-        })
+        window
+            .iter()
+            .zip(&term)
+            .enumerate()
+            .all(|(i, (word, wanted))| {
+                if prefix && i == term.len() - 1 {
+                    word.starts_with(wanted.as_str())
+                } else {
+                    word == wanted
+                }
+            })
     })
 }
 
@@ -1593,14 +1597,22 @@ async fn ocr_text_search_stays_in_step_with_every_write() {
         asset.key = AssetKey::new("image", "upload", "scan");
         asset.analysis = read("first receipt");
         store
-            .ingest(asset.clone(), Bytes::from_static(b"x"), OnExisting::Overwrite)
+            .ingest(
+                asset.clone(),
+                Bytes::from_static(b"x"),
+                OnExisting::Overwrite,
+            )
             .await
             .unwrap();
         assert_eq!(found("receipt").await, ["scan"], "{backend}");
 
         asset.analysis = read("second letter");
         store
-            .ingest(asset.clone(), Bytes::from_static(b"y"), OnExisting::Overwrite)
+            .ingest(
+                asset.clone(),
+                Bytes::from_static(b"y"),
+                OnExisting::Overwrite,
+            )
             .await
             .unwrap();
         assert!(found("receipt").await.is_empty(), "{backend}: overwritten");

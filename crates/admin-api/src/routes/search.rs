@@ -189,7 +189,10 @@ async fn run(
             let mut resource = shown.render(state, request, asset);
             if shown.wants("metadata") {
                 let values = metadata.remove(&asset.asset_id).unwrap_or_default();
-                resource.insert("metadata".into(), structured_metadata::render_values(&values));
+                resource.insert(
+                    "metadata".into(),
+                    structured_metadata::render_values(&values),
+                );
             }
             Value::Object(resource)
         })

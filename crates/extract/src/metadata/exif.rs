@@ -17,8 +17,8 @@ use exif::{Context, Field, In, Value};
 
 use super::exif_tags::{gps_tag, main_tag, print, value_conv};
 use super::limits::MAX_LIST_ITEMS;
-use super::tables::LOW_PRIORITY;
 use super::print::{bytes_as_text, cfa_pattern, Num, Raw};
+use super::tables::LOW_PRIORITY;
 use super::{gps, icc, iptc, photoshop, xmp, Priority, Tags};
 
 /// IFD0 tags that embed other metadata blocks (TIFF files).

@@ -522,7 +522,10 @@ mod tests {
                 "xTagged:12, ColorClass:3, Rating:0, FrameNum:frame b",
             ),
             ("1:2:3:", "Tagged:1, ColorClass:2, Rating:3, FrameNum:"),
-            ("a1:2:3:4 5:6:7:8", "aTagged:1, ColorClass:2, Rating:3, FrameNum:4 5:6:7:8"),
+            (
+                "a1:2:3:4 5:6:7:8",
+                "aTagged:1, ColorClass:2, Rating:3, FrameNum:4 5:6:7:8",
+            ),
             ("1:2:three", "1:2:three"),
             ("", ""),
         ];

@@ -372,7 +372,10 @@ async fn over_long_query_strings_are_client_errors_and_health_stays_up(backend: 
     for kilobytes in [30, 60, 87, 100, 108, 140] {
         let expression = "x".repeat(kilobytes * 1000);
         let response = admin
-            .request(reqwest::Method::GET, &format!("/resources/search?expression={expression}"))
+            .request(
+                reqwest::Method::GET,
+                &format!("/resources/search?expression={expression}"),
+            )
             .send()
             .await;
         // Past the head buffer actix may close before the client has sent it all.

@@ -462,8 +462,14 @@ async fn integer_and_date_fields_compare_like_brute_force(backend: Backend) {
     type Filter = Box<dyn Fn(Option<i64>, Option<&str>) -> bool>;
     let cases: Vec<(&str, Filter)> = vec![
         ("metadata.qty>0", Box::new(|q, _| q.is_some_and(|q| q > 0))),
-        ("metadata.qty<=-6", Box::new(|q, _| q.is_some_and(|q| q <= -6))),
-        ("metadata.qty>=8", Box::new(|q, _| q.is_some_and(|q| q >= 8))),
+        (
+            "metadata.qty<=-6",
+            Box::new(|q, _| q.is_some_and(|q| q <= -6)),
+        ),
+        (
+            "metadata.qty>=8",
+            Box::new(|q, _| q.is_some_and(|q| q >= 8)),
+        ),
         (
             "metadata.qty:[1 TO 15]",
             Box::new(|q, _| q.is_some_and(|q| (1..=15).contains(&q))),

@@ -552,14 +552,22 @@ async fn ocr_text_is_searchable_by_word_and_prefix_until_replaced(backend: Backe
     for word in long.iter().take(3) {
         assert_eq!(search(format!("ocr_text:{word}")).await, ["scan"], "{word}");
         let prefix: String = word.chars().take(3).collect();
-        assert_eq!(search(format!("ocr_text:{prefix}*")).await, ["scan"], "{prefix}*");
+        assert_eq!(
+            search(format!("ocr_text:{prefix}*")).await,
+            ["scan"],
+            "{prefix}*"
+        );
     }
     let phrase = format!("ocr_text:\"{} {}\"", words[0], words[1]);
     assert_eq!(search(phrase.clone()).await, ["scan"], "{phrase}");
 
     app.upload_ok(
         FilePart::corpus("png_exiftool_tiny.png"),
-        &[("ocr", "adv_ocr"), ("public_id", "scan"), ("overwrite", "true")],
+        &[
+            ("ocr", "adv_ocr"),
+            ("public_id", "scan"),
+            ("overwrite", "true"),
+        ],
     )
     .await;
     assert!(search(format!("ocr_text:{}", long[0])).await.is_empty());
