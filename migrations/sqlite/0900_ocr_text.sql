@@ -6,27 +6,26 @@
 --
 -- The index follows the assets table through triggers, so every path that
 -- writes `analysis` (upload, overwrite, explicit, update, restore) or deletes
--- a row keeps it in step without the store having to remember it. A row's
--- pages are joined by a line feed, in page order.
+-- a row keeps it in step without the store having to remember it.
 CREATE VIRTUAL TABLE assets_ocr_text USING fts5 (text, tokenize = 'ascii');
+
+-- What a row's OCR text is: its pages joined by a line feed, in page order;
+-- no row for an asset OCR never read.
+CREATE VIEW assets_ocr_source AS
+SELECT assets.id AS id,
+       (SELECT group_concat(json_extract(page.value, '$.fullTextAnnotation.text'), char(10))
+        FROM json_each(assets.analysis, '$.info.ocr.adv_ocr.data') AS page) AS text
+FROM assets;
 
 CREATE TRIGGER assets_ocr_text_insert AFTER INSERT ON assets BEGIN
     INSERT INTO assets_ocr_text (rowid, text)
-    SELECT new.id, pages.text FROM (
-        SELECT group_concat(json_extract(page.value, '$.fullTextAnnotation.text'), char(10)) AS text
-        FROM json_each(new.analysis, '$.info.ocr.adv_ocr.data') AS page
-    ) AS pages
-    WHERE pages.text IS NOT NULL;
+    SELECT id, text FROM assets_ocr_source WHERE id = new.id AND text IS NOT NULL;
 END;
 
 CREATE TRIGGER assets_ocr_text_update AFTER UPDATE OF analysis ON assets BEGIN
     DELETE FROM assets_ocr_text WHERE rowid = old.id;
     INSERT INTO assets_ocr_text (rowid, text)
-    SELECT new.id, pages.text FROM (
-        SELECT group_concat(json_extract(page.value, '$.fullTextAnnotation.text'), char(10)) AS text
-        FROM json_each(new.analysis, '$.info.ocr.adv_ocr.data') AS page
-    ) AS pages
-    WHERE pages.text IS NOT NULL;
+    SELECT id, text FROM assets_ocr_source WHERE id = new.id AND text IS NOT NULL;
 END;
 
 CREATE TRIGGER assets_ocr_text_delete AFTER DELETE ON assets BEGIN
@@ -35,6 +34,4 @@ END;
 
 -- Assets stored before this migration.
 INSERT INTO assets_ocr_text (rowid, text)
-SELECT assets.id, group_concat(json_extract(page.value, '$.fullTextAnnotation.text'), char(10))
-FROM assets, json_each(assets.analysis, '$.info.ocr.adv_ocr.data') AS page
-GROUP BY assets.id;
+SELECT id, text FROM assets_ocr_source WHERE text IS NOT NULL;

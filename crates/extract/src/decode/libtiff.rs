@@ -131,6 +131,8 @@ unsafe extern "C" fn read(handle: *mut c_void, buffer: *mut c_void, size: i64) -
     let count = u64::try_from(size).unwrap_or(0).min(length - start);
     // Both fit in usize: they are at most the slice's length.
     let (start, count) = (start as usize, count as usize);
+    // SAFETY: `start + count` is within `source.bytes`, and libtiff gave
+    // `buffer` room for `size` >= `count` bytes; the two never overlap.
     unsafe {
         ptr::copy_nonoverlapping(source.bytes.as_ptr().add(start), buffer.cast::<u8>(), count)
     };
@@ -312,6 +314,18 @@ pub(crate) fn orientation(bytes: &[u8]) -> Option<u16> {
     (found == 1).then_some(value)
 }
 
+/// Page `index` of a TIFF, opened, and its size; a file or page libtiff
+/// cannot open is damaged.
+fn open_page(bytes: &[u8], index: u32) -> Result<(Page<'_>, (u32, u32)), ExtractError> {
+    let page = Page::open(bytes, index).ok_or_else(|| unreadable(index))?;
+    let size = page.size().ok_or_else(|| unreadable(index))?;
+    Ok((page, size))
+}
+
+fn unreadable(index: u32) -> ExtractError {
+    ExtractError::Corrupt(format!("TIFF page {} is unreadable", index + 1))
+}
+
 /// Page `index` of a TIFF in stored orientation (the caller applies the
 /// file's `Orientation`), 8 bits per sample: grey, grey + alpha, RGB or
 /// RGBA as the page's samples are. `Ok(None)` when libtiff lacks the
@@ -322,9 +336,7 @@ pub(crate) fn decode_page(
     index: u32,
     limits: &Limits,
 ) -> Result<Option<DynamicImage>, ExtractError> {
-    let unreadable = || ExtractError::Corrupt(format!("TIFF page {} is unreadable", index + 1));
-    let page = Page::open(bytes, index).ok_or_else(unreadable)?;
-    let (width, height) = page.size().ok_or_else(unreadable)?;
+    let (page, (width, height)) = open_page(bytes, index)?;
     limits.check_pixels(width, height)?;
     if !page.rgba_supported() {
         return Ok(None);
@@ -388,9 +400,7 @@ pub(crate) fn decode_packed_page(
     index: u32,
     limits: &Limits,
 ) -> Result<Option<DynamicImage>, ExtractError> {
-    let unreadable = || ExtractError::Corrupt(format!("TIFF page {} is unreadable", index + 1));
-    let page = Page::open(bytes, index).ok_or_else(unreadable)?;
-    let (width, height) = page.size().ok_or_else(unreadable)?;
+    let (page, (width, height)) = open_page(bytes, index)?;
     let field = |tag, default| page.tag_u16_defaulted(tag).unwrap_or(default);
     let bits = field(TAG_BITS_PER_SAMPLE, 1);
     let samples = field(TAG_SAMPLES_PER_PIXEL, 1);
@@ -420,7 +430,7 @@ pub(crate) fn decode_packed_page(
     let scanline = unsafe { TIFFScanlineSize64(page.handle.as_ptr()) } as usize;
     let packed_row = (width_px * per_row * usize::from(bits)).div_ceil(8);
     if scanline < packed_row {
-        return Err(unreadable());
+        return Err(unreadable(index));
     }
     let mut row = vec![0u8; scanline];
     let mut out = vec![0u16; width_px * height_px * channels];
