@@ -5,27 +5,36 @@
 //! "Invalid image file" error.
 
 use extract::{analyze, ExtractError, Format, Options};
-use tiff::encoder::{colortype, TiffEncoder};
 
-/// A valid TIFF with 32-bit integer CMYK samples, `width` x `height`, with a
-/// gradient: a layout neither libtiff's RGBA reader (8 and 16 bits) nor
-/// the `tiff` crate's sample decoder (grey and RGB) turns into pixels.
-fn cmyk32_tiff(width: u32, height: u32) -> Vec<u8> {
-    let samples: Vec<u32> = (0..width * height * 4)
-        .map(|i| (i / 4 % width) * (u32::MAX / width))
-        .collect();
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    TiffEncoder::new(&mut bytes)
-        .expect("encoder")
-        .write_image::<colortype::CMYK32>(width, height, &samples)
-        .expect("encodes");
-    bytes.into_inner()
+/// A valid TIFF with 32-bit integer grey + alpha samples, 120 x 80, a
+/// gradient, written by ImageMagick: a layout neither libtiff's RGBA reader
+/// (8 and 16 bits) nor the `tiff` crate's sample decoder (grey, RGB, CMYK)
+/// turns into pixels.
+fn grey_alpha32_tiff() -> Vec<u8> {
+    // One folder per call: the tests run side by side.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("assay-pixel-support-{}-{call}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let file = dir.join("grey-alpha-32.tif");
+    let status = std::process::Command::new("convert")
+        .args(["-size", "120x80", "gradient:", "-alpha", "set"])
+        .args(["-channel", "A", "-evaluate", "set", "60%", "+channel"])
+        .args(["-depth", "32", "-compress", "None"])
+        .arg(&file)
+        .status()
+        .expect("ImageMagick's convert runs (scripts/setup.sh installs it)");
+    assert!(status.success(), "convert failed");
+    let bytes = std::fs::read(&file).expect("written");
+    let _ = std::fs::remove_dir_all(&dir);
+    bytes
 }
 
 #[test]
 fn a_variant_without_pixel_support_still_answers_its_basic_facts() {
-    let tiff = cmyk32_tiff(120, 80);
-    // Pillow-style check that the file is what we claim: the tiff crate reads it back.
+    let tiff = grey_alpha32_tiff();
+    // A check that the file is what we claim: the tiff crate reads its header.
     let mut reader = tiff::decoder::Decoder::new(std::io::Cursor::new(&tiff)).expect("valid TIFF");
     assert_eq!(reader.dimensions().unwrap(), (120, 80));
 
@@ -75,7 +84,7 @@ fn a_variant_without_pixel_support_still_answers_its_basic_facts() {
 
 #[test]
 fn a_damaged_file_of_that_variant_is_still_corrupt() {
-    let tiff = cmyk32_tiff(120, 80);
+    let tiff = grey_alpha32_tiff();
     // Cut inside the first IFD: its size can no longer be read.
     let cut = &tiff[..tiff.len().min(12)];
     match analyze(cut, &Options::default()) {
