@@ -176,7 +176,8 @@ async fn run(
     };
     let page = state.store.search(&query).await?;
     // Structured metadata lives beside the assets: one read for the page.
-    let mut metadata = if shown.wants("metadata") {
+    let with_metadata = shown.wants("metadata");
+    let mut metadata = if with_metadata {
         let ids: Vec<&str> = page.assets.iter().map(|a| a.asset_id.as_str()).collect();
         structured_metadata::fields(state).values_of(&ids).await?
     } else {
@@ -187,7 +188,7 @@ async fn run(
         .iter()
         .map(|asset| {
             let mut resource = shown.render(state, request, asset);
-            if shown.wants("metadata") {
+            if with_metadata {
                 let values = metadata.remove(&asset.asset_id).unwrap_or_default();
                 resource.insert(
                     "metadata".into(),

@@ -273,15 +273,27 @@ pub(crate) fn read(tiff: &[u8], source: Source, tags: &mut Tags, fix: &mut gps::
     }
 }
 
+/// Subfile type (the NewSubfileType tag): 0 is the full-resolution image.
+const SUBFILE_TYPE: exif::Tag = exif::Tag(Context::Tiff, 0xfe);
+const OLD_SUBFILE_TYPE: exif::Tag = exif::Tag(Context::Tiff, 0xff);
+
+/// The IFDs of the chain, in file order.
+fn ifds(exif: &exif::Exif) -> Vec<In> {
+    let mut ifds: Vec<In> = exif.fields().map(|f| f.ifd_num).collect();
+    ifds.dedup();
+    ifds
+}
+
+/// The first number of `tag` in `ifd`, if it has one.
+fn uint(exif: &exif::Exif, tag: exif::Tag, ifd: In) -> Option<u32> {
+    exif.get_field(tag, ifd).and_then(|f| f.value.get_uint(0))
+}
+
 /// exiftool's priority directory (`SetPriorityDir`): the first IFD that says
 /// it holds the full-resolution image (SubfileType 0, or OldSubfileType 1).
 fn priority_ifd(exif: &exif::Exif) -> Option<In> {
-    let value = |tag, ifd| exif.get_field(tag, ifd).and_then(|f| f.value.get_uint(0));
-    let mut ifds: Vec<In> = exif.fields().map(|f| f.ifd_num).collect();
-    ifds.dedup();
-    ifds.into_iter().find(|&ifd| {
-        value(exif::Tag(Context::Tiff, 0xfe), ifd) == Some(0)
-            || value(exif::Tag(Context::Tiff, 0xff), ifd) == Some(1)
+    ifds(exif).into_iter().find(|&ifd| {
+        uint(exif, SUBFILE_TYPE, ifd) == Some(0) || uint(exif, OLD_SUBFILE_TYPE, ifd) == Some(1)
     })
 }
 
@@ -291,13 +303,11 @@ fn preview_ifds(exif: &exif::Exif, source: Source) -> Vec<In> {
     if source != Source::TiffFile {
         return Vec::new();
     }
-    let value = |tag, ifd| exif.get_field(tag, ifd).and_then(|f| f.value.get_uint(0));
-    let mut ifds: Vec<In> = exif.fields().map(|f| f.ifd_num).collect();
-    ifds.dedup();
-    ifds.into_iter()
+    ifds(exif)
+        .into_iter()
         .filter(|&ifd| {
-            value(exif::Tag::Compression, ifd) == Some(7)
-                && value(exif::Tag(Context::Tiff, 0xfe), ifd) != Some(0)
+            uint(exif, exif::Tag::Compression, ifd) == Some(7)
+                && uint(exif, SUBFILE_TYPE, ifd) != Some(0)
         })
         .collect()
 }

@@ -33,8 +33,7 @@ fn is_separator(c: char) -> bool {
 /// The regular expression that finds `words` (from [`split`]) next to each
 /// other in an ASCII-lowercased value.
 pub fn pattern(words: &[String]) -> String {
-    let joined = words.join(&format!("{SEPARATOR}+"));
-    format!("(^|{SEPARATOR}){joined}({SEPARATOR}|$)")
+    format!("{}({SEPARATOR}|$)", prefix_pattern(words))
 }
 
 /// [`pattern`], but the last word need only start a word of the value.
