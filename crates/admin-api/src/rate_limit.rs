@@ -110,7 +110,7 @@ impl AdminRateLimiter {
     pub fn for_state(state: &AppState) -> Self {
         // `Config` refuses a budget of 0, so the fallback is never taken.
         let limit = NonZeroU32::new(state.config.admin_rate_limit).unwrap_or(NonZeroU32::MIN);
-        let counters = RateLimitCounters::new(state.store.database().clone());
+        let counters = state.store.rate_limits();
         Self::new(limit, counters, state.clock.clone())
     }
 
@@ -218,13 +218,13 @@ mod tests {
     async fn once_the_budget_is_spent_a_flood_is_refused_without_the_database() {
         let sandbox = Sandbox::new(Backend::Sqlite).await;
         let store = sandbox.store().await.expect("store");
-        let counters = RateLimitCounters::new(store.database().clone());
+        let counters = store.rate_limits();
         let clock = FixedClock(Utc::now());
         let limiter = AdminRateLimiter::new(NonZeroU32::new(2).unwrap(), counters, Arc::new(clock));
         assert!(limiter.admit("key").await.unwrap().admitted);
         assert!(limiter.admit("key").await.unwrap().admitted);
 
-        store.database().close().await;
+        store.close().await;
         let verdict = limiter
             .admit("key")
             .await

@@ -1,10 +1,10 @@
 //! HEIF/AVIF (ISO base media file format) headers: brand, primary image size and
 //! rotation, read from the box structure without decoding any pixels.
 //!
-//! Why hand-written: the pixel decoders for these formats (libheif/libde265, dav1d)
-//! are system libraries this build does without, and the crates that only parse
-//! the container either target AVIF alone (`mp4parse`) or drag in a decoder. The
-//! part we need is small: `ftyp`, then `meta` -> `pitm` (primary item), `iprp` ->
+//! Why hand-written: the basic facts must not wait for (or depend on) a pixel
+//! decoder: libheif (`decode/heif.rs`) decodes pixels only when an analysis
+//! asks, and the crates that only parse the container either target AVIF alone
+//! (`mp4parse`) or drag in a decoder. The part we need is small: `ftyp`, then `meta` -> `pitm` (primary item), `iprp` ->
 //! `ipco` (properties) + `ipma` (which item has which property), and the `ispe`
 //! (size) and `irot` (rotation) properties of the primary item.
 

@@ -175,7 +175,7 @@ pub fn render(preset: &UploadPreset) -> Value {
 
 /// The preset store of this state's database.
 pub fn presets(state: &AppState) -> UploadPresets {
-    UploadPresets::new(state.store.database().clone())
+    state.store.presets()
 }
 
 /// The parameters a *signed* upload runs with: its own, over the preset's

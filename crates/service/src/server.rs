@@ -82,9 +82,9 @@ pub async fn serve_until_stopped(
     state: AppState,
     mount: Mount,
 ) -> anyhow::Result<()> {
-    let database = state.store.database().clone();
+    let store = state.store.clone();
     http_server(listener, state, mount)?.await?;
-    database.close().await;
+    store.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! What every request handler of both APIs shares, built once at start-up.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
@@ -30,6 +31,9 @@ pub struct AppState {
     /// Set once the background tasks of this state started (see
     /// [`AppState::start_once`]).
     background_started: Arc<AtomicBool>,
+    /// The resource types whose pHash backfill runs in this process (one at
+    /// a time per library: see `ops::similar`).
+    pub(crate) phash_backfills: Arc<Mutex<HashSet<String>>>,
 }
 
 impl AppState {
@@ -61,6 +65,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             job_wake: Arc::new(Notify::new()),
             background_started: Arc::new(AtomicBool::new(false)),
+            phash_backfills: Arc::default(),
         }
     }
 

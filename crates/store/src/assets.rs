@@ -91,8 +91,52 @@ impl Store {
         crate::chunks::ChunkedUploads::new(self.database().clone(), self.blobs.clone())
     }
 
-    /// The pool, for modules that keep their own tables.
+    /// The job queue (async uploads and explicit calls, notifications).
+    pub fn jobs(&self) -> crate::jobs::JobQueue {
+        crate::jobs::JobQueue::new(self.database().clone())
+    }
+
+    /// Upload presets.
+    pub fn presets(&self) -> crate::upload_presets::UploadPresets {
+        crate::upload_presets::UploadPresets::new(self.database().clone())
+    }
+
+    /// The tokens that let an unsigned caller delete what it uploaded.
+    pub fn delete_tokens(&self) -> crate::delete_tokens::DeleteTokens {
+        crate::delete_tokens::DeleteTokens::new(self.database().clone())
+    }
+
+    /// The Admin API's shared rate-limit counters.
+    pub fn rate_limits(&self) -> crate::rate_limit::RateLimitCounters {
+        crate::rate_limit::RateLimitCounters::new(self.database().clone())
+    }
+
+    /// Structured metadata field definitions.
+    pub fn metadata_fields(&self) -> crate::metadata_fields::MetadataFields {
+        crate::metadata_fields::MetadataFields::new(self.database().clone())
+    }
+
+    /// Whether writes from several tasks run side by side (PostgreSQL), or
+    /// queue for the database's one writer (SQLite), so that a second
+    /// writing worker would only wait.
+    pub fn has_concurrent_writers(&self) -> bool {
+        matches!(self.database(), Database::Postgres(_))
+    }
+
+    /// Closes the database pool (at shutdown, once the server has stopped).
+    pub async fn close(&self) {
+        self.database().close().await;
+    }
+
+    /// The pool, for this crate's modules; tests reach it to set up states
+    /// no API call makes.
+    #[cfg(feature = "testing")]
     pub fn database(&self) -> &Database {
+        self.repo.database()
+    }
+
+    #[cfg(not(feature = "testing"))]
+    pub(crate) fn database(&self) -> &Database {
         self.repo.database()
     }
 

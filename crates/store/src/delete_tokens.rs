@@ -41,7 +41,7 @@ pub struct DeleteTokens {
 }
 
 impl DeleteTokens {
-    pub fn new(db: Database) -> Self {
+    pub(crate) fn new(db: Database) -> Self {
         DeleteTokens { db }
     }
 

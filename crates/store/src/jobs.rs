@@ -169,7 +169,7 @@ const PENDING_WORK: &str =
 const CAP_LOCK: i64 = 0x0400_0001;
 
 impl JobQueue {
-    pub fn new(db: Database) -> Self {
+    pub(crate) fn new(db: Database) -> Self {
         JobQueue { db }
     }
 
@@ -181,17 +181,10 @@ impl JobQueue {
         run_after_ms: i64,
     ) -> Result<i64, StoreError> {
         let sql = format!("{INSERT}VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id");
-        let (kind, payload, file_key, file_bytes) = Self::columns(job);
+        let columns = JobColumns::of(job);
         let id: i64 = with_pool!(&self.db, pool => {
-            sqlx::query_scalar(&sql)
-                .bind(kind)
-                .bind(&job.batch_id)
-                .bind(&payload)
-                .bind(file_key)
-                .bind(file_bytes)
-                .bind(job.host.as_deref())
-                .bind(run_after_ms)
-                .bind(now_ms)
+            columns
+                .bind(sqlx::query_scalar(&sql), run_after_ms, now_ms)
                 .fetch_one(pool)
                 .await?
         });
@@ -214,20 +207,13 @@ impl JobQueue {
              WHERE (SELECT COUNT(*) {PENDING_WORK}) < $9 \
              AND (SELECT COALESCE(SUM(file_bytes), 0) {PENDING_WORK}) + $5 <= $10 RETURNING id"
         );
-        let (kind, payload, file_key, file_bytes) = Self::columns(job);
+        let columns = JobColumns::of(job);
         let max_jobs = i64::try_from(caps.max_jobs).unwrap_or(i64::MAX);
         let max_bytes = i64::try_from(caps.max_bytes).unwrap_or(i64::MAX);
         macro_rules! insert {
             ($executor:expr) => {
-                sqlx::query_scalar(&sql)
-                    .bind(kind)
-                    .bind(&job.batch_id)
-                    .bind(&payload)
-                    .bind(file_key)
-                    .bind(file_bytes)
-                    .bind(job.host.as_deref())
-                    .bind(now_ms)
-                    .bind(now_ms)
+                columns
+                    .bind(sqlx::query_scalar(&sql), now_ms, now_ms)
                     .bind(max_jobs)
                     .bind(max_bytes)
                     .fetch_optional($executor)
@@ -251,19 +237,6 @@ impl JobQueue {
             max_jobs: caps.max_jobs,
             max_bytes: caps.max_bytes,
         })
-    }
-
-    fn columns(job: &NewJob) -> (&'static str, String, Option<&str>, i64) {
-        let file_bytes = job
-            .file
-            .as_ref()
-            .map_or(0, |f| i64::try_from(f.bytes).unwrap_or(i64::MAX));
-        (
-            job.kind.as_str(),
-            job.payload.to_string(),
-            job.file.as_ref().map(|f| f.key.as_str()),
-            file_bytes,
-        )
     }
 
     /// Claims the oldest ready job of one of `kinds` for `owner` until
@@ -546,6 +519,58 @@ impl JobQueue {
             query.execute(pool).await?.rows_affected()
         });
         Ok(affected == 1)
+    }
+}
+
+/// The eight columns a new job row is written with (`INSERT`'s order), as
+/// both enqueue statements bind them.
+struct JobColumns<'a> {
+    kind: &'static str,
+    batch_id: &'a str,
+    payload: String,
+    file_key: Option<&'a str>,
+    file_bytes: i64,
+    host: Option<&'a str>,
+}
+
+impl<'a> JobColumns<'a> {
+    fn of(job: &'a NewJob) -> JobColumns<'a> {
+        JobColumns {
+            kind: job.kind.as_str(),
+            batch_id: &job.batch_id,
+            payload: job.payload.to_string(),
+            file_key: job.file.as_ref().map(|f| f.key.as_str()),
+            file_bytes: job
+                .file
+                .as_ref()
+                .map_or(0, |f| i64::try_from(f.bytes).unwrap_or(i64::MAX)),
+            host: job.host.as_deref(),
+        }
+    }
+
+    /// `query` with `$1`-`$8` bound: the columns, then when the job may run
+    /// and when it was queued.
+    fn bind<'q, DB, O>(
+        &'q self,
+        query: sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>,
+        run_after_ms: i64,
+        now_ms: i64,
+    ) -> sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>
+    where
+        DB: sqlx::Database,
+        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        query
+            .bind(self.kind)
+            .bind(self.batch_id)
+            .bind(self.payload.as_str())
+            .bind(self.file_key)
+            .bind(self.file_bytes)
+            .bind(self.host)
+            .bind(run_after_ms)
+            .bind(now_ms)
     }
 }
 

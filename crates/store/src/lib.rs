@@ -11,6 +11,7 @@ mod analysis;
 mod assets;
 pub mod blob;
 pub mod chunks;
+mod cursor;
 pub mod db;
 pub mod delete_tokens;
 mod error;
@@ -21,6 +22,7 @@ pub mod model;
 pub mod rate_limit;
 pub mod search;
 pub mod similar;
+mod sql;
 mod staging;
 #[cfg(feature = "testing")]
 pub mod testing;

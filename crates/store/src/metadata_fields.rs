@@ -238,7 +238,7 @@ type FieldRow = (i64, String, String, String, i64);
 const FIELD_COLUMNS: &str = "id, external_id, field_type, definition, revision";
 
 impl MetadataFields {
-    pub fn new(db: Database) -> Self {
+    pub(crate) fn new(db: Database) -> Self {
         MetadataFields { db }
     }
 

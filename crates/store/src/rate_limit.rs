@@ -36,7 +36,7 @@ pub struct RateLimitCounters {
 }
 
 impl RateLimitCounters {
-    pub fn new(db: Database) -> Self {
+    pub(crate) fn new(db: Database) -> Self {
         RateLimitCounters { db }
     }
 

@@ -47,7 +47,7 @@ mod tests {
 
     use serde_json::json;
 
-    use crate::jobs::{JobKind, JobQueue, NewJob};
+    use crate::jobs::{JobKind, NewJob};
     use crate::testing::{Backend, Sandbox};
 
     /// A queued job's staged original survives the orphan sweep (its row
@@ -57,7 +57,7 @@ mod tests {
         for backend in Backend::ALL {
             let sandbox = Sandbox::new(backend).await;
             let store = sandbox.store().await.unwrap();
-            let queue = JobQueue::new(store.database().clone());
+            let queue = store.jobs();
             let staged = store
                 .stage(bytes::Bytes::from_static(b"original"))
                 .await

@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-
+use crate::cursor;
+use crate::db::repo::decode_name_cursor;
 use crate::db::{with_pool, Database};
 use crate::StoreError;
 
@@ -37,7 +36,7 @@ pub struct UploadPresets {
 type PresetRow = (String, i64, String);
 
 impl UploadPresets {
-    pub fn new(db: Database) -> Self {
+    pub(crate) fn new(db: Database) -> Self {
         UploadPresets { db }
     }
 
@@ -72,7 +71,7 @@ impl UploadPresets {
     /// Up to `limit` presets after `cursor`, by name.
     pub async fn list(&self, limit: u32, cursor: Option<&str>) -> Result<PresetPage, StoreError> {
         let after = match cursor {
-            Some(cursor) => decode_cursor(cursor)?,
+            Some(cursor) => decode_name_cursor(cursor)?,
             None => String::new(),
         };
         let rows: Vec<PresetRow> = with_pool!(&self.db, pool => {
@@ -91,9 +90,7 @@ impl UploadPresets {
             .collect::<Result<Vec<_>, _>>()?;
         let next_cursor = if presets.len() > limit as usize {
             presets.truncate(limit as usize);
-            presets
-                .last()
-                .map(|last| URL_SAFE_NO_PAD.encode(&last.name))
+            presets.last().map(|last| cursor::encode(&last.name))
         } else {
             None
         };
@@ -157,14 +154,6 @@ fn decode_row((name, unsigned, settings): PresetRow) -> Result<UploadPreset, Sto
         unsigned: unsigned != 0,
         settings,
     })
-}
-
-fn decode_cursor(cursor: &str) -> Result<String, StoreError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or(StoreError::InvalidCursor)
 }
 
 #[cfg(test)]

@@ -400,7 +400,7 @@ async fn a_failed_blob_write_stores_no_row_and_keeps_the_previous_version() {
 async fn a_failed_commit_leaves_no_blob_behind() {
     for backend in Backend::ALL {
         let (sandbox, store) = sandbox_and_store(backend).await;
-        store.database().close().await;
+        store.close().await;
 
         let result = store
             .ingest(

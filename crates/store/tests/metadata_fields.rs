@@ -10,8 +10,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use store::metadata_fields::{
-    Created, FieldDefinition, FieldType, MetadataFields, MetadataValue, MetadataWrite,
-    Restrictions, WriteAction,
+    Created, FieldDefinition, FieldType, MetadataValue, MetadataWrite, Restrictions, WriteAction,
 };
 use store::testing::{Backend, Sandbox};
 use store::{AssetKey, AssetUpdate, Coordinates, NewAsset, OnExisting, StoreError, StoredAnalysis};
@@ -52,7 +51,7 @@ async fn a_value_checked_against_an_older_revision_stores_nothing() {
     for backend in Backend::ALL {
         let sandbox = Sandbox::new(backend).await;
         let store = sandbox.store().await.unwrap();
-        let fields = MetadataFields::new(store.database().clone());
+        let fields = store.metadata_fields();
         let Created::Created(sku) = fields
             .create("sku", FieldType::String, &definition("SKU"), 1)
             .await

@@ -41,5 +41,5 @@ pub async fn delete_by_token(state: &AppState, token: &str) -> Result<(), ApiErr
 }
 
 fn tokens(state: &AppState) -> DeleteTokens {
-    DeleteTokens::new(state.store.database().clone())
+    state.store.delete_tokens()
 }

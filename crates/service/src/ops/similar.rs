@@ -11,7 +11,7 @@
 //! spot when it has none.
 
 use std::collections::HashSet;
-use std::sync::{LazyLock, Mutex};
+use std::sync::MutexGuard;
 
 use actix_web::http::StatusCode;
 use extract::Phash;
@@ -156,35 +156,35 @@ fn phash_only() -> ResourceChanges {
     })
 }
 
-/// Libraries (database and resource type) with a backfill running in this
-/// process: one job per library at a time.
-static BACKFILLS: LazyLock<Mutex<HashSet<(String, String)>>> = LazyLock::new(Mutex::default);
-
 /// Starts hashing the images of `resource_type` that have no pHash, unless
 /// that is already under way. Only images are hashed.
 fn spawn_phash_backfill(state: &AppState, resource_type: &str) {
     if resource_type != "image" {
         return;
     }
-    let library = (state.config.database_url.clone(), resource_type.to_owned());
-    let mut running = BACKFILLS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if !running.insert(library.clone()) {
+    // One job per library at a time: the state is this process's view of
+    // one database.
+    if !running_backfills(state).insert(resource_type.to_owned()) {
         return;
     }
     let state = state.clone();
+    let resource_type = resource_type.to_owned();
     tokio::spawn(async move {
-        backfill_phashes(&state, &library.1).await;
-        BACKFILLS
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&library);
+        backfill_phashes(&state, &resource_type).await;
+        running_backfills(&state).remove(&resource_type);
     });
 }
 
+/// The resource types whose backfill runs in this process.
+fn running_backfills(state: &AppState) -> MutexGuard<'_, HashSet<String>> {
+    state
+        .phash_backfills
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Hashes batch after batch until none is left. A version the analyser
-/// refuses (a file it cannot hash, such as a PDF) is marked so that later
+/// refuses (a file whose pixels cannot be read) is marked so that later
 /// listings skip it; one that fails for another reason (a server error, an
 /// overwrite racing the hashing) is passed over and tried by the next job.
 async fn backfill_phashes(state: &AppState, resource_type: &str) {

@@ -72,7 +72,7 @@ impl From<MetadataError> for ApiError {
 
 /// The fields and values in the database.
 pub fn fields(state: &AppState) -> MetadataFields {
-    MetadataFields::new(state.store.database().clone())
+    state.store.metadata_fields()
 }
 
 /// `metadata` when given, parsed (not yet checked against the fields).

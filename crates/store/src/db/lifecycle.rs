@@ -7,12 +7,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-
-use super::repo::{decode_cursor, newest_first_page, next_version, AssetRepo, MAX_VERSION_LEAD};
+use super::repo::{
+    decode_cursor, decode_name_cursor, newest_first_page, next_version, AssetRepo, MAX_VERSION_LEAD,
+};
 use super::row::{AssetRow, COLUMNS};
 use super::{with_pool, Database};
+use crate::cursor;
 use crate::labels::{
     renamed_folder, LabelEdit, LabelFilter, LabelledQuery, OnTargetExists, TagEdit, TagPage,
     TagQuery,
@@ -250,7 +250,11 @@ impl AssetRepo {
     /// code point order; the cursor is the last tag returned.
     pub async fn list_tags(&self, query: &TagQuery) -> Result<TagPage, StoreError> {
         let limit = query.max_results.clamp(1, MAX_PAGE_SIZE);
-        let after = query.cursor.as_deref().map(decode_tag_cursor).transpose()?;
+        let after = query
+            .cursor
+            .as_deref()
+            .map(decode_name_cursor)
+            .transpose()?;
         let postgres = self.is_postgres();
         // The tag as compared and sorted: code point order in both databases.
         let (from, tag) = if postgres {
@@ -283,7 +287,7 @@ impl AssetRepo {
         });
         let next_cursor = if tags.len() > limit as usize {
             tags.truncate(limit as usize);
-            tags.last().map(|last| URL_SAFE_NO_PAD.encode(last))
+            tags.last().map(cursor::encode)
         } else {
             None
         };
@@ -420,14 +424,6 @@ fn edited_labels(
         json(serde_json::to_string(&tags))?,
         json(serde_json::to_string(&context))?,
     ))
-}
-
-fn decode_tag_cursor(cursor: &str) -> Result<String, StoreError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or(StoreError::InvalidCursor)
 }
 
 /// PostgreSQL's "deadlock detected" (SQLSTATE 40P01): the statement's

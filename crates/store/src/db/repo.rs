@@ -7,13 +7,12 @@
 //! database write lock, so the read-modify-write that follows cannot
 //! interleave with another writer, in this process or another replica.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-
 use super::row::{AssetRow, JsonColumns, COLUMNS};
 use super::{with_pool, Database};
+use crate::cursor;
 use crate::metadata_fields::{write_metadata, MetadataWrite};
 use crate::model::{Asset, AssetKey, AssetUpdate, ListQuery, NewAsset, Page, MAX_PAGE_SIZE};
+use crate::sql::{bind_params, Param, SqlBuilder};
 use crate::StoreError;
 
 /// How far ahead of the clock (in seconds) an overwrite may number its version.
@@ -258,23 +257,21 @@ impl AssetRepo {
         let limit = query.max_results.clamp(1, MAX_PAGE_SIZE);
         let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
 
-        let mut sql = format!("SELECT {COLUMNS} FROM assets WHERE resource_type = $1");
-        let mut params = vec![Param::Text(query.resource_type.clone())];
-        let next = |param: Param, params: &mut Vec<Param>| {
-            params.push(param);
-            format!("${}", params.len())
-        };
+        let mut builder = SqlBuilder::new(self.db.dialect());
+        let resource_type = builder.bind(Param::Text(query.resource_type.clone()));
+        let mut sql = format!("SELECT {COLUMNS} FROM assets WHERE resource_type = {resource_type}");
         if let Some(delivery_type) = &query.delivery_type {
-            let p = next(Param::Text(delivery_type.clone()), &mut params);
+            let p = builder.bind(Param::Text(delivery_type.clone()));
             sql += &format!(" AND delivery_type = {p}");
         }
         if let Some(prefix) = query.prefix.as_deref().filter(|p| !p.is_empty()) {
             // substr/length count characters in both databases; LIKE would be
-            // case-insensitive on SQLite and needs escaping.
-            let chars = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
-            let len = next(Param::Int32(chars), &mut params);
-            let p = next(Param::Text(prefix.to_string()), &mut params);
-            sql += &format!(" AND substr(public_id, 1, {len}) = {p}");
+            // case-insensitive on SQLite and needs escaping. PostgreSQL's
+            // substr takes an integer length, hence the cast of the bigint.
+            let chars = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+            let len = builder.bind(Param::Integer(chars.min(i64::from(i32::MAX))));
+            let p = builder.bind(Param::Text(prefix.to_string()));
+            sql += &format!(" AND substr(public_id, 1, CAST({len} AS INTEGER)) = {p}");
         }
         if let Some(ids) = &query.public_ids {
             if ids.is_empty() {
@@ -285,30 +282,22 @@ impl AssetRepo {
             }
             let placeholders: Vec<String> = ids
                 .iter()
-                .map(|id| next(Param::Text(id.clone()), &mut params))
+                .map(|id| builder.bind(Param::Text(id.clone())))
                 .collect();
             sql += &format!(" AND public_id IN ({})", placeholders.join(", "));
         }
         if let Some((version, id)) = after {
-            let v1 = next(Param::Int64(version), &mut params);
-            let v2 = next(Param::Int64(version), &mut params);
-            let i = next(Param::Int64(id), &mut params);
+            let v1 = builder.bind(Param::Integer(version));
+            let v2 = builder.bind(Param::Integer(version));
+            let i = builder.bind(Param::Integer(id));
             sql += &format!(" AND (version < {v1} OR (version = {v2} AND id < {i}))");
         }
         // One extra row tells whether another page follows.
-        let l = next(Param::Int64(i64::from(limit) + 1), &mut params);
+        let l = builder.bind(Param::Integer(i64::from(limit) + 1));
         sql += &format!(" ORDER BY version DESC, id DESC LIMIT {l}");
 
         let rows: Vec<AssetRow> = with_pool!(&self.db, pool => {
-            let mut query = sqlx::query_as(&sql);
-            for param in &params {
-                query = match param {
-                    Param::Text(v) => query.bind(v.as_str()),
-                    Param::Int32(v) => query.bind(*v),
-                    Param::Int64(v) => query.bind(*v),
-                };
-            }
-            query.fetch_all(pool).await?
+            bind_params!(sqlx::query_as(&sql), &builder.params).fetch_all(pool).await?
         });
 
         newest_first_page(rows, limit)
@@ -352,28 +341,19 @@ fn apply(asset: &mut Asset, update: &AssetUpdate) {
     asset.analysis.merge(update.analysis.clone());
 }
 
-/// A parameter of a query built at run time.
-enum Param {
-    Text(String),
-    Int32(i32),
-    Int64(i64),
-}
-
+/// The cursor of a newest-first listing: the (version, row id) of the last
+/// row returned.
 pub(crate) fn encode_cursor(version: i64, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{version}:{id}"))
+    cursor::encode(&(version, id))
 }
 
-pub(crate) fn decode_cursor(cursor: &str) -> Result<(i64, i64), StoreError> {
-    let text = URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or(StoreError::InvalidCursor)?;
-    let (version, id) = text.split_once(':').ok_or(StoreError::InvalidCursor)?;
-    Ok((
-        version.parse().map_err(|_| StoreError::InvalidCursor)?,
-        id.parse().map_err(|_| StoreError::InvalidCursor)?,
-    ))
+pub(crate) fn decode_cursor(text: &str) -> Result<(i64, i64), StoreError> {
+    cursor::decode(text).ok_or(StoreError::InvalidCursor)
+}
+
+/// The cursor of a listing by name (tags, presets): the last name returned.
+pub(crate) fn decode_name_cursor(text: &str) -> Result<String, StoreError> {
+    cursor::decode(text).ok_or(StoreError::InvalidCursor)
 }
 
 /// One page of a newest-first listing fetched with `limit + 1` rows: the
@@ -406,8 +386,8 @@ mod tests {
         for bad in [
             "",
             "%%%",
-            &URL_SAFE_NO_PAD.encode("12"),
-            &URL_SAFE_NO_PAD.encode("a:b"),
+            &cursor::encode(&"12"),
+            &cursor::encode(&("a", "b")),
         ] {
             assert!(
                 matches!(decode_cursor(bad), Err(StoreError::InvalidCursor)),

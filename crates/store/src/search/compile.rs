@@ -1,22 +1,15 @@
 //! The parsed expression as a SQL `WHERE` condition with bound parameters:
 //! one compiler for both databases, asking [`Dialect`] only for the SQL a
 //! field reads as. No text from the request is ever written into the SQL:
-//! values, context keys and metadata keys are all parameters (`$1`, `$2`,
-//! ... in order, each used once, which both databases accept).
+//! values, context keys and metadata keys are all parameters of the crate's
+//! one [`SqlBuilder`].
 
 use super::ast::{Condition, Expression, Target, Test};
-use super::dialect::{Dialect, JsonMap, TextSet, WordSource, FILENAME};
+use super::dialect::{JsonMap, TextSet, WordSource, FILENAME};
 use super::fields::{Field, Scalar};
 use super::values::Value;
 use super::words;
-
-/// A parameter of the generated SQL.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Param {
-    Text(String),
-    Integer(i64),
-    Decimal(f64),
-}
+pub(crate) use crate::sql::{bind_params, Param, SqlBuilder};
 
 impl From<&Value> for Param {
     fn from(value: &Value) -> Param {
@@ -28,43 +21,7 @@ impl From<&Value> for Param {
     }
 }
 
-/// Binds every parameter of `$params` (a `&[Param]`) to `$query`, in order.
-macro_rules! bind_params {
-    ($query:expr, $params:expr) => {{
-        let mut query = $query;
-        for param in $params {
-            query = match param {
-                $crate::search::compile::Param::Text(v) => query.bind(v.as_str()),
-                $crate::search::compile::Param::Integer(v) => query.bind(*v),
-                $crate::search::compile::Param::Decimal(v) => query.bind(*v),
-            };
-        }
-        query
-    }};
-}
-pub(crate) use bind_params;
-
-/// SQL text under construction and the parameters it refers to.
-#[derive(Debug)]
-pub struct SqlBuilder {
-    pub dialect: Dialect,
-    pub params: Vec<Param>,
-}
-
 impl SqlBuilder {
-    pub fn new(dialect: Dialect) -> SqlBuilder {
-        SqlBuilder {
-            dialect,
-            params: Vec::new(),
-        }
-    }
-
-    /// Adds a parameter; returns its placeholder.
-    pub fn bind(&mut self, param: Param) -> String {
-        self.params.push(param);
-        format!("${}", self.params.len())
-    }
-
     /// The condition `expression` stands for. NULL (a field the asset does
     /// not have) counts as false: a negation turns it into true, so that
     /// `-image_metadata.Make:Canon` finds the assets without a Make.
@@ -255,6 +212,7 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
+    use crate::sql::Dialect;
 
     fn compile(dialect: Dialect, expression: &str) -> (String, Vec<Param>) {
         let parsed = Expression::parse_at(expression, Utc::now()).unwrap();

@@ -5,13 +5,7 @@
 //! declare them, so that the planner can match them.
 
 use super::fields::{Scalar, ScoreFamily};
-
-/// Which database the SQL is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    Postgres,
-    Sqlite,
-}
+pub use crate::sql::Dialect;
 
 /// The filename (the public_id after its last `/`) in SQL both databases
 /// share: `rtrim` strips every character that is not a `/` from the right,

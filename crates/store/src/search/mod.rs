@@ -49,7 +49,6 @@ pub use values::Value;
 
 use compile::bind_params;
 use cursor::PagePosition;
-use dialect::Dialect;
 use plan::{Query, SearchPlan};
 use session::{with_connection, Session};
 
@@ -65,7 +64,7 @@ impl Store {
     /// aggregation or cursor (nothing is queried then), or a search past its
     /// time budget.
     pub async fn search(&self, request: &SearchRequest) -> Result<SearchPage, StoreError> {
-        let plan = SearchPlan::new(request, dialect_of(self.database()))?;
+        let plan = SearchPlan::new(request, self.database().dialect())?;
         let mut session = Session::open(self.database(), request.timeout()).await?;
         let page = search_in(&mut session, &plan, request).await;
         let page = page.map_err(|error| session.classify(error));
@@ -77,7 +76,7 @@ impl Store {
     /// `EXPLAIN`, SQLite's `EXPLAIN QUERY PLAN` details), one line each: to
     /// check which indexes a search uses.
     pub async fn explain_search(&self, request: &SearchRequest) -> Result<Vec<String>, StoreError> {
-        let plan = SearchPlan::new(request, dialect_of(self.database()))?;
+        let plan = SearchPlan::new(request, self.database().dialect())?;
         let Query { sql, params } = plan.page();
         let lines = match self.database() {
             Database::Postgres(pool) => {
@@ -200,13 +199,6 @@ async fn search_aggregation(
         field: request.name(),
         buckets,
     })
-}
-
-fn dialect_of(database: &Database) -> Dialect {
-    match database {
-        Database::Postgres(_) => Dialect::Postgres,
-        Database::Sqlite(_) => Dialect::Sqlite,
-    }
 }
 
 /// A SQL count as unsigned (a count is never negative).

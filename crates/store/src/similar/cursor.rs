@@ -1,15 +1,15 @@
 //! `next_cursor` of a near-duplicate search: the (distance, row id) of the
 //! last result of a page, with the hash and distance searched, so that a
-//! cursor is refused by any other search. Opaque to clients (URL-safe base64).
+//! cursor is refused by any other search. Opaque to clients (the crate's
+//! one cursor codec).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use serde::{Deserialize, Serialize};
 
 use super::SimilarQuery;
-use crate::StoreError;
+use crate::{cursor, StoreError};
 
 /// Where a page of a near-duplicate search ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimilarCursor {
     phash: u64,
     max_distance: u32,
@@ -29,37 +29,12 @@ impl SimilarCursor {
     }
 
     pub fn encode(&self) -> String {
-        let text = format!(
-            "{:016x}.{}.{}.{}",
-            self.phash, self.max_distance, self.distance, self.id
-        );
-        URL_SAFE_NO_PAD.encode(text)
+        cursor::encode(self)
     }
 
     /// A cursor this store handed out for `query`'s hash and distance.
-    pub fn decode(cursor: &str, query: &SimilarQuery) -> Result<SimilarCursor, StoreError> {
-        let parse = || -> Option<SimilarCursor> {
-            // A cursor is short; a long one is not ours (and is not decoded).
-            if cursor.len() > 128 {
-                return None;
-            }
-            let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
-            let mut parts = text.split('.');
-            let phash = u64::from_str_radix(parts.next()?, 16).ok()?;
-            let max_distance = parts.next()?.parse().ok()?;
-            let distance = parts.next()?.parse().ok()?;
-            let id = parts.next()?.parse().ok()?;
-            if parts.next().is_some() {
-                return None;
-            }
-            Some(SimilarCursor {
-                phash,
-                max_distance,
-                distance,
-                id,
-            })
-        };
-        parse()
+    pub fn decode(text: &str, query: &SimilarQuery) -> Result<SimilarCursor, StoreError> {
+        cursor::decode::<SimilarCursor>(text)
             .filter(|c| c.phash == query.phash && c.max_distance == query.max_distance)
             .ok_or(StoreError::InvalidCursor)
     }
@@ -98,7 +73,7 @@ mod tests {
             "",
             "%%",
             "AAAA",
-            &URL_SAFE_NO_PAD.encode("0.8.1.2.3"),
+            &cursor::encode(&"0.8.1.2.3"),
             &"A".repeat(500),
         ] {
             assert!(SimilarCursor::decode(bad, &query(0, 8)).is_err(), "{bad:?}");

@@ -51,7 +51,7 @@ pub fn start(state: &AppState, fetcher: Option<RemoteFetcher>) {
 }
 
 fn queue(state: &AppState) -> JobQueue {
-    JobQueue::new(state.store.database().clone())
+    state.store.jobs()
 }
 
 fn now_ms() -> i64 {

@@ -8,7 +8,6 @@ use serde_json::{json, Map, Value};
 use service::params::Params;
 use service::{ApiError, AppState};
 use store::jobs::{Job, JobKind, JobQueue};
-use store::Database;
 
 use super::lease::{lease_ms, log_settled, owner_name, while_leased};
 use super::{enqueue_notification, now_ms, params_from_json, queue, reply_from_json};
@@ -29,10 +28,11 @@ enum Outcome {
 
 /// Starts this process's work workers.
 pub(super) fn start(state: &AppState) {
-    let workers = match state.store.database() {
-        Database::Postgres(_) => 2,
-        // SQLite has one writer; a second worker would only wait for it.
-        Database::Sqlite(_) => 1,
+    // With one database writer (SQLite) a second worker would only wait for it.
+    let workers = if state.store.has_concurrent_writers() {
+        2
+    } else {
+        1
     };
     for _ in 0..workers {
         let state = state.clone();

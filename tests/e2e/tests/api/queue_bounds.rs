@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use assay_e2e::webhook_receiver::{SilentReceiver, WebhookReceiver};
 use assay_e2e::{error_of, files_under, json_ok, Backend, FilePart, TestApp};
-use store::jobs::{JobQueue, JobSummary};
+use store::jobs::JobSummary;
 
 on_both_backends!(
     a_dead_receiver_does_not_delay_another_clients_async_notification,
@@ -34,10 +34,7 @@ async fn app_notifying_loopback(
 
 async fn jobs(app: &TestApp) -> Vec<JobSummary> {
     let store = app.sandbox.store().await.expect("store");
-    JobQueue::new(store.database().clone())
-        .summaries()
-        .await
-        .expect("jobs")
+    store.jobs().summaries().await.expect("jobs")
 }
 
 /// Polls `condition` on the job rows until it holds; panics after [`WAIT`].
@@ -230,7 +227,7 @@ async fn staged_originals_leave_the_blob_store_with_their_job(backend: Backend) 
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let store = app.sandbox.store().await.unwrap();
-    let queue = JobQueue::new(store.database().clone());
+    let queue = store.jobs();
     for job in jobs(&app).await {
         assert_eq!(queue.legacy_file(job.id).await.unwrap(), None, "{job:?}");
     }

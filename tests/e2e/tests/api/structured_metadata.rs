@@ -7,7 +7,6 @@
 use assay_e2e::{error_of, json_ok, Backend, FilePart, TestApp, API_KEY, API_SECRET, CLOUD};
 use reqwest::Method;
 use serde_json::{json, Value};
-use store::metadata_fields::MetadataFields;
 
 use super::admin_client::AdminClient;
 
@@ -52,7 +51,8 @@ async fn update_metadata(app: &TestApp, metadata: &str, public_ids: &[&str]) -> 
 
 async fn stored_values(app: &TestApp, asset_id: &str) -> Value {
     let store = app.sandbox.store().await.expect("store");
-    let mut values = MetadataFields::new(store.database().clone())
+    let mut values = store
+        .metadata_fields()
         .values_of(&[asset_id])
         .await
         .expect("values");
