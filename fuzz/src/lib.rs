@@ -62,10 +62,7 @@ pub const TARGETS: [Target; 8] = [
 /// execution stays short; the probing code that refuses it is the same.
 pub fn analyze(data: &[u8]) {
     let options = extract::Options {
-        colors: true,
-        phash: true,
-        media_metadata: true,
-        cinemagraph: true,
+        analyses: extract::AnalysisKind::Colors | extract::AnalysisKind::Phash | extract::AnalysisKind::MediaMetadata | extract::AnalysisKind::Cinemagraph,
         limits: extract::Limits {
             max_pixels: 4_000_000,
             ..extract::Limits::default()

@@ -12,7 +12,7 @@ use std::sync::mpsc;
 
 use clap::Args;
 use extract::ocr::OcrOptions;
-use extract::{Options, Rect};
+use extract::{AnalysisKind, AnalysisKinds, Options, Rect};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
@@ -99,24 +99,37 @@ fn parse_ocr(value: &str) -> Result<OcrOptions, String> {
 
 impl AnalyzeArgs {
     fn options(&self) -> Options {
+        let analyses = if self.all {
+            AnalysisKinds::all()
+        } else {
+            AnalysisKinds::all()
+                .iter()
+                .filter(|kind| self.asks_for(*kind))
+                .collect()
+        };
         Options {
-            colors: self.colors || self.all,
-            phash: self.phash || self.all,
-            media_metadata: self.media_metadata || self.all,
-            faces: self.faces || self.all,
-            ocr: self
-                .ocr
-                .clone()
-                .or_else(|| self.all.then(OcrOptions::default)),
-            quality: self.quality_analysis || self.all,
-            accessibility: self.accessibility_analysis || self.all,
-            cinemagraph: self.cinemagraph_analysis || self.all,
-            blurhash: self.blurhash || self.all,
-            thumbhash: self.thumbhash || self.all,
-            average_color: self.average_color || self.all,
-            mime_type: self.mime_type || self.all,
+            analyses,
+            ocr: self.ocr.clone().unwrap_or_default(),
             custom_coordinates: self.custom_coordinates.as_ref().map(|c| c.0.clone()),
             ..Options::default()
+        }
+    }
+
+    /// The flag of each analysis.
+    fn asks_for(&self, kind: AnalysisKind) -> bool {
+        match kind {
+            AnalysisKind::Colors => self.colors,
+            AnalysisKind::Phash => self.phash,
+            AnalysisKind::MediaMetadata => self.media_metadata,
+            AnalysisKind::Faces => self.faces,
+            AnalysisKind::Ocr => self.ocr.is_some(),
+            AnalysisKind::Quality => self.quality_analysis,
+            AnalysisKind::Accessibility => self.accessibility_analysis,
+            AnalysisKind::Cinemagraph => self.cinemagraph_analysis,
+            AnalysisKind::Blurhash => self.blurhash,
+            AnalysisKind::Thumbhash => self.thumbhash,
+            AnalysisKind::AverageColor => self.average_color,
+            AnalysisKind::MimeType => self.mime_type,
         }
     }
 }

@@ -17,6 +17,7 @@
 #![allow(clippy::unwrap_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use extract::AnalysisKind;
 use extract::{analyze, Options};
 use image::{codecs::jpeg::JpegEncoder, imageops::FilterType, ImageFormat};
 use turbojpeg::PixelFormat;
@@ -64,17 +65,9 @@ fn twelve_megapixel_jpeg() -> Vec<u8> {
 
 fn bench(c: &mut Criterion) {
     let jpeg = twelve_megapixel_jpeg();
-    let all = Options {
-        colors: true,
-        phash: true,
-        media_metadata: true,
-        faces: true,
-        ..Default::default()
-    };
-    let without_faces = Options {
-        faces: false,
-        ..all.clone()
-    };
+    let without_faces =
+        Options::of(AnalysisKind::Colors | AnalysisKind::Phash | AnalysisKind::MediaMetadata);
+    let all = Options::of(without_faces.analyses | AnalysisKind::Faces);
     let analysis = analyze(&jpeg, &all).expect("the bench photo analyses");
     assert_eq!((analysis.width, analysis.height), SIZE);
 

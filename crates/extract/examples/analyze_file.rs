@@ -8,26 +8,25 @@
 
 use std::process::ExitCode;
 
+use extract::AnalysisKind;
+
 fn main() -> ExitCode {
     let mut options = extract::Options::default();
     let mut file = None;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "analyze" => {}
-            "--colors" => options.colors = true,
-            "--phash" => options.phash = true,
-            "--media-metadata" => options.media_metadata = true,
-            "--faces" => options.faces = true,
-            // The issue-19 analyses and extensions, for timing each one.
-            "--quality" => options.quality = true,
-            "--accessibility" => options.accessibility = true,
-            "--cinemagraph" => options.cinemagraph = true,
-            "--blurhash" => options.blurhash = true,
-            "--thumbhash" => options.thumbhash = true,
-            "--average-color" => options.average_color = true,
+            // An analysis by its parameter name (`--media-metadata`), or
+            // without the `_analysis` ending (`--quality`).
             flag if flag.starts_with("--") => {
-                eprintln!("unknown flag {flag}");
-                return ExitCode::FAILURE;
+                let name = flag.trim_start_matches("--").replace('-', "_");
+                let kind = AnalysisKind::from_parameter(&name)
+                    .or_else(|| AnalysisKind::from_parameter(&format!("{name}_analysis")));
+                let Some(kind) = kind else {
+                    eprintln!("unknown flag {flag}");
+                    return ExitCode::FAILURE;
+                };
+                options.analyses.insert(kind);
             }
             path => file = Some(path.to_owned()),
         }

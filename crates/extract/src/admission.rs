@@ -4,6 +4,8 @@
 //! 800 MB, a few-KB lossless WebP of the same size to 400 MB, while a 12 MP
 //! photo analysed from its DCT-scaled decode needs a few tens of MB.
 
+use analyses::AnalysisKind;
+
 use crate::analysis::Options;
 use crate::probe::{self, Header};
 use crate::{decode, ocr, pdf, ExtractError, Format};
@@ -44,8 +46,12 @@ pub fn memory_estimate(bytes: &[u8], options: &Options) -> Result<u64, ExtractEr
 }
 
 fn engines_estimate(options: &Options) -> u64 {
-    let faces = if options.faces { FACE_SCAN_BYTES } else { 0 };
-    let ocr = if options.ocr.is_some() {
+    let faces = if options.wants(AnalysisKind::Faces) {
+        FACE_SCAN_BYTES
+    } else {
+        0
+    };
+    let ocr = if options.wants(AnalysisKind::Ocr) {
         OCR_ENGINE_BYTES
     } else {
         0
@@ -61,11 +67,12 @@ fn decode_estimate(bytes: &[u8], header: &Header, options: &Options) -> u64 {
         // inputs are DCT-scaled decodes, at most half size (a quarter of the
         // area) once the photo is large enough for that to matter.
         Format::Jpg if decode::jpeg_scales_down(bytes) => {
-            let largest = if options.ocr.is_some() || options.quality {
-                full
-            } else {
-                full / 4
-            };
+            let largest =
+                if options.wants(AnalysisKind::Ocr) || options.wants(AnalysisKind::Quality) {
+                    full
+                } else {
+                    full / 4
+                };
             largest * SCALED_JPEG_COPIES
         }
         // Pages are rendered at the inputs' own sizes, not the header's
@@ -83,7 +90,7 @@ fn decode_estimate(bytes: &[u8], header: &Header, options: &Options) -> u64 {
         }
         // OCR decodes the following pages one at a time, while the first
         // is still held.
-        Format::Tiff if options.ocr.is_some() && header.pages > 1 => {
+        Format::Tiff if options.wants(AnalysisKind::Ocr) && header.pages > 1 => {
             full * GENERAL_DECODE_COPIES
                 + ocr::largest_following_tiff_page(bytes, &options.limits) * 2
         }
@@ -162,7 +169,8 @@ mod tests {
         let nothing = memory_estimate(&bytes, &Options::default()).unwrap();
         assert_eq!(nothing, bytes.len() as u64);
         let ocr = Options {
-            ocr: Some(crate::ocr::OcrOptions::default()),
+            analyses: AnalysisKind::Ocr.into(),
+            ocr: crate::ocr::OcrOptions::default(),
             ..Options::default()
         };
         let page_raster = u64::from(pdf::rendered_long_side(u32::MAX, &ocr.limits)).pow(2) * 3;
@@ -173,7 +181,8 @@ mod tests {
     fn a_multipage_tiff_read_by_ocr_counts_its_largest_following_page() {
         let bytes = test_support::corpus::bytes("tiff_multipage_5p.tif");
         let ocr = Options {
-            ocr: Some(crate::ocr::OcrOptions::default()),
+            analyses: AnalysisKind::Ocr.into(),
+            ocr: crate::ocr::OcrOptions::default(),
             ..Options::default()
         };
         let first_only = memory_estimate(&bytes, &Options::default()).unwrap();
@@ -189,16 +198,14 @@ mod tests {
     fn the_networks_asked_for_add_their_working_memory() {
         let bytes = png_header(100, 100);
         let plain = memory_estimate(&bytes, &Options::default()).unwrap();
-        let faces = Options {
-            faces: true,
-            ..Options::default()
-        };
+        let faces = Options::of(AnalysisKind::Faces);
         assert_eq!(
             memory_estimate(&bytes, &faces).unwrap(),
             plain + FACE_SCAN_BYTES
         );
         let ocr = Options {
-            ocr: Some(crate::ocr::OcrOptions::default()),
+            analyses: AnalysisKind::Ocr.into(),
+            ocr: crate::ocr::OcrOptions::default(),
             ..Options::default()
         };
         assert!(memory_estimate(&bytes, &ocr).unwrap() >= plain + OCR_ENGINE_BYTES);

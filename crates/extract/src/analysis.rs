@@ -19,31 +19,16 @@ use crate::probe::{self, Header};
 use crate::quality::{self, QualityReport};
 use crate::timings::{Stage, StageTimings};
 use crate::{faces, ExtractError, Format, Rect};
+use analyses::{AnalysisKind, AnalysisKinds};
 
 /// What to compute beyond the basic facts (always present), and the input limits.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// `colors`, `predominant` and the keys that come with them.
-    pub colors: bool,
-    /// `phash`.
-    pub phash: bool,
-    /// `media_metadata` (Exif, IPTC, XMP, GPS).
-    pub media_metadata: bool,
-    /// `faces` and `coordinates.faces`.
-    pub faces: bool,
-    /// `info.ocr.adv_ocr` when set.
-    pub ocr: Option<OcrOptions>,
-    /// `quality_analysis` and `quality_score`.
-    pub quality: bool,
-    /// `accessibility_analysis`.
-    pub accessibility: bool,
-    /// `cinemagraph_analysis`.
-    pub cinemagraph: bool,
-    /// Extensions: `blurhash`, `thumbhash`, `average_color`, `mime_type`.
-    pub blurhash: bool,
-    pub thumbhash: bool,
-    pub average_color: bool,
-    pub mime_type: bool,
+    /// The analyses to run.
+    pub analyses: AnalysisKinds,
+    /// How OCR reads (mode, languages, deadline), when `analyses` holds
+    /// [`AnalysisKind::Ocr`].
+    pub ocr: OcrOptions,
     /// Regions in the displayed frame, echoed (limited to the image by
     /// [`crate::limit_rects`]) as `coordinates.custom`.
     pub custom_coordinates: Option<Vec<Rect>>,
@@ -51,31 +36,30 @@ pub struct Options {
 }
 
 impl Options {
+    /// These analyses with default settings and limits.
+    pub fn of(analyses: impl Into<AnalysisKinds>) -> Options {
+        Options {
+            analyses: analyses.into(),
+            ..Options::default()
+        }
+    }
+
+    /// Whether `kind` is asked for.
+    pub fn wants(&self, kind: AnalysisKind) -> bool {
+        self.analyses.contains(kind)
+    }
+
     /// True when an analysis reading the small working copy is requested.
     pub(crate) fn needs_working(&self) -> bool {
-        self.colors
-            || self.phash
-            || self.accessibility
-            || self.blurhash
-            || self.thumbhash
-            || self.average_color
+        self.analyses.iter().any(AnalysisKind::reads_working_copy)
     }
 
     /// The first requested analysis that needs decoded pixels, by wire name.
     fn first_pixel_analysis(&self) -> Option<&'static str> {
-        [
-            ("colors", self.colors),
-            ("phash", self.phash),
-            ("faces", self.faces),
-            ("ocr", self.ocr.is_some()),
-            ("quality_analysis", self.quality),
-            ("accessibility_analysis", self.accessibility),
-            ("blurhash", self.blurhash),
-            ("thumbhash", self.thumbhash),
-            ("average_color", self.average_color),
-        ]
-        .into_iter()
-        .find_map(|(name, wanted)| wanted.then_some(name))
+        self.analyses
+            .iter()
+            .find(|kind| kind.reads_pixels())
+            .map(AnalysisKind::parameter)
     }
 }
 
@@ -186,7 +170,7 @@ pub fn analyze_until(
         let etag = threads.spawn(|| hex::encode(Md5::digest(bytes)));
         let decoded = timings.time(Stage::Decode, || {
             let header = probe::probe(&readable, format, limits)?;
-            if options.faces {
+            if options.wants(AnalysisKind::Faces) {
                 // The face model's one-time set-up (per process) overlaps
                 // the decode instead of following it.
                 threads.spawn(faces::prepare);
@@ -206,7 +190,7 @@ pub fn analyze_until(
 
     let (width, height) = header.displayed_size();
     let media_metadata = options
-        .media_metadata
+        .wants(AnalysisKind::MediaMetadata)
         .then(|| timings.time(Stage::Metadata, || metadata::extract(bytes, format)));
     let mut analysis = Analysis {
         width,
@@ -227,12 +211,14 @@ pub fn analyze_until(
         blurhash: None,
         thumbhash: None,
         average_color: None,
-        mime_type: options.mime_type.then(|| format.mime_type()),
+        mime_type: options
+            .wants(AnalysisKind::MimeType)
+            .then(|| format.mime_type()),
         timings,
     };
     if let Some(pixels) = &pixels {
         run_pixel_analyses(&mut analysis, &readable, pixels, &header, options, cancel)?;
-        if options.quality {
+        if options.wants(AnalysisKind::Quality) {
             cancel.check()?;
             // Its own canonical input; the shared decode is reused only when
             // it is the full-resolution frame (OCR asked for it).
@@ -242,7 +228,7 @@ pub fn analyze_until(
             })?;
         }
     }
-    if options.cinemagraph {
+    if options.wants(AnalysisKind::Cinemagraph) {
         cancel.check()?;
         analysis.cinemagraph_analysis = Some(analysis.timings.time(Stage::Cinemagraph, || {
             cinemagraph::analyze(&readable, &header, limits, cancel)
@@ -257,6 +243,11 @@ pub fn analyze_until(
     Ok(analysis)
 }
 
+/// The placeholders and the average colour, timed as one stage.
+const PLACEHOLDERS: AnalysisKinds = enumset::enum_set!(
+    AnalysisKind::Blurhash | AnalysisKind::Thumbhash | AnalysisKind::AverageColor
+);
+
 fn run_pixel_analyses(
     analysis: &mut Analysis,
     bytes: &[u8],
@@ -267,34 +258,34 @@ fn run_pixel_analyses(
 ) -> Result<(), ExtractError> {
     let (width, height) = header.displayed_size();
     if let Some(working) = &pixels.working {
-        if options.colors {
+        if options.wants(AnalysisKind::Colors) {
             cancel.check()?;
             let report = analysis
                 .timings
                 .time(Stage::Colors, || colors::analyze(&working.to_rgba8()));
             analysis.colors = Some(report);
         }
-        if options.phash {
+        if options.wants(AnalysisKind::Phash) {
             cancel.check()?;
             analysis.phash = Some(analysis.timings.time(Stage::Phash, || Phash::of(working)));
         }
-        if options.accessibility {
+        if options.wants(AnalysisKind::Accessibility) {
             cancel.check()?;
             analysis.accessibility_analysis =
                 Some(analysis.timings.time(Stage::Accessibility, || {
                     accessibility::analyze(&working.to_rgba8())
                 }));
         }
-        if options.blurhash || options.thumbhash || options.average_color {
+        if !options.analyses.is_disjoint(PLACEHOLDERS) {
             cancel.check()?;
             analysis.timings.time(Stage::Placeholders, || {
-                if options.blurhash {
+                if options.wants(AnalysisKind::Blurhash) {
                     analysis.blurhash = placeholders::blurhash(working);
                 }
-                if options.thumbhash {
+                if options.wants(AnalysisKind::Thumbhash) {
                     analysis.thumbhash = Some(placeholders::thumbhash(working));
                 }
-                if options.average_color {
+                if options.wants(AnalysisKind::AverageColor) {
                     analysis.average_color = Some(placeholders::average_color(&working.to_rgba8()));
                 }
             });
@@ -302,7 +293,7 @@ fn run_pixel_analyses(
     }
     // Boxes come back in the input's pixels; this maps them to the displayed frame.
     let to_displayed = |input: &DynamicImage| f64::from(width) / f64::from(input.width().max(1));
-    if let (true, Some(input)) = (options.faces, &pixels.faces) {
+    if let (true, Some(input)) = (options.wants(AnalysisKind::Faces), &pixels.faces) {
         cancel.check()?;
         let scale = to_displayed(input);
         let found: Vec<Rect> = analysis
@@ -317,7 +308,8 @@ fn run_pixel_analyses(
             .faces = Some(found.clone());
         analysis.faces = Some(found);
     }
-    if let (Some(ocr_options), Some(full)) = (&options.ocr, &pixels.full) {
+    if let (true, Some(full)) = (options.wants(AnalysisKind::Ocr), &pixels.full) {
+        let ocr_options = &options.ocr;
         cancel.check()?;
         // Every page, in order, up to the OCR page limit; the first is `full`.
         let first = ocr::PageImage {

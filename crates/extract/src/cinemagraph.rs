@@ -362,7 +362,7 @@ mod tests {
     use image::{Delay, Frame, Rgba, RgbaImage};
 
     use super::*;
-    use crate::{analyze as analyze_file, Options};
+    use crate::{analyze as analyze_file, AnalysisKind, Options};
 
     /// A GIF whose frames are drawn by `draw(frame index, x, y)`.
     fn gif(frames: u32, draw: impl Fn(u32, u32, u32) -> [u8; 3]) -> Vec<u8> {
@@ -388,10 +388,7 @@ mod tests {
     }
 
     fn score(bytes: &[u8]) -> f64 {
-        let options = Options {
-            cinemagraph: true,
-            ..Options::default()
-        };
+        let options = Options::of(AnalysisKind::Cinemagraph);
         analyze_file(bytes, &options)
             .unwrap()
             .cinemagraph_analysis

@@ -24,6 +24,7 @@ mod tiff_samples;
 use std::io::Cursor;
 use std::sync::Arc;
 
+use analyses::AnalysisKind;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageError};
 
@@ -79,8 +80,8 @@ impl Needs {
     pub(crate) fn of(options: &crate::Options) -> Needs {
         Needs {
             working: options.needs_working(),
-            faces: options.faces,
-            full_resolution: options.ocr.is_some(),
+            faces: options.wants(AnalysisKind::Faces),
+            full_resolution: options.wants(AnalysisKind::Ocr),
         }
     }
 

@@ -6,7 +6,8 @@
 //!
 //! ```no_run
 //! let bytes = std::fs::read("photo.jpg").unwrap();
-//! let options = extract::Options { colors: true, phash: true, ..Default::default() };
+//! use extract::AnalysisKind::{Colors, Phash};
+//! let options = extract::Options::of(Colors | Phash);
 //! let analysis = extract::analyze(&bytes, &options).unwrap();
 //! println!("{}", serde_json::to_string(&analysis).unwrap());
 //! ```
@@ -54,6 +55,7 @@ mod timings;
 mod vendored_models;
 
 pub use admission::memory_estimate;
+pub use analyses::{AnalysisKind, AnalysisKinds};
 pub use analysis::{analyze, analyze_until, Analysis, Coordinates, Info, OcrInfo, Options};
 pub use cancel::{Cancel, CancelOnDrop};
 pub use coordinates::{format_rects, limit_rects, parse_rects, Rect};

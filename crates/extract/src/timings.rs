@@ -59,7 +59,7 @@ impl StageTimings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{analyze, Options};
+    use crate::{analyze, AnalysisKind, Options};
 
     fn small_png() -> Vec<u8> {
         let image =
@@ -73,12 +73,8 @@ mod tests {
 
     #[test]
     fn each_requested_analysis_is_timed_once_after_the_decode() {
-        let options = Options {
-            colors: true,
-            phash: true,
-            media_metadata: true,
-            ..Options::default()
-        };
+        let options =
+            Options::of(AnalysisKind::Colors | AnalysisKind::Phash | AnalysisKind::MediaMetadata);
         let analysis = analyze(&small_png(), &options).expect("analysis");
         let stages: Vec<&str> = analysis.timings.iter().map(|(s, _)| s.name()).collect();
         assert_eq!(stages, ["decode", "metadata", "colors", "phash"]);

@@ -8,6 +8,7 @@
 
 mod corpus_support;
 
+use extract::AnalysisKind;
 use extract::{analyze, Options};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 
@@ -18,10 +19,7 @@ const PHOTOS: &[&str] = &[
 ];
 
 fn quality_of(bytes: &[u8]) -> serde_json::Value {
-    let options = Options {
-        quality: true,
-        ..Options::default()
-    };
+    let options = Options::of(AnalysisKind::Quality);
     let analysis = analyze(bytes, &options).expect("analyses");
     serde_json::to_value(analysis.quality.expect("quality requested")).unwrap()
 }
@@ -131,19 +129,19 @@ fn an_analysis_does_not_depend_on_the_other_options() {
             .unwrap()
         };
         let only = alone(Options {
-            quality: true,
-            accessibility: true,
-            cinemagraph: true,
+            analyses: AnalysisKind::Quality
+                | AnalysisKind::Accessibility
+                | AnalysisKind::Cinemagraph,
             ..Options::default()
         });
         let with_everything = alone(Options {
-            quality: true,
-            accessibility: true,
-            cinemagraph: true,
-            colors: true,
-            phash: true,
-            faces: true,
-            media_metadata: true,
+            analyses: AnalysisKind::Quality
+                | AnalysisKind::Accessibility
+                | AnalysisKind::Cinemagraph
+                | AnalysisKind::Colors
+                | AnalysisKind::Phash
+                | AnalysisKind::Faces
+                | AnalysisKind::MediaMetadata,
             ..Options::default()
         });
         assert_eq!(only, with_everything, "{name}");
@@ -160,10 +158,7 @@ fn red_green_pictures_are_less_accessible_than_blue_yellow_ones() {
         }))
     };
     let score = |image: &DynamicImage| {
-        let options = Options {
-            accessibility: true,
-            ..Options::default()
-        };
+        let options = Options::of(AnalysisKind::Accessibility);
         analyze(&png(image), &options)
             .unwrap()
             .accessibility_analysis
@@ -181,10 +176,7 @@ fn red_green_pictures_are_less_accessible_than_blue_yellow_ones() {
 #[test]
 fn corpus_stills_are_not_cinemagraphs_and_animations_are_scored() {
     let score = |name: &str| {
-        let options = Options {
-            cinemagraph: true,
-            ..Options::default()
-        };
+        let options = Options::of(AnalysisKind::Cinemagraph);
         analyze(&corpus_support::read_file(name), &options)
             .unwrap()
             .cinemagraph_analysis

@@ -9,6 +9,7 @@
 
 mod peak_support;
 
+use extract::AnalysisKind;
 use extract::{analyze, Options};
 use peak_support::{peak_of, serial, MIB};
 
@@ -40,10 +41,7 @@ fn patch_gif(side: u16, frames: u32) -> Vec<u8> {
 }
 
 fn cinemagraph() -> Options {
-    Options {
-        cinemagraph: true,
-        ..Options::default()
-    }
+    Options::of(AnalysisKind::Cinemagraph)
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod corpus_support;
 
+use extract::AnalysisKind;
 use extract::{analyze, ExtractError, Format, LimitKind, Limits, Options};
 use serde_json::Value;
 
@@ -130,12 +131,8 @@ fn every_corpus_file_matches_its_oracle_facts() {
 
 #[test]
 fn pixel_analyses_never_panic_on_any_corpus_file() {
-    let options = Options {
-        colors: true,
-        phash: true,
-        media_metadata: true,
-        ..Default::default()
-    };
+    let options =
+        Options::of(AnalysisKind::Colors | AnalysisKind::Phash | AnalysisKind::MediaMetadata);
     for name in corpus_files() {
         let bytes = corpus_support::read_file(&name);
         match analyze(&bytes, &options) {

@@ -15,6 +15,7 @@
 
 mod corpus_support;
 
+use extract::AnalysisKind;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -42,11 +43,7 @@ fn basic() -> Options {
 }
 
 fn pixels() -> Options {
-    Options {
-        phash: true,
-        colors: true,
-        ..Options::default()
-    }
+    Options::of(AnalysisKind::Phash | AnalysisKind::Colors)
 }
 
 /// A fresh directory for one category.

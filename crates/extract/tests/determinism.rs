@@ -3,6 +3,7 @@
 
 mod corpus_support;
 
+use extract::AnalysisKind;
 use extract::{analyze, Options};
 
 const FILES: &[&str] = &[
@@ -16,10 +17,10 @@ const FILES: &[&str] = &[
 
 fn json_of(bytes: &[u8]) -> String {
     let options = Options {
-        colors: true,
-        phash: true,
-        media_metadata: true,
-        faces: true,
+        analyses: AnalysisKind::Colors
+            | AnalysisKind::Phash
+            | AnalysisKind::MediaMetadata
+            | AnalysisKind::Faces,
         custom_coordinates: Some(vec![extract::Rect {
             x: 5,
             y: 5,

@@ -46,10 +46,7 @@ fn detect(name: &str) -> Vec<Rect> {
 }
 
 fn detect_in(name: &str, bytes: &[u8]) -> Vec<Rect> {
-    let options = extract::Options {
-        faces: true,
-        ..Default::default()
-    };
+    let options = extract::Options::of(extract::AnalysisKind::Faces);
     let analysis = extract::analyze(bytes, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
     let faces = analysis
         .faces

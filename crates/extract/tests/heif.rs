@@ -16,6 +16,7 @@
 
 mod corpus_support;
 
+use extract::AnalysisKind;
 use std::process::Command;
 
 use extract::{analyze, Analysis, Format, Options};
@@ -40,12 +41,7 @@ fn distance(a: [f64; 3], b: [f64; 3]) -> f64 {
 }
 
 fn pixel_options() -> Options {
-    Options {
-        colors: true,
-        phash: true,
-        faces: true,
-        ..Default::default()
-    }
+    Options::of(AnalysisKind::Colors | AnalysisKind::Phash | AnalysisKind::Faces)
 }
 
 /// The share-weighted average colour of what `colors` reported.

@@ -15,7 +15,8 @@ const MIN_WORD_RECALL: f64 = 0.9;
 /// the displayed frame are covered too.
 fn recognize(name: &str) -> AdvOcr {
     let options = extract::Options {
-        ocr: Some(OcrOptions::default()),
+        analyses: extract::AnalysisKind::Ocr.into(),
+        ocr: OcrOptions::default(),
         ..Default::default()
     };
     let analysis = extract::analyze(&corpus_support::read_file(name), &options)
@@ -110,12 +111,12 @@ fn a_photo_without_text_gives_no_words() {
 fn an_ocr_failure_leaves_the_rest_of_the_analysis_intact() {
     let name = "face_fr_two_people.jpg";
     let options = extract::Options {
-        faces: true,
+        analyses: extract::AnalysisKind::Ocr | extract::AnalysisKind::Faces,
         // No time to read: the engine gives up at once.
-        ocr: Some(OcrOptions {
+        ocr: OcrOptions {
             page_deadline: std::time::Duration::ZERO,
             ..OcrOptions::default()
-        }),
+        },
         ..Default::default()
     };
     let analysis = extract::analyze(&corpus_support::read_file(name), &options)

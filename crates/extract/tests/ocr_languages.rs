@@ -86,7 +86,8 @@ fn command_words(page: &Path, traineddata: &str) -> Vec<String> {
 
 fn read(page: &[u8], ocr: &str) -> AdvOcr {
     let options = extract::Options {
-        ocr: Some(OcrOptions::parse(ocr).unwrap()),
+        analyses: extract::AnalysisKind::Ocr.into(),
+        ocr: OcrOptions::parse(ocr).unwrap(),
         ..Default::default()
     };
     let adv_ocr = extract::analyze(page, &options)

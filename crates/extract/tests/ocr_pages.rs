@@ -8,6 +8,7 @@
 
 mod corpus_support;
 
+use extract::AnalysisKind;
 use std::io::Write;
 
 use extract::ocr::{AdvOcr, OcrOptions, OcrStatus};
@@ -16,7 +17,8 @@ use lopdf::{dictionary, Document, Object, Stream};
 
 fn ocr_only(limits: Limits) -> Options {
     Options {
-        ocr: Some(OcrOptions::default()),
+        analyses: AnalysisKind::Ocr.into(),
+        ocr: OcrOptions::default(),
         limits,
         ..Default::default()
     }
@@ -204,10 +206,11 @@ fn a_pdf_of_a_photo_a_scan_and_a_text_page_answers_every_analysis() {
     );
 
     let options = Options {
-        colors: true,
-        phash: true,
-        faces: true,
-        ocr: Some(OcrOptions::default()),
+        analyses: AnalysisKind::Ocr
+            | AnalysisKind::Colors
+            | AnalysisKind::Phash
+            | AnalysisKind::Faces,
+        ocr: OcrOptions::default(),
         ..Default::default()
     };
     let analysis = analyze(&bytes, &options).unwrap();
@@ -218,11 +221,7 @@ fn a_pdf_of_a_photo_a_scan_and_a_text_page_answers_every_analysis() {
     // The first page is the photo: its fingerprint and faces are the photo's.
     let the_photo = analyze(
         &photo,
-        &Options {
-            phash: true,
-            faces: true,
-            ..Default::default()
-        },
+        &Options::of(AnalysisKind::Phash | AnalysisKind::Faces),
     )
     .unwrap();
     let distance = hamming(json["phash"].as_str().unwrap(), &json_phash(&the_photo));
@@ -292,35 +291,21 @@ fn every_pdf_analysis_answers_the_same_alone_and_with_the_others() {
     let photo = corpus_support::read_file("face_fr_two_people.jpg");
     let bytes = pdf(vec![jpeg_page(photo)], &["second page"]);
     let all = Options {
-        colors: true,
-        phash: true,
-        faces: true,
-        ocr: Some(OcrOptions::default()),
+        analyses: AnalysisKind::Ocr
+            | AnalysisKind::Colors
+            | AnalysisKind::Phash
+            | AnalysisKind::Faces,
+        ocr: OcrOptions::default(),
         ..Default::default()
     };
     let together = serde_json::to_value(analyze(&bytes, &all).unwrap()).unwrap();
     let alone: [(Options, &[&str]); 4] = [
         (
-            Options {
-                colors: true,
-                ..Default::default()
-            },
+            Options::of(AnalysisKind::Colors),
             &["colors", "predominant", "color_histogram"],
         ),
-        (
-            Options {
-                phash: true,
-                ..Default::default()
-            },
-            &["phash"],
-        ),
-        (
-            Options {
-                faces: true,
-                ..Default::default()
-            },
-            &["faces", "coordinates"],
-        ),
+        (Options::of(AnalysisKind::Phash), &["phash"]),
+        (Options::of(AnalysisKind::Faces), &["faces", "coordinates"]),
         (ocr_only(Limits::default()), &["info"]),
     ];
     for (options, keys) in alone {

@@ -6,44 +6,37 @@
 
 mod corpus_support;
 
-use extract::ocr::OcrOptions;
-use extract::{analyze, Options};
+use extract::{analyze, AnalysisKind, AnalysisKinds, Options};
 use serde_json::Value;
 
-/// Each analysis by the `Options` field that asks for it and the top-level
-/// keys of its answer.
-const ANALYSES: &[(&str, &[&str])] = &[
-    ("phash", &["phash"]),
-    (
-        "colors",
-        &[
+/// The top-level keys of an analysis's answer, for the analyses compared
+/// here over the whole corpus; the others (each costly on large photos) are
+/// compared alone and with all the others in `analyses_corpus.rs`. A `match`,
+/// so that a new analysis must be placed on one side or the other.
+fn answer_keys(kind: AnalysisKind) -> Option<&'static [&'static str]> {
+    match kind {
+        AnalysisKind::Phash => Some(&["phash"]),
+        AnalysisKind::Colors => Some(&[
             "colors",
             "predominant",
             "color_histogram",
             "illustration_score",
             "semi_transparent",
             "grayscale",
-        ],
-    ),
-    ("faces", &["faces", "coordinates"]),
-    ("ocr", &["info"]),
-    ("media_metadata", &["media_metadata"]),
-];
+        ]),
+        AnalysisKind::Faces => Some(&["faces", "coordinates"]),
+        AnalysisKind::Ocr => Some(&["info"]),
+        AnalysisKind::MediaMetadata => Some(&["media_metadata"]),
+        AnalysisKind::Blurhash => Some(&["blurhash"]),
+        AnalysisKind::Thumbhash => Some(&["thumbhash"]),
+        AnalysisKind::AverageColor => Some(&["average_color"]),
+        AnalysisKind::MimeType => Some(&["mime_type"]),
+        AnalysisKind::Quality | AnalysisKind::Accessibility | AnalysisKind::Cinemagraph => None,
+    }
+}
 
 /// Present in every answer, whatever is asked.
 const BASIC_FACTS: &[&str] = &["width", "height", "format", "bytes", "etag", "pages"];
-
-fn options_for(names: &[&str]) -> Options {
-    let wants = |name: &str| names.contains(&name);
-    Options {
-        phash: wants("phash"),
-        colors: wants("colors"),
-        faces: wants("faces"),
-        ocr: wants("ocr").then(OcrOptions::default),
-        media_metadata: wants("media_metadata"),
-        ..Options::default()
-    }
-}
 
 /// `keys` of the analysis's JSON, each serialised on its own (absent keys as `null`).
 fn fragments(answer: &Value, keys: &[&str]) -> Vec<(String, String)> {
@@ -75,15 +68,17 @@ fn every_analysis_answers_the_same_alone_and_with_all_the_others() {
         // OCR always reads the full-size decode; it is compared on the text
         // scans and one photo, where it finds something, to keep this fast.
         let with_ocr = name.starts_with("text_") || name == "jpeg_plain_jfif_2352x1568.jpg";
-        let analyses: Vec<_> = ANALYSES
+        let analyses: Vec<(AnalysisKind, &[&str])> = AnalysisKinds::all()
             .iter()
-            .filter(|(analysis, _)| with_ocr || *analysis != "ocr")
+            .filter(|kind| with_ocr || *kind != AnalysisKind::Ocr)
+            .filter_map(|kind| Some((kind, answer_keys(kind)?)))
             .collect();
-        let all_names: Vec<&str> = analyses.iter().map(|(name, _)| *name).collect();
+        let all: AnalysisKinds = analyses.iter().map(|(kind, _)| *kind).collect();
         let bytes = corpus_support::read_file(&name);
-        let together = answer(&bytes, &options_for(&all_names));
-        for (analysis, keys) in analyses {
-            let alone = answer(&bytes, &options_for(&[analysis]));
+        let together = answer(&bytes, &Options::of(all));
+        for (kind, keys) in analyses {
+            let analysis = kind.parameter();
+            let alone = answer(&bytes, &Options::of(kind));
             match (&together, &alone) {
                 (Ok(together), Ok(alone)) => {
                     assert_eq!(
@@ -109,7 +104,7 @@ fn every_analysis_answers_the_same_alone_and_with_all_the_others() {
                 // A format whose pixels this build cannot decode answers the
                 // basic facts and metadata, and refuses only pixel analyses.
                 (Err(together), Ok(_)) => assert!(
-                    together.contains("not available") && *analysis == "media_metadata",
+                    together.contains("not available") && !kind.reads_pixels(),
                     "{name}: refused with all ({together}) but {analysis} alone answers"
                 ),
                 (Ok(_), Err(alone)) => {

@@ -3,6 +3,7 @@
 //! The PDFs are written here with lopdf's own writer, so each test shows the
 //! page tree it pins down.
 
+use extract::AnalysisKind;
 use extract::{analyze, ExtractError, Format, LimitKind, Limits, Options};
 use lopdf::{dictionary, Document, Object};
 
@@ -99,11 +100,7 @@ fn crop_box_is_the_visible_size_clipped_to_the_media_box() {
 #[test]
 fn a_blank_page_is_rendered_for_pixel_analyses_and_metadata_is_read() {
     let bytes = pdf(dictionary! {}, vec![page(A4)]);
-    let options = Options {
-        colors: true,
-        phash: true,
-        ..Default::default()
-    };
+    let options = Options::of(AnalysisKind::Colors | AnalysisKind::Phash);
     let analysis = analyze(&bytes, &options).unwrap();
     assert!(analysis.phash.is_some());
     let json = serde_json::to_value(&analysis).unwrap();
@@ -111,10 +108,7 @@ fn a_blank_page_is_rendered_for_pixel_analyses_and_metadata_is_read() {
         json["colors"][0][0], "#FFFFFF",
         "a blank page is white: {json}"
     );
-    let options = Options {
-        media_metadata: true,
-        ..Default::default()
-    };
+    let options = Options::of(AnalysisKind::MediaMetadata);
     assert!(analyze(&bytes, &options).unwrap().media_metadata.is_some());
 }
 

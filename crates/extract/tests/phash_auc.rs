@@ -6,6 +6,7 @@
 
 mod corpus_support;
 
+use extract::AnalysisKind;
 use std::collections::BTreeMap;
 
 use extract::{analyze, Options, Phash};
@@ -78,10 +79,7 @@ fn auc_sanity() {
 fn our_phash_separates_near_duplicates_at_least_as_well_as_imagehash() {
     let pairs = pairs();
     assert!(pairs.iter().any(|p| p.same_source) && pairs.iter().any(|p| !p.same_source));
-    let options = Options {
-        phash: true,
-        ..Default::default()
-    };
+    let options = Options::of(AnalysisKind::Phash);
     let mut hashes: BTreeMap<String, Phash> = BTreeMap::new();
     for name in pairs.iter().flat_map(|p| [&p.a, &p.b]) {
         if !hashes.contains_key(name) {

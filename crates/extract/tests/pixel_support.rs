@@ -4,6 +4,7 @@
 //! `PixelsUnavailable`. A damaged file of the same kind keeps its clean
 //! "Invalid image file" error.
 
+use extract::AnalysisKind;
 use extract::{analyze, ExtractError, Format, Options};
 
 /// A valid TIFF with 32-bit integer grey + alpha samples, 120 x 80, a
@@ -38,10 +39,7 @@ fn a_variant_without_pixel_support_still_answers_its_basic_facts() {
     let mut reader = tiff::decoder::Decoder::new(std::io::Cursor::new(&tiff)).expect("valid TIFF");
     assert_eq!(reader.dimensions().unwrap(), (120, 80));
 
-    let options = Options {
-        media_metadata: true,
-        ..Options::default()
-    };
+    let options = Options::of(AnalysisKind::MediaMetadata);
     let analysis = analyze(&tiff, &options).expect("basic facts answer");
     assert_eq!((analysis.width, analysis.height), (120, 80));
     assert_eq!(analysis.format, Format::Tiff);
@@ -50,27 +48,9 @@ fn a_variant_without_pixel_support_still_answers_its_basic_facts() {
     assert!(analysis.media_metadata.is_some());
 
     for (name, options) in [
-        (
-            "colors",
-            Options {
-                colors: true,
-                ..Options::default()
-            },
-        ),
-        (
-            "phash",
-            Options {
-                phash: true,
-                ..Options::default()
-            },
-        ),
-        (
-            "faces",
-            Options {
-                faces: true,
-                ..Options::default()
-            },
-        ),
+        ("colors", Options::of(AnalysisKind::Colors)),
+        ("phash", Options::of(AnalysisKind::Phash)),
+        ("faces", Options::of(AnalysisKind::Faces)),
     ] {
         match analyze(&tiff, &options) {
             Err(ExtractError::PixelsUnavailable {

@@ -13,6 +13,7 @@
 
 mod corpus_support;
 
+use extract::AnalysisKind;
 use std::path::PathBuf;
 
 use extract::{analyze, Analysis, Options};
@@ -35,11 +36,7 @@ fn workspace(name: &str) -> PathBuf {
 }
 
 fn pixels_and_size() -> Options {
-    Options {
-        phash: true,
-        colors: true,
-        ..Options::default()
-    }
+    Options::of(AnalysisKind::Phash | AnalysisKind::Colors)
 }
 
 fn analyzed(bytes: &[u8], what: &str) -> Analysis {

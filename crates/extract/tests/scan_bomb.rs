@@ -5,6 +5,7 @@
 //! stops instead of running to the end.
 
 use extract::error::LimitKind;
+use extract::AnalysisKind;
 use extract::{analyze, analyze_until, Cancel, ExtractError, Limits, Options};
 use turbojpeg::{Compressor, Image, PixelFormat};
 
@@ -59,12 +60,7 @@ fn with_scans(jpeg: &[u8], total: usize) -> Vec<u8> {
 }
 
 fn all_pixel_analyses() -> Options {
-    Options {
-        colors: true,
-        phash: true,
-        faces: true,
-        ..Options::default()
-    }
+    Options::of(AnalysisKind::Colors | AnalysisKind::Phash | AnalysisKind::Faces)
 }
 
 #[test]

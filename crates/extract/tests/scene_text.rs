@@ -41,10 +41,11 @@ fn expected_words() -> BTreeMap<String, String> {
 /// Through the whole analysis: decoding and Exif orientation included.
 fn read(name: &str, mode: OcrMode) -> (AdvOcr, Duration) {
     let options = extract::Options {
-        ocr: Some(OcrOptions {
+        analyses: extract::AnalysisKind::Ocr.into(),
+        ocr: OcrOptions {
             mode,
             ..OcrOptions::default()
-        }),
+        },
         ..Default::default()
     };
     let bytes = corpus_support::read_file(name);

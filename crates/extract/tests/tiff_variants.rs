@@ -14,6 +14,7 @@
 
 mod corpus_support;
 
+use extract::AnalysisKind;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -182,13 +183,11 @@ fn workspace(name: &str) -> PathBuf {
 }
 
 fn every_analysis() -> Options {
-    Options {
-        phash: true,
-        colors: true,
-        faces: cfg!(feature = "faces"),
-        media_metadata: true,
-        ..Options::default()
+    let mut analyses = AnalysisKind::Phash | AnalysisKind::Colors | AnalysisKind::MediaMetadata;
+    if cfg!(feature = "faces") {
+        analyses.insert(AnalysisKind::Faces);
     }
+    Options::of(analyses)
 }
 
 fn analyzed(bytes: &[u8], what: &str) -> Analysis {

@@ -261,10 +261,7 @@ mod tests {
     async fn an_analysis_waits_while_another_holds_the_memory_it_needs() {
         let analyzer = analyzer(100);
         let bytes = png();
-        let options = extract::Options {
-            colors: true,
-            ..Default::default()
-        };
+        let options = extract::Options::of(extract::AnalysisKind::Colors);
         // Another analysis holds 60 of the general 88 MiB: this one (~55 MiB) waits.
         let held = Arc::clone(&analyzer.memory)
             .acquire_many_owned(60)
@@ -290,12 +287,11 @@ mod tests {
     #[tokio::test]
     async fn a_request_that_ends_cancels_its_analysis_which_frees_its_permits() {
         let analyzer = analyzer(1000);
-        let options = extract::Options {
-            colors: true,
-            phash: true,
-            faces: true,
-            ..Default::default()
-        };
+        let options = extract::Options::of(
+            extract::AnalysisKind::Colors
+                | extract::AnalysisKind::Phash
+                | extract::AnalysisKind::Faces,
+        );
         let cancel = extract::Cancel::new();
         // The request is dropped while its analysis runs.
         let request = analyzer.analyze_until(png(), options, cancel.clone());

@@ -7,7 +7,9 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 use store::{Asset, StoredAnalysis};
 
-use crate::params::{Extensions, ExtractionRequest, MetadataKeys};
+use analyses::{AnalysisKind, AnalysisKinds};
+
+use crate::params::ExtractionRequest;
 
 /// Characters kept as they are in a delivery URL's public_id, as the SDKs'
 /// `smart_escape` keeps them; everything else is percent-encoded.
@@ -119,7 +121,7 @@ pub fn render_resource(
         }
         put("coordinates", Value::Object(regions));
     }
-    if shown.faces || shown.face_coordinates.is_some() {
+    if shown.wants(AnalysisKind::Faces) || shown.face_coordinates.is_some() {
         put("faces", json!(coordinates.faces));
     }
 
@@ -138,24 +140,30 @@ fn render_analyses(
     fn when<T: Clone>(asked: bool, result: &Option<T>) -> Option<T> {
         result.clone().filter(|_| asked)
     }
+    let shows = |kind: AnalysisKind| shown.wants(kind);
     let metadata = &shown.metadata;
-    let extensions = &shown.extensions;
     // Every field named, so that a new analysis cannot be shown unasked.
     let visible = StoredAnalysis {
-        colors: when(shown.colors, &stored.colors),
-        phash: when(shown.phash, &stored.phash),
+        colors: when(shows(AnalysisKind::Colors), &stored.colors),
+        phash: when(shows(AnalysisKind::Phash), &stored.phash),
         media_metadata: when(metadata.media_metadata, &stored.media_metadata),
-        info: when(shown.ocr.is_some(), &stored.info),
+        info: when(shows(AnalysisKind::Ocr), &stored.info),
         // Regions are the asset's `coordinates` and `faces`, rendered above.
         faces_detected: false,
-        quality_analysis: when(shown.quality, &stored.quality_analysis),
-        quality_score: when(shown.quality, &stored.quality_score),
-        accessibility_analysis: when(shown.accessibility, &stored.accessibility_analysis),
-        cinemagraph_analysis: when(shown.cinemagraph, &stored.cinemagraph_analysis),
-        blurhash: when(extensions.blurhash, &stored.blurhash),
-        thumbhash: when(extensions.thumbhash, &stored.thumbhash),
-        average_color: when(extensions.average_color, &stored.average_color),
-        mime_type: when(extensions.mime_type, &stored.mime_type),
+        quality_analysis: when(shows(AnalysisKind::Quality), &stored.quality_analysis),
+        quality_score: when(shows(AnalysisKind::Quality), &stored.quality_score),
+        accessibility_analysis: when(
+            shows(AnalysisKind::Accessibility),
+            &stored.accessibility_analysis,
+        ),
+        cinemagraph_analysis: when(
+            shows(AnalysisKind::Cinemagraph),
+            &stored.cinemagraph_analysis,
+        ),
+        blurhash: when(shows(AnalysisKind::Blurhash), &stored.blurhash),
+        thumbhash: when(shows(AnalysisKind::Thumbhash), &stored.thumbhash),
+        average_color: when(shows(AnalysisKind::AverageColor), &stored.average_color),
+        mime_type: when(shows(AnalysisKind::MimeType), &stored.mime_type),
     };
     // A struct of strings, numbers and JSON values always serialises to an object.
     if let Ok(Value::Object(fields)) = serde_json::to_value(&visible) {
@@ -172,27 +180,21 @@ fn render_analyses(
 /// resource-details call computes (and stores) before answering. Faces need
 /// no detection once detected (even if none were found) or given.
 pub fn missing_analyses(asset: &Asset, wanted: &ExtractionRequest) -> ExtractionRequest {
-    let stored = &asset.analysis;
     ExtractionRequest {
-        colors: wanted.colors && stored.colors.is_none(),
-        phash: wanted.phash && stored.phash.is_none(),
-        faces: wanted.faces && !stored.faces_detected && asset.coordinates.faces.is_empty(),
-        metadata: if stored.media_metadata.is_some() {
-            MetadataKeys::default()
-        } else {
-            wanted.metadata
-        },
-        quality: wanted.quality && stored.quality_analysis.is_none(),
-        accessibility: wanted.accessibility && stored.accessibility_analysis.is_none(),
-        cinemagraph: wanted.cinemagraph && stored.cinemagraph_analysis.is_none(),
-        extensions: Extensions {
-            blurhash: wanted.extensions.blurhash && stored.blurhash.is_none(),
-            thumbhash: wanted.extensions.thumbhash && stored.thumbhash.is_none(),
-            average_color: wanted.extensions.average_color && stored.average_color.is_none(),
-            mime_type: wanted.extensions.mime_type && stored.mime_type.is_none(),
-        },
-        ..ExtractionRequest::default()
+        custom_coordinates: None,
+        face_coordinates: None,
+        ..wanted.only(!stored_analyses(asset))
     }
+}
+
+/// The analyses whose results `asset` holds for its current version. Faces
+/// count once detected (even if none were found) or given.
+pub fn stored_analyses(asset: &Asset) -> AnalysisKinds {
+    let mut stored = asset.analysis.kinds();
+    if !asset.coordinates.faces.is_empty() {
+        stored.insert(AnalysisKind::Faces);
+    }
+    stored
 }
 
 /// Store's `[x, y, w, h]` from extract's rectangles.
@@ -289,11 +291,9 @@ mod tests {
         ] {
             assert!(!body.contains_key(key), "{key} shown unasked");
         }
-        let body = render(ExtractionRequest {
-            colors: true,
-            faces: true,
-            ..Default::default()
-        });
+        let body = render(ExtractionRequest::of(
+            AnalysisKind::Colors | AnalysisKind::Faces,
+        ));
         assert!(body.contains_key("colors") && body.contains_key("predominant"));
         assert_eq!(body["faces"], json!([[1, 2, 3, 4]]));
         assert!(!body.contains_key("phash") && !body.contains_key("info"));
@@ -320,5 +320,26 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(body["image_metadata"], body["media_metadata"]);
+    }
+
+    #[test]
+    fn missing_analyses_are_the_wanted_ones_without_a_stored_result() {
+        // The asset holds colours, pHash, metadata, OCR text and a face box.
+        let everything = ExtractionRequest {
+            metadata: MetadataKeys {
+                media_metadata: true,
+                image_metadata: false,
+            },
+            ..ExtractionRequest::of(AnalysisKinds::all())
+        };
+        let missing = missing_analyses(&asset(), &everything);
+        let stored = AnalysisKind::Colors
+            | AnalysisKind::Phash
+            | AnalysisKind::MediaMetadata
+            | AnalysisKind::Ocr
+            | AnalysisKind::Faces;
+        assert_eq!(missing.analyses, AnalysisKinds::all() - stored);
+        assert_eq!(missing.metadata, MetadataKeys::default());
+        assert!(!missing_analyses(&asset(), &ExtractionRequest::of(stored)).needs_analysis());
     }
 }

@@ -14,6 +14,7 @@
 //! Keys this version does not know are dropped on read rather than refused,
 //! so a replica one release behind can still serve a row a newer one wrote.
 
+use analyses::{AnalysisKind, AnalysisKinds};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -70,6 +71,34 @@ pub struct StoredAnalysis {
     /// Extension: the media type of the original (`image/jpeg`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
+}
+
+impl StoredAnalysis {
+    /// Whether the result of `kind` is stored.
+    pub fn has(&self, kind: AnalysisKind) -> bool {
+        match kind {
+            AnalysisKind::Colors => self.colors.is_some(),
+            AnalysisKind::Phash => self.phash.is_some(),
+            AnalysisKind::MediaMetadata => self.media_metadata.is_some(),
+            AnalysisKind::Faces => self.faces_detected,
+            AnalysisKind::Ocr => self.info.is_some(),
+            AnalysisKind::Quality => self.quality_analysis.is_some(),
+            AnalysisKind::Accessibility => self.accessibility_analysis.is_some(),
+            AnalysisKind::Cinemagraph => self.cinemagraph_analysis.is_some(),
+            AnalysisKind::Blurhash => self.blurhash.is_some(),
+            AnalysisKind::Thumbhash => self.thumbhash.is_some(),
+            AnalysisKind::AverageColor => self.average_color.is_some(),
+            AnalysisKind::MimeType => self.mime_type.is_some(),
+        }
+    }
+
+    /// The analyses whose results are stored.
+    pub fn kinds(&self) -> AnalysisKinds {
+        AnalysisKinds::all()
+            .iter()
+            .filter(|kind| self.has(*kind))
+            .collect()
+    }
 }
 
 /// The colour family, all computed together by one colour analysis.

@@ -4,6 +4,7 @@
 //! stored, so the next call answers from the database.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use analyses::{AnalysisKind, AnalysisKinds};
 use service::body;
 use service::ops::{reextract, ResourceChanges};
 use service::params::{ExtractionRequest, Params};
@@ -45,14 +46,10 @@ pub(super) async fn details_of(
         asset = reextract(state, key, &ResourceChanges::missing_only(wanted.clone())).await?;
     }
     // Stored OCR text is part of the resource once recognised (wire spec §10).
-    let shown = ExtractionRequest {
-        ocr: asset
-            .analysis
-            .info
-            .is_some()
-            .then(extract::ocr::OcrOptions::default),
-        ..wanted
-    };
+    let mut shown = wanted;
+    if asset.analysis.has(AnalysisKind::Ocr) {
+        shown.analyses.insert(AnalysisKind::Ocr);
+    }
     let mut body = resource_json(state, request, &asset, &shown);
     structured_metadata::add_to_resource(state, &asset, &mut body).await?;
     Ok(HttpResponse::Ok().json(body))
@@ -66,14 +63,8 @@ fn requested_analyses(params: &Params) -> Result<ExtractionRequest, ApiError> {
     }
     let asked = ExtractionRequest::from_params(params)?;
     Ok(ExtractionRequest {
-        colors: asked.colors,
-        phash: asked.phash,
-        faces: asked.faces,
-        metadata: asked.metadata,
-        quality: asked.quality,
-        accessibility: asked.accessibility,
-        cinemagraph: asked.cinemagraph,
-        extensions: asked.extensions,
-        ..ExtractionRequest::default()
+        custom_coordinates: None,
+        face_coordinates: None,
+        ..asked.only(!AnalysisKinds::from(AnalysisKind::Ocr))
     })
 }

@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use analyses::AnalysisKind;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Map, Value};
 use service::body;
-use service::params::{ExtractionRequest, MetadataKeys, Params};
+use service::params::{ExtractionRequest, Params};
 use service::{structured_metadata, ApiError, AppState, Reason};
 use store::search::{
     AggregateRange, AggregateRequest, Aggregation, RangeField, SearchRequest, SortKey,
@@ -302,15 +303,16 @@ impl Shown {
             }
         }
         let with = |name: &str| search.with_field.iter().any(|w| w == name);
-        let stored = ExtractionRequest {
-            metadata: MetadataKeys {
-                media_metadata: false,
-                image_metadata: with("image_metadata"),
-            },
-            quality: with("quality_analysis"),
-            accessibility: with("accessibility_analysis"),
-            ..ExtractionRequest::default()
-        };
+        let mut stored = ExtractionRequest::default();
+        if with("image_metadata") {
+            stored.analyses.insert(AnalysisKind::MediaMetadata);
+            stored.metadata.image_metadata = true;
+        }
+        for kind in [AnalysisKind::Quality, AnalysisKind::Accessibility] {
+            if with(kind.parameter()) {
+                stored.analyses.insert(kind);
+            }
+        }
         Ok(Shown {
             with: search.with_field.clone(),
             only: (!search.fields.is_empty()).then(|| search.fields.clone()),

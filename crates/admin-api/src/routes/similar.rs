@@ -6,6 +6,7 @@
 //! `next_cursor` (the previous page's, as in a list).
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use analyses::AnalysisKind;
 use extract::Phash;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -43,10 +44,7 @@ pub async fn similar_resources(
     let page = find_similar(&state, &search).await?;
 
     // The hash each result was matched on is part of its answer.
-    let shown = ExtractionRequest {
-        phash: true,
-        ..ExtractionRequest::default()
-    };
+    let shown = ExtractionRequest::of(AnalysisKind::Phash);
     let resources: Vec<Value> = page
         .results
         .iter()

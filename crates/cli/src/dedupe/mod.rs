@@ -7,6 +7,7 @@
 
 mod grouping;
 
+use extract::AnalysisKind;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -146,10 +147,7 @@ fn hash_file(path: &Path) -> Hashed {
         Ok(bytes) => bytes,
         Err(e) => return Hashed::Failed(e.to_string()),
     };
-    let options = Options {
-        phash: true,
-        ..Options::default()
-    };
+    let options = Options::of(AnalysisKind::Phash);
     match extract::analyze(&bytes, &options) {
         Ok(analysis) => match analysis.phash {
             Some(phash) => Hashed::Image(phash),

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use analyses::AnalysisKind;
 use bytes::Bytes;
 use store::{AssetKey, Coordinates, Ingested, NewAsset, OnExisting};
 
@@ -54,10 +55,11 @@ pub async fn ingest(
     // Checked before the analysis too; the store writes them only against
     // the field definitions checked here.
     let metadata = structured_metadata::upload_writes(state, &upload.metadata).await?;
-    let analysed = ExtractionRequest {
-        phash: upload.extraction.phash || upload.duplicates,
-        ..upload.extraction.clone()
-    };
+    // A duplicates search reads the new asset's pHash.
+    let mut analysed = upload.extraction.clone();
+    if upload.duplicates {
+        analysed.analyses.insert(AnalysisKind::Phash);
+    }
     let analysis = state
         .analyzer
         .analyze(file.clone(), analysed.options())

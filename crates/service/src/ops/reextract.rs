@@ -15,7 +15,7 @@ use bytes::Bytes;
 use store::{Asset, AssetKey, AssetUpdate, StoreError};
 
 use super::{context_param, stored_analysis, tags_param};
-use crate::params::{Extensions, ExtractionRequest, MetadataKeys, Params};
+use crate::params::{ExtractionRequest, Params};
 use crate::resource::{missing_analyses, to_store_rects};
 use crate::{structured_metadata, ApiError, AppState};
 
@@ -141,26 +141,6 @@ async fn analysed_update(
 /// The analyses to run on `snapshot`: those requested, and those to fill in
 /// that it has no result for.
 fn analyses_for(changes: &ResourceChanges, snapshot: &Asset) -> ExtractionRequest {
-    let requested = &changes.extraction;
     let missing = missing_analyses(snapshot, &changes.fill_missing);
-    ExtractionRequest {
-        colors: requested.colors || missing.colors,
-        phash: requested.phash || missing.phash,
-        faces: requested.faces || missing.faces,
-        metadata: MetadataKeys {
-            media_metadata: requested.metadata.media_metadata || missing.metadata.media_metadata,
-            image_metadata: requested.metadata.image_metadata || missing.metadata.image_metadata,
-        },
-        ocr: requested.ocr.clone().or(missing.ocr),
-        quality: requested.quality || missing.quality,
-        accessibility: requested.accessibility || missing.accessibility,
-        cinemagraph: requested.cinemagraph || missing.cinemagraph,
-        extensions: Extensions {
-            blurhash: requested.extensions.blurhash || missing.extensions.blurhash,
-            thumbhash: requested.extensions.thumbhash || missing.extensions.thumbhash,
-            average_color: requested.extensions.average_color || missing.extensions.average_color,
-            mime_type: requested.extensions.mime_type || missing.extensions.mime_type,
-        },
-        ..requested.clone()
-    }
+    changes.extraction.union(&missing)
 }

@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use std::sync::MutexGuard;
 
 use actix_web::http::StatusCode;
+use analyses::AnalysisKind;
 use extract::Phash;
 use serde::Serialize;
 use store::{Asset, AssetKey, SimilarPage, SimilarQuery, MAX_PAGE_SIZE};
@@ -150,10 +151,7 @@ fn stored_phash(asset: &Asset) -> Option<Phash> {
 
 /// The pHash, computed only for a version that has none stored.
 fn phash_only() -> ResourceChanges {
-    ResourceChanges::missing_only(ExtractionRequest {
-        phash: true,
-        ..ExtractionRequest::default()
-    })
+    ResourceChanges::missing_only(ExtractionRequest::of(AnalysisKind::Phash))
 }
 
 /// Starts hashing the images of `resource_type` that have no pHash, unless

@@ -1,5 +1,6 @@
 //! Which analyses a request asks for, shared by upload, explicit and the admin API.
 
+use analyses::{AnalysisKind, AnalysisKinds};
 use extract::coordinates::parse_rects;
 use extract::ocr::OcrOptions;
 use extract::Rect;
@@ -21,47 +22,16 @@ impl MetadataKeys {
     }
 }
 
-/// The opt-in extension flags beyond Cloudinary's analyses.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Extensions {
-    pub blurhash: bool,
-    pub thumbhash: bool,
-    pub average_color: bool,
-    pub mime_type: bool,
-}
-
-impl Extensions {
-    fn from_params(params: &Params) -> Result<Self, ApiError> {
-        Ok(Extensions {
-            blurhash: params.is_set("blurhash")?,
-            thumbhash: params.is_set("thumbhash")?,
-            average_color: params.is_set("average_color")?,
-            mime_type: params.is_set("mime_type")?,
-        })
-    }
-
-    fn any(self) -> bool {
-        self.blurhash || self.thumbhash || self.average_color || self.mime_type
-    }
-}
-
 /// The extraction parameters of one request.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtractionRequest {
-    pub colors: bool,
-    pub phash: bool,
-    pub faces: bool,
+    /// The analyses asked for. [`AnalysisKind::MediaMetadata`] is in it
+    /// exactly when `metadata` names a key.
+    pub analyses: AnalysisKinds,
+    /// Under which keys the metadata is shown.
     pub metadata: MetadataKeys,
-    /// `ocr=adv_ocr[:document][:<lang>,...]`.
-    pub ocr: Option<OcrOptions>,
-    /// `quality_analysis` (with `quality_score`).
-    pub quality: bool,
-    /// `accessibility_analysis`.
-    pub accessibility: bool,
-    /// `cinemagraph_analysis`.
-    pub cinemagraph: bool,
-    /// Extensions (README): placeholders, average colour and media type.
-    pub extensions: Extensions,
+    /// How OCR reads (`ocr=adv_ocr[:document][:<lang>,...]`), when asked.
+    pub ocr: OcrOptions,
     /// Replaces the stored regions when given.
     pub custom_coordinates: Option<Vec<Rect>>,
     /// Replaces detected faces when given.
@@ -71,6 +41,11 @@ pub struct ExtractionRequest {
 impl ExtractionRequest {
     /// Reads the extraction parameters; a malformed one is a 400 naming it.
     pub fn from_params(params: &Params) -> Result<Self, ApiError> {
+        let metadata = MetadataKeys {
+            media_metadata: params.is_set("media_metadata")?,
+            // `exif` is the deprecated name for the same flat map.
+            image_metadata: params.is_set("image_metadata")? || params.is_set("exif")?,
+        };
         let ocr = params
             .get("ocr")
             .map(OcrOptions::parse)
@@ -78,57 +53,108 @@ impl ExtractionRequest {
             .map_err(|e| {
                 ApiError::from(Reason::InvalidParameter {
                     name: "ocr".into(),
-                    detail: (e.to_string()).to_string(),
+                    detail: e.to_string(),
                 })
             })?;
+        let mut analyses = AnalysisKinds::empty();
+        for kind in AnalysisKinds::all() {
+            let asked = match kind {
+                AnalysisKind::MediaMetadata => metadata.any(),
+                AnalysisKind::Ocr => ocr.is_some(),
+                // Every other analysis is a boolean parameter of its own name.
+                AnalysisKind::Colors
+                | AnalysisKind::Phash
+                | AnalysisKind::Faces
+                | AnalysisKind::Quality
+                | AnalysisKind::Accessibility
+                | AnalysisKind::Cinemagraph
+                | AnalysisKind::Blurhash
+                | AnalysisKind::Thumbhash
+                | AnalysisKind::AverageColor
+                | AnalysisKind::MimeType => params.is_set(kind.parameter())?,
+            };
+            if asked {
+                analyses.insert(kind);
+            }
+        }
         Ok(ExtractionRequest {
-            colors: params.is_set("colors")?,
-            phash: params.is_set("phash")?,
-            faces: params.is_set("faces")?,
-            metadata: MetadataKeys {
-                media_metadata: params.is_set("media_metadata")?,
-                // `exif` is the deprecated name for the same flat map.
-                image_metadata: params.is_set("image_metadata")? || params.is_set("exif")?,
-            },
-            ocr,
-            quality: params.is_set("quality_analysis")?,
-            accessibility: params.is_set("accessibility_analysis")?,
-            cinemagraph: params.is_set("cinemagraph_analysis")?,
-            extensions: Extensions::from_params(params)?,
+            analyses,
+            metadata,
+            ocr: ocr.unwrap_or_default(),
             custom_coordinates: coordinates(params, "custom_coordinates")?,
             face_coordinates: coordinates(params, "face_coordinates")?,
         })
     }
 
+    /// Just these analyses (metadata shown as `media_metadata`), with
+    /// default settings.
+    pub fn of(analyses: impl Into<AnalysisKinds>) -> Self {
+        let analyses = analyses.into();
+        ExtractionRequest {
+            analyses,
+            metadata: MetadataKeys {
+                media_metadata: analyses.contains(AnalysisKind::MediaMetadata),
+                image_metadata: false,
+            },
+            ..ExtractionRequest::default()
+        }
+    }
+
+    /// Whether `kind` is asked for.
+    pub fn wants(&self, kind: AnalysisKind) -> bool {
+        self.analyses.contains(kind)
+    }
+
     /// True when any analysis beyond the basic facts is asked for.
     pub fn needs_analysis(&self) -> bool {
-        self.colors
-            || self.phash
-            || self.faces
-            || self.metadata.any()
-            || self.ocr.is_some()
-            || self.quality
-            || self.accessibility
-            || self.cinemagraph
-            || self.extensions.any()
+        !self.analyses.is_empty()
+    }
+
+    /// This request, keeping only the analyses in `kept` (metadata keys and
+    /// OCR settings go with their analysis; regions are kept).
+    pub fn only(&self, kept: AnalysisKinds) -> Self {
+        let analyses = self.analyses & kept;
+        ExtractionRequest {
+            analyses,
+            metadata: if analyses.contains(AnalysisKind::MediaMetadata) {
+                self.metadata
+            } else {
+                MetadataKeys::default()
+            },
+            ..self.clone()
+        }
+    }
+
+    /// What this request and `other` ask for together: every analysis of
+    /// either, metadata under every key either names, OCR as this request
+    /// reads it when it asks for OCR (else as `other` does); regions are this
+    /// request's.
+    pub fn union(&self, other: &ExtractionRequest) -> Self {
+        ExtractionRequest {
+            analyses: self.analyses | other.analyses,
+            metadata: MetadataKeys {
+                media_metadata: self.metadata.media_metadata || other.metadata.media_metadata,
+                image_metadata: self.metadata.image_metadata || other.metadata.image_metadata,
+            },
+            ocr: if self.wants(AnalysisKind::Ocr) {
+                self.ocr.clone()
+            } else {
+                other.ocr.clone()
+            },
+            ..self.clone()
+        }
     }
 
     /// The options for `extract::analyze` (the analyzer adds its limits).
     /// Faces are not detected when the caller supplies them.
     pub fn options(&self) -> extract::Options {
+        let mut analyses = self.analyses;
+        if self.face_coordinates.is_some() {
+            analyses.remove(AnalysisKind::Faces);
+        }
         extract::Options {
-            colors: self.colors,
-            phash: self.phash,
-            media_metadata: self.metadata.any(),
-            faces: self.faces && self.face_coordinates.is_none(),
+            analyses,
             ocr: self.ocr.clone(),
-            quality: self.quality,
-            accessibility: self.accessibility,
-            cinemagraph: self.cinemagraph,
-            blurhash: self.extensions.blurhash,
-            thumbhash: self.extensions.thumbhash,
-            average_color: self.extensions.average_color,
-            mime_type: self.extensions.mime_type,
             custom_coordinates: self.custom_coordinates.clone(),
             ..extract::Options::default()
         }
@@ -163,16 +189,17 @@ mod tests {
         ])
         .unwrap();
         let request = ExtractionRequest::from_params(&params).unwrap();
-        assert!(request.colors && request.phash && !request.faces);
-        assert_eq!(request.ocr, Some(OcrOptions::default()));
-        assert!(request.quality && request.cinemagraph && !request.accessibility);
         assert_eq!(
-            request.extensions,
-            Extensions {
-                thumbhash: true,
-                ..Extensions::default()
-            }
+            request.analyses,
+            AnalysisKind::Colors
+                | AnalysisKind::Phash
+                | AnalysisKind::MediaMetadata
+                | AnalysisKind::Ocr
+                | AnalysisKind::Quality
+                | AnalysisKind::Cinemagraph
+                | AnalysisKind::Thumbhash
         );
+        assert_eq!(request.ocr, OcrOptions::default());
         assert_eq!(
             request.metadata,
             MetadataKeys {
@@ -205,7 +232,7 @@ mod tests {
     fn given_faces_are_not_detected() {
         let params = Params::parse([("faces", "1"), ("face_coordinates", "1,2,3,4")]).unwrap();
         let options = ExtractionRequest::from_params(&params).unwrap().options();
-        assert!(!options.faces);
+        assert!(!options.wants(AnalysisKind::Faces));
     }
 
     #[test]
@@ -239,8 +266,7 @@ mod tests {
         let ocr = ExtractionRequest::from_params(&params)
             .unwrap()
             .options()
-            .ocr
-            .expect("ocr requested");
+            .ocr;
         assert_eq!(ocr.mode, extract::ocr::OcrMode::Document);
         assert_eq!(ocr.locale(), "de");
         assert_eq!(ocr.requested_as.as_deref(), Some("adv_ocr:document:de,en"));
@@ -253,5 +279,37 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("ocr") && err.contains("\"xx\""), "{err}");
+    }
+
+    #[test]
+    fn a_union_asks_for_everything_either_asks_for() {
+        let legacy = ExtractionRequest::from_params(
+            &Params::parse([("image_metadata", "1"), ("ocr", "adv_ocr:document")]).unwrap(),
+        )
+        .unwrap();
+        let current = ExtractionRequest::of(AnalysisKind::MediaMetadata | AnalysisKind::Colors);
+        let both = legacy.union(&current);
+        assert_eq!(
+            both.analyses,
+            AnalysisKind::MediaMetadata | AnalysisKind::Colors | AnalysisKind::Ocr
+        );
+        assert_eq!(
+            both.metadata,
+            MetadataKeys {
+                media_metadata: true,
+                image_metadata: true
+            }
+        );
+        assert_eq!(both.ocr.mode, extract::ocr::OcrMode::Document);
+        // OCR as the side asking for it reads it.
+        assert_eq!(current.union(&legacy).ocr, legacy.ocr);
+    }
+
+    #[test]
+    fn keeping_some_analyses_drops_the_metadata_keys_with_their_analysis() {
+        let request = ExtractionRequest::of(AnalysisKind::MediaMetadata | AnalysisKind::Phash);
+        let kept = request.only(AnalysisKind::Phash.into());
+        assert_eq!(kept.analyses, AnalysisKinds::from(AnalysisKind::Phash));
+        assert!(!kept.metadata.any());
     }
 }

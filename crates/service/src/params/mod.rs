@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 
 pub(crate) use context::split_unescaped;
 pub use context::{merge_pairs, parse_context};
-pub use extraction::{Extensions, ExtractionRequest, MetadataKeys};
+pub use extraction::{ExtractionRequest, MetadataKeys};
 pub use naming::{parse_tags, random_id, validate_public_id, Naming};
 
 use crate::{ApiError, Reason};

@@ -3,6 +3,7 @@
 //! `async=true` the work is queued and the answer is `{"status": "pending"}`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use analyses::AnalysisKind;
 use serde_json::{Map, Value};
 use service::ops::similar::{duplicates_of, duplicates_requested};
 use service::ops::{reextract, ResourceChanges};
@@ -72,7 +73,9 @@ pub(crate) async fn process_explicit(
     let duplicates = duplicates_requested(params)?;
     // The search needs the pHash of the version this call writes to: computed
     // with the other analyses, onto that version, when it has none stored.
-    changes.fill_missing.phash |= duplicates;
+    if duplicates {
+        changes.fill_missing.analyses.insert(AnalysisKind::Phash);
+    }
     let mut asset = reextract(state, &key, &changes).await?;
     let duplicates = if duplicates {
         let (near, found) = duplicates_of(state, &asset).await?;
