@@ -8,13 +8,21 @@
 //! refused as "image truncated": one in 75 one-colour GIFs Pillow writes, as
 //! Pillow interlaces every GIF of 16 rows or more. Read whole, in stream
 //! order, a frame never meets that case; its rows are then put in place
-//! here (GIF89a, appendix E). The first frame is composed onto the logical
-//! screen as the `image` crate does: the part of the frame the screen shows,
-//! transparent black elsewhere.
+//! here (GIF89a, appendix E).
+//!
+//! The first frame is shown on the logical screen (GIF89a, section 18): the
+//! screen's size, the part of the frame inside it at the frame's offset (a
+//! frame reaching past the screen breaks the spec's "must fit" of section 20,
+//! and the screen crops it, as ImageMagick shows it), and elsewhere the
+//! screen's Background Color, the colour the spec gives "pixels on the screen
+//! that are not covered by an image". A frame with a transparent colour
+//! leaves those pixels transparent instead, like its own transparent pixels
+//! (ImageMagick likewise); so does a file without a global colour table,
+//! which has no Background Color.
 
 use std::io::{Cursor, Read};
 
-use image::{DynamicImage, RgbaImage};
+use image::{DynamicImage, Rgba, RgbaImage};
 
 use crate::limits::Limits;
 use crate::ExtractError;
@@ -33,10 +41,14 @@ pub(crate) fn first_frame(bytes: &[u8], limits: &Limits) -> Result<DynamicImage,
     let (left, top) = (u32::from(frame.left), u32::from(frame.top));
     let (width, height) = (u32::from(frame.width), u32::from(frame.height));
     let interlaced = frame.interlaced;
+    let uncovered = match frame.transparent {
+        Some(_) => TRANSPARENT,
+        None => background_colour(&decoder).unwrap_or(TRANSPARENT),
+    };
     limits.check_pixels(width, height)?;
     let mut pixels = vec![0; decoder.buffer_size()];
     read_frame(&mut decoder, interlaced, &mut pixels)?;
-    let mut screen = RgbaImage::new(screen_width, screen_height);
+    let mut screen = RgbaImage::from_pixel(screen_width, screen_height, uncovered);
     let row = width as usize * RGBA;
     // The rows and columns of the frame that fall on the screen.
     let shown_rows = top.min(screen_height)..top.saturating_add(height).min(screen_height);
@@ -50,6 +62,20 @@ pub(crate) fn first_frame(bytes: &[u8], limits: &Limits) -> Result<DynamicImage,
         canvas[to..to + span].copy_from_slice(&pixels[from..from + span]);
     }
     Ok(DynamicImage::ImageRgba8(screen))
+}
+
+const TRANSPARENT: Rgba<u8> = Rgba([0; RGBA]);
+
+/// The logical screen's Background Color: the global colour table's entry
+/// at the screen's background index (GIF89a, section 18); `None` without a
+/// global colour table or when the index is past its end.
+fn background_colour<R: Read>(decoder: &gif::Decoder<R>) -> Option<Rgba<u8>> {
+    let table = decoder.global_palette()?;
+    let index = decoder.bg_color()?;
+    let [red, green, blue] = table.get(index * 3..index * 3 + 3)? else {
+        return None;
+    };
+    Some(Rgba([*red, *green, *blue, u8::MAX]))
 }
 
 /// A GIF decoder giving RGBA frames, its buffers capped by `limits`.
@@ -122,5 +148,69 @@ mod tests {
             rows.sort_unstable();
             assert_eq!(rows, (0..height).collect::<Vec<_>>());
         }
+    }
+
+    const RED: [u8; 3] = [255, 0, 0];
+    const GREEN: [u8; 3] = [0, 255, 0];
+    const WHITE: [u8; 3] = [255, 255, 255];
+
+    /// A 4x3 screen whose global colour table is red, green, white, with
+    /// background index 2 (white), holding one 3x2 frame at (2, 1) that
+    /// reaches one column past the right edge: red on its top row, green on
+    /// its bottom row, the palette index `transparent` made transparent.
+    fn frame_past_the_screen(transparent: Option<u8>) -> Vec<u8> {
+        let mut file = Vec::new();
+        {
+            let table = [RED, GREEN, WHITE].concat();
+            let mut encoder = gif::Encoder::new(&mut file, 4, 3, &table).unwrap();
+            let frame = gif::Frame {
+                left: 2,
+                top: 1,
+                width: 3,
+                height: 2,
+                transparent,
+                buffer: vec![0, 0, 0, 1, 1, 1].into(),
+                ..gif::Frame::default()
+            };
+            encoder.write_frame(&frame).unwrap();
+        }
+        // The Logical Screen Descriptor's background index (GIF89a, section 18).
+        file[11] = 2;
+        file
+    }
+
+    fn opaque(rgb: [u8; 3]) -> Rgba<u8> {
+        Rgba([rgb[0], rgb[1], rgb[2], u8::MAX])
+    }
+
+    #[test]
+    fn a_frame_past_the_screen_is_cropped_to_it_on_the_background_colour() {
+        let shown = first_frame(&frame_past_the_screen(None), &Limits::default())
+            .unwrap()
+            .into_rgba8();
+        assert_eq!(shown.dimensions(), (4, 3));
+        for (x, y, pixel) in shown.enumerate_pixels() {
+            let expected = match (x, y) {
+                (2..=3, 1) => opaque(RED),
+                (2..=3, 2) => opaque(GREEN),
+                _ => opaque(WHITE),
+            };
+            assert_eq!(*pixel, expected, "pixel ({x}, {y})");
+        }
+    }
+
+    #[test]
+    fn a_frame_with_a_transparent_colour_leaves_the_uncovered_screen_transparent() {
+        // Green (index 1) is the frame's transparent colour.
+        let shown = first_frame(&frame_past_the_screen(Some(1)), &Limits::default())
+            .unwrap()
+            .into_rgba8();
+        assert_eq!(*shown.get_pixel(2, 1), opaque(RED));
+        assert_eq!(shown.get_pixel(2, 2)[3], 0, "the frame's transparent pixel");
+        assert_eq!(
+            *shown.get_pixel(0, 0),
+            TRANSPARENT,
+            "a pixel no frame covers"
+        );
     }
 }
