@@ -271,6 +271,11 @@ fn is_property(el: &Element) -> bool {
     &*el.ns != NS_RDF && &*el.ns != NS_XML && !el.ns.is_empty()
 }
 
+/// An empty rdf:type: the class of a resource, not a value.
+fn is_resource_class(el: &Element) -> bool {
+    el.is(NS_RDF, "type") && el.text.is_empty() && el.children.is_empty()
+}
+
 /// One element at `path`, read as exiftool's ParseXMPElement reads it: its
 /// shorthand attributes are fields; an element with no child elements is a
 /// value (its text, else its rdf:value, rdf:resource or rdf:about; an empty
@@ -299,7 +304,11 @@ fn walk<'e>(
                 .attrs
                 .iter()
                 .find(|a| &*a.ns == NS_RDF && matches!(a.local.as_str(), "value" | "resource"))
-                .or_else(|| el.attrs.iter().find(|a| &*a.ns == NS_RDF && a.local == "about"))
+                .or_else(|| {
+                    el.attrs
+                        .iter()
+                        .find(|a| &*a.ns == NS_RDF && a.local == "about")
+                })
                 .map_or("", |a| a.value.as_str()),
             text => text,
         };
@@ -324,10 +333,7 @@ fn walk<'e>(
             items += 1;
             let place = container.map_or(place, |c| place.item(c));
             walk(child, path, place, out);
-        } else if child.is(NS_RDF, "type") && child.text.is_empty() && child.children.is_empty()
-        {
-            // an empty rdf:type (a resource's class) is not a value
-        } else if &*child.ns == NS_RDF {
+        } else if &*child.ns == NS_RDF && !is_resource_class(child) {
             walk(child, path, place, out);
         }
     }

@@ -263,7 +263,8 @@ pub(crate) fn standard_lang_case(lang: &str) -> String {
     let Some((first, rest)) = lower.split_once('-') else {
         return lower;
     };
-    let first_ok = (2..=3).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_alphabetic())
+    let first_ok = ((2..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_alphabetic()))
         || first == "x"
         || first == "i";
     let region = rest.as_bytes();
@@ -341,7 +342,10 @@ mod tests {
         );
         assert_eq!(xmp_date("2019-09-02", false).unwrap(), "2019:09:02");
         assert_eq!(xmp_date("2019-09-02", true), None);
-        assert_eq!(xmp_date("2020-02-02T10:00", true).unwrap(), "2020:02:02 10:00");
+        assert_eq!(
+            xmp_date("2020-02-02T10:00", true).unwrap(),
+            "2020:02:02 10:00"
+        );
         assert_eq!(
             xmp_date("2020-02-02 10:00:01 Z", false).unwrap(),
             "2020:02:02 10:00:01Z"
