@@ -631,3 +631,240 @@ fn a_plain_web_jpeg_answers_its_jfif_and_icc_facts() {
     assert_eq!(ours["Colorspace"], "RGB");
     assert_eq!(ours["DPI"], "72");
 }
+
+/// A fresh 8x8 grey JPEG (or TIFF with `pages` pages) from ImageMagick,
+/// with nothing but what the encoder writes.
+fn blank_image(scratch: &Path, name: &str, pages: usize) -> PathBuf {
+    let out = scratch.join(name);
+    let status = Command::new("convert")
+        .args(["-size", "8x8"])
+        .args(std::iter::repeat_n("xc:gray", pages))
+        .arg(&out)
+        .status()
+        .expect("ImageMagick's convert is installed: scripts/setup.sh");
+    assert!(status.success(), "convert {name}");
+    out
+}
+
+/// exiftool writes `args` into `file` in place.
+fn exiftool_writes(file: &Path, args: &[String]) {
+    let status = Command::new("exiftool")
+        .args(["-q", "-q", "-m", "-overwrite_original"])
+        .args(args)
+        .arg(file)
+        .status()
+        .expect("exiftool runs");
+    assert!(status.success(), "exiftool {args:?}");
+}
+
+/// Every tag of a scored family exiftool prints for each file that assay
+/// misses or prints otherwise, and every tag assay adds that exiftool does
+/// not print at all (Cloudinary's computed keys aside).
+fn disagreements(files: &[PathBuf]) -> Vec<String> {
+    const COMPUTED: [&str; 5] = [
+        "Colorspace",
+        "DPI",
+        "GPSLatitudeDecimal",
+        "GPSLongitudeDecimal",
+        "GPSAltitudeDecimal",
+    ];
+    let mut misses = Vec::new();
+    for (file, (flat, grouped)) in files.iter().zip(oracle(files)) {
+        let file_name = file.file_name().unwrap().to_string_lossy();
+        let bytes = std::fs::read(file).unwrap();
+        let ours = Format::sniff(&bytes)
+            .map(|f| metadata::extract(&bytes, f))
+            .unwrap_or_default();
+        for (name, value) in &flat {
+            let want = text(value);
+            if NOT_SCORED.contains(&name.as_str())
+                || want.contains("Binary data")
+                || family(name, value, &grouped).is_none()
+            {
+                continue;
+            }
+            match ours.get(name) {
+                Some(got) if agrees(got, &want) => {}
+                got => misses.push(format!(
+                    "{file_name}: {name}: exiftool {want:?}, assay {got:?}"
+                )),
+            }
+        }
+        for (name, value) in &ours {
+            if !flat.contains_key(name) && !COMPUTED.contains(&name.as_str()) {
+                misses.push(format!("{file_name}: {name}: only assay, {value:?}"));
+            }
+        }
+    }
+    misses
+}
+
+/// A packet exiftool cannot write tag by tag: fields its tables do not know
+/// (in known and unknown structures, in lists and language alternatives),
+/// upper-case property names, rdf:value qualifiers, shorthand attributes,
+/// rdf:Description items, empty structures and containers, a property met
+/// again in a later rdf:Description, and a list past exiftool's 1,000 items.
+fn odd_packet() -> String {
+    let many: String = (0..1200).map(|i| format!("<rdf:li>{i}</rdf:li>")).collect();
+    format!(
+        r#"<?xpacket begin='' id='W5M0MpCehiHzreSzNTczkc9d'?>
+<x:xmpmeta xmlns:x='adobe:ns:meta/'>
+<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>
+ <rdf:Description rdf:about='' xmlns:my='urn:example:my/'
+   xmlns:Iptc4xmpExt='http://iptc.org/std/Iptc4xmpExt/2008-02-29/'
+   xmlns:mwg-rs='http://www.metadataworkinggroup.com/schemas/regions/'
+   xmlns:stArea='http://ns.adobe.com/xmp/sType/Area#'
+   xmlns:xmpMM='http://ns.adobe.com/xap/1.0/mm/'
+   xmlns:stEvt='http://ns.adobe.com/xap/1.0/sType/ResourceEvent#'
+   xmlns:dc='http://purl.org/dc/elements/1.1/'>
+  <my:Things><rdf:Bag>
+   <rdf:li rdf:parseType='Resource'><my:name>first</my:name>
+    <my:tags><rdf:Bag><rdf:li>t1</rdf:li><rdf:li>t2</rdf:li></rdf:Bag></my:tags>
+    <my:label><rdf:Alt><rdf:li xml:lang='x-default'>L1</rdf:li><rdf:li xml:lang='DE-de'>L1de</rdf:li></rdf:Alt></my:label></rdf:li>
+   <rdf:li rdf:parseType='Resource'><my:name>second</my:name>
+    <my:tags><rdf:Bag><rdf:li>t3</rdf:li></rdf:Bag></my:tags>
+    <my:label><rdf:Alt><rdf:li xml:lang='X-DEFAULT'>L2</rdf:li><rdf:li xml:lang='de-DE'>L2de</rdf:li></rdf:Alt></my:label></rdf:li>
+   <rdf:li my:name='third' my:ratio='1/4' my:when='2020-02-02T10:00'/>
+  </rdf:Bag></my:Things>
+  <my:GPS_POS_X>12</my:GPS_POS_X>
+  <my:UPPER>up</my:UPPER>
+  <my:Qual rdf:parseType='Resource'><rdf:value>main</rdf:value><my:unit>cm</my:unit></my:Qual>
+  <my:Link rdf:resource='http://example.com/'/>
+  <Iptc4xmpExt:LocationShown><rdf:Bag>
+   <rdf:li rdf:parseType='Resource'><Iptc4xmpExt:City>A</Iptc4xmpExt:City><Iptc4xmpExt:Planet>Earth</Iptc4xmpExt:Planet><my:extra>e1</my:extra></rdf:li>
+   <rdf:li rdf:parseType='Resource'><Iptc4xmpExt:City>B</Iptc4xmpExt:City><Iptc4xmpExt:Planet>Mars</Iptc4xmpExt:Planet><my:extra>e2</my:extra></rdf:li>
+  </rdf:Bag></Iptc4xmpExt:LocationShown>
+  <mwg-rs:Regions rdf:parseType='Resource'><mwg-rs:RegionList><rdf:Bag>
+   <rdf:li><rdf:Description mwg-rs:Name='N1' mwg-rs:Mood='happy'><mwg-rs:Area stArea:x='0.5' stArea:zz='9'/></rdf:Description></rdf:li>
+   <rdf:li><rdf:Description mwg-rs:Name='N2' mwg-rs:Mood='sad'><mwg-rs:Area stArea:x='0.6' stArea:zz='8'/></rdf:Description></rdf:li>
+  </rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>
+  <xmpMM:History><rdf:Seq>
+   <rdf:li rdf:parseType='Resource'><stEvt:action>saved</stEvt:action><stEvt:when>2020-02-02T10:00</stEvt:when></rdf:li>
+   <rdf:li rdf:parseType='Resource'><stEvt:action>converted</stEvt:action><stEvt:parameters>from a to b</stEvt:parameters></rdf:li>
+   <rdf:li rdf:parseType='Resource'/>
+  </rdf:Seq></xmpMM:History>
+  <xmpMM:DerivedFrom rdf:parseType='Resource'/>
+  <dc:title><rdf:Alt><rdf:li>one</rdf:li><rdf:li>two</rdf:li></rdf:Alt></dc:title>
+  <dc:subject><rdf:Bag/></dc:subject>
+  <my:Empty rdf:parseType='Resource'/>
+  <my:EmptyText></my:EmptyText>
+  <my:Many><rdf:Seq>{many}</rdf:Seq></my:Many>
+ </rdf:Description>
+ <rdf:Description rdf:about='' xmlns:my='urn:example:my/'>
+  <my:Things><rdf:Bag><rdf:li rdf:parseType='Resource'><my:name>later</my:name></rdf:li></rdf:Bag></my:Things>
+ </rdf:Description>
+</rdf:RDF>
+</x:xmpmeta>
+<?xpacket end='w'?>"#
+    )
+}
+
+/// Lists of structures, nested structures, language alternatives inside
+/// structures, empty and odd ones: exiftool writes them into fresh images,
+/// and every XMP tag `exiftool -j` then prints, flattened by its own rules
+/// (XMPStruct.pl, XMP.pm's FoundXMP), is what assay prints.
+#[test]
+fn xmp_structures_flatten_as_exiftool_flattens_them() {
+    let scratch = std::env::temp_dir().join(format!("assay-xmp-struct-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let packet = scratch.join("odd.xmp");
+    std::fs::write(&packet, odd_packet()).unwrap();
+    let cases: Vec<Vec<String>> = [
+        // lists of structures, a lang-alt and a list inside them
+        vec![
+            "-XMP-iptcExt:LocationCreated=[{City=Paris,CountryName=France,LocationName=Eiffel,LocationName-fr=Tour},{LocationName-de=Turm,City=Rome}]",
+            "-XMP-iptcExt:LocationShown=[{City=A,Sublocation=s1},{City=B},{CountryCode=DE}]",
+            "-XMP-iptcExt:ArtworkOrObject=[{AOTitle=Mona,AOTitle-de=Mona-de,AOCreator=[Leo,Da]},{AOTitle=Other,AOCreator=[Me]}]",
+            "-XMP-photoshop:TextLayers=[{LayerName=L1,LayerText=T1},{LayerName=L2}]",
+            "-XMP-xmpTPg:Fonts=[{FontName=Arial,FontType=TrueType,ChildFontFiles=[a.ttf,b.ttf]},{FontName=Times}]",
+            "-XMP-xmpTPg:Colorants=[{SwatchName=Red,Mode=RGB,Red=255,Green=0,Blue=0},{SwatchName=Cyan,Mode=CMYK,Cyan=100}]",
+        ],
+        // nested structures
+        vec![
+            "-XMP-mwg-rs:RegionInfo={AppliedToDimensions={W=8,H=8,Unit=pixel},RegionList=[{Area={X=0.5,Y=0.5,W=0.1,H=0.1,Unit=normalized},Name=Ann,Type=Face},{Area={X=0.2,Y=0.3,W=0.1,H=0.1,Unit=normalized},Name=Bob,Type=Pet,Rotation=0.5}]}",
+            "-XMP-iptcCore:CreatorContactInfo={CiAdrCity=Mainz,CiEmailWork=a@b.c}",
+            "-XMP-xmpMM:History=[{Action=created,When=2020:01:01 00:00:00},{Action=saved,Changed=/metadata,SoftwareAgent=X}]",
+            "-XMP-xmpMM:DerivedFrom={DocumentID=d1,InstanceID=i1}",
+            "-XMP-xmpMM:Ingredients=[{DocumentID=g1,FilePath=a.psd},{DocumentID=g2}]",
+            "-XMP-mwg-kw:KeywordInfo={Hierarchy=[{Keyword=A,Applied=true,Children=[{Keyword=B,Children=[{Keyword=C}]}]},{Keyword=D}]}",
+        ],
+        // empty structures, items and fields
+        vec![
+            "-XMP-xmpMM:History=[{Action=created},{}]",
+            "-XMP-xmpMM:DerivedFrom={}",
+            "-XMP-iptcCore:CreatorContactInfo={CiAdrCity=}",
+            "-XMP-iptcExt:LocationCreated=[{},{City=}]",
+        ],
+        // flattened tags written one by one
+        vec![
+            "-XMP-iptcExt:LocationShownCity+=Oslo",
+            "-XMP-iptcExt:LocationShownCity+=Bergen",
+            "-XMP-mwg-rs:RegionName+=Cat",
+            "-XMP-mwg-rs:RegionDescription+=Sleeping, on a mat",
+            "-XMP-xmpMM:HistoryWhen+=2024:05:06 07:08",
+        ],
+    ]
+    .into_iter()
+    .map(|args| args.into_iter().map(str::to_string).collect())
+    .chain([vec![format!("-xmp<={}", packet.display())]])
+    .collect();
+    let files: Vec<PathBuf> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, args)| {
+            let file = blank_image(&scratch, &format!("struct-{i}.jpg"), 1);
+            exiftool_writes(&file, args);
+            file
+        })
+        .collect();
+    let misses = disagreements(&files);
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+}
+
+/// Where one name has several values, the one exiftool prints: a multi-page
+/// TIFF's last page (every IFD of a TIFF file has normal priority), and an
+/// empty Exif GPS value over the XMP copy beside it (XMP-exif has priority
+/// 0). exiftool will not write an empty value, so it writes one character
+/// and the entry's count is cut to leave none.
+#[test]
+fn duplicate_tags_take_the_value_exiftool_prints() {
+    let scratch = std::env::temp_dir().join(format!("assay-duplicates-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let pages = blank_image(&scratch, "pages.tif", 3);
+    exiftool_writes(&pages, &["-IFD1:Artist=second page".to_string()]);
+
+    let gps = blank_image(&scratch, "gps.jpg", 1);
+    let args = [
+        "-EXIF:GPSMapDatum=Q",
+        "-EXIF:GPSLatitude=1",
+        "-EXIF:GPSLatitudeRef=N",
+        "-EXIF:GPSLongitude=2",
+        "-EXIF:GPSLongitudeRef=E",
+        "-XMP-exif:GPSMapDatum=WGS-84",
+        "-XMP-exif:GPSLatitude=12.5N",
+        "-XMP-exif:GPSLongitude=3.5E",
+    ];
+    exiftool_writes(&gps, &args.map(str::to_string));
+    let mut bytes = std::fs::read(&gps).unwrap();
+    // GPSMapDatum (0x12), ASCII, 2 bytes "Q\0" -> 1 byte "\0";
+    // GPSLatitude (2), RATIONAL, 3 values -> none. exiftool writes big-endian.
+    for (entry, count) in [
+        (&[0, 0x12, 0, 2, 0, 0, 0, 2, b'Q', 0][..], 1u8),
+        (&[0, 2, 0, 5, 0, 0, 0, 3][..], 0),
+    ] {
+        let at = bytes
+            .windows(entry.len())
+            .position(|w| w == entry)
+            .expect("exiftool wrote the GPS entry");
+        bytes[at + 7] = count;
+        if entry.len() > 8 {
+            bytes[at + 8] = 0;
+        }
+    }
+    std::fs::write(&gps, &bytes).unwrap();
+
+    let misses = disagreements(&[pages, gps]);
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+}

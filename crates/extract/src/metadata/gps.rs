@@ -16,6 +16,10 @@ pub(crate) struct Fix {
     latitude_ref: Option<String>,
     longitude: Option<f64>,
     longitude_ref: Option<String>,
+    /// The GPS IFD holds the coordinate with no numbers: exiftool keeps the
+    /// empty value, prints an empty Composite, and the XMP copy stays out.
+    latitude_empty: bool,
+    longitude_empty: bool,
     altitude: Option<f64>,
     altitude_ref: Option<i64>,
     date: Option<String>,
@@ -51,10 +55,17 @@ impl Fix {
             Raw::Nums(n) => n.first().and_then(|n| n.as_f64()),
             _ => None,
         };
+        let empty = matches!(raw, Raw::Nums(n) if n.is_empty());
         match name {
-            "GPSLatitude" => self.latitude = dms_degrees(raw),
+            "GPSLatitude" => {
+                self.latitude = dms_degrees(raw).filter(|_| !empty);
+                self.latitude_empty = empty;
+            }
             "GPSLatitudeRef" => self.latitude_ref = text(),
-            "GPSLongitude" => self.longitude = dms_degrees(raw),
+            "GPSLongitude" => {
+                self.longitude = dms_degrees(raw).filter(|_| !empty);
+                self.longitude_empty = empty;
+            }
             "GPSLongitudeRef" => self.longitude_ref = text(),
             "GPSAltitude" => self.altitude = first(),
             "GPSAltitudeRef" => self.altitude_ref = first().map(|f| f as i64),
@@ -73,13 +84,13 @@ impl Fix {
             _ => None,
         };
         match name {
-            "GPSLatitude" if self.latitude.is_none() => {
+            "GPSLatitude" if self.latitude.is_none() && !self.latitude_empty => {
                 if let Some((degrees, hemisphere)) = coordinate() {
                     self.latitude = Some(degrees);
                     self.latitude_ref = Some(hemisphere.to_string());
                 }
             }
-            "GPSLongitude" if self.longitude.is_none() => {
+            "GPSLongitude" if self.longitude.is_none() && !self.longitude_empty => {
                 if let Some((degrees, hemisphere)) = coordinate() {
                     self.longitude = Some(degrees);
                     self.longitude_ref = Some(hemisphere.to_string());
@@ -124,8 +135,14 @@ impl Fix {
 /// Adds exiftool's Composite GPS tags, which replace the plain GPS IFD values
 /// of the same name (they are computed after every block is read).
 pub(crate) fn add_composites(fix: &Fix, tags: &mut Tags) {
-    let latitude = fix.latitude().map(|v| coordinate(v, 'N', 'S'));
-    let longitude = fix.longitude().map(|v| coordinate(v, 'E', 'W'));
+    let latitude = fix
+        .latitude()
+        .map(|v| coordinate(v, 'N', 'S'))
+        .or_else(|| empty_coordinate(fix.latitude_empty, &fix.latitude_ref, 'N', 'S'));
+    let longitude = fix
+        .longitude()
+        .map(|v| coordinate(v, 'E', 'W'))
+        .or_else(|| empty_coordinate(fix.longitude_empty, &fix.longitude_ref, 'E', 'W'));
     if let Some(lat) = &latitude {
         tags.push("GPSLatitude", lat.clone());
     }
@@ -177,6 +194,28 @@ pub(crate) fn add_composites(fix: &Fix, tags: &mut Tags) {
             tags.push(name, format_g(value, 10));
         }
     }
+}
+
+/// The Composite of an empty GPS IFD coordinate with its reference: empty
+/// (ToDMS leaves an empty value alone), but a southern or western reference
+/// negates the empty text into the number 0, printed with the positive
+/// hemisphere.
+fn empty_coordinate(
+    empty: bool,
+    reference: &Option<String>,
+    positive: char,
+    negative: char,
+) -> Option<String> {
+    let reference = reference.as_deref().filter(|_| empty)?;
+    let negated = reference
+        .chars()
+        .next()
+        .is_some_and(|c| c.eq_ignore_ascii_case(&negative));
+    Some(if negated {
+        coordinate(0.0, positive, negative)
+    } else {
+        String::new()
+    })
 }
 
 fn coordinate(signed: f64, positive: char, negative: char) -> String {

@@ -36,6 +36,7 @@ mod photoshop;
 mod print;
 mod tables;
 mod xmp;
+mod xmp_struct;
 mod xmp_tags;
 
 use std::collections::BTreeMap;

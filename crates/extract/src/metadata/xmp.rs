@@ -5,22 +5,25 @@
 //! - rdf:Alt language alternatives: x-default under the tag name, the others
 //!   as `Name-lang`;
 //! - structures (rdf:parseType="Resource", nested rdf:Description, or
-//!   attribute shorthand) flattened to parent name + field name, and fields of
-//!   a list of structures joined across the items.
+//!   attribute shorthand) flattened to parent name + field names
+//!   (`xmp_tags`), the leaves of lists of structures combined by exiftool's
+//!   list and duplicate rules (`xmp_struct`).
 //!
 //! The parser keeps whatever precedes a syntax error, nests at most
-//! [`MAX_DEPTH`] elements deep and keeps at most [`MAX_ELEMENTS`] elements, so
-//! hostile packets cost time and memory linear in their size.
+//! [`MAX_DEPTH`] elements deep and keeps at most [`MAX_ELEMENTS`] elements,
+//! and a list's items past exiftool's 1,000 are not read, so hostile packets
+//! cost time and memory linear in their size.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, XmlVersion};
 
-use super::xmp_tags::{is_exif_gps, print_value, resolve, NS_RDF, NS_X, NS_XML};
-use super::{gps, limits, Priority, Tags};
+use super::xmp_struct::{Container, Place, Property, MAX_PATH_DEPTH};
+use super::xmp_tags::{NS_RDF, NS_X, NS_XML};
+use super::{gps, limits, Tags};
 
 const MAX_DEPTH: usize = 64;
 const MAX_ELEMENTS: usize = 200_000;
@@ -98,11 +101,17 @@ impl Element {
             .map(|a| a.value.as_str())
     }
 
-    /// Attributes that are properties (or structure fields), not RDF syntax.
-    fn property_attrs(&self) -> impl Iterator<Item = &Attr> {
+    /// Attributes that are properties (or structure fields), not RDF
+    /// syntax: (namespace, local name, value). An attribute without a prefix
+    /// is in its element's namespace, as exiftool reads it.
+    fn shorthand(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.attrs
             .iter()
-            .filter(|a| &*a.ns != NS_RDF && &*a.ns != NS_XML && !a.ns.is_empty())
+            .map(|a| {
+                let ns = if a.ns.is_empty() { &*self.ns } else { &*a.ns };
+                (ns, a.local.as_str(), a.value.as_str())
+            })
+            .filter(|(ns, _, _)| *ns != NS_RDF && *ns != NS_XML && !ns.is_empty())
     }
 }
 
@@ -211,70 +220,9 @@ fn parse(text: &str) -> Option<Element> {
     stack.pop()
 }
 
-/// Most properties a leaf's path may pass through (structure in structure):
-/// naming a leaf costs the square of its depth, and real packets nest a few
-/// levels (xmpMM:History's events, crs:RetouchAreas' masks).
-const MAX_PATH_DEPTH: usize = 16;
-
-/// The leaves of one top-level property, named as they are met, their values
-/// kept as far as the collector could hold them: a list item past a value's
-/// bound, or a field name past the map's byte bound, is not kept.
-struct Property<'f> {
-    fix: &'f mut gps::Fix,
-    /// (name, priority, printed values, their bytes) in first-seen order.
-    named: Vec<(String, Priority, Vec<String>, usize)>,
-    index: HashMap<String, usize>,
-    bytes: usize,
-}
-
-impl<'f> Property<'f> {
-    fn new(fix: &'f mut gps::Fix) -> Self {
-        Property {
-            fix,
-            named: Vec::new(),
-            index: HashMap::new(),
-            bytes: 0,
-        }
-    }
-
-    fn leaf(&mut self, path: &[(&str, &str)], value: &str, lang: Option<&str>) {
-        if path.len() > MAX_PATH_DEPTH || self.bytes > limits::MAX_BYTES {
-            return;
-        }
-        let resolved = resolve(path);
-        if is_exif_gps(&resolved) {
-            self.fix.fill_from_xmp(&resolved.name, value);
-        }
-        let name = match lang {
-            Some(lang) => format!("{}-{lang}", resolved.name),
-            None => resolved.name.clone(),
-        };
-        let at = match self.index.get(&name) {
-            Some(&at) => at,
-            None => {
-                self.bytes += name.len();
-                self.index.insert(name.clone(), self.named.len());
-                self.named.push((name, resolved.priority, Vec::new(), 0));
-                self.named.len() - 1
-            }
-        };
-        let (_, _, values, bytes) = &mut self.named[at];
-        if *bytes > limits::MAX_VALUE_BYTES {
-            return; // past the joined value's bound
-        }
-        let value = print_value(&resolved, limits::clip_str(value));
-        *bytes += value.len() + 2;
-        self.bytes += value.len() + 2;
-        values.push(value);
-    }
-
-    /// Prints the property's tags, list items joined.
-    fn emit(self, tags: &mut Tags) {
-        for (name, priority, values, _) in self.named {
-            tags.push_with(name, values.join(", "), priority);
-        }
-    }
-}
+/// Most items exiftool reads of one list: past them it warns "Extracted
+/// only 1000 items" and stops (unless told to ignore minor errors).
+const MAX_LIST_ITEMS: usize = 1000;
 
 /// Walks the tree for x:xmpmeta and rdf:Description elements; each top-level
 /// property is flattened and emitted on its own, in document order.
@@ -293,21 +241,21 @@ fn collect(el: &Element, tags: &mut Tags, fix: &mut gps::Fix) {
         if let Some(about) = about.filter(|a| !a.is_empty()) {
             tags.push("About", limits::clip_str(about));
         }
-        for attr in el.property_attrs() {
+        for (ns, local, value) in el.shorthand() {
             if tags.spent() {
                 return;
             }
             let mut property = Property::new(fix);
-            property.leaf(&[(&*attr.ns, attr.local.as_str())], &attr.value, None);
+            property.leaf(&[(ns, local)], value, Place::default(), None);
             property.emit(tags);
         }
-        for child in el.children.iter().filter(|c| &*c.ns != NS_RDF) {
+        for child in el.children.iter().filter(|c| is_property(c)) {
             if tags.spent() {
                 return;
             }
             let mut property = Property::new(fix);
             let mut path = vec![(&*child.ns, child.local.as_str())];
-            walk(child, &mut path, &mut property);
+            walk(child, &mut path, Place::default(), &mut property);
             property.emit(tags);
         }
         return;
@@ -317,65 +265,78 @@ fn collect(el: &Element, tags: &mut Tags, fix: &mut gps::Fix) {
     }
 }
 
-/// The fields of a structure: its property attributes and child elements.
-fn fields<'e>(el: &'e Element, path: &mut Vec<(&'e str, &'e str)>, out: &mut Property<'_>) {
-    for attr in el.property_attrs() {
-        path.push((&*attr.ns, attr.local.as_str()));
-        out.leaf(path, &attr.value, None);
-        path.pop();
-    }
-    for child in el.children.iter().filter(|c| &*c.ns != NS_RDF) {
-        path.push((&*child.ns, child.local.as_str()));
-        walk(child, path, out);
-        path.pop();
-    }
+/// Whether an element names a property or field (RDF's own elements, and
+/// elements in no namespace, do not).
+fn is_property(el: &Element) -> bool {
+    &*el.ns != NS_RDF && &*el.ns != NS_XML && !el.ns.is_empty()
 }
 
-/// One property element at `path`: a resource reference, a structure, a
-/// container (Bag/Seq/Alt) or text.
-fn walk<'e>(el: &'e Element, path: &mut Vec<(&'e str, &'e str)>, out: &mut Property<'_>) {
+/// An empty rdf:type: the class of a resource, not a value.
+fn is_resource_class(el: &Element) -> bool {
+    el.is(NS_RDF, "type") && el.text.is_empty() && el.children.is_empty()
+}
+
+/// One element at `path`, read as exiftool's ParseXMPElement reads it: its
+/// shorthand attributes are fields; an element with no child elements is a
+/// value (its text, else its rdf:value, rdf:resource or rdf:about; an empty
+/// structure or list is an empty value); RDF's own elements (containers,
+/// items, rdf:Description, rdf:value) add nothing to the path; any other
+/// child is a field.
+fn walk<'e>(
+    el: &'e Element,
+    path: &mut Vec<(&'e str, &'e str)>,
+    place: Place,
+    out: &mut Property<'_>,
+) {
     if path.len() > MAX_PATH_DEPTH {
         return;
     }
-    if let Some(resource) = el.attr(NS_RDF, "resource") {
-        return out.leaf(path, resource, None);
+    let mut shorthand = false;
+    for (ns, local, value) in el.shorthand() {
+        shorthand = true;
+        path.push((ns, local));
+        out.leaf(path, value, place.field(), None);
+        path.pop();
     }
-    if el.attr(NS_RDF, "parseType") == Some("Resource") {
-        return fields(el, path, out);
-    }
-    if let Some(container) = el.children.iter().find(|c| &*c.ns == NS_RDF) {
-        match container.local.as_str() {
-            "Bag" | "Seq" => {
-                for item in container.children.iter().filter(|c| c.is(NS_RDF, "li")) {
-                    walk(item, path, out);
-                }
-            }
-            "Alt" => {
-                // x-default under the bare name, the others as Name-lang.
-                for item in container.children.iter().filter(|c| c.is(NS_RDF, "li")) {
-                    // an alternative of structures (xmp:Thumbnails) flattens like a list
-                    let structured = item.attr(NS_RDF, "parseType") == Some("Resource")
-                        || !item.children.is_empty()
-                        || item.property_attrs().next().is_some();
-                    if structured {
-                        walk(item, path, out);
-                        continue;
-                    }
-                    let lang = item.attr(NS_XML, "lang").filter(|l| *l != "x-default");
-                    out.leaf(path, &item.text, lang);
-                }
-            }
-            "Description" => fields(container, path, out),
-            // rdf:value qualifier form: the value is the rdf:value child
-            "value" => out.leaf(path, &container.text, None),
-            _ => {}
+    if el.children.is_empty() {
+        let value = match el.text.as_str() {
+            "" => el
+                .attrs
+                .iter()
+                .find(|a| &*a.ns == NS_RDF && matches!(a.local.as_str(), "value" | "resource"))
+                .or_else(|| {
+                    el.attrs
+                        .iter()
+                        .find(|a| &*a.ns == NS_RDF && a.local == "about")
+                })
+                .map_or("", |a| a.value.as_str()),
+            text => text,
+        };
+        if !value.is_empty() || !shorthand {
+            out.leaf(path, value, place, el.attr(NS_XML, "lang"));
         }
         return;
     }
-    if !el.children.is_empty() || el.property_attrs().next().is_some() {
-        return fields(el, path, out); // structure written in shorthand
+    let container = (&*el.ns == NS_RDF)
+        .then(|| Container::of(&el.local))
+        .flatten();
+    let mut items = 0;
+    for child in &el.children {
+        if is_property(child) {
+            path.push((&*child.ns, child.local.as_str()));
+            walk(child, path, place.field(), out);
+            path.pop();
+        } else if child.is(NS_RDF, "li") {
+            if items == MAX_LIST_ITEMS {
+                break;
+            }
+            items += 1;
+            let place = container.map_or(place, |c| place.item(c));
+            walk(child, path, place, out);
+        } else if &*child.ns == NS_RDF && !is_resource_class(child) {
+            walk(child, path, place, out);
+        }
     }
-    out.leaf(path, &el.text, None);
 }
 
 #[cfg(test)]
@@ -427,6 +388,31 @@ mod tests {
             !tags.contains_key("Dc") && !tags.contains_key("Xmp"),
             "xmlns leaked: {tags:?}"
         );
+    }
+
+    #[test]
+    fn repeated_fields_gather_only_where_exiftool_keeps_a_list() {
+        let tags = read_packet(&format!(
+            r#"<rdf:RDF xmlns:rdf="{NS_RDF}"><rdf:Description xmlns:my="urn:my"
+              xmlns:dc="http://purl.org/dc/elements/1.1/"
+              xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">
+             <my:Things><rdf:Bag>
+              <rdf:li my:name="first"><my:tags><rdf:Bag><rdf:li>a</rdf:li></rdf:Bag></my:tags></rdf:li>
+              <rdf:li my:name="second"><my:tags><rdf:Bag><rdf:li>b</rdf:li></rdf:Bag></my:tags></rdf:li>
+             </rdf:Bag></my:Things>
+             <dc:title><rdf:Alt><rdf:li>one</rdf:li><rdf:li>two</rdf:li></rdf:Alt></dc:title>
+             <xmpMM:DerivedFrom rdf:parseType="Resource"/>
+             <my:Many><rdf:Seq>{}</rdf:Seq></my:Many>
+            </rdf:Description></rdf:RDF>"#,
+            "<rdf:li>x</rdf:li>".repeat(MAX_LIST_ITEMS + 5)
+        ));
+        // an unknown field is no list (priority 0: the first stays), an unknown Bag is
+        assert_eq!(tags["ThingsName"], "first");
+        assert_eq!(tags["ThingsTags"], "a, b");
+        // a known lang-alt is no list either (normal priority: the last wins)
+        assert_eq!(tags["Title"], "two");
+        assert_eq!(tags["DerivedFrom"], "");
+        assert_eq!(tags["Many"].matches('x').count(), MAX_LIST_ITEMS);
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! path of upper-cased local names; both at priority 0, with exiftool's
 //! automatic rational and date conversion.
 
+use std::borrow::Cow;
+
 use super::exif_tags::{by_exif_name, functional};
 use super::print::{format_g, to_dms, Conv, Raw};
 use super::tables::{by_key, xmp_namespace, Tag, XmpNamespace, LOW_PRIORITY, STRUCT};
@@ -36,15 +38,40 @@ fn upper_first(local: &str) -> String {
         .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
-/// exiftool's tag id of a property path: the first local name, then each
-/// field's local name upper-cased.
-fn path_id<'a>(locals: impl IntoIterator<Item = &'a str>) -> String {
+/// exiftool's name part for one property (GetXMPTagID): a local name
+/// without a lower-case letter, unless its namespace defines it so, is
+/// lower-cased with `_x` becoming `X` ("GPS_POS_X" -> "gpsPosX"), since
+/// "all uppercase is ugly".
+fn name_part<'a>(ns: &str, local: &'a str) -> Cow<'a, str> {
+    if local.bytes().any(|b| b.is_ascii_lowercase())
+        || xmp_namespace(ns).is_some_and(|n| by_key(n.tags, local).is_some())
+    {
+        return Cow::Borrowed(local);
+    }
+    let lower = local.to_lowercase();
+    let mut part = String::with_capacity(lower.len());
+    let mut chars = lower.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(&next) if c == '_' && next.is_ascii_lowercase() => {
+                part.push(next.to_ascii_uppercase());
+                chars.next();
+            }
+            _ => part.push(c),
+        }
+    }
+    Cow::Owned(part)
+}
+
+/// exiftool's tag id of a property path: the first name part, then each
+/// field's name part upper-cased.
+fn path_id<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
     let mut id = String::new();
-    for (i, local) in locals.into_iter().enumerate() {
+    for (i, part) in parts.into_iter().enumerate() {
         if i == 0 {
-            id.push_str(local);
+            id.push_str(part);
         } else {
-            id.push_str(&upper_first(local));
+            id.push_str(&upper_first(part));
         }
     }
     id
@@ -52,7 +79,8 @@ fn path_id<'a>(locals: impl IntoIterator<Item = &'a str>) -> String {
 
 /// Names the leaf at `path` (namespace URI, local name) from the top-level property down.
 pub(crate) fn resolve(path: &[(&str, &str)]) -> Resolved {
-    let locals: Vec<&str> = path.iter().map(|(_, l)| *l).collect();
+    let parts: Vec<Cow<'_, str>> = path.iter().map(|(ns, l)| name_part(ns, l)).collect();
+    let parts: Vec<&str> = parts.iter().map(|p| p.as_ref()).collect();
     let namespace = path.first().and_then(|(ns, _)| xmp_namespace(ns));
     let unknown = |name: String| Resolved {
         name,
@@ -61,9 +89,9 @@ pub(crate) fn resolve(path: &[(&str, &str)]) -> Resolved {
         priority: Priority::Low,
     };
     let Some(ns) = namespace else {
-        return unknown(upper_first(&path_id(locals)));
+        return unknown(upper_first(&path_id(parts)));
     };
-    if let Some(tag) = by_key(ns.tags, &path_id(locals.iter().copied())) {
+    if let Some(tag) = by_key(ns.tags, &path_id(parts.iter().copied())) {
         let low = ns.low_priority || tag.has(LOW_PRIORITY);
         return Resolved {
             name: tag.name.to_string(),
@@ -73,19 +101,56 @@ pub(crate) fn resolve(path: &[(&str, &str)]) -> Resolved {
         };
     }
     // An unknown field of a known structure: the innermost structure's flat name first.
-    for depth in (0..locals.len().saturating_sub(1)).rev() {
-        let id = path_id(locals[..=depth].iter().copied());
-        if let Some(structure) = by_key(ns.tags, &id).filter(|t| t.has(STRUCT)) {
-            let flat = if structure.flat.is_empty() {
-                structure.name
-            } else {
-                structure.flat
-            };
-            let rest = path_id(locals[depth + 1..].iter().copied());
-            return unknown(format!("{flat}{}", upper_first(&rest)));
+    for depth in (0..parts.len().saturating_sub(1)).rev() {
+        let id = path_id(parts[..=depth].iter().copied());
+        if let Some(structure) = by_key(ns.tags, &id).filter(|t| is_structure(t)) {
+            let rest = path_id(parts[depth + 1..].iter().copied());
+            return unknown(format!(
+                "{}{}",
+                flat_prefix(ns.tags, structure, depth > 0),
+                upper_first(&rest)
+            ));
         }
     }
-    unknown(upper_first(&path_id(locals)))
+    unknown(upper_first(&path_id(parts)))
+}
+
+/// Whether a table entry is a structure. The flattened entries of nested
+/// structures carry exiftool's writable type "struct" but not the Struct
+/// flag (the generator reads flags from the unflattened tables).
+fn is_structure(tag: &Tag<&'static str>) -> bool {
+    tag.has(STRUCT) || tag.format == "struct"
+}
+
+/// How many of a structure's flattened fields [`flat_prefix`] looks at.
+const PREFIX_PROBES: usize = 8;
+
+/// The prefix of a structure's flattened field names (exiftool's FlatName,
+/// else its Name). A nested structure's FlatName is not in the generated
+/// table, so it is read off its known fields instead: a field whose name
+/// ends with its own id part (`RegionsRegionListName` -> `RegionName`)
+/// names the prefix (`Region`).
+fn flat_prefix(
+    table: &'static [Tag<&'static str>],
+    structure: &Tag<&'static str>,
+    nested: bool,
+) -> String {
+    if !structure.flat.is_empty() || !nested {
+        return if structure.flat.is_empty() {
+            structure.name
+        } else {
+            structure.flat
+        }
+        .to_string();
+    }
+    let first = table.partition_point(|t| t.id <= structure.id);
+    table[first..]
+        .iter()
+        .take_while(|t| t.id.starts_with(structure.id))
+        .take(PREFIX_PROBES)
+        .find_map(|t| t.name.strip_suffix(&t.id[structure.id.len()..]))
+        .unwrap_or(structure.name)
+        .to_string()
 }
 
 /// The printed value of one XMP leaf.
@@ -152,7 +217,9 @@ fn rational(value: &str) -> Option<String> {
 }
 
 /// exiftool's ConvertXMPDate: ISO 8601 to Exif style, "2010-04-13T09:37:22+02:00"
-/// -> "2010:04:13 09:37:22+02:00"; missing seconds become ":00".
+/// -> "2010:04:13 09:37:22+02:00" (seconds stay missing when they are);
+/// unless `unsure`, any other value that starts with a year has its dashes
+/// turned into colons ("2019-09" -> "2019:09"). `None` when it is left alone.
 fn xmp_date(value: &str, unsure: bool) -> Option<String> {
     let b = value.as_bytes();
     let digits =
@@ -160,45 +227,62 @@ fn xmp_date(value: &str, unsure: bool) -> Option<String> {
     if !digits(0..4) {
         return None;
     }
-    if b.len() >= 16
+    let date_time = b.len() >= 16
         && b[4] == b'-'
         && digits(5..7)
         && b[7] == b'-'
         && digits(8..10)
-        && b[10] == b'T'
-    {
-        if !(digits(11..13) && b[13] == b':' && digits(14..16)) {
-            return None;
-        }
+        && matches!(b[10], b'T' | b' ')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16);
+    if date_time {
         let rest = &value[16..];
-        let (seconds, zone) = match rest.strip_prefix(':') {
-            Some(r) if r.len() >= 2 && r.as_bytes()[..2].iter().all(u8::is_ascii_digit) => {
-                (&rest[..3], &rest[3..])
-            }
-            _ => (":00", rest),
+        let (seconds, zone) = match rest.as_bytes() {
+            [b':', s1, s2, ..] if s1.is_ascii_digit() && s2.is_ascii_digit() => rest.split_at(3),
+            _ => ("", rest),
         };
-        if zone.contains(char::is_whitespace) {
-            return None;
+        let zone = zone.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        if !zone.contains(|c: char| c.is_ascii_whitespace()) {
+            return Some(format!(
+                "{}:{}:{} {}{seconds}{zone}",
+                &value[..4],
+                &value[5..7],
+                &value[8..10],
+                &value[11..16]
+            ));
         }
-        return Some(format!(
-            "{}:{}:{} {}{seconds}{zone}",
-            &value[..4],
-            &value[5..7],
-            &value[8..10],
-            &value[11..16]
-        ));
     }
-    if unsure {
-        return None; // a bare date might be any text that starts with digits
-    }
-    // "2019", "2019-09", "2019-09-02"
-    let date_only = match b.len() {
-        4 => true,
-        7 => b[4] == b'-' && digits(5..7),
-        10 => b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10),
-        _ => false,
+    (!unsure).then(|| value.replace('-', ":"))
+}
+
+/// exiftool's StandardLangCase for a language alternative's `xml:lang`:
+/// lower case, but a two-letter second subtag upper case ("DE-de" -> "de-DE").
+pub(crate) fn standard_lang_case(lang: &str) -> String {
+    let lower = lang.to_ascii_lowercase();
+    let Some((first, rest)) = lower.split_once('-') else {
+        return lower;
     };
-    date_only.then(|| value.replace('-', ":"))
+    let first_ok = ((2..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_alphabetic()))
+        || first == "x"
+        || first == "i";
+    let region = rest.as_bytes();
+    let region_ok = region.len() >= 2
+        && region[..2].iter().all(u8::is_ascii_alphabetic)
+        && region
+            .get(2)
+            .is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_'));
+    if first_ok && region_ok {
+        format!("{first}-{}{}", rest[..2].to_ascii_uppercase(), &rest[2..])
+    } else {
+        lower
+    }
+}
+
+/// Whether a known tag is a language alternative (its `xml:lang` names it).
+pub(crate) fn is_lang_alt(resolved: &Resolved) -> bool {
+    resolved.tag.is_some_and(|t| t.format == "lang-alt")
 }
 
 /// XMP GPS coordinates, "DDD,MM.mmk" or "DDD,MM,SSk", as exiftool prints them.
@@ -258,7 +342,24 @@ mod tests {
         );
         assert_eq!(xmp_date("2019-09-02", false).unwrap(), "2019:09:02");
         assert_eq!(xmp_date("2019-09-02", true), None);
-        assert_eq!(xmp_date("2019 was a year", false), None);
+        assert_eq!(
+            xmp_date("2020-02-02T10:00", true).unwrap(),
+            "2020:02:02 10:00"
+        );
+        assert_eq!(
+            xmp_date("2020-02-02 10:00:01 Z", false).unwrap(),
+            "2020:02:02 10:00:01Z"
+        );
+        assert_eq!(xmp_date("2019-ish", false).unwrap(), "2019:ish");
+        assert_eq!(xmp_date("Summer 2019", false), None);
+    }
+
+    #[test]
+    fn language_codes_take_exiftools_standard_case() {
+        assert_eq!(standard_lang_case("DE-de"), "de-DE");
+        assert_eq!(standard_lang_case("en-us-x"), "en-US-x");
+        assert_eq!(standard_lang_case("zh-Hans"), "zh-hans");
+        assert_eq!(standard_lang_case("FR"), "fr");
     }
 
     #[test]
