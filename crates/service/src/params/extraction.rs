@@ -3,13 +3,14 @@
 use extract::coordinates::parse_rects;
 use extract::ocr::OcrOptions;
 use extract::Rect;
+use serde::{Deserialize, Serialize};
 
-use super::Params;
+use super::{serialized, Params};
 use crate::{ApiError, Reason};
 
 /// Under which keys the flat metadata map is returned: the request names
 /// `media_metadata` (current), `image_metadata` (legacy), or both.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetadataKeys {
     pub media_metadata: bool,
     pub image_metadata: bool,
@@ -22,7 +23,7 @@ impl MetadataKeys {
 }
 
 /// The opt-in extension flags beyond Cloudinary's analyses.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extensions {
     pub blurhash: bool,
     pub thumbhash: bool,
@@ -45,14 +46,15 @@ impl Extensions {
     }
 }
 
-/// The extraction parameters of one request.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The extraction parameters of one request (serialised for a queued job).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExtractionRequest {
     pub colors: bool,
     pub phash: bool,
     pub faces: bool,
     pub metadata: MetadataKeys,
     /// `ocr=adv_ocr[:document][:<lang>,...]`.
+    #[serde(with = "serialized::ocr")]
     pub ocr: Option<OcrOptions>,
     /// `quality_analysis` (with `quality_score`).
     pub quality: bool,
@@ -63,8 +65,10 @@ pub struct ExtractionRequest {
     /// Extensions (README): placeholders, average colour and media type.
     pub extensions: Extensions,
     /// Replaces the stored regions when given.
+    #[serde(with = "serialized::rects")]
     pub custom_coordinates: Option<Vec<Rect>>,
     /// Replaces detected faces when given.
+    #[serde(with = "serialized::rects")]
     pub face_coordinates: Option<Vec<Rect>>,
 }
 
