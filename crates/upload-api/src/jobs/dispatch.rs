@@ -205,7 +205,7 @@ fn notification_of(job: &Row) -> Result<(String, String), String> {
         Ok(Job::Notify { url, body }) => Ok((url, serde_json::Value::Object(body).to_string())),
         Ok(other) => Err(format!("a {} job claimed as a notification", other.kind())),
         Err(Undecodable::Unreadable(why)) => Err(why),
-        Err(Undecodable::Refused { error, .. }) => Err(error.to_string()),
+        Err(Undecodable::Refused(refused)) => Err(refused.error.to_string()),
     }
 }
 

@@ -16,9 +16,9 @@ use super::legacy;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum Job {
     /// An `async=true` upload; its file is staged apart (the row's `file_key`).
-    Upload { request: UploadRequest },
+    Upload { request: Box<UploadRequest> },
     /// An `async=true` explicit call.
-    Explicit { request: ExplicitRequest },
+    Explicit { request: Box<ExplicitRequest> },
     /// A finished call's response (`body`), to POST to `url`.
     Notify {
         url: String,
@@ -31,14 +31,18 @@ pub(crate) enum Job {
 pub(crate) enum Undecodable {
     /// Stored parameters (a previous version's job) that the request rules
     /// refuse: the job fails as the call would have, and is notified so.
-    Refused {
-        reply: Reply,
-        /// The public_id as stored, when there is one.
-        public_id: Option<String>,
-        error: ApiError,
-    },
+    Refused(Box<Refused>),
     /// Not a job this version can read at all.
     Unreadable(String),
+}
+
+/// A previous version's job whose parameters are refused.
+#[derive(Debug)]
+pub(crate) struct Refused {
+    pub reply: Reply,
+    /// The public_id as stored, when there is one.
+    pub public_id: Option<String>,
+    pub error: ApiError,
 }
 
 impl Job {
@@ -116,13 +120,13 @@ mod tests {
         )
         .unwrap();
         let job = Job::Upload {
-            request: UploadRequest {
+            request: Box::new(UploadRequest {
                 public_id: upload.naming.resolve(Some("red")).unwrap(),
                 upload,
                 original_filename: Some("red".into()),
                 return_delete_token: true,
                 reply: reply(),
-            },
+            }),
         };
         assert_eq!(read_back(&job), job);
     }
@@ -136,12 +140,12 @@ mod tests {
             ("tags", "x"),
         ]);
         let job = Job::Explicit {
-            request: ExplicitRequest {
+            request: Box::new(ExplicitRequest {
                 key: explicit_key("image", &sent).unwrap(),
                 changes: ResourceChanges::from_params(&sent).unwrap(),
                 duplicates: false,
                 reply: reply(),
-            },
+            }),
         };
         assert_eq!(read_back(&job), job);
     }

@@ -19,7 +19,7 @@ use service::pipeline::{explicit_key, ExplicitRequest, Reply, UploadRequest};
 use service::ApiError;
 use store::jobs::JobKind;
 
-use super::job::{Job, Undecodable};
+use super::job::{Job, Refused, Undecodable};
 
 /// An upload or explicit payload as the previous version wrote it.
 #[derive(Deserialize)]
@@ -52,15 +52,21 @@ pub(super) fn decode(kind: JobKind, payload: &Value) -> Result<Job, Undecodable>
         return Ok(Job::Notify { url, body });
     }
     let work = Work::deserialize(payload).map_err(unreadable)?;
-    let refused = |error: ApiError| Undecodable::Refused {
-        reply: work.reply.clone(),
-        public_id: stored_public_id(&work.params),
-        error,
+    let refused = |error: ApiError| {
+        Undecodable::Refused(Box::new(Refused {
+            reply: work.reply.clone(),
+            public_id: stored_public_id(&work.params),
+            error,
+        }))
     };
     let params = Params::parse(work.params.iter().cloned()).map_err(refused)?;
     match kind {
-        JobKind::Upload => upload(&work, &params).map(|request| Job::Upload { request }),
-        _ => explicit(&work, &params).map(|request| Job::Explicit { request }),
+        JobKind::Upload => upload(&work, &params).map(|request| Job::Upload {
+            request: Box::new(request),
+        }),
+        _ => explicit(&work, &params).map(|request| Job::Explicit {
+            request: Box::new(request),
+        }),
     }
     .map_err(refused)
 }
@@ -169,11 +175,12 @@ mod tests {
             "reply": stored_reply(),
         });
         match decode(JobKind::Upload, &payload) {
-            Err(Undecodable::Refused {
-                reply,
-                public_id,
-                error,
-            }) => {
+            Err(Undecodable::Refused(refused)) => {
+                let Refused {
+                    reply,
+                    public_id,
+                    error,
+                } = *refused;
                 assert_eq!(public_id.as_deref(), Some("red"));
                 assert_eq!(reply.algorithm, Algorithm::Sha256);
                 assert!(error.to_string().contains("return_delete_token"), "{error}");

@@ -79,7 +79,9 @@ pub(crate) async fn enqueue_upload(
 ) -> Result<Value, ApiError> {
     state.analyzer.check(file.clone()).await?;
     let public_id = request.public_id.clone();
-    let mut job = new_job(&Job::Upload { request })?;
+    let mut job = new_job(&Job::Upload {
+        request: Box::new(request),
+    })?;
     let queue = queue(state);
     let caps = caps(state);
     // A cheap early refusal before the file is written; the insert below
@@ -113,7 +115,9 @@ pub(crate) async fn enqueue_explicit(
     request: ExplicitRequest,
 ) -> Result<Value, ApiError> {
     let public_id = request.key.public_id.clone();
-    let job = new_job(&Job::Explicit { request })?;
+    let job = new_job(&Job::Explicit {
+        request: Box::new(request),
+    })?;
     enqueue_work(state, &queue(state), job, &public_id).await
 }
 

@@ -10,7 +10,7 @@ use service::{ApiError, AppState};
 use store::jobs::{Job as Row, JobKind, JobQueue};
 use store::Database;
 
-use super::job::{Job, Undecodable};
+use super::job::{Job, Refused, Undecodable};
 use super::lease::{lease_ms, log_settled, owner_name, while_leased};
 use super::{enqueue_notification, now_ms, queue};
 
@@ -121,11 +121,14 @@ async fn run_work(state: &AppState, queue: &JobQueue, row: &Row) -> Outcome {
         Ok(Job::Notify { .. }) => {
             return Outcome::GiveUp(format!("notification {} claimed as work", row.id))
         }
-        Err(Undecodable::Refused {
-            reply,
-            public_id,
-            error,
-        }) => (reply, public_id, Err(error)),
+        Err(Undecodable::Refused(refused)) => {
+            let Refused {
+                reply,
+                public_id,
+                error,
+            } = *refused;
+            (reply, public_id, Err(error))
+        }
         Err(Undecodable::Unreadable(why)) => return Outcome::GiveUp(why),
     };
     let mut body = match result {
