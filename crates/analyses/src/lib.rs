@@ -8,9 +8,13 @@
 //! reads pixels, how it is run, stored and shown).
 
 use enumset::{EnumSet, EnumSetType};
+use serde::{Deserialize, Serialize};
 
-/// One analysis a caller can ask for beyond the basic facts.
-#[derive(Debug, EnumSetType, PartialOrd, Ord, Hash)]
+/// One analysis a caller can ask for beyond the basic facts. A set of them
+/// serialises as the list of their snake_case names (queued jobs keep it).
+#[derive(Debug, EnumSetType, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[enumset(serialize_repr = "list")]
+#[serde(rename_all = "snake_case")]
 pub enum AnalysisKind {
     /// `colors`: predominant colours, histogram, illustration score,
     /// transparency and greyscale.

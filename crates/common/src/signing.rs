@@ -32,8 +32,10 @@ pub const UNSIGNED_PARAMS: [&str; 5] = [
 /// the same skew in both directions).
 pub const TIMESTAMP_WINDOW_SECS: i64 = 3600;
 
-/// The digest behind a signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The digest behind a signature. Kept by name (`sha1`, `sha256`) where a
+/// queued job remembers how to sign its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     Sha1,
     Sha256,

@@ -7,6 +7,8 @@
 //!   public_id rules);
 //! - [`Analyzer`]: extraction off the async executor, a bounded number at a time;
 //! - [`ops`]: ingest a new file, re-extract a stored one;
+//! - [`pipeline`]: the upload and explicit calls on parsed requests, for a
+//!   route answering now and for a queued job alike;
 //! - [`resource`]: the Cloudinary resource JSON;
 //! - [`structured_metadata`]: typed metadata fields and the values assets
 //!   have for them (checks, the `metadata` parameter, the resource member);
@@ -24,6 +26,7 @@ pub mod health;
 pub mod metrics;
 pub mod ops;
 pub mod params;
+pub mod pipeline;
 pub mod presets;
 pub mod request_id;
 pub mod resource;

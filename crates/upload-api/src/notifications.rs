@@ -8,11 +8,12 @@ use actix_web::HttpRequest;
 use common::Config;
 use serde_json::{Map, Value};
 use service::params::Params;
+use service::pipeline::Reply;
 use service::{ApiError, AppState, Reason};
 
 use crate::auth::Caller;
 use crate::jobs;
-use crate::routes::Reply;
+use crate::routes::reply_for_request;
 use crate::source::RemoteFetcher;
 
 /// Checks notification URLs and queues notifications; one per process.
@@ -45,7 +46,7 @@ impl Notifier {
         params: &Params,
     ) -> Result<Notification, ApiError> {
         // Admin calls hold the key and secret, as Basic auth does upload.
-        Reply::for_request(state, request, Caller::Basic, params, self.fetcher.as_ref())
+        reply_for_request(state, request, Caller::Basic, params, self.fetcher.as_ref())
             .map(Notification)
     }
 

@@ -4,16 +4,18 @@ use std::collections::BTreeMap;
 
 use analyses::AnalysisKind;
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 use store::{AssetKey, Coordinates, Ingested, NewAsset, OnExisting};
 
 use super::similar::duplicates_requested;
 use super::{context_param, stored_analysis, tags_param};
-use crate::params::{ExtractionRequest, Naming, Params};
+use crate::params::{validate_public_id, ExtractionRequest, Naming, Params};
 use crate::resource::to_store_rects;
 use crate::{structured_metadata, ApiError, AppState, Reason};
 
-/// An upload request, parsed and validated before any work is done.
-#[derive(Debug, Clone)]
+/// An upload request, parsed and validated before any work is done (and
+/// kept in a queued job as it was parsed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Upload {
     pub resource_type: String,
     pub naming: Naming,
@@ -42,16 +44,18 @@ impl Upload {
     }
 }
 
-/// Analyses `file` and stores it under the requested public_id. With
-/// `overwrite=0` an existing asset is returned untouched (`existing: true`).
+/// Analyses `file` and stores it under `public_id`, the one
+/// `upload.naming` resolved to when the request arrived. With `overwrite=0`
+/// an existing asset is returned untouched (`existing: true`).
 pub async fn ingest(
     state: &AppState,
     upload: &Upload,
+    public_id: &str,
     file: Bytes,
     original_filename: Option<String>,
 ) -> Result<Ingested, ApiError> {
-    // Naming errors are cheap to find: report them before analysing.
-    let public_id = upload.naming.resolve(original_filename.as_deref())?;
+    // Resolved ids are valid; this keeps any other from naming a blob path.
+    validate_public_id(public_id)?;
     // Checked before the analysis too; the store writes them only against
     // the field definitions checked here.
     let metadata = structured_metadata::upload_writes(state, &upload.metadata).await?;

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 use store::{Asset, AssetKey, AssetUpdate, StoreError};
 
 use super::{context_param, stored_analysis, tags_param};
@@ -22,8 +23,9 @@ use crate::{structured_metadata, ApiError, AppState};
 /// Tries per call: the first, and one more on the version that replaced it.
 const ATTEMPTS: u32 = 2;
 
-/// What an explicit or update call asks to change. `None` leaves a field alone.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// What an explicit or update call asks to change. `None` leaves a field
+/// alone. Kept in a queued explicit job as it was parsed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResourceChanges {
     /// Analyses run (again) whatever is stored; also the regions to store.
     pub extraction: ExtractionRequest,

@@ -4,13 +4,14 @@ use analyses::{AnalysisKind, AnalysisKinds};
 use extract::coordinates::parse_rects;
 use extract::ocr::OcrOptions;
 use extract::Rect;
+use serde::{Deserialize, Serialize};
 
-use super::Params;
+use super::{serialized, Params};
 use crate::{ApiError, Reason};
 
 /// Under which keys the flat metadata map is returned: the request names
 /// `media_metadata` (current), `image_metadata` (legacy), or both.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetadataKeys {
     pub media_metadata: bool,
     pub image_metadata: bool,
@@ -22,8 +23,8 @@ impl MetadataKeys {
     }
 }
 
-/// The extraction parameters of one request.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The extraction parameters of one request (serialised for a queued job).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExtractionRequest {
     /// The analyses asked for. [`AnalysisKind::MediaMetadata`] is in it
     /// exactly when `metadata` names a key.
@@ -31,10 +32,13 @@ pub struct ExtractionRequest {
     /// Under which keys the metadata is shown.
     pub metadata: MetadataKeys,
     /// How OCR reads (`ocr=adv_ocr[:document][:<lang>,...]`), when asked.
+    #[serde(with = "serialized::ocr")]
     pub ocr: OcrOptions,
     /// Replaces the stored regions when given.
+    #[serde(with = "serialized::rects")]
     pub custom_coordinates: Option<Vec<Rect>>,
     /// Replaces detected faces when given.
+    #[serde(with = "serialized::rects")]
     pub face_coordinates: Option<Vec<Rect>>,
 }
 

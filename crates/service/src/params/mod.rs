@@ -19,6 +19,7 @@
 mod context;
 mod extraction;
 mod naming;
+mod serialized;
 pub mod supported;
 
 use std::collections::btree_map::Entry;

@@ -2,6 +2,7 @@
 //! `unique_filename`, `overwrite`, and the rules of contract.md for ids.
 
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 
 use super::Params;
 use crate::{ApiError, Reason};
@@ -14,7 +15,7 @@ const UNIQUE_SUFFIX_LEN: usize = 6;
 const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// The naming parameters of an upload.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Naming {
     pub public_id: Option<String>,
     /// Without trailing slashes; empty when not given.

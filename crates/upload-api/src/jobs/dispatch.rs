@@ -21,9 +21,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use service::AppState;
-use store::jobs::{Job, JobKind, JobQueue};
+use store::jobs::{Job as Row, JobKind, JobQueue};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
+use super::job::{Job, Undecodable};
 use super::lease::{lease_ms, log_settled, owner_name, while_leased};
 use super::notify::{deliver, Undelivered};
 use super::worker::{backoff_ms, IDLE_POLL};
@@ -120,7 +121,7 @@ impl Dispatcher {
     }
 
     /// One attempt of `job`, then the row settled and the host's record kept.
-    async fn deliver(&self, job: Job, _slot: OwnedSemaphorePermit) {
+    async fn deliver(&self, job: Row, _slot: OwnedSemaphorePermit) {
         let host = job.host.as_deref();
         let backed_off = host.and_then(|h| self.hosts().backed_off_until(h, now_ms()));
         if let Some(until) = backed_off {
@@ -131,14 +132,26 @@ impl Dispatcher {
             self.freed.notify_one();
             return;
         }
-        let url = job.payload["url"].as_str().unwrap_or_default();
-        let body = job.payload["body"].to_string();
+        let (url, body) = match notification_of(&job) {
+            Ok(notification) => notification,
+            Err(error) => {
+                tracing::warn!(job = job.id, error = %error, "notification unreadable; given up");
+                log_settled(
+                    &job,
+                    self.queue.fail(job.id, &self.owner, &error, now_ms()).await,
+                );
+                self.hosts()
+                    .finish(host, None, now_ms(), self.backoff_base_ms);
+                self.freed.notify_one();
+                return;
+            }
+        };
         let result = while_leased(
             &self.queue,
             &job,
             &self.owner,
             self.lease_ms,
-            deliver(&self.state, &self.fetcher, url, &body),
+            deliver(&self.state, &self.fetcher, &url, &body),
         )
         .await;
         let now = now_ms();
@@ -183,6 +196,16 @@ impl Dispatcher {
             }
         };
         log_settled(&job, settled);
+    }
+}
+
+/// The destination and the body (as sent) of a claimed notification.
+fn notification_of(job: &Row) -> Result<(String, String), String> {
+    match Job::from_payload(job.kind, &job.payload) {
+        Ok(Job::Notify { url, body }) => Ok((url, serde_json::Value::Object(body).to_string())),
+        Ok(other) => Err(format!("a {} job claimed as a notification", other.kind())),
+        Err(Undecodable::Unreadable(why)) => Err(why),
+        Err(Undecodable::Refused(refused)) => Err(refused.error.to_string()),
     }
 }
 

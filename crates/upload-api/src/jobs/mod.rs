@@ -21,19 +21,22 @@
 //! `ASSAY_JOB_RETENTION_SECS` ([`retention`]).
 
 mod dispatch;
+mod job;
 mod lease;
+mod legacy;
 mod notify;
 mod retention;
 mod worker;
 
+use bytes::Bytes;
 use serde_json::{json, Map, Value};
-use service::params::{random_id, Params};
+use service::params::random_id;
+use service::pipeline::{ExplicitRequest, Reply, UploadRequest};
 use service::{ApiError, AppState};
-use store::jobs::{JobKind, JobQueue, NewJob, QueueCaps};
-use store::AssetKey;
+use store::jobs::{JobQueue, NewJob, QueueCaps};
 
-use crate::routes::Reply;
-use crate::source::{RemoteFetcher, SourceFile};
+use self::job::Job;
+use crate::source::RemoteFetcher;
 
 /// Cloudinary's batch ids: opaque, long, random.
 const BATCH_ID_LEN: usize = 32;
@@ -65,44 +68,20 @@ fn wake_workers(state: &AppState) {
     state.job_wake.notify_one();
 }
 
-/// Queues an upload whose file is already read and whose public_id is
-/// chosen; the pending answer. The file must be an image the analyses can
-/// read (format, size and pixel limits, judged from its header) before it
-/// is staged, and the job must fit the queue's caps.
+/// Queues an upload, parsed and with its public_id chosen, of `file`; the
+/// pending answer. The file must be an image the analyses can read (format,
+/// size and pixel limits, judged from its header) before it is staged, and
+/// the job must fit the queue's caps.
 pub(crate) async fn enqueue_upload(
     state: &AppState,
-    resource_type: &str,
-    params: &Params,
-    public_id: &str,
-    file: SourceFile,
-    reply: &Reply,
+    request: UploadRequest,
+    file: Bytes,
 ) -> Result<Value, ApiError> {
-    state.analyzer.check(file.bytes.clone()).await?;
-    // The job names the id chosen now (folder included), so the file name
-    // or a random draw cannot pick another one when it runs.
-    let folder = params
-        .get("folder")
-        .unwrap_or_default()
-        .trim_end_matches('/');
-    let base_id = if folder.is_empty() {
-        public_id
-    } else {
-        public_id
-            .strip_prefix(folder)
-            .and_then(|rest| rest.strip_prefix('/'))
-            .unwrap_or(public_id)
-    };
-    let pairs: Vec<(&str, &str)> = params
-        .iter()
-        .filter(|(name, _)| !matches!(*name, "public_id" | "use_filename"))
-        .chain([("public_id", base_id)])
-        .collect();
-    let payload = json!({
-        "resource_type": resource_type,
-        "params": pairs,
-        "original_filename": file.original_filename,
-        "reply": reply_json(reply),
-    });
+    state.analyzer.check(file.clone()).await?;
+    let public_id = request.public_id.clone();
+    let mut job = new_job(&Job::Upload {
+        request: Box::new(request),
+    })?;
     let queue = queue(state);
     let caps = caps(state);
     // A cheap early refusal before the file is written; the insert below
@@ -110,7 +89,7 @@ pub(crate) async fn enqueue_upload(
     if queue
         .pending_work()
         .await?
-        .would_exceed(caps, file.bytes.len() as u64)
+        .would_exceed(caps, file.len() as u64)
     {
         return Err(store::StoreError::QueueFull {
             max_jobs: caps.max_jobs,
@@ -118,10 +97,10 @@ pub(crate) async fn enqueue_upload(
         }
         .into());
     }
-    let staged = state.store.stage(file.bytes).await?;
+    let staged = state.store.stage(file).await?;
     let key = staged.key.clone();
-    let job = new_job(JobKind::Upload, payload, Some(staged));
-    match enqueue_work(state, &queue, job, public_id).await {
+    job.file = Some(staged);
+    match enqueue_work(state, &queue, job, &public_id).await {
         Ok(pending) => Ok(pending),
         Err(e) => {
             state.store.discard_staged(&key).await;
@@ -130,32 +109,27 @@ pub(crate) async fn enqueue_upload(
     }
 }
 
-/// Queues an explicit call; the pending answer.
+/// Queues a parsed explicit call; the pending answer.
 pub(crate) async fn enqueue_explicit(
     state: &AppState,
-    resource_type: &str,
-    params: &Params,
-    key: &AssetKey,
-    reply: &Reply,
+    request: ExplicitRequest,
 ) -> Result<Value, ApiError> {
-    let pairs: Vec<(&str, &str)> = params.iter().collect();
-    let payload = json!({
-        "resource_type": resource_type,
-        "params": pairs,
-        "reply": reply_json(reply),
-    });
-    let job = new_job(JobKind::Explicit, payload, None);
-    enqueue_work(state, &queue(state), job, &key.public_id).await
+    let public_id = request.key.public_id.clone();
+    let job = new_job(&Job::Explicit {
+        request: Box::new(request),
+    })?;
+    enqueue_work(state, &queue(state), job, &public_id).await
 }
 
-fn new_job(kind: JobKind, payload: Value, file: Option<store::jobs::StagedFile>) -> NewJob {
-    NewJob {
-        kind,
+/// Work to queue (a staged file is added once it is written).
+fn new_job(job: &Job) -> Result<NewJob, ApiError> {
+    Ok(NewJob {
+        kind: job.kind(),
         batch_id: random_id(BATCH_ID_LEN),
-        payload,
-        file,
+        payload: job.to_payload()?,
+        file: None,
         host: None,
-    }
+    })
 }
 
 fn caps(state: &AppState) -> QueueCaps {
@@ -202,53 +176,24 @@ async fn enqueue_notification(
 ) -> Result<(), ApiError> {
     body.insert("notification_type".into(), json!(notification_type));
     body.insert("notification_id".into(), json!(notification_id));
-    let job = NewJob {
-        kind: JobKind::Notify,
-        batch_id: body
-            .get("batch_id")
-            .and_then(Value::as_str)
-            .unwrap_or(notification_id)
-            .to_owned(),
-        payload: json!({ "url": url, "body": body }),
+    let batch_id = body
+        .get("batch_id")
+        .and_then(Value::as_str)
+        .unwrap_or(notification_id)
+        .to_owned();
+    let job = Job::Notify {
+        url: url.to_owned(),
+        body,
+    };
+    let new = NewJob {
+        kind: job.kind(),
+        batch_id,
+        payload: job.to_payload()?,
         file: None,
         host: dispatch::host_of(url),
     };
     let now = now_ms();
-    queue(state).enqueue(&job, now, now).await?;
+    queue(state).enqueue(&new, now, now).await?;
     wake_workers(state);
     Ok(())
-}
-
-fn reply_json(reply: &Reply) -> Value {
-    json!({
-        "base": reply.base,
-        "algorithm": match reply.algorithm {
-            common::signing::Algorithm::Sha1 => "sha1",
-            common::signing::Algorithm::Sha256 => "sha256",
-        },
-        "notification_url": reply.notification_url,
-    })
-}
-
-fn reply_from_json(value: &Value) -> Reply {
-    Reply {
-        base: value["base"].as_str().unwrap_or_default().to_owned(),
-        algorithm: match value["algorithm"].as_str() {
-            Some("sha256") => common::signing::Algorithm::Sha256,
-            _ => common::signing::Algorithm::Sha1,
-        },
-        notification_url: value["notification_url"].as_str().map(str::to_owned),
-    }
-}
-
-/// The parameters stored with a job, as `[[name, value], ...]`: read under
-/// the same rule as the request they came from.
-fn params_from_json(value: &Value) -> Result<Params, ApiError> {
-    let pairs = value.as_array().into_iter().flatten().filter_map(|pair| {
-        Some((
-            pair.get(0)?.as_str()?.to_owned(),
-            pair.get(1)?.as_str()?.to_owned(),
-        ))
-    });
-    Params::parse(pairs)
 }

@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
-use service::params::Params;
+use service::pipeline::{self, UploadRequest};
 use service::{ApiError, AppState};
-use store::jobs::{Job, JobKind, JobQueue};
+use store::jobs::{Job as Row, JobKind, JobQueue};
 
+use super::job::{Job, Refused, Undecodable};
 use super::lease::{lease_ms, log_settled, owner_name, while_leased};
-use super::{enqueue_notification, now_ms, params_from_json, queue, reply_from_json};
-use crate::routes::{explicit::process_explicit, upload::process_upload, Reply};
+use super::{enqueue_notification, now_ms, queue};
 
 /// How often an idle worker looks at the queue (a request queuing work in
 /// this process wakes it at once; work queued by another replica waits for this).
@@ -24,6 +24,8 @@ enum Outcome {
     Done,
     /// Try again after the backoff.
     Retry(String),
+    /// No run can succeed: failed now.
+    GiveUp(String),
 }
 
 /// Starts this process's work workers.
@@ -70,7 +72,7 @@ async fn run(state: AppState) {
     }
 }
 
-async fn settle(state: &AppState, queue: &JobQueue, owner: &str, job: &Job, outcome: Outcome) {
+async fn settle(state: &AppState, queue: &JobQueue, owner: &str, job: &Row, outcome: Outcome) {
     let (settled, finished) = match outcome {
         Outcome::Done => (queue.complete(job.id, owner, now_ms()).await, true),
         Outcome::Retry(error) if job.attempts < WORK_ATTEMPTS => {
@@ -81,7 +83,7 @@ async fn settle(state: &AppState, queue: &JobQueue, owner: &str, job: &Job, outc
                 false,
             )
         }
-        Outcome::Retry(error) => {
+        Outcome::Retry(error) | Outcome::GiveUp(error) => {
             tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %error, "job given up");
             (queue.fail(job.id, owner, &error, now_ms()).await, true)
         }
@@ -106,84 +108,73 @@ pub(super) fn backoff_ms(state: &AppState, attempts: i64) -> i64 {
 
 /// An async upload or explicit: the work, then its notification (the
 /// response, or the error a synchronous call would have answered).
-async fn run_work(state: &AppState, queue: &JobQueue, job: &Job) -> Outcome {
-    let payload = &job.payload;
-    let reply = reply_from_json(&payload["reply"]);
-    let resource_type = payload["resource_type"].as_str().unwrap_or("image");
-    let result = match params_from_json(&payload["params"]) {
-        Ok(params) => run_job_work(state, queue, job, resource_type, &params, &reply).await,
-        Err(error) => Err(error),
+async fn run_work(state: &AppState, queue: &JobQueue, row: &Row) -> Outcome {
+    let (reply, public_id, result) = match Job::from_payload(row.kind, &row.payload) {
+        Ok(Job::Upload { request }) => {
+            let result = run_upload(state, queue, row, &request).await;
+            (request.reply, Some(request.public_id), result)
+        }
+        Ok(Job::Explicit { request }) => {
+            let result = pipeline::explicit(state, &request).await;
+            (request.reply, Some(request.key.public_id), result)
+        }
+        Ok(Job::Notify { .. }) => {
+            return Outcome::GiveUp(format!("notification {} claimed as work", row.id))
+        }
+        Err(Undecodable::Refused(refused)) => {
+            let Refused {
+                reply,
+                public_id,
+                error,
+            } = *refused;
+            (reply, public_id, Err(error))
+        }
+        Err(Undecodable::Unreadable(why)) => return Outcome::GiveUp(why),
     };
     let mut body = match result {
         Ok(body) => body,
-        Err(ApiError::Internal(cause)) if job.attempts < WORK_ATTEMPTS => {
+        Err(ApiError::Internal(cause)) if row.attempts < WORK_ATTEMPTS => {
             return Outcome::Retry(format!("{cause:#}"));
         }
         Err(error) => {
             let mut body = Map::new();
             body.insert("status".into(), json!("failed"));
-            body.insert("public_id".into(), json!(stored_public_id(payload)));
+            body.insert("public_id".into(), json!(public_id));
             body.insert("error".into(), json!({ "message": error.to_string() }));
             body
         }
     };
-    body.insert("batch_id".into(), json!(job.batch_id));
+    body.insert("batch_id".into(), json!(row.batch_id));
     if let Some(url) = &reply.notification_url {
         // The job's batch_id names its notification: a re-run after a crash
         // queues one a receiver recognises as the same.
-        let kind = job.kind.as_str();
-        if let Err(e) = enqueue_notification(state, url, kind, body, &job.batch_id).await {
+        let kind = row.kind.as_str();
+        if let Err(e) = enqueue_notification(state, url, kind, body, &row.batch_id).await {
             // The work is done and stored; retrying it would redo it.
-            tracing::warn!(job = job.id, error = %e, "queuing the notification failed");
+            tracing::warn!(job = row.id, error = %e, "queuing the notification failed");
         }
     }
     Outcome::Done
 }
 
-/// The `public_id` among a job's stored parameters (`[[name, value], ...]`),
-/// read as it was stored, even when the parameters as a whole are refused.
-fn stored_public_id(payload: &Value) -> Option<&str> {
-    payload["params"]
-        .as_array()?
-        .iter()
-        .find(|pair| pair.get(0).and_then(Value::as_str) == Some("public_id"))?
-        .get(1)?
-        .as_str()
-}
-
-/// The upload or explicit a job carries, as a synchronous call would run it
-/// (its analysis admitted by memory like any other).
-async fn run_job_work(
+/// The upload a job carries, on its staged file, as a synchronous call
+/// would run it (its analysis admitted by memory like any other).
+async fn run_upload(
     state: &AppState,
     queue: &JobQueue,
-    job: &Job,
-    resource_type: &str,
-    params: &Params,
-    reply: &Reply,
+    row: &Row,
+    request: &UploadRequest,
 ) -> Result<Map<String, Value>, ApiError> {
-    match job.kind {
-        JobKind::Upload => {
-            let file = match &job.file_key {
-                Some(key) => state.store.read_staged(key).await?,
-                // Queued before staging moved to the blob store.
-                None => queue
-                    .legacy_file(job.id)
-                    .await?
-                    .map(Into::into)
-                    .ok_or_else(|| {
-                        ApiError::internal(anyhow::anyhow!(
-                            "the staged file of job {} is gone",
-                            job.id
-                        ))
-                    })?,
-            };
-            let original_filename = job.payload["original_filename"].as_str().map(str::to_owned);
-            process_upload(state, resource_type, params, file, original_filename, reply).await
-        }
-        JobKind::Explicit => process_explicit(state, resource_type, params, reply).await,
-        JobKind::Notify => Err(ApiError::internal(anyhow::anyhow!(
-            "notification {} claimed as work",
-            job.id
-        ))),
-    }
+    let file = match &row.file_key {
+        Some(key) => state.store.read_staged(key).await?,
+        // Queued before staging moved to the blob store.
+        None => queue
+            .legacy_file(row.id)
+            .await?
+            .map(Into::into)
+            .ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("the staged file of job {} is gone", row.id))
+            })?,
+    };
+    pipeline::upload(state, request, file).await
 }

@@ -11,15 +11,12 @@ pub mod tags;
 pub mod upload;
 
 use actix_web::{web, HttpRequest};
-use common::signing::{response_signature, Algorithm};
-use secrecy::ExposeSecret;
-use serde_json::{json, Map, Value};
 use service::body::{self, UploadBody};
 use service::params::Params;
+use service::pipeline::Reply;
 use service::presets::check_unsigned_before_file;
 use service::resource::PublicBase;
 use service::{ApiError, AppState, Reason};
-use store::Asset;
 
 use service::params::supported::{refuse_unsupported, TRANSPORT};
 
@@ -94,69 +91,36 @@ fn check_cloud(state: &AppState, cloud: &str) -> Result<(), ApiError> {
 }
 
 /// How to answer an upload or explicit call, now or from a queued job:
-/// the base of delivery URLs, the digest of the response signature, and
-/// where to send a notification.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Reply {
-    pub base: String,
-    pub algorithm: Algorithm,
-    pub notification_url: Option<String>,
-}
-
-impl Reply {
-    /// For this request: `notification_url` (else `ASSAY_NOTIFICATION_URL`)
-    /// must be an http(s) URL the remote-fetch address rules let us reach.
-    pub fn for_request(
-        state: &AppState,
-        request: &HttpRequest,
-        caller: Caller,
-        params: &Params,
-        fetcher: Option<&RemoteFetcher>,
-    ) -> Result<Reply, ApiError> {
-        let notification_url = params
-            .get("notification_url")
-            .map(str::to_owned)
-            .or_else(|| state.config.notification_url.clone());
-        if let Some(url) = &notification_url {
-            let fetcher = fetcher.ok_or_else(|| {
-                ApiError::internal(anyhow::anyhow!("notifications are unavailable"))
-            })?;
-            fetcher.check_target(url).map_err(|e| {
-                ApiError::from(Reason::InvalidParameter {
-                    name: "notification_url".into(),
-                    detail: e.to_string(),
-                })
-            })?;
-        }
-        Ok(Reply {
-            base: PublicBase::for_request(state.config.public_url.as_deref(), request)
-                .as_str()
-                .to_owned(),
-            algorithm: caller.response_algorithm(),
-            notification_url,
-        })
-    }
-}
-
-/// Adds what the upload and explicit responses carry beyond the resource:
-/// the response signature of `asset` (in the digest the caller's request
-/// used) and the api_key.
-fn sign_response(
+/// `notification_url` (else `ASSAY_NOTIFICATION_URL`) must be an http(s) URL
+/// the remote-fetch address rules let us reach.
+pub(crate) fn reply_for_request(
     state: &AppState,
-    asset: &Asset,
-    algorithm: Algorithm,
-    mut body: Map<String, Value>,
-) -> Map<String, Value> {
-    let credentials = &state.config.credentials;
-    let signature = response_signature(
-        &asset.public_id,
-        asset.version,
-        credentials.api_secret.expose_secret(),
-        algorithm,
-    );
-    body.insert("signature".into(), json!(signature));
-    body.insert("api_key".into(), json!(credentials.api_key));
-    body
+    request: &HttpRequest,
+    caller: Caller,
+    params: &Params,
+    fetcher: Option<&RemoteFetcher>,
+) -> Result<Reply, ApiError> {
+    let notification_url = params
+        .get("notification_url")
+        .map(str::to_owned)
+        .or_else(|| state.config.notification_url.clone());
+    if let Some(url) = &notification_url {
+        let fetcher = fetcher
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("notifications are unavailable")))?;
+        fetcher.check_target(url).map_err(|e| {
+            ApiError::from(Reason::InvalidParameter {
+                name: "notification_url".into(),
+                detail: e.to_string(),
+            })
+        })?;
+    }
+    Ok(Reply {
+        base: PublicBase::for_request(state.config.public_url.as_deref(), request)
+            .as_str()
+            .to_owned(),
+        algorithm: caller.response_algorithm(),
+        notification_url,
+    })
 }
 
 /// Unix seconds now, for timestamp checks.

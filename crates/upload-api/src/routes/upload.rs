@@ -5,17 +5,14 @@
 //! `{"status": "pending", ...}` at once (see `crate::jobs`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use bytes::Bytes;
 use serde_json::{json, Map, Value};
-use service::ops::similar::{duplicates_of, duplicates_requested};
-use service::ops::{ingest, issue_delete_token, Upload};
+use service::ops::Upload;
 use service::params::supported::{refuse_unsupported, EXTRACTION, TRANSPORT, UPLOAD};
-use service::params::Params;
+use service::pipeline::{self, UploadRequest};
 use service::presets::{signed_upload_params, unsigned_upload_params};
-use service::resource::{render_resource, PublicBase};
 use service::{structured_metadata, ApiError, AppState, Reason};
 
-use super::{check_cloud, read_body, sign_response, unix_now, Reply};
+use super::{check_cloud, read_body, reply_for_request, unix_now};
 use crate::auth::{authenticate_upload, Caller};
 use crate::chunked::{self, PartHeaders, Received};
 use crate::jobs;
@@ -52,12 +49,13 @@ pub async fn upload(
         Caller::Signed(_) | Caller::Basic => signed_upload_params(&state, &form.params).await?,
     };
     let fetcher = fetcher.as_ref().map(|f| f.get_ref());
-    // Everything is checked before any work is done or queued.
+    // Everything is parsed (once) and checked before any work is done or queued.
     let upload = Upload::from_params(&resource_type, &params)?;
     // `invalidate` has nothing to do here (no CDN cache), but it is a boolean.
     params.flag("invalidate")?;
     let is_async = params.is_set("async")?;
-    let reply = Reply::for_request(&state, &request, caller, &params, fetcher)?;
+    let return_delete_token = params.is_set("return_delete_token")?;
+    let reply = reply_for_request(&state, &request, caller, &params, fetcher)?;
     let file = form.file.ok_or_else(|| {
         ApiError::from(Reason::MissingParameter {
             name: "file".into(),
@@ -65,19 +63,15 @@ pub async fn upload(
     })?;
     // A part of a chunked upload (`upload_large`), or a whole file.
     let part = PartHeaders::from_headers(request.headers(), max_bytes)?;
-    let (file, params, upload) = match part {
-        None => (
-            source::load(file, fetcher, max_bytes).await?,
-            params,
-            upload,
-        ),
+    let (file, upload) = match part {
+        None => (source::load(file, fetcher, max_bytes).await?, upload),
         Some(part) => {
             match chunked::receive(&state, part, &resource_type, &form.params, params, file).await?
             {
                 Received::Part(answer) => return Ok(HttpResponse::Ok().json(answer)),
+                // Under the public_id every part was answered with.
                 Received::Whole { file, params } => {
-                    let upload = Upload::from_params(&resource_type, &params)?;
-                    (file, params, upload)
+                    (file, Upload::from_params(&resource_type, &params)?)
                 }
             }
         }
@@ -86,22 +80,21 @@ pub async fn upload(
     if is_async {
         // Checked now, against the fields as they are, and again when run.
         structured_metadata::upload_writes(&state, &upload.metadata).await?;
-        // The id is chosen now, so the pending answer can name it.
-        let public_id = upload.naming.resolve(file.original_filename.as_deref())?;
-        let pending =
-            jobs::enqueue_upload(&state, &resource_type, &params, &public_id, file, &reply).await?;
+    }
+    // The id is chosen now, once: a queued upload's pending answer names it.
+    let call = UploadRequest {
+        public_id: upload.naming.resolve(file.original_filename.as_deref())?,
+        upload,
+        original_filename: file.original_filename,
+        return_delete_token,
+        reply,
+    };
+    if is_async {
+        let pending = jobs::enqueue_upload(&state, call, file.bytes).await?;
         return Ok(HttpResponse::Ok().json(pending));
     }
-    let body = process_upload(
-        &state,
-        &resource_type,
-        &params,
-        file.bytes,
-        file.original_filename,
-        &reply,
-    )
-    .await?;
-    jobs::notify_if_asked(&state, &reply, "upload", &body).await?;
+    let body = pipeline::upload(&state, &call, file.bytes).await?;
+    jobs::notify_if_asked(&state, &call.reply, "upload", &body).await?;
     let body = match caller {
         Caller::Unsigned => unsigned_answer(body),
         Caller::Signed(_) | Caller::Basic => body,
@@ -121,48 +114,4 @@ fn unsigned_answer(body: Map<String, Value>) -> Map<String, Value> {
         .into_iter()
         .filter_map(|name| Some((name.to_owned(), body.get(name)?.clone())))
         .collect()
-}
-
-/// The upload itself, for a request answered now or for a queued job: the
-/// file analysed and stored, and the signed response body.
-pub(crate) async fn process_upload(
-    state: &AppState,
-    resource_type: &str,
-    params: &Params,
-    file: Bytes,
-    original_filename: Option<String>,
-    reply: &Reply,
-) -> Result<Map<String, Value>, ApiError> {
-    let upload = Upload::from_params(resource_type, params)?;
-    let duplicates = duplicates_requested(params)?;
-    let return_delete_token = params.is_set("return_delete_token")?;
-    let ingested = ingest(state, &upload, file, original_filename).await?;
-    let mut asset = ingested.asset;
-    // A new version was hashed by `ingest`; an existing one kept by
-    // `overwrite=0` may have to be hashed now.
-    let duplicates = if duplicates {
-        let (near, found) = duplicates_of(state, &asset).await?;
-        asset = near;
-        Some(found)
-    } else {
-        None
-    };
-
-    let urls = PublicBase::new(&reply.base).delivery_urls(&state.config.cloud_name, &asset);
-    let mut body = render_resource(&asset, &upload.extraction, urls);
-    structured_metadata::add_to_resource(state, &asset, &mut body).await?;
-    if ingested.existing {
-        body.insert("existing".into(), json!(true));
-    } else if return_delete_token {
-        // Only for what this upload wrote: an `existing` answer kept someone
-        // else's asset, which the uploader must not be able to delete.
-        body.insert(
-            "delete_token".into(),
-            json!(issue_delete_token(state, &asset).await?),
-        );
-    }
-    if let Some(found) = duplicates {
-        body.insert("duplicates".into(), json!(found));
-    }
-    Ok(sign_response(state, &asset, reply.algorithm, body))
 }

@@ -33,6 +33,7 @@ mod admin_sdk;
 mod admin_update;
 mod analyses;
 mod async_jobs;
+mod async_legacy_jobs;
 mod async_restart;
 mod bad_input_campaign;
 mod chunked_upload;
