@@ -454,6 +454,14 @@ fn agrees(got: &str, want: &str) -> bool {
     got == want || (matches!(want.as_str(), "true" | "false") && got.eq_ignore_ascii_case(&want))
 }
 
+/// Our flat metadata map of `file` (empty for a format we do not know).
+fn our_metadata(file: &Path) -> metadata::MediaMetadata {
+    let bytes = std::fs::read(file).unwrap();
+    Format::sniff(&bytes)
+        .map(|f| metadata::extract(&bytes, f))
+        .unwrap_or_default()
+}
+
 fn text(value: &Value) -> String {
     match value {
         Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(", "),
@@ -531,10 +539,7 @@ fn media_metadata_agrees_with_exiftool_on_written_values_and_the_corpus() {
     let mut scores: BTreeMap<&str, Score> = BTreeMap::new();
     let mut misses = Vec::new();
     for (file, (flat, grouped)) in files.iter().zip(oracle(&files)) {
-        let bytes = std::fs::read(file).unwrap();
-        let ours = Format::sniff(&bytes)
-            .map(|f| metadata::extract(&bytes, f))
-            .unwrap_or_default();
+        let ours = our_metadata(file);
         for (name, value) in &flat {
             let want = text(value);
             if NOT_SCORED.contains(&name.as_str()) || want.contains("Binary data") {
@@ -671,10 +676,7 @@ fn disagreements(files: &[PathBuf]) -> Vec<String> {
     let mut misses = Vec::new();
     for (file, (flat, grouped)) in files.iter().zip(oracle(files)) {
         let file_name = file.file_name().unwrap().to_string_lossy();
-        let bytes = std::fs::read(file).unwrap();
-        let ours = Format::sniff(&bytes)
-            .map(|f| metadata::extract(&bytes, f))
-            .unwrap_or_default();
+        let ours = our_metadata(file);
         for (name, value) in &flat {
             let want = text(value);
             if NOT_SCORED.contains(&name.as_str())
