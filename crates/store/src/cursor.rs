@@ -9,6 +9,8 @@ use base64::Engine;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::StoreError;
+
 /// Longer than any position this crate writes: a longer text is not ours
 /// and is refused before it is decoded.
 const MAX_CURSOR_CHARS: usize = 4096;
@@ -28,6 +30,12 @@ pub(crate) fn decode<T: DeserializeOwned>(cursor: &str) -> Option<T> {
     }
     let json = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     serde_json::from_slice(&json).ok()
+}
+
+/// [`decode`] for the listings whose refusal is the store's
+/// [`StoreError::InvalidCursor`] (every one but Search, which has its own).
+pub(crate) fn position<T: DeserializeOwned>(cursor: &str) -> Result<T, StoreError> {
+    decode(cursor).ok_or(StoreError::InvalidCursor)
 }
 
 #[cfg(test)]

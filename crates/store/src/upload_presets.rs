@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use crate::cursor;
-use crate::db::repo::decode_name_cursor;
 use crate::db::{with_pool, Database};
 use crate::StoreError;
 
@@ -71,7 +70,7 @@ impl UploadPresets {
     /// Up to `limit` presets after `cursor`, by name.
     pub async fn list(&self, limit: u32, cursor: Option<&str>) -> Result<PresetPage, StoreError> {
         let after = match cursor {
-            Some(cursor) => decode_name_cursor(cursor)?,
+            Some(text) => cursor::position(text)?,
             None => String::new(),
         };
         let rows: Vec<PresetRow> = with_pool!(&self.db, pool => {

@@ -7,9 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::repo::{
-    decode_cursor, decode_name_cursor, newest_first_page, next_version, AssetRepo, MAX_VERSION_LEAD,
-};
+use super::repo::{newest_first_page, next_version, AssetRepo, MAX_VERSION_LEAD};
 use super::row::{AssetRow, COLUMNS};
 use super::{with_pool, Database};
 use crate::cursor;
@@ -250,11 +248,7 @@ impl AssetRepo {
     /// code point order; the cursor is the last tag returned.
     pub async fn list_tags(&self, query: &TagQuery) -> Result<TagPage, StoreError> {
         let limit = query.max_results.clamp(1, MAX_PAGE_SIZE);
-        let after = query
-            .cursor
-            .as_deref()
-            .map(decode_name_cursor)
-            .transpose()?;
+        let after = query.cursor.as_deref().map(cursor::position).transpose()?;
         let postgres = self.is_postgres();
         // The tag as compared and sorted: code point order in both databases.
         let (from, tag) = if postgres {
@@ -298,7 +292,8 @@ impl AssetRepo {
     /// (the order and cursor of `list`).
     pub async fn list_labelled(&self, query: &LabelledQuery) -> Result<Page, StoreError> {
         let limit = query.max_results.clamp(1, MAX_PAGE_SIZE);
-        let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+        let after: Option<super::repo::NewestFirst> =
+            query.cursor.as_deref().map(cursor::position).transpose()?;
         let mut binds = Binds::default();
         let mut sql = format!(
             "SELECT {COLUMNS} FROM assets WHERE resource_type = {}",

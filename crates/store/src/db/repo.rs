@@ -255,7 +255,8 @@ impl AssetRepo {
     /// while other assets are added.
     pub async fn list(&self, query: &ListQuery) -> Result<Page, StoreError> {
         let limit = query.max_results.clamp(1, MAX_PAGE_SIZE);
-        let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+        let after: Option<NewestFirst> =
+            query.cursor.as_deref().map(cursor::position).transpose()?;
 
         let mut builder = SqlBuilder::new(self.db.dialect());
         let resource_type = builder.bind(Param::Text(query.resource_type.clone()));
@@ -268,8 +269,8 @@ impl AssetRepo {
             // substr/length count characters in both databases; LIKE would be
             // case-insensitive on SQLite and needs escaping. PostgreSQL's
             // substr takes an integer length, hence the cast of the bigint.
-            let chars = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
-            let len = builder.bind(Param::Integer(chars.min(i64::from(i32::MAX))));
+            let chars = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
+            let len = builder.bind(Param::Integer(chars.into()));
             let p = builder.bind(Param::Text(prefix.to_string()));
             sql += &format!(" AND substr(public_id, 1, CAST({len} AS INTEGER)) = {p}");
         }
@@ -341,27 +342,17 @@ fn apply(asset: &mut Asset, update: &AssetUpdate) {
     asset.analysis.merge(update.analysis.clone());
 }
 
-/// The cursor of a newest-first listing: the (version, row id) of the last
-/// row returned.
-pub(crate) fn encode_cursor(version: i64, id: i64) -> String {
-    cursor::encode(&(version, id))
-}
-
-pub(crate) fn decode_cursor(text: &str) -> Result<(i64, i64), StoreError> {
-    cursor::decode(text).ok_or(StoreError::InvalidCursor)
-}
-
-/// The cursor of a listing by name (tags, presets): the last name returned.
-pub(crate) fn decode_name_cursor(text: &str) -> Result<String, StoreError> {
-    cursor::decode(text).ok_or(StoreError::InvalidCursor)
-}
+/// Where a newest-first listing's page ends: the (version, row id) of its
+/// last row.
+pub(crate) type NewestFirst = (i64, i64);
 
 /// One page of a newest-first listing fetched with `limit + 1` rows: the
 /// extra row only tells that more follow, and the cursor is the last kept row.
 pub(crate) fn newest_first_page(mut rows: Vec<AssetRow>, limit: u32) -> Result<Page, StoreError> {
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
-        rows.last().map(|last| encode_cursor(last.version, last.id))
+        rows.last()
+            .map(|last| cursor::encode(&(last.version, last.id)))
     } else {
         None
     };
@@ -381,8 +372,11 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        let cursor = encode_cursor(1_700_000_000, 42);
-        assert_eq!(decode_cursor(&cursor).unwrap(), (1_700_000_000, 42));
+        let text = cursor::encode(&(1_700_000_000_i64, 42_i64));
+        assert_eq!(
+            cursor::position::<NewestFirst>(&text).unwrap(),
+            (1_700_000_000, 42)
+        );
         for bad in [
             "",
             "%%%",
@@ -390,7 +384,10 @@ mod tests {
             &cursor::encode(&("a", "b")),
         ] {
             assert!(
-                matches!(decode_cursor(bad), Err(StoreError::InvalidCursor)),
+                matches!(
+                    cursor::position::<NewestFirst>(bad),
+                    Err(StoreError::InvalidCursor)
+                ),
                 "{bad:?}"
             );
         }

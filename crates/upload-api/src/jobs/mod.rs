@@ -79,9 +79,10 @@ pub(crate) async fn enqueue_upload(
 ) -> Result<Value, ApiError> {
     state.analyzer.check(file.clone()).await?;
     let public_id = request.public_id.clone();
-    let mut job = new_job(&Job::Upload {
+    let upload = Job::Upload {
         request: Box::new(request),
-    })?;
+    };
+    let mut job = new_job(&upload, random_id(BATCH_ID_LEN), None)?;
     let queue = queue(state);
     let caps = caps(state);
     // A cheap early refusal before the file is written; the insert below
@@ -115,20 +116,21 @@ pub(crate) async fn enqueue_explicit(
     request: ExplicitRequest,
 ) -> Result<Value, ApiError> {
     let public_id = request.key.public_id.clone();
-    let job = new_job(&Job::Explicit {
+    let explicit = Job::Explicit {
         request: Box::new(request),
-    })?;
+    };
+    let job = new_job(&explicit, random_id(BATCH_ID_LEN), None)?;
     enqueue_work(state, &queue(state), job, &public_id).await
 }
 
-/// Work to queue (a staged file is added once it is written).
-fn new_job(job: &Job) -> Result<NewJob, ApiError> {
+/// The queue row of `job` (a staged file is added once it is written).
+fn new_job(job: &Job, batch_id: String, host: Option<String>) -> Result<NewJob, ApiError> {
     Ok(NewJob {
         kind: job.kind(),
-        batch_id: random_id(BATCH_ID_LEN),
+        batch_id,
         payload: job.to_payload()?,
         file: None,
-        host: None,
+        host,
     })
 }
 
@@ -185,13 +187,7 @@ async fn enqueue_notification(
         url: url.to_owned(),
         body,
     };
-    let new = NewJob {
-        kind: job.kind(),
-        batch_id,
-        payload: job.to_payload()?,
-        file: None,
-        host: dispatch::host_of(url),
-    };
+    let new = new_job(&job, batch_id, dispatch::host_of(url))?;
     let now = now_ms();
     queue(state).enqueue(&new, now, now).await?;
     wake_workers(state);
